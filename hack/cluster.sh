@@ -340,6 +340,14 @@ stop_all() {
     fi
     rm -f "${PIDS}/${c}.pid"
   done
+  # Helpers that tests started against this cluster record their PIDs here too.
+  local f pid
+  for f in "${PIDS}"/*.pid; do
+    [[ -e "${f}" ]] || continue
+    pid="$(cat "${f}")"
+    km::stop_pid "$(basename "${f}" .pid)" "${pid}" "${CL}" 30
+    rm -f "${f}"
+  done
 }
 
 # ---- commands -----------------------------------------------------------------
