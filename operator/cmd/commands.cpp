@@ -1,0 +1,53 @@
+// Subcommand dispatch and the small subcommands (help, version, run) of `kubemesos`.
+#include "operator/cmd/commands.h"
+
+#ifndef KUBEMESOS_VERSION
+#define KUBEMESOS_VERSION "unknown"
+#endif
+
+namespace kubemesos::cmd {
+
+void PrintUsage(std::ostream& out) {
+  out << "kubemesos: Mesos-style DRF offer-based allocation for Kubernetes\n"
+         "\n"
+         "Usage:\n"
+         "  kubemesos simulate -f FILE [-f FILE...] [--policy binpack|spread]\n"
+         "      Run one allocation cycle on Nodes, Pods, ResourceGroups and Frameworks read\n"
+         "      from YAML files and print the placements as JSON (see docs/simulate.md).\n"
+         "  kubemesos run        Run the operator (not implemented yet).\n"
+         "  kubemesos version    Print the version.\n"
+         "  kubemesos help       Print this help.\n";
+}
+
+int Help(const Args&, std::ostream& out, std::ostream&) {
+  PrintUsage(out);
+  return 0;
+}
+
+int Version(const Args&, std::ostream& out, std::ostream&) {
+  out << "kubemesos " << KUBEMESOS_VERSION << "\n";
+  return 0;
+}
+
+int Run(const Args&, std::ostream&, std::ostream& err) {
+  err << "kubemesos run: not implemented yet\n";
+  return 2;
+}
+
+int Main(const Args& argv, std::ostream& out, std::ostream& err) {
+  if (argv.size() < 2) {
+    PrintUsage(err);
+    return 2;
+  }
+  const std::string& name = argv[1];
+  Args rest(argv.begin() + 2, argv.end());
+  if (name == "simulate") return Simulate(rest, out, err);
+  if (name == "version" || name == "--version") return Version(rest, out, err);
+  if (name == "run") return Run(rest, out, err);
+  if (name == "help" || name == "--help" || name == "-h") return Help(rest, out, err);
+  err << "kubemesos: unknown command \"" << name << "\"\n\n";
+  PrintUsage(err);
+  return 2;
+}
+
+}  // namespace kubemesos::cmd

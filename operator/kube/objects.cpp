@@ -1,0 +1,220 @@
+// Converters for Node, ResourceGroup and Framework objects, and object descriptions (see
+// objects.h). The Pod converter lives in pod.cpp.
+#include "operator/kube/objects.h"
+
+#include <set>
+
+#include "operator/kube/convert_guard.h"
+#include "operator/kube/fields.h"
+
+namespace kubemesos::kube {
+namespace {
+
+constexpr int64_t kMaxInstances = 1'000'000;
+
+std::string StringOr(const json& object, std::string_view key, std::string fallback) {
+  const json* v = Find(object, key);
+  if (v && v->is_string() && !v->get<std::string>().empty()) return v->get<std::string>();
+  return fallback;
+}
+
+bool IsNamespacedKnownKind(const std::string& kind) {
+  return kind == "Pod" || kind == "Framework";
+}
+
+bool IsClusterKnownKind(const std::string& kind) {
+  return kind == "Node" || kind == "ResourceGroup";
+}
+
+TaintEffect ParseEffect(const std::string& effect, const std::string& path) {
+  if (effect == "NoSchedule") return TaintEffect::kNoSchedule;
+  if (effect == "PreferNoSchedule") return TaintEffect::kPreferNoSchedule;
+  if (effect == "NoExecute") return TaintEffect::kNoExecute;
+  throw FieldError(path, "unsupported taint effect \"" + effect +
+                             "\" (NoSchedule, PreferNoSchedule or NoExecute)");
+}
+
+std::vector<Taint> ReadTaints(const json& spec) {
+  std::vector<Taint> taints;
+  const json* list = ReadArray(spec, "taints", "spec");
+  if (!list) return taints;
+  for (size_t i = 0; i < list->size(); ++i) {
+    std::string path = Join("spec.taints", i);
+    const json& item = (*list)[i];
+    if (!item.is_object())
+      throw FieldError(path, std::string("expected an object, got ") + TypeName(item));
+    Taint taint;
+    taint.key = RequireString(item, "key", path);
+    taint.value = ReadString(item, "value", path).value_or("");
+    taint.effect = ParseEffect(RequireString(item, "effect", path), Join(path, "effect"));
+    taints.push_back(std::move(taint));
+  }
+  return taints;
+}
+
+bool ReadReady(const json& node) {
+  const json* status = ReadObject(node, "status", "");
+  if (!status) return true;
+  const json* conditions = ReadArray(*status, "conditions", "status");
+  if (!conditions || conditions->empty()) return true;  // hand-written input: see objects.h
+  for (size_t i = 0; i < conditions->size(); ++i) {
+    const json& c = (*conditions)[i];
+    std::string path = Join("status.conditions", i);
+    if (!c.is_object())
+      throw FieldError(path, std::string("expected an object, got ") + TypeName(c));
+    if (ReadString(c, "type", path).value_or("") == "Ready") {
+      return ReadString(c, "status", path).value_or("") == "True";
+    }
+  }
+  return false;  // conditions reported, but not Ready: the node is not ready
+}
+
+NodeSpec ConvertNode(const json& node, ResourceCatalog& catalog) {
+  NodeSpec out;
+  out.name = RequireString(*ReadObjectOrEmpty(node, "metadata"), "name", "metadata");
+  out.labels = ReadStringMap(*ReadObjectOrEmpty(node, "metadata"), "labels", "metadata");
+  const json& spec = *ReadObjectOrEmpty(node, "spec");
+  out.taints = ReadTaints(spec);
+  out.unschedulable = ReadBool(spec, "unschedulable", "spec").value_or(false);
+  out.ready = ReadReady(node);
+  const json& status = *ReadObjectOrEmpty(node, "status");
+  const char* key = Find(status, "allocatable") ? "allocatable" : "capacity";
+  out.allocatable = ReadResourceList(status, key, "status", catalog);
+  return out;
+}
+
+GroupSpec ConvertGroup(const json& group, ResourceCatalog& catalog) {
+  GroupSpec out;
+  out.name = RequireString(*ReadObjectOrEmpty(group, "metadata"), "name", "metadata");
+  const json& spec = *ReadObjectOrEmpty(group, "spec");
+  out.parent = ReadString(spec, "parent", "spec").value_or("");
+  if (out.parent == out.name) throw FieldError("spec.parent", "a group cannot be its own parent");
+  out.weight = ReadNumber(spec, "weight", "spec").value_or(1.0);
+  if (!(out.weight > 0)) throw FieldError("spec.weight", "must be greater than 0");
+  out.guarantee = ReadResourceBound(spec, "guarantee", "spec", catalog);
+  out.limit = ReadResourceBound(spec, "limit", "spec", catalog);
+  for (ResourceId id = 0; id < catalog.size(); ++id) {
+    if (out.guarantee.Has(id) && out.limit.Has(id) &&
+        out.guarantee.amount[id] > out.limit.amount[id]) {
+      throw FieldError(Join("spec.guarantee", catalog.Name(id)),
+                       "exceeds spec.limit of the same resource");
+    }
+  }
+  out.node_selector = ReadStringMap(spec, "nodeSelector", "spec");
+  return out;
+}
+
+json TaskPod(const json& framework, const std::string& name, const std::string& ns,
+             const std::string& task, int64_t index, const json& tmpl, const std::string& path) {
+  json meta = json::object();
+  if (const json* m = ReadObject(tmpl, "metadata", path)) meta = *m;
+  // Validate the template's labels and annotations before copying them.
+  ReadStringMap(meta, "labels", Join(path, "metadata"));
+  ReadStringMap(meta, "annotations", Join(path, "metadata"));
+  meta.erase("generateName");
+  meta["name"] = name + "-" + task + "-" + std::to_string(index);
+  meta["namespace"] = ns;
+  if (!meta.contains("labels") || meta["labels"].is_null()) meta["labels"] = json::object();
+  meta["labels"][kFrameworkLabel] = name;
+  meta["labels"][kTaskLabel] = task;
+  const json& fmeta = *ReadObjectOrEmpty(framework, "metadata");
+  if (auto uid = ReadString(fmeta, "uid", "metadata"); uid && !uid->empty()) {
+    meta["ownerReferences"] = json::array({{{"apiVersion", "kubemesos.io/v1alpha1"},
+                                            {"kind", "Framework"},
+                                            {"name", name},
+                                            {"uid", *uid},
+                                            {"controller", true},
+                                            {"blockOwnerDeletion", true}}});
+  }
+  json spec = *ReadObject(tmpl, "spec", path);
+  spec["schedulerName"] = kSchedulerName;
+  return json{{"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", meta}, {"spec", spec}};
+}
+
+FrameworkObjects ConvertFramework(const json& framework) {
+  FrameworkObjects out;
+  const json& meta = *ReadObjectOrEmpty(framework, "metadata");
+  std::string name = RequireString(meta, "name", "metadata");
+  std::string ns = ReadString(meta, "namespace", "metadata").value_or("");
+  if (ns.empty()) ns = "default";
+  const json* spec = ReadObject(framework, "spec", "");
+  if (!spec) throw FieldError("spec", "required");
+  out.framework.key = ns + "/" + name;
+  out.framework.group = RequireString(*spec, "resourceGroup", "spec");
+  out.framework.suspended = ReadBool(*spec, "suspended", "spec").value_or(false);
+  if (const json* filters = ReadObject(*spec, "offerFilters", "spec")) {
+    double refuse = ReadNumber(*filters, "refuseSeconds", "spec.offerFilters").value_or(5.0);
+    if (refuse < 0) throw FieldError("spec.offerFilters.refuseSeconds", "must not be negative");
+    out.framework.refuse_seconds = refuse;
+  }
+  if (auto timeout = ReadNumber(*spec, "failoverTimeoutSeconds", "spec"); timeout && *timeout < 0) {
+    throw FieldError("spec.failoverTimeoutSeconds", "must not be negative");
+  }
+  const json* tasks = ReadArray(*spec, "tasks", "spec");
+  if (!tasks) return out;
+  std::set<std::string> seen;
+  for (size_t i = 0; i < tasks->size(); ++i) {
+    std::string path = Join("spec.tasks", i);
+    const json& task = (*tasks)[i];
+    if (!task.is_object()) {
+      throw FieldError(path, std::string("expected an object, got ") + TypeName(task));
+    }
+    std::string task_name = RequireString(task, "name", path);
+    if (!seen.insert(task_name).second) {
+      throw FieldError(Join(path, "name"), "duplicate task name \"" + task_name + "\"");
+    }
+    int64_t instances = ReadInt(task, "instances", path).value_or(1);
+    if (instances < 0 || instances > kMaxInstances) {
+      throw FieldError(Join(path, "instances"),
+                       "must be between 0 and " + std::to_string(kMaxInstances));
+    }
+    if (auto policy = ReadString(task, "restartPolicy", path);
+        policy && *policy != "Never" && *policy != "OnFailure") {
+      throw FieldError(Join(path, "restartPolicy"),
+                       "unsupported value \"" + *policy + "\" (Never or OnFailure)");
+    }
+    if (auto retries = ReadInt(task, "maxRetries", path); retries && *retries < 0) {
+      throw FieldError(Join(path, "maxRetries"), "must not be negative");
+    }
+    std::string tmpl_path = Join(path, "template");
+    const json* tmpl = ReadObject(task, "template", path);
+    if (!tmpl) throw FieldError(tmpl_path, "required");
+    if (!ReadObject(*tmpl, "spec", tmpl_path))
+      throw FieldError(Join(tmpl_path, "spec"), "required");
+    for (int64_t k = 0; k < instances; ++k) {
+      out.task_pods.push_back(TaskPod(framework, name, ns, task_name, k, *tmpl, tmpl_path));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string DescribeObject(const json& object) {
+  if (!object.is_object()) return std::string("object (") + TypeName(object) + ")";
+  std::string kind = StringOr(object, "kind", "object");
+  std::string api = StringOr(object, "apiVersion", "");
+  std::string name = "<unnamed>", ns;
+  if (const json* meta = Find(object, "metadata"); meta && meta->is_object()) {
+    name = StringOr(*meta, "name", name);
+    ns = StringOr(*meta, "namespace", "");
+  }
+  if (IsNamespacedKnownKind(kind)) return kind + " " + (ns.empty() ? "default" : ns) + "/" + name;
+  if (IsClusterKnownKind(kind)) return kind + " " + name;
+  std::string out = api.empty() ? kind : api + " " + kind;
+  return out + " " + (ns.empty() ? name : ns + "/" + name);
+}
+
+Converted<NodeSpec> NodeFromJson(const json& node, ResourceCatalog& catalog) {
+  return Guard<NodeSpec>(node, [&] { return ConvertNode(node, catalog); });
+}
+
+Converted<GroupSpec> GroupFromJson(const json& group, ResourceCatalog& catalog) {
+  return Guard<GroupSpec>(group, [&] { return ConvertGroup(group, catalog); });
+}
+
+Converted<FrameworkObjects> FrameworkFromJson(const json& framework) {
+  return Guard<FrameworkObjects>(framework, [&] { return ConvertFramework(framework); });
+}
+
+}  // namespace kubemesos::kube

@@ -1,0 +1,91 @@
+// Converts Kubernetes objects (v1 Node and Pod, kubemesos.io/v1alpha1 ResourceGroup and
+// Framework), given as parsed JSON, into the engine's inputs (scheduler/allocator.h).
+//
+// Used by `kubemesos simulate` (objects read from YAML files) and by the operator (objects
+// from the API server), so nothing here knows about YAML, files or HTTP.
+//
+// Contract:
+// - Every converter validates what the engine trusts the caller to validate: required fields,
+//   types, quantities (parsed exactly, never negative), enumerations, ranges.
+// - Failures come back as a Converted<T> holding an error that names the object and the
+//   field, e.g. `Pod default/x: spec.containers[0].resources.requests.cpu: invalid quantity
+//   "abc": no digits`. No exception escapes; malformed input never crashes.
+// - Resource names are interned into the caller's ResourceCatalog (the Allocator's). More than
+//   kMaxResourceKinds distinct kinds is an error. A failed conversion may still have interned
+//   names; that is harmless.
+// - Units follow ResourceCatalog: cpu in millicores, everything else in whole units.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "scheduler/allocator.h"
+
+namespace kubemesos::kube {
+
+// The scheduler name that hands pods to kubemesos, and the label naming their framework.
+inline constexpr const char* kSchedulerName = "kubemesos";
+inline constexpr const char* kFrameworkLabel = "kubemesos.io/framework";
+inline constexpr const char* kTaskLabel = "kubemesos.io/task";
+
+// A converted value, or the error that prevented it.
+template <typename T>
+struct Converted {
+  std::optional<T> value;
+  std::string error;  // non-empty exactly when !value
+
+  bool ok() const { return value.has_value(); }
+  static Converted Ok(T v) { return Converted{std::move(v), {}}; }
+  static Converted Err(std::string e) { return Converted{std::nullopt, std::move(e)}; }
+};
+
+// "Pod default/x", "Node n1", "ResourceGroup analytics", "apps/v1 Deployment ns/name": how
+// errors and warnings name an object. Namespaced objects without a namespace use "default"
+// for the kinds known here. Never throws.
+std::string DescribeObject(const nlohmann::json& object);
+
+// A v1 Node: metadata.name, metadata.labels, spec.taints, spec.unschedulable and every
+// resource of status.allocatable (status.capacity when allocatable is absent, as in
+// hand-written input). Ready is the status of the condition of type Ready being "True"; a node
+// that has no status.conditions at all is treated as Ready, so that hand-written simulate
+// input need not spell conditions out (real nodes always report the condition).
+Converted<NodeSpec> NodeFromJson(const nlohmann::json& node, ResourceCatalog& catalog);
+
+// A v1 Pod. key = "namespace/name" (namespace "default" when absent); framework =
+// "namespace/<label kubemesos.io/framework>" only when spec.schedulerName is "kubemesos"
+// (empty otherwise, and empty for a kubemesos pod without the label: see IsKubemesosPod).
+// request = the effective request Kubernetes computes (see EffectiveRequest in pod.cpp):
+// max(sum of containers and sidecars, each init container plus the sidecars started before
+// it), pod-level spec.resources where set, plus spec.overhead, and pods = 1. Constraints from
+// spec.nodeSelector, required node affinity and spec.tolerations. node_name = spec.nodeName;
+// terminal = status.phase Succeeded or Failed. `order` is left 0 for the caller.
+Converted<PodSpec> PodFromJson(const nlohmann::json& pod, ResourceCatalog& catalog);
+
+// True when spec.schedulerName is "kubemesos". Never throws.
+bool IsKubemesosPod(const nlohmann::json& pod);
+
+// A kubemesos.io/v1alpha1 ResourceGroup: spec.parent, spec.weight (default 1, > 0),
+// spec.guarantee and spec.limit (resource lists; a guarantee above the limit of the same kind
+// is an error), spec.nodeSelector.
+Converted<GroupSpec> GroupFromJson(const nlohmann::json& group, ResourceCatalog& catalog);
+
+// A Framework together with the pods its spec.tasks describe.
+struct FrameworkObjects {
+  FrameworkSpec framework;
+  // v1 Pod objects named "<framework>-<task>-<index>" in the framework's namespace, in task then
+  // index order: the task's template with schedulerName "kubemesos", the labels
+  // kubemesos.io/framework and kubemesos.io/task added, and an owner reference to the
+  // Framework when its metadata.uid is known. Convert each with PodFromJson.
+  std::vector<nlohmann::json> task_pods;
+};
+
+// A kubemesos.io/v1alpha1 Framework: key "namespace/name", spec.resourceGroup (required),
+// spec.suspended (default false), spec.offerFilters.refuseSeconds (default 5, >= 0) and
+// spec.tasks[] (name required and unique, instances >= 0 (default 1), template.spec required,
+// restartPolicy Never|OnFailure, maxRetries >= 0).
+Converted<FrameworkObjects> FrameworkFromJson(const nlohmann::json& framework);
+
+}  // namespace kubemesos::kube

@@ -1,0 +1,258 @@
+// The Pod converter (see objects.h): the effective request as Kubernetes computes it, and the
+// placement constraints (nodeSelector, required node affinity, tolerations).
+#include "operator/kube/convert_guard.h"
+#include "operator/kube/fields.h"
+#include "operator/kube/objects.h"
+
+namespace kubemesos::kube {
+namespace {
+
+using Op = NodeSelectorRequirement::Op;
+
+// A container's requests, each defaulting to the limit of the same resource when only the
+// limit is set (the API server's defaulting).
+Resources ContainerRequest(const json& container, const std::string& path,
+                           ResourceCatalog& catalog) {
+  if (!container.is_object()) {
+    throw FieldError(path, std::string("expected an object, got ") + TypeName(container));
+  }
+  const json& resources = *ReadObjectOrEmpty(container, "resources", path);
+  std::string rpath = Join(path, "resources");
+  ResourceBound requests = ReadResourceBound(resources, "requests", rpath, catalog);
+  ResourceBound limits = ReadResourceBound(resources, "limits", rpath, catalog);
+  for (ResourceId id = 0; id < kMaxResourceKinds; ++id) {
+    if (limits.Has(id) && !requests.Has(id)) requests.Set(id, limits.amount[id]);
+  }
+  return requests.amount;
+}
+
+// Kubernetes' PodRequests (k8s.io/component-helpers/resource): regular containers and sidecars
+// (init containers with restartPolicy Always) run together; each regular init container runs
+// alone next to the sidecars started before it. Pod-level spec.resources replace the
+// aggregate for the kinds they set; spec.overhead is added on top.
+Resources EffectiveRequest(const json& spec, ResourceCatalog& catalog) {
+  const json* containers = ReadArray(spec, "containers", "spec");
+  if (!containers || containers->empty()) {
+    throw FieldError("spec.containers", "required: at least one container");
+  }
+  Resources total;
+  for (size_t i = 0; i < containers->size(); ++i) {
+    total += ContainerRequest((*containers)[i], Join("spec.containers", i), catalog);
+  }
+  Resources init_peak;  // the largest request while init containers run
+  Resources sidecars;   // sidecars started so far
+  if (const json* inits = ReadArray(spec, "initContainers", "spec")) {
+    for (size_t i = 0; i < inits->size(); ++i) {
+      std::string path = Join("spec.initContainers", i);
+      Resources request = ContainerRequest((*inits)[i], path, catalog);
+      auto policy = ReadString((*inits)[i], "restartPolicy", path);
+      if (policy && *policy != "Always") {
+        throw FieldError(Join(path, "restartPolicy"),
+                         "unsupported value \"" + *policy + "\" (only Always is allowed)");
+      }
+      if (policy) {  // a sidecar: keeps running next to the main containers
+        total += request;
+        sidecars += request;
+        init_peak = Max(init_peak, sidecars);
+      } else {
+        init_peak = Max(init_peak, request + sidecars);
+      }
+    }
+  }
+  Resources request = Max(total, init_peak);
+  if (const json* pod_resources = ReadObject(spec, "resources", "spec")) {
+    ResourceBound requests =
+        ReadResourceBound(*pod_resources, "requests", "spec.resources", catalog);
+    ResourceBound limits = ReadResourceBound(*pod_resources, "limits", "spec.resources", catalog);
+    for (ResourceId id = 0; id < kMaxResourceKinds; ++id) {
+      if (requests.Has(id)) {
+        request[id] = requests.amount[id];
+      } else if (limits.Has(id)) {
+        request[id] = limits.amount[id];
+      }
+    }
+  }
+  request += ReadResourceList(spec, "overhead", "spec", catalog);
+  request[kPods] = 1;
+  return request;
+}
+
+Op ParseOp(const std::string& op, const std::string& path) {
+  if (op == "In") return Op::kIn;
+  if (op == "NotIn") return Op::kNotIn;
+  if (op == "Exists") return Op::kExists;
+  if (op == "DoesNotExist") return Op::kDoesNotExist;
+  if (op == "Gt") return Op::kGt;
+  if (op == "Lt") return Op::kLt;
+  throw FieldError(
+      path, "unsupported operator \"" + op + "\" (In, NotIn, Exists, DoesNotExist, Gt or Lt)");
+}
+
+bool IsInteger(const std::string& s) {
+  size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
+  if (i == s.size()) return false;
+  for (; i < s.size(); ++i)
+    if (s[i] < '0' || s[i] > '9') return false;
+  return true;
+}
+
+NodeSelectorRequirement ReadRequirement(const json& item, const std::string& path, bool field) {
+  if (!item.is_object()) {
+    throw FieldError(path, std::string("expected an object, got ") + TypeName(item));
+  }
+  NodeSelectorRequirement r;
+  r.is_field = field;
+  r.key = RequireString(item, "key", path);
+  r.op = ParseOp(RequireString(item, "operator", path), Join(path, "operator"));
+  if (const json* values = ReadArray(item, "values", path)) {
+    for (size_t i = 0; i < values->size(); ++i) {
+      const json& v = (*values)[i];
+      if (!v.is_string()) {
+        throw FieldError(Join(Join(path, "values"), i),
+                         std::string("expected a string, got ") + TypeName(v));
+      }
+      r.values.push_back(v.get<std::string>());
+    }
+  }
+  std::string vpath = Join(path, "values");
+  switch (r.op) {
+    case Op::kIn:
+    case Op::kNotIn:
+      if (r.values.empty()) throw FieldError(vpath, "must be non-empty for In and NotIn");
+      break;
+    case Op::kExists:
+    case Op::kDoesNotExist:
+      if (!r.values.empty()) throw FieldError(vpath, "must be empty for Exists and DoesNotExist");
+      break;
+    case Op::kGt:
+    case Op::kLt:
+      if (r.values.size() != 1 || !IsInteger(r.values[0])) {
+        throw FieldError(vpath, "must be a single integer for Gt and Lt");
+      }
+      break;
+  }
+  if (field) {
+    if (r.key != "metadata.name") {
+      throw FieldError(Join(path, "key"), "only metadata.name is supported in matchFields");
+    }
+    if (r.op != Op::kIn && r.op != Op::kNotIn) {
+      throw FieldError(Join(path, "operator"), "matchFields supports only In and NotIn");
+    }
+  }
+  return r;
+}
+
+std::vector<NodeSelectorTerm> ReadRequiredAffinity(const json& spec) {
+  std::vector<NodeSelectorTerm> terms;
+  const json* affinity = ReadObject(spec, "affinity", "spec");
+  if (!affinity) return terms;
+  const json* node = ReadObject(*affinity, "nodeAffinity", "spec.affinity");
+  if (!node) return terms;
+  std::string path = "spec.affinity.nodeAffinity";
+  const json* required = ReadObject(*node, "requiredDuringSchedulingIgnoredDuringExecution", path);
+  if (!required) return terms;
+  path = Join(path, "requiredDuringSchedulingIgnoredDuringExecution");
+  const json* list = ReadArray(*required, "nodeSelectorTerms", path);
+  path = Join(path, "nodeSelectorTerms");
+  if (!list || list->empty()) throw FieldError(path, "required: at least one term");
+  for (size_t i = 0; i < list->size(); ++i) {
+    std::string tpath = Join(path, i);
+    const json& item = (*list)[i];
+    if (!item.is_object()) {
+      throw FieldError(tpath, std::string("expected an object, got ") + TypeName(item));
+    }
+    NodeSelectorTerm term;  // an empty term matches no node, as in Kubernetes
+    for (const char* key : {"matchExpressions", "matchFields"}) {
+      const json* reqs = ReadArray(item, key, tpath);
+      if (!reqs) continue;
+      for (size_t k = 0; k < reqs->size(); ++k) {
+        term.requirements.push_back(ReadRequirement((*reqs)[k], Join(Join(tpath, key), k),
+                                                    std::string(key) == "matchFields"));
+      }
+    }
+    terms.push_back(std::move(term));
+  }
+  return terms;
+}
+
+std::vector<Toleration> ReadTolerations(const json& spec) {
+  std::vector<Toleration> out;
+  const json* list = ReadArray(spec, "tolerations", "spec");
+  if (!list) return out;
+  for (size_t i = 0; i < list->size(); ++i) {
+    std::string path = Join("spec.tolerations", i);
+    const json& item = (*list)[i];
+    if (!item.is_object()) {
+      throw FieldError(path, std::string("expected an object, got ") + TypeName(item));
+    }
+    Toleration t;
+    t.key = ReadString(item, "key", path).value_or("");
+    std::string op = ReadString(item, "operator", path).value_or("Equal");
+    if (op != "Equal" && op != "Exists" && !op.empty()) {
+      throw FieldError(Join(path, "operator"),
+                       "unsupported operator \"" + op + "\" (Equal or Exists)");
+    }
+    t.exists = op == "Exists";
+    t.value = ReadString(item, "value", path).value_or("");
+    if (t.key.empty() && !t.exists) {
+      throw FieldError(Join(path, "operator"), "must be Exists when key is empty");
+    }
+    if (t.exists && !t.value.empty()) {
+      throw FieldError(Join(path, "value"), "must be empty when operator is Exists");
+    }
+    std::string effect = ReadString(item, "effect", path).value_or("");
+    t.any_effect = effect.empty();
+    if (effect == "NoSchedule") {
+      t.effect = TaintEffect::kNoSchedule;
+    } else if (effect == "PreferNoSchedule") {
+      t.effect = TaintEffect::kPreferNoSchedule;
+    } else if (effect == "NoExecute") {
+      t.effect = TaintEffect::kNoExecute;
+    } else if (!effect.empty()) {
+      throw FieldError(Join(path, "effect"), "unsupported effect \"" + effect + "\"");
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+PodSpec ConvertPod(const json& pod, ResourceCatalog& catalog) {
+  PodSpec out;
+  const json& meta = *ReadObjectOrEmpty(pod, "metadata");
+  std::string name = RequireString(meta, "name", "metadata");
+  std::string ns = ReadString(meta, "namespace", "metadata").value_or("");
+  if (ns.empty()) ns = "default";
+  out.key = ns + "/" + name;
+  Labels labels = ReadStringMap(meta, "labels", "metadata");
+  const json* spec = ReadObject(pod, "spec", "");
+  if (!spec) throw FieldError("spec", "required");
+  std::string scheduler = ReadString(*spec, "schedulerName", "spec").value_or("");
+  if (scheduler == kSchedulerName) {
+    auto it = labels.find(kFrameworkLabel);
+    if (it != labels.end() && !it->second.empty()) out.framework = ns + "/" + it->second;
+  }
+  out.request = EffectiveRequest(*spec, catalog);
+  out.constraints.node_selector = ReadStringMap(*spec, "nodeSelector", "spec");
+  out.constraints.affinity = ReadRequiredAffinity(*spec);
+  out.constraints.tolerations = ReadTolerations(*spec);
+  out.node_name = ReadString(*spec, "nodeName", "spec").value_or("");
+  const json& status = *ReadObjectOrEmpty(pod, "status");
+  std::string phase = ReadString(status, "phase", "status").value_or("");
+  out.terminal = phase == "Succeeded" || phase == "Failed";
+  return out;
+}
+
+}  // namespace
+
+Converted<PodSpec> PodFromJson(const json& pod, ResourceCatalog& catalog) {
+  return Guard<PodSpec>(pod, [&] { return ConvertPod(pod, catalog); });
+}
+
+bool IsKubemesosPod(const json& pod) {
+  const json* spec = Find(pod, "spec");
+  if (!spec || !spec->is_object()) return false;
+  const json* name = Find(*spec, "schedulerName");
+  return name && name->is_string() && name->get<std::string>() == kSchedulerName;
+}
+
+}  // namespace kubemesos::kube

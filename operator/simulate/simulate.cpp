@@ -1,0 +1,299 @@
+// `kubemesos simulate`: input reading, engine feeding and the JSON report (see simulate.h).
+#include "operator/simulate/simulate.h"
+
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "operator/kube/fields.h"
+#include "operator/simulate/yaml_json.h"
+
+namespace kubemesos::simulate {
+namespace {
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+enum class Kind { kNode, kPod, kGroup, kFramework, kOther };
+
+std::string StringField(const json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+Kind KindOf(const json& object) {
+  std::string api = StringField(object, "apiVersion"), kind = StringField(object, "kind");
+  if (api == "v1" && kind == "Node") return Kind::kNode;
+  if (api == "v1" && kind == "Pod") return Kind::kPod;
+  if (api == "kubemesos.io/v1alpha1" && kind == "ResourceGroup") return Kind::kGroup;
+  if (api == "kubemesos.io/v1alpha1" && kind == "Framework") return Kind::kFramework;
+  return Kind::kOther;
+}
+
+// Adds one object (or the items of a List) to *objects; false with *error on a bad document.
+bool AddObject(const std::string& file, const std::string& where, const json& object,
+               std::vector<InputObject>* objects, std::vector<std::string>* warnings,
+               std::string* error) {
+  if (!object.is_object()) {
+    *error = file + ": " + where + ": expected an object, got " + kube::TypeName(object);
+    return false;
+  }
+  std::string api = StringField(object, "apiVersion"), kind = StringField(object, "kind");
+  if (api.empty() || kind.empty()) {
+    *error = file + ": " + where + ": apiVersion and kind are required";
+    return false;
+  }
+  bool typed_list = kind.size() > 4 && kind.ends_with("List") && object.contains("items");
+  if (kind == "List" || typed_list) {
+    auto items = object.find("items");
+    if (items == object.end() || items->is_null()) return true;
+    if (!items->is_array()) {
+      *error = file + ": " + where + ": items: expected an array";
+      return false;
+    }
+    for (size_t i = 0; i < items->size(); ++i) {
+      std::string item_where = where + ": items[" + std::to_string(i) + "]";
+      const json& item = (*items)[i];
+      // `kubectl get pods -o yaml` omits apiVersion and kind of items of a typed list.
+      if (item.is_object() && kind != "List" && !item.contains("kind")) {
+        json typed = item;
+        typed["apiVersion"] = api;
+        typed["kind"] = kind.substr(0, kind.size() - 4);
+        if (!AddObject(file, item_where, typed, objects, warnings, error)) return false;
+      } else if (!AddObject(file, item_where, item, objects, warnings, error)) {
+        return false;
+      }
+    }
+    return true;
+  }
+  if (KindOf(object) == Kind::kOther) {
+    warnings->push_back("warning: " + file + ": skipping " + kube::DescribeObject(object));
+    return true;
+  }
+  objects->push_back({file, object});
+  return true;
+}
+
+// Resource amounts for the report: cpu in cores, everything else in its unit. cpu and memory
+// always appear; other kinds when non-zero.
+ordered_json ResourcesJson(const Resources& amounts, const ResourceCatalog& catalog) {
+  ordered_json out = ordered_json::object();
+  for (ResourceId id = 0; id < catalog.size(); ++id) {
+    int64_t amount = amounts[id];
+    if (amount == 0 && id != kCpu && id != kMemory) continue;
+    if (id == kCpu && amount % 1000 != 0) {
+      out[catalog.Name(id)] = ResourceCatalog::ToDisplay(id, amount);
+    } else {
+      out[catalog.Name(id)] = id == kCpu ? amount / 1000 : amount;
+    }
+  }
+  return out;
+}
+
+double Round4(double x) {
+  return std::round(x * 1e4) / 1e4;
+}
+
+std::string Namespace(const std::string& key) {
+  return key.substr(0, key.find('/'));
+}
+std::string Name(const std::string& key) {
+  auto slash = key.find('/');
+  return slash == std::string::npos ? key : key.substr(slash + 1);
+}
+
+// Everything read from the input, converted and checked, ready for the engine.
+struct Model {
+  std::vector<NodeSpec> nodes;
+  std::vector<GroupSpec> groups;
+  std::vector<FrameworkSpec> frameworks;
+  std::vector<PodSpec> pods;            // fed to the engine, `order` set
+  std::vector<std::string> unlabelled;  // kubemesos pods without the framework label
+  int tasks = 0;                        // pending tasks fed in
+};
+
+class ModelBuilder {
+ public:
+  ModelBuilder(ResourceCatalog& catalog, Model& model) : catalog_(catalog), model_(model) {}
+
+  // False with *error when the object does not convert or is a duplicate.
+  bool Add(const InputObject& input, std::string* error) {
+    const json& object = input.object;
+    switch (KindOf(object)) {
+      case Kind::kNode: {
+        auto node = kube::NodeFromJson(object, catalog_);
+        if (!node.ok()) return Fail(input.file, node.error, error);
+        if (!Unique("Node " + node.value->name, input.file, error)) return false;
+        model_.nodes.push_back(std::move(*node.value));
+        return true;
+      }
+      case Kind::kGroup: {
+        auto group = kube::GroupFromJson(object, catalog_);
+        if (!group.ok()) return Fail(input.file, group.error, error);
+        if (!Unique("ResourceGroup " + group.value->name, input.file, error)) return false;
+        model_.groups.push_back(std::move(*group.value));
+        return true;
+      }
+      case Kind::kFramework: {
+        auto framework = kube::FrameworkFromJson(object);
+        if (!framework.ok()) return Fail(input.file, framework.error, error);
+        if (!Unique("Framework " + framework.value->framework.key, input.file, error)) {
+          return false;
+        }
+        model_.frameworks.push_back(framework.value->framework);
+        for (const auto& pod : framework.value->task_pods) {
+          if (!AddPod(input.file, pod, kube::DescribeObject(object) + ": ", error)) return false;
+        }
+        return true;
+      }
+      case Kind::kPod:
+        return AddPod(input.file, object, "", error);
+      case Kind::kOther:
+        return true;
+    }
+    return true;
+  }
+
+ private:
+  bool Fail(const std::string& file, const std::string& what, std::string* error) {
+    *error = file + ": " + what;
+    return false;
+  }
+
+  bool Unique(const std::string& id, const std::string& file, std::string* error) {
+    auto [it, inserted] = seen_.emplace(id, file);
+    if (inserted) return true;
+    return Fail(file, id + ": defined twice (first in " + it->second + ")", error);
+  }
+
+  bool AddPod(const std::string& file, const json& object, const std::string& prefix,
+              std::string* error) {
+    auto converted = kube::PodFromJson(object, catalog_);
+    if (!converted.ok()) return Fail(file, prefix + converted.error, error);
+    PodSpec& pod = *converted.value;
+    if (!Unique("Pod " + pod.key, file, error)) return false;
+    if (pod.terminal) return true;  // holds nothing
+    bool kubemesos = kube::IsKubemesosPod(object);
+    if (pod.node_name.empty()) {
+      if (!kubemesos) return true;  // another scheduler's pending pod: not ours to place
+      if (pod.framework.empty()) {
+        model_.unlabelled.push_back(pod.key);
+        return true;
+      }
+      ++model_.tasks;
+    }
+    pod.order = next_order_++;
+    model_.pods.push_back(std::move(pod));
+    return true;
+  }
+
+  ResourceCatalog& catalog_;
+  Model& model_;
+  std::map<std::string, std::string> seen_;  // "Kind key" -> file
+  uint64_t next_order_ = 1;
+};
+
+ordered_json Report(Allocator& allocator, const AllocationResult& result, const Model& model,
+                    double seconds) {
+  const ResourceCatalog& catalog = allocator.catalog();
+  ordered_json report;
+  std::map<std::string, int> placed;
+  ordered_json placements = ordered_json::array();
+  for (const auto& p : result.placements) {
+    ++placed[p.framework];
+    placements.push_back({{"namespace", Namespace(p.pod)},
+                          {"pod", Name(p.pod)},
+                          {"framework", Name(p.framework)},
+                          {"node", p.node}});
+  }
+  ordered_json unschedulable = ordered_json::array();
+  for (const auto& u : result.unplaced) {
+    unschedulable.push_back({{"namespace", Namespace(u.pod)},
+                             {"pod", Name(u.pod)},
+                             {"framework", Name(u.framework)},
+                             {"reason", u.reason.Short()},
+                             {"message", u.reason.message}});
+  }
+  for (const auto& key : model.unlabelled) {
+    unschedulable.push_back(
+        {{"namespace", Namespace(key)},
+         {"pod", Name(key)},
+         {"framework", ""},
+         {"reason", "UnknownFramework"},
+         {"message", std::string("the pod has schedulerName kubemesos but no ") +
+                         kube::kFrameworkLabel + " label"}});
+  }
+  ordered_json frameworks = ordered_json::object();
+  for (const auto& f : allocator.Frameworks()) {
+    frameworks[f.key] = {{"group", f.group},
+                         {"placed", placed[f.key]},
+                         {"pending", f.pending},
+                         {"allocated", ResourcesJson(f.allocated, catalog)},
+                         {"dominantShare", Round4(f.dominant_share)}};
+  }
+  ordered_json groups = ordered_json::object();
+  for (const auto& g : allocator.Groups()) {
+    ordered_json entry = {{"allocated", ResourcesJson(g.allocated, catalog)},
+                          {"dominantShare", Round4(g.dominant_share)},
+                          {"frameworks", g.frameworks}};
+    if (!g.valid) entry["invalid"] = g.invalid_message;
+    groups[g.name] = std::move(entry);
+  }
+  report["placements"] = std::move(placements);
+  report["unschedulable"] = std::move(unschedulable);
+  report["frameworks"] = std::move(frameworks);
+  report["groups"] = std::move(groups);
+  report["stats"] = {
+      {"allocationSeconds", seconds}, {"nodes", allocator.node_count()}, {"tasks", model.tasks}};
+  return report;
+}
+
+}  // namespace
+
+bool ReadInput(const std::string& file, const std::string& text, std::vector<InputObject>* objects,
+               std::vector<std::string>* warnings, std::string* error) {
+  try {
+    std::vector<YamlDocument> documents;
+    std::string why;
+    if (!ParseYamlDocuments(text, &documents, &why)) {
+      *error = file + ": " + why;
+      return false;
+    }
+    for (const auto& doc : documents) {
+      std::string where = "document " + std::to_string(doc.index);
+      if (!AddObject(file, where, doc.value, objects, warnings, error)) return false;
+    }
+    return true;
+  } catch (const std::exception& e) {
+    *error = file + ": " + e.what();
+    return false;
+  }
+}
+
+kube::Converted<ordered_json> Simulate(const std::vector<InputObject>& objects,
+                                       const SimulationOptions& options) {
+  using Result = kube::Converted<ordered_json>;
+  try {
+    Allocator allocator(AllocatorOptions{.policy = options.policy});
+    Model model;
+    ModelBuilder builder(allocator.catalog(), model);
+    std::string error;
+    for (const auto& input : objects) {
+      if (!builder.Add(input, &error)) return Result::Err(error);
+    }
+    for (const auto& node : model.nodes) allocator.UpsertNode(node);
+    for (const auto& group : model.groups) allocator.UpsertGroup(group);
+    for (const auto& framework : model.frameworks) allocator.UpsertFramework(framework);
+    for (const auto& pod : model.pods) allocator.UpsertPod(pod);
+    auto start = std::chrono::steady_clock::now();
+    AllocationResult result = allocator.Allocate(0);
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return Result::Ok(Report(allocator, result, model, seconds));
+  } catch (const std::exception& e) {
+    return Result::Err(std::string("internal error: ") + e.what());
+  }
+}
+
+}  // namespace kubemesos::simulate

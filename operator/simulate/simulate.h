@@ -1,0 +1,52 @@
+// `kubemesos simulate`: what-if capacity planning. Reads Kubernetes objects (Nodes, Pods,
+// ResourceGroups, Frameworks) from YAML files, runs one allocation cycle of the real engine on
+// them and reports where every task would go, what stays pending and why, and each group's
+// and framework's resulting share. No cluster is contacted. User documentation:
+// docs/simulate.md.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "operator/kube/objects.h"
+#include "scheduler/allocator.h"
+
+namespace kubemesos::simulate {
+
+// One Kubernetes object read from an input, in input order.
+struct InputObject {
+  std::string file;  // for messages
+  nlohmann::json object;
+};
+
+// Reads the multi-document YAML `text` of `file`: unpacks `kind: List` items, keeps v1 Node and
+// Pod and kubemesos.io/v1alpha1 ResourceGroup and Framework objects (appended to *objects),
+// and skips any other kind with a warning such as
+// "warning: FILE: skipping apps/v1 Deployment ns/name". Returns false with
+// *error = "FILE: <where>: <what>" on malformed YAML or a document that is not an object with
+// apiVersion and kind. Never throws.
+bool ReadInput(const std::string& file, const std::string& text, std::vector<InputObject>* objects,
+               std::vector<std::string>* warnings, std::string* error);
+
+struct SimulationOptions {
+  Policy policy = Policy::kBinpack;
+};
+
+// Converts the objects, feeds one Allocator (nodes, groups, frameworks, then pods and framework
+// task pods in input order, `order` increasing), runs Allocate(0) once and returns the report:
+//   placements     [{namespace, pod, framework, node}]
+//   unschedulable  [{namespace, pod, framework, reason, message}]
+//   frameworks     {"ns/name": {group, placed, pending, allocated, dominantShare}}
+//   groups         {name: {allocated, dominantShare, frameworks[, invalid]}}
+//   stats          {allocationSeconds, nodes, tasks}
+// "allocated" maps resource names to cores (cpu), bytes (memory, storage) or counts.
+// Pods of other schedulers count only when bound to a node (spec.nodeName) and not terminal;
+// a kubemesos pod without the framework label is reported unschedulable (UnknownFramework)
+// without reaching the engine. Returns an error "FILE: <object>: <what>" when an object does
+// not convert or an object is defined twice. Never throws.
+kube::Converted<nlohmann::ordered_json> Simulate(const std::vector<InputObject>& objects,
+                                                 const SimulationOptions& options);
+
+}  // namespace kubemesos::simulate
