@@ -19,10 +19,10 @@ struct Taint {
 };
 
 struct Toleration {
-  std::string key;           // empty with kExists: tolerates every taint
-  bool exists = false;       // operator Exists (else Equal)
+  std::string key;      // empty with kExists: tolerates every taint
+  bool exists = false;  // operator Exists (else Equal)
   std::string value;
-  bool any_effect = true;    // effect empty: matches every effect
+  bool any_effect = true;  // effect empty: matches every effect
   TaintEffect effect = TaintEffect::kNoSchedule;
 
   bool Tolerates(const Taint& taint) const;
@@ -45,8 +45,8 @@ struct NodeSelectorTerm {
 // Everything that restricts the nodes a task may use. Value type; compared and hashed through
 // CanonicalKey() so that tasks with equal constraints share work.
 struct PlacementConstraints {
-  Labels node_selector;                       // spec.nodeSelector
-  std::vector<NodeSelectorTerm> affinity;     // required terms, ORed; empty: no constraint
+  Labels node_selector;                    // spec.nodeSelector
+  std::vector<NodeSelectorTerm> affinity;  // required terms, ORed; empty: no constraint
   std::vector<Toleration> tolerations;
 
   // A stable text form; equal constraints give equal keys.

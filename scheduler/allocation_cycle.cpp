@@ -1,0 +1,268 @@
+// One allocation cycle: the quota stage (groups below their guarantee, in DRF order), then the
+// fair-share stage (everyone, within limits and outside other groups' headroom), placing one task
+// at a time for the framework with the lowest weighted dominant share, then explaining every
+// task left pending.
+#include <algorithm>
+
+#include "scheduler/allocator_impl.h"
+#include "scheduler/drf_sorter.h"
+
+namespace kubemesos {
+namespace {
+
+enum class Stage { kQuota, kFairShare };
+
+std::string Plural(int n, const char* what) {
+  return std::to_string(n) + " " + what;
+}
+
+}  // namespace
+
+Reason Allocator::Impl::LimitReason(int group) const {
+  const std::string& name = groups_[group].spec.name;
+  return Reason{ReasonCode::kQuotaLimit, name,
+                "Placing the task would exceed the limit of ResourceGroup \"" + name + "\"."};
+}
+
+int Allocator::Impl::NextClass(int framework) const {
+  int best = kNone;
+  for (int cls : frameworks_[framework].classes) {
+    const auto& c = classes_[cls];
+    if (c.block != Block::kNone) continue;
+    if (best == kNone || *c.queue.begin() < *classes_[best].queue.begin()) best = cls;
+  }
+  return best;
+}
+
+Reason Allocator::Impl::Explain(int cls, double now) {
+  const auto& c = classes_[cls];
+  const auto& fw = frameworks_[c.framework];
+  const auto& constraints = constraints_[c.constraints];
+  int total = 0, unhealthy = 0, reserved = 0, mismatched = 0, filtered = 0, eligible = 0;
+  int too_small = 0;  // eligible nodes whose allocatable itself is below the request
+  std::vector<int> short_of(kMaxResourceKinds, 0);
+  for (size_t n = 0; n < nodes_.size(); ++n) {
+    const auto& node = nodes_[n];
+    if (!node.alive) continue;
+    ++total;
+    if (!node.healthy) {
+      ++unhealthy;
+    } else if (node.reserved_for != kNone && !InSubtree(fw.group, node.reserved_for)) {
+      ++reserved;
+    } else if (!Admits(constraints, {node.spec.name, node.spec.labels, node.spec.taints})) {
+      ++mismatched;
+    } else if (auto f = fw.filters.find(static_cast<int>(n));
+               f != fw.filters.end() && f->second > now) {
+      ++filtered;
+    } else {
+      ++eligible;
+      if (!node.spec.allocatable.Contains(c.request)) ++too_small;
+      Resources free = node.spec.allocatable - node.used;
+      for (int r = 0; r < kMaxResourceKinds; ++r)
+        if (c.request[r] > free[r]) ++short_of[r];
+    }
+  }
+  Reason reason;
+  std::string message = "0/" + Plural(total, "nodes are available");
+  std::vector<std::string> parts;
+  if (eligible == 0) {
+    reason.code = ReasonCode::kNoEligibleNode;
+    if (unhealthy) parts.push_back(Plural(unhealthy, "not ready or unschedulable"));
+    if (reserved) parts.push_back(Plural(reserved, "reserved for other groups"));
+    if (mismatched)
+      parts.push_back(Plural(mismatched, "not matching node selector, affinity or taints"));
+    if (filtered) parts.push_back(Plural(filtered, "declined by the framework recently"));
+  } else {
+    reason.code = ReasonCode::kInsufficient;
+    int worst = 0;
+    for (int r = 0; r < kMaxResourceKinds; ++r)
+      if (short_of[r] > short_of[worst]) worst = r;
+    reason.subject = catalog_.Name(worst);
+    for (int r = 0; r < kMaxResourceKinds; ++r)
+      if (short_of[r])
+        parts.push_back(std::to_string(short_of[r]) + " Insufficient " + catalog_.Name(r));
+    if (unhealthy + reserved + mismatched + filtered > 0)
+      parts.push_back(Plural(unhealthy + reserved + mismatched + filtered, "not eligible"));
+    if (too_small == eligible)
+      parts.push_back("the request exceeds the allocatable of every eligible node");
+  }
+  if (total == 0) parts.push_back("the cluster has no nodes");
+  for (size_t i = 0; i < parts.size(); ++i) message += (i ? ", " : ": ") + parts[i];
+  reason.message = message + ".";
+  return reason;
+}
+
+AllocationResult Allocator::Impl::Allocate(double now) {
+  AllocationResult result;
+  now_ = now;
+  ++cycle_;
+  changed_classes_.clear();
+
+  // Offer filters that expired may let their frameworks use those nodes again.
+  if (now >= next_filter_expiry_) {
+    next_filter_expiry_ = 1e300;
+    for (size_t f = 0; f < frameworks_.size(); ++f) {
+      auto& fw = frameworks_[f];
+      bool expired = false;
+      for (auto it = fw.filters.begin(); it != fw.filters.end();) {
+        if (it->second <= now) {
+          it = fw.filters.erase(it);
+          expired = true;
+        } else {
+          next_filter_expiry_ = std::min(next_filter_expiry_, it->second);
+          ++it;
+        }
+      }
+      if (expired) UnblockFramework(static_cast<int>(f));
+    }
+  }
+  order_.Refresh();
+
+  // Frameworks that cannot take part say why.
+  std::vector<int> candidates(runnable_.begin(), runnable_.end());
+  for (int f : candidates) {
+    const auto& fw = frameworks_[f];
+    Block block = Block::kNone;
+    Reason reason;
+    if (fw.group == kNone) {
+      block = Block::kUnknownGroup;
+      reason.code = ReasonCode::kUnknownGroup;
+      reason.subject = fw.spec.group;
+      auto g = group_index_.find(fw.spec.group);
+      reason.message = g == group_index_.end()
+                           ? "ResourceGroup \"" + fw.spec.group + "\" does not exist."
+                           : "ResourceGroup \"" + fw.spec.group +
+                                 "\" is invalid: " + groups_[g->second].invalid_message + ".";
+    } else if (fw.spec.suspended) {
+      block = Block::kSuspended;
+      reason.code = ReasonCode::kSuspended;
+      reason.subject = fw.spec.key;
+      reason.message = "Framework " + fw.spec.key + " is suspended: it receives no offers.";
+    }
+    if (block == Block::kNone) continue;
+    for (int cls : std::vector<int>(fw.classes))
+      if (classes_[cls].block == Block::kNone) BlockClass(cls, block, kNone, reason);
+  }
+
+  std::vector<int> path;
+  std::vector<double> path_shares;
+  auto run_stage = [&](Stage stage) {
+    std::vector<double> group_shares(groups_.size());
+    for (size_t g = 0; g < groups_.size(); ++g)
+      group_shares[g] = DominantShare(groups_[g].allocated);
+    std::vector<double> fw_shares(frameworks_.size());
+    for (size_t f = 0; f < frameworks_.size(); ++f)
+      fw_shares[f] = DominantShare(frameworks_[f].allocated);
+    DrfSorter sorter(groups_, frameworks_, group_shares, fw_shares);
+    for (int f : runnable_) {
+      int cls = NextClass(f);
+      if (stage == Stage::kQuota && !BelowGuarantee(f, classes_[cls].request)) continue;
+      sorter.Add(f);
+    }
+    while (true) {
+      int f = sorter.Pick();
+      if (f < 0) break;
+      int cls = NextClass(f);
+      if (cls == kNone) {
+        sorter.Remove(f);
+        continue;
+      }
+      TaskClass& c = classes_[cls];
+      if (stage == Stage::kQuota && !BelowGuarantee(f, c.request)) {
+        sorter.Remove(f);
+        continue;
+      }
+      if (int g = LimitViolation(f, c.request); g != kNone) {
+        BlockClass(cls, Block::kLimit, g, LimitReason(g));
+        continue;
+      }
+      if (stage == Stage::kFairShare) {
+        if (ResourceId r = HeadroomViolation(f, c.request); r >= 0) {
+          Reason reason{ReasonCode::kInsufficient, catalog_.Name(r),
+                        "The free " + catalog_.Name(r) +
+                            " is held back as headroom for the unmet guarantees of other groups."};
+          BlockClass(cls, Block::kHeadroom, kNone, std::move(reason));
+          continue;
+        }
+      }
+      int node = order_.Next(c.cursor, cycle_, [&](int n) {
+        return Eligible(cls, n, now) &&
+               (nodes_[n].spec.allocatable - nodes_[n].used).Contains(c.request);
+      });
+      if (node < 0) {
+        Reason reason = Explain(cls, now);
+        Block block =
+            reason.code == ReasonCode::kNoEligibleNode ? Block::kNoEligible : Block::kCapacity;
+        BlockClass(cls, block, kNone, std::move(reason));
+        continue;
+      }
+      // Accept: the head task of the class is assumed on the node.
+      auto [order, key] = *c.queue.begin();
+      int task = task_index_.at(key);
+      Detach(task);
+      auto& t = tasks_[task];
+      t.node_name = nodes_[node].spec.name;
+      t.assumed = true;
+      t.reported.reset();
+      Attach(task);
+      auto& fw = frameworks_[f];
+      ++fw.offers_accepted;
+      result.placements.push_back({t.key, fw.spec.key, t.node_name});
+      path.clear();
+      path_shares.clear();
+      for (int g = fw.group; g != kNone; g = groups_[g].parent) {
+        path.push_back(g);
+        path_shares.push_back(DominantShare(groups_[g].allocated));
+      }
+      sorter.Update(f, DominantShare(fw.allocated), path, path_shares);
+    }
+  };
+  run_stage(Stage::kQuota);
+  run_stage(Stage::kFairShare);
+
+  // A task short of capacity whose group has meanwhile reached its limit is held back by the
+  // limit first: say so, so that no node is bought for it.
+  for (size_t i = blocked_classes_.size(); i-- > 0;) {
+    int cls = blocked_classes_[i];
+    auto& c = classes_[cls];
+    if (c.block != Block::kCapacity && c.block != Block::kNoEligible && c.block != Block::kHeadroom)
+      continue;
+    if (int g = LimitViolation(c.framework, c.request); g != kNone) {
+      BlockClass(cls, Block::kLimit, g, LimitReason(g));
+    }
+  }
+
+  // Explain every pending task whose reason is new.
+  auto report = [&](int task, const Reason& reason) {
+    auto& t = tasks_[task];
+    if (t.reported && *t.reported == reason) return;
+    t.reported = reason;
+    result.unplaced.push_back({t.key, t.framework_key, reason});
+  };
+  std::sort(changed_classes_.begin(), changed_classes_.end());
+  changed_classes_.erase(std::unique(changed_classes_.begin(), changed_classes_.end()),
+                         changed_classes_.end());
+  for (int cls : changed_classes_) {
+    const auto& c = classes_[cls];
+    if (!c.alive || c.block == Block::kNone) continue;
+    for (const auto& [order, key] : c.queue) report(task_index_.at(key), c.reason);
+  }
+  for (int task : to_report_) {
+    if (task >= static_cast<int>(tasks_.size())) continue;
+    const auto& t = tasks_[task];
+    if (t.key.empty() || !t.node_name.empty() || t.terminal) continue;
+    if (t.framework == kNone) {
+      Reason reason{ReasonCode::kUnknownFramework, t.framework_key,
+                    t.framework_key.empty() || t.framework_key.back() == '/'
+                        ? "The pod has no kubemesos.io/framework label."
+                        : "Framework " + t.framework_key + " does not exist."};
+      report(task, reason);
+    } else if (t.cls != kNone && classes_[t.cls].block != Block::kNone) {
+      report(task, classes_[t.cls].reason);
+    }
+  }
+  to_report_.clear();
+  return result;
+}
+
+}  // namespace kubemesos

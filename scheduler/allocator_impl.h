@@ -1,0 +1,196 @@
+// Private: the allocator's state. Included only by scheduler/*.cpp. Everything here is owned by
+// Allocator::Impl and touched by one thread.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "scheduler/allocator.h"
+#include "scheduler/node_order.h"
+
+namespace kubemesos {
+
+inline constexpr int kNone = -1;
+inline constexpr int kRootGroup = 0;  // a virtual group holding the top-level groups
+
+struct NodeState {
+  NodeSpec spec;
+  bool alive = false;
+  bool healthy = false;      // ready and schedulable: may receive tasks
+  int reserved_for = kNone;  // group whose subtree the node is reserved for
+  Resources used;            // requests of the non-terminal pods on it (bound or assumed)
+};
+
+struct GroupState {
+  GroupSpec spec;
+  int parent = kNone;
+  bool valid = true;
+  std::string invalid_message;
+  int depth = 0;
+  std::vector<int> children;  // valid child groups
+  int direct_frameworks = 0;
+  Resources allocated;      // the whole subtree
+  Resources need;           // headroom this subtree needs for unmet guarantees
+  Resources children_need;  // sum of the children's `need`
+};
+
+// Why a class of tasks is parked until something changes.
+enum class Block { kNone, kCapacity, kNoEligible, kLimit, kHeadroom, kUnknownGroup, kSuspended };
+
+// Tasks of one framework with the same request and constraints: interchangeable for placement,
+// so a failure of one is a failure of all, and the search state is shared.
+struct TaskClass {
+  int framework = kNone;
+  Resources request;
+  int constraints = kNone;                           // interned PlacementConstraints
+  std::set<std::pair<uint64_t, std::string>> queue;  // (order, pod key) of pending tasks
+  Block block = Block::kNone;
+  int block_group = kNone;  // for kLimit: the group whose limit binds
+  Reason reason;
+  size_t blocked_pos = 0;  // position in Impl::blocked_classes_
+  NodeCursor cursor;       // placement search state, valid for cursor.cycle
+  bool alive = false;
+};
+
+struct FrameworkState {
+  FrameworkSpec spec;
+  bool alive = false;
+  int group = kNone;  // resolved valid group, or kNone
+  Resources allocated;
+  int running = 0;
+  int pending = 0;
+  std::vector<int> classes;  // live classes with pending tasks
+  int unblocked_classes = 0;
+  std::unordered_map<int, double> filters;  // node -> time the filter expires
+  std::unordered_set<int> members;          // all its tasks, pending or on nodes
+  int64_t offers_accepted = 0;
+  int64_t offers_declined = 0;
+};
+
+struct TaskState {
+  std::string key;
+  std::string framework_key;
+  int framework = kNone;
+  int cls = kNone;
+  Resources request;
+  int constraints = kNone;
+  uint64_t order = 0;
+  std::string node_name;  // bound or assumed node (may be unknown to us yet)
+  int node = kNone;       // resolved node index while node_name is set and known
+  bool assumed = false;   // placed by us, bind not yet observed
+  bool terminal = false;
+  bool counted = false;            // its request is counted on node and framework
+  std::optional<Reason> reported;  // last pending reason handed out
+};
+
+class Allocator::Impl {
+ public:
+  explicit Impl(AllocatorOptions options) : options_(options) { groups_.emplace_back(); }
+
+  // ---- mutators (allocator.cpp) ----
+  void UpsertNode(const NodeSpec& node);
+  void RemoveNode(const std::string& name);
+  void UpsertGroup(const GroupSpec& group);
+  void RemoveGroup(const std::string& name);
+  void UpsertFramework(const FrameworkSpec& framework);
+  void RemoveFramework(const std::string& key);
+  void UpsertPod(const PodSpec& pod);
+  void RemovePod(const std::string& key);
+  void BindFailed(const std::string& pod_key, double now);
+
+  // ---- the cycle (allocation_cycle.cpp) ----
+  AllocationResult Allocate(double now);
+
+  // ---- views (allocator.cpp) ----
+  std::vector<GroupStatus> Groups() const;
+  std::vector<FrameworkStatus> Frameworks() const;
+  std::optional<Reason> PendingReason(const std::string& key) const;
+
+  // ---- bookkeeping shared by the cycle (allocator.cpp) ----
+  // A task's request counts on its node (if known) and its framework and groups (if known)
+  // while it is on a node; a pending task waits in its framework's class or as an orphan.
+  void Attach(int task);
+  void Detach(int task);  // the reverse; reports capacity freed on its node
+  void Enqueue(int task);
+  void Dequeue(int task);
+  void BlockClass(int cls, Block block, int group, Reason reason);
+  void UnblockClass(int cls);
+  void UnblockFramework(int framework);
+  void UnblockAll();
+  void OnCapacityFreed(int node, int framework);  // a pod left node (framework may be kNone)
+  void RebuildGroups();
+  void AddToGroupPath(int framework, const Resources& delta);
+  void AddNodeUsage(int node, const Resources& delta);
+  void RefreshNodeHealth(int node);
+  int ReservationFor(const NodeSpec& node) const;
+  bool InSubtree(int group, int ancestor) const;
+  int NextClass(int framework) const;
+  Reason Explain(int cls, double now);
+  Reason LimitReason(int group) const;
+  double DominantShare(const Resources& allocated) const;
+  bool Eligible(int cls, int node, double now);
+
+  // ---- quota (quota.cpp) ----
+  // The outermost group on the framework's path whose limit `request` would exceed, or kNone.
+  int LimitViolation(int framework, const Resources& request) const;
+  // True when some group on the path has a guarantee not yet met in a resource requested.
+  bool BelowGuarantee(int framework, const Resources& request) const;
+  // The first resource in which placing `request` for `framework` would eat into the headroom
+  // held for other groups' unmet guarantees, or -1.
+  ResourceId HeadroomViolation(int framework, const Resources& request) const;
+  void RecomputeNeed(int group);  // after the group's allocation changed, up to the root
+  void RecomputeAllNeeds();
+
+  AllocatorOptions options_;
+  ResourceCatalog catalog_;
+
+  std::vector<NodeState> nodes_;
+  std::unordered_map<std::string, int> node_index_;
+  std::vector<int> free_nodes_;
+  NodeOrder order_;
+  Resources capacity_;    // sum of allocatable of alive nodes
+  Resources free_total_;  // sum over healthy nodes of max(0, allocatable - used)
+  Resources used_total_;
+  uint64_t node_epoch_ = 1;  // bumps when eligibility can change
+
+  std::vector<GroupState> groups_;  // [0] is the virtual root
+  std::map<std::string, GroupSpec> group_specs_;
+  std::unordered_map<std::string, int> group_index_;
+
+  std::vector<FrameworkState> frameworks_;
+  std::unordered_map<std::string, int> framework_index_;
+  std::vector<int> free_frameworks_;
+  std::set<int> runnable_;  // frameworks with at least one unblocked class
+
+  std::vector<TaskClass> classes_;
+  std::unordered_map<std::string, int> class_index_;  // key: framework|request|constraints
+  std::vector<int> free_classes_;
+  std::vector<int> blocked_classes_;
+
+  std::vector<TaskState> tasks_;
+  std::unordered_map<std::string, int> task_index_;
+  std::vector<int> free_tasks_;
+  std::unordered_map<std::string, std::set<int>> orphans_;          // framework key -> tasks
+  std::unordered_map<std::string, std::set<int>> on_missing_node_;  // node name -> tasks
+  std::vector<int> to_report_;  // tasks whose pending reason must be reported next cycle
+
+  std::vector<PlacementConstraints> constraints_;
+  std::unordered_map<std::string, int> constraints_index_;
+  struct EligibilityCache {
+    uint64_t epoch = 0;
+    std::vector<uint8_t> eligible;  // by node index
+  };
+  std::unordered_map<uint64_t, EligibilityCache> eligibility_;  // (constraints, group)
+
+  uint64_t cycle_ = 0;
+  double now_ = 0;                    // time of the current or last cycle, for offer filters
+  std::vector<int> changed_classes_;  // classes blocked during this cycle, to report
+  double next_filter_expiry_ = 1e300;
+  int pending_tasks_ = 0;
+};
+
+}  // namespace kubemesos

@@ -1,0 +1,112 @@
+// Quota: limits (never exceeded by a group or any ancestor), guarantees (served first) and the
+// headroom held back so that every unmet guarantee stays satisfiable, as Mesos does.
+#include <algorithm>
+
+#include "scheduler/allocator_impl.h"
+
+namespace kubemesos {
+namespace {
+
+// The unmet part of a group's guarantee, per guaranteed resource.
+Resources Unmet(const GroupState& g) {
+  Resources unmet;
+  for (int r = 0; r < kMaxResourceKinds; ++r) {
+    if (g.spec.guarantee.Has(r))
+      unmet[r] = std::max<int64_t>(0, g.spec.guarantee.amount[r] - g.allocated[r]);
+  }
+  return unmet;
+}
+
+}  // namespace
+
+int Allocator::Impl::LimitViolation(int framework, const Resources& request) const {
+  int violation = kNone;
+  for (int g = frameworks_[framework].group; g != kNone && g != kRootGroup; g = groups_[g].parent) {
+    const auto& limit = groups_[g].spec.limit;
+    if (limit.empty()) continue;
+    for (int r = 0; r < kMaxResourceKinds; ++r) {
+      if (limit.Has(r) && request[r] > 0 &&
+          groups_[g].allocated[r] + request[r] > limit.amount[r]) {
+        violation = g;  // keep walking: report the outermost binding group
+        break;
+      }
+    }
+  }
+  return violation;
+}
+
+bool Allocator::Impl::BelowGuarantee(int framework, const Resources& request) const {
+  for (int g = frameworks_[framework].group; g != kNone && g != kRootGroup; g = groups_[g].parent) {
+    const auto& guarantee = groups_[g].spec.guarantee;
+    for (int r = 0; r < kMaxResourceKinds; ++r) {
+      if (guarantee.Has(r) && request[r] > 0 && groups_[g].allocated[r] < guarantee.amount[r])
+        return true;
+    }
+  }
+  return false;
+}
+
+void Allocator::Impl::RecomputeNeed(int group) {
+  for (int g = group; g != kNone; g = groups_[g].parent) {
+    auto& state = groups_[g];
+    Resources old = state.need;
+    // No early exit: an ancestor's own unmet guarantee changes with the allocation too.
+    state.need = Max(Unmet(state), state.children_need);
+    if (state.parent != kNone) {
+      auto& parent = groups_[state.parent];
+      parent.children_need -= old;
+      parent.children_need += state.need;
+    }
+  }
+}
+
+void Allocator::Impl::RecomputeAllNeeds() {
+  // Children have larger depth; process deepest first.
+  std::vector<int> by_depth(groups_.size());
+  for (size_t i = 0; i < groups_.size(); ++i) by_depth[i] = static_cast<int>(i);
+  std::sort(by_depth.begin(), by_depth.end(),
+            [&](int a, int b) { return groups_[a].depth > groups_[b].depth; });
+  for (auto& g : groups_) g.children_need = Resources{};
+  for (int g : by_depth) {
+    auto& state = groups_[g];
+    if (!state.valid) continue;
+    state.need = g == kRootGroup ? state.children_need : Max(Unmet(state), state.children_need);
+    if (state.parent != kNone) groups_[state.parent].children_need += state.need;
+  }
+}
+
+ResourceId Allocator::Impl::HeadroomViolation(int framework, const Resources& request) const {
+  const auto& root = groups_[kRootGroup];
+  if (root.need.IsZero()) return -1;
+  // Headroom after the placement: recompute `need` along the path as if `request` were added.
+  Resources child_old, child_new;
+  bool first = true;
+  int g = frameworks_[framework].group;
+  for (; g != kNone; g = groups_[g].parent) {
+    const auto& state = groups_[g];
+    Resources children_need = state.children_need;
+    if (!first) {
+      children_need -= child_old;
+      children_need += child_new;
+    }
+    Resources unmet;
+    if (g != kRootGroup) {
+      for (int r = 0; r < kMaxResourceKinds; ++r) {
+        if (state.spec.guarantee.Has(r))
+          unmet[r] = std::max<int64_t>(
+              0, state.spec.guarantee.amount[r] - state.allocated[r] - request[r]);
+      }
+    }
+    child_old = state.need;
+    child_new = Max(unmet, children_need);
+    first = false;
+  }
+  const Resources& headroom_after = child_new;  // the root's new need
+  for (int r = 0; r < kMaxResourceKinds; ++r) {
+    if (request[r] > 0 && headroom_after[r] > 0 && free_total_[r] - request[r] < headroom_after[r])
+      return r;
+  }
+  return -1;
+}
+
+}  // namespace kubemesos
