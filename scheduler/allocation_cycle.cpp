@@ -94,6 +94,7 @@ Reason Allocator::Impl::Explain(int cls, double now) {
 
 AllocationResult Allocator::Impl::Allocate(double now) {
   AllocationResult result;
+  EnsureGroups();
   now_ = now;
   ++cycle_;
   changed_classes_.clear();
@@ -144,6 +145,33 @@ AllocationResult Allocator::Impl::Allocate(double now) {
       if (classes_[cls].block == Block::kNone) BlockClass(cls, block, kNone, reason);
   }
 
+  // Nodes that cannot fit even the smallest pending request are skipped by every cursor.
+  Resources smallest;
+  smallest.amount.fill(INT64_MAX);
+  for (int f : runnable_)
+    for (int cls : frameworks_[f].classes)
+      if (classes_[cls].block == Block::kNone) smallest = Min(smallest, classes_[cls].request);
+  auto exhausted = [&](const NodeState& node) {
+    if (!node.alive || !node.healthy) return true;
+    for (int r = 0; r < kMaxResourceKinds; ++r)
+      if (node.spec.allocatable[r] - node.used[r] < smallest[r]) return true;
+    return false;
+  };
+  if (!runnable_.empty()) {
+    for (int node : order_.order())
+      if (exhausted(nodes_[node])) order_.MarkExhausted(node);
+  }
+
+  if (fw_rank_.size() != frameworks_.size() || fw_rank_dirty_) {
+    std::vector<int> by_key;
+    for (size_t f = 0; f < frameworks_.size(); ++f) by_key.push_back(static_cast<int>(f));
+    std::sort(by_key.begin(), by_key.end(),
+              [&](int a, int b) { return frameworks_[a].spec.key < frameworks_[b].spec.key; });
+    fw_rank_.assign(frameworks_.size(), 0);
+    for (size_t i = 0; i < by_key.size(); ++i) fw_rank_[by_key[i]] = static_cast<int>(i);
+    fw_rank_dirty_ = false;
+  }
+
   std::vector<int> path;
   std::vector<double> path_shares;
   auto run_stage = [&](Stage stage) {
@@ -153,7 +181,7 @@ AllocationResult Allocator::Impl::Allocate(double now) {
     std::vector<double> fw_shares(frameworks_.size());
     for (size_t f = 0; f < frameworks_.size(); ++f)
       fw_shares[f] = DominantShare(frameworks_[f].allocated);
-    DrfSorter sorter(groups_, frameworks_, group_shares, fw_shares);
+    DrfSorter sorter(groups_, frameworks_, fw_rank_, group_shares, fw_shares);
     for (int f : runnable_) {
       int cls = NextClass(f);
       if (stage == Stage::kQuota && !BelowGuarantee(f, classes_[cls].request)) continue;
@@ -197,14 +225,9 @@ AllocationResult Allocator::Impl::Allocate(double now) {
         continue;
       }
       // Accept: the head task of the class is assumed on the node.
-      auto [order, key] = *c.queue.begin();
-      int task = task_index_.at(key);
-      Detach(task);
+      int task = PlaceHead(cls, node);
       auto& t = tasks_[task];
-      t.node_name = nodes_[node].spec.name;
-      t.assumed = true;
-      t.reported.reset();
-      Attach(task);
+      if (exhausted(nodes_[node])) order_.MarkExhausted(node);
       auto& fw = frameworks_[f];
       ++fw.offers_accepted;
       result.placements.push_back({t.key, fw.spec.key, t.node_name});
@@ -217,12 +240,14 @@ AllocationResult Allocator::Impl::Allocate(double now) {
       sorter.Update(f, DominantShare(fw.allocated), path, path_shares);
     }
   };
-  run_stage(Stage::kQuota);
-  run_stage(Stage::kFairShare);
+  if (!runnable_.empty()) {
+    run_stage(Stage::kQuota);
+    run_stage(Stage::kFairShare);
+  }
 
   // A task short of capacity whose group has meanwhile reached its limit is held back by the
   // limit first: say so, so that no node is bought for it.
-  for (size_t i = blocked_classes_.size(); i-- > 0;) {
+  for (size_t i = result.placements.empty() ? 0 : blocked_classes_.size(); i-- > 0;) {
     int cls = blocked_classes_[i];
     auto& c = classes_[cls];
     if (c.block != Block::kCapacity && c.block != Block::kNoEligible && c.block != Block::kHeadroom)
@@ -245,7 +270,7 @@ AllocationResult Allocator::Impl::Allocate(double now) {
   for (int cls : changed_classes_) {
     const auto& c = classes_[cls];
     if (!c.alive || c.block == Block::kNone) continue;
-    for (const auto& [order, key] : c.queue) report(task_index_.at(key), c.reason);
+    for (const auto& entry : c.queue) report(std::get<2>(entry), c.reason);
   }
   for (int task : to_report_) {
     if (task >= static_cast<int>(tasks_.size())) continue;

@@ -71,12 +71,11 @@ bool Reason::BlockedByPolicy() const {
 
 int Allocator::Impl::ReservationFor(const NodeSpec& node) const {
   int best = kNone;
-  for (size_t g = 1; g < groups_.size(); ++g) {
+  for (int g : reserving_groups_) {
     const auto& group = groups_[g];
-    if (!group.valid || group.spec.node_selector.empty()) continue;
     if (!SelectorMatches(group.spec.node_selector, node.labels)) continue;
     // The most specific (deepest) group wins; groups_ is in name order, so ties go by name.
-    if (best == kNone || group.depth > groups_[best].depth) best = static_cast<int>(g);
+    if (best == kNone || group.depth > groups_[best].depth) best = g;
   }
   return best;
 }
@@ -191,14 +190,25 @@ void Allocator::Impl::UpsertGroup(const GroupSpec& group) {
       it->second.node_selector == group.node_selector)
     return;
   group_specs_[group.name] = group;
-  RebuildGroups();
+  groups_dirty_ = true;  // rebuilt once before the next cycle, not once per group
 }
 
 void Allocator::Impl::RemoveGroup(const std::string& name) {
-  if (group_specs_.erase(name)) RebuildGroups();
+  if (group_specs_.erase(name)) groups_dirty_ = true;
+}
+
+void Allocator::Impl::EnsureGroups() {
+  if (groups_dirty_) RebuildGroups();
+}
+
+int Allocator::Impl::ResolveGroup(const std::string& name) const {
+  if (groups_dirty_) return kNone;  // the rebuild resolves every framework
+  auto g = group_index_.find(name);
+  return (g != group_index_.end() && groups_[g->second].valid) ? g->second : kNone;
 }
 
 void Allocator::Impl::RebuildGroups() {
+  groups_dirty_ = false;
   groups_.assign(1, GroupState{});
   groups_[kRootGroup].spec.name = "";
   group_index_.clear();
@@ -252,6 +262,7 @@ void Allocator::Impl::RebuildGroups() {
     }
     groups_[g].depth = depth;
   }
+  reserving_groups_.clear();
   for (size_t g = 1; g < groups_.size(); ++g) {
     auto& group = groups_[g];
     if (!group.valid) {
@@ -259,6 +270,17 @@ void Allocator::Impl::RebuildGroups() {
       continue;
     }
     groups_[group.parent].children.push_back(static_cast<int>(g));
+    if (!group.spec.node_selector.empty()) reserving_groups_.push_back(static_cast<int>(g));
+  }
+  for (size_t g = 1; g < groups_.size(); ++g) {
+    auto& group = groups_[g];
+    for (int a = static_cast<int>(g); group.valid && a != kNone && a != kRootGroup;
+         a = groups_[a].parent) {
+      if (!groups_[a].spec.node_selector.empty()) {
+        group.reservation_scope = a;
+        break;
+      }
+    }
   }
   // Re-resolve frameworks and recompute every group's allocation from the frameworks'.
   for (size_t f = 0; f < frameworks_.size(); ++f) {
@@ -282,7 +304,7 @@ void Allocator::Impl::RebuildGroups() {
 
 void Allocator::Impl::AddToGroupPath(int framework, const Resources& delta) {
   int group = frameworks_[framework].group;
-  if (group == kNone) return;
+  if (group == kNone || groups_dirty_) return;
   for (int g = group; g != kNone; g = groups_[g].parent) groups_[g].allocated += delta;
   RecomputeNeed(group);
 }
@@ -298,14 +320,13 @@ void Allocator::Impl::UpsertFramework(const FrameworkSpec& spec) {
       return;
     if (fw.spec.group != spec.group) {
       // Moving to another group: take the allocation out of the old path, into the new one.
-      if (fw.group != kNone) {
+      if (fw.group != kNone && !groups_dirty_) {
         --groups_[fw.group].direct_frameworks;
         Resources minus = Resources{} - fw.allocated;
         AddToGroupPath(it->second, minus);
       }
       fw.spec = spec;
-      auto g = group_index_.find(spec.group);
-      fw.group = (g != group_index_.end() && groups_[g->second].valid) ? g->second : kNone;
+      fw.group = ResolveGroup(spec.group);
       if (fw.group != kNone) {
         ++groups_[fw.group].direct_frameworks;
         AddToGroupPath(it->second, fw.allocated);
@@ -318,11 +339,11 @@ void Allocator::Impl::UpsertFramework(const FrameworkSpec& spec) {
   }
   int f = TakeSlot(frameworks_, free_frameworks_);
   framework_index_[spec.key] = f;
+  fw_rank_dirty_ = true;
   auto& fw = frameworks_[f];
   fw.alive = true;
   fw.spec = spec;
-  auto g = group_index_.find(spec.group);
-  fw.group = (g != group_index_.end() && groups_[g->second].valid) ? g->second : kNone;
+  fw.group = ResolveGroup(spec.group);
   if (fw.group != kNone) ++groups_[fw.group].direct_frameworks;
   // Adopt the tasks that were waiting for this framework.
   if (auto orphans = orphans_.find(spec.key); orphans != orphans_.end()) {
@@ -354,7 +375,7 @@ void Allocator::Impl::RemoveFramework(const std::string& key) {
     Attach(task);  // as an orphan now
   }
   auto& fw = frameworks_[f];
-  if (fw.group != kNone) --groups_[fw.group].direct_frameworks;
+  if (fw.group != kNone && !groups_dirty_) --groups_[fw.group].direct_frameworks;
   runnable_.erase(f);
   fw = FrameworkState{};
   framework_index_.erase(it);
@@ -366,8 +387,7 @@ void Allocator::Impl::RemoveFramework(const std::string& key) {
 void Allocator::Impl::Enqueue(int task) {
   auto& t = tasks_[task];
   int f = t.framework;
-  std::string key = std::to_string(f) + "|" + std::to_string(t.constraints);
-  for (int r = 0; r < kMaxResourceKinds; ++r) key += "|" + std::to_string(t.request[r]);
+  ClassKey key{f, t.constraints, t.request};
   int cls;
   if (auto it = class_index_.find(key); it != class_index_.end()) {
     cls = it->second;
@@ -384,7 +404,7 @@ void Allocator::Impl::Enqueue(int task) {
     runnable_.insert(f);
   }
   auto& c = classes_[cls];
-  c.queue.emplace(t.order, t.key);
+  c.queue.emplace(t.order, t.key, task);
   t.cls = cls;
   ++frameworks_[f].pending;
   ++pending_tasks_;
@@ -395,7 +415,11 @@ void Allocator::Impl::Dequeue(int task) {
   auto& t = tasks_[task];
   int cls = t.cls;
   auto& c = classes_[cls];
-  c.queue.erase({t.order, t.key});
+  if (std::get<2>(*c.queue.begin()) == task) {
+    c.queue.erase(c.queue.begin());
+  } else {
+    c.queue.erase({t.order, t.key, task});
+  }
   t.cls = kNone;
   auto& fw = frameworks_[c.framework];
   --fw.pending;
@@ -408,11 +432,27 @@ void Allocator::Impl::Dequeue(int task) {
   --fw.unblocked_classes;
   if (fw.unblocked_classes == 0) runnable_.erase(c.framework);
   fw.classes.erase(std::find(fw.classes.begin(), fw.classes.end(), cls));
-  std::string key = std::to_string(c.framework) + "|" + std::to_string(c.constraints);
-  for (int r = 0; r < kMaxResourceKinds; ++r) key += "|" + std::to_string(c.request[r]);
+  ClassKey key{c.framework, c.constraints, c.request};
   class_index_.erase(key);
   c = TaskClass{};
   free_classes_.push_back(cls);
+}
+
+int Allocator::Impl::PlaceHead(int cls, int node) {
+  int task = std::get<2>(*classes_[cls].queue.begin());
+  auto& t = tasks_[task];
+  int f = t.framework;
+  Dequeue(task);  // may drop the class
+  t.node_name = nodes_[node].spec.name;
+  t.node = node;
+  t.assumed = true;
+  t.reported.reset();
+  AddNodeUsage(node, t.request);
+  auto& fw = frameworks_[f];
+  fw.allocated += t.request;
+  ++fw.running;
+  AddToGroupPath(f, t.request);
+  return task;
 }
 
 void Allocator::Impl::Attach(int task) {
@@ -630,23 +670,29 @@ void Allocator::Impl::OnCapacityFreed(int node, int framework) {
 }
 
 bool Allocator::Impl::Eligible(int cls, int node, double now) {
-  const auto& c = classes_[cls];
+  auto& c = classes_[cls];
   const auto& fw = frameworks_[c.framework];
-  uint64_t key = (static_cast<uint64_t>(c.constraints) << 32) | static_cast<uint32_t>(fw.group);
-  auto& cache = eligibility_[key];
-  if (cache.epoch != node_epoch_) {
-    cache.epoch = node_epoch_;
-    cache.eligible.assign(nodes_.size(), 0);
-    const auto& constraints = constraints_[c.constraints];
-    for (size_t n = 0; n < nodes_.size(); ++n) {
-      const auto& state = nodes_[n];
-      if (!state.alive || !state.healthy) continue;
-      if (state.reserved_for != kNone && !InSubtree(fw.group, state.reserved_for)) continue;
-      cache.eligible[n] =
-          Admits(constraints, {state.spec.name, state.spec.labels, state.spec.taints});
+  if (c.eligible_epoch != node_epoch_ || c.eligible == nullptr) {
+    // Classes with the same constraints in the same group share one eligibility vector.
+    int scope = fw.group == kNone ? kNone : groups_[fw.group].reservation_scope;
+    uint64_t key = (static_cast<uint64_t>(c.constraints) << 32) | static_cast<uint32_t>(scope);
+    auto& cache = eligibility_[key];
+    if (cache.epoch != node_epoch_) {
+      cache.epoch = node_epoch_;
+      cache.eligible.assign(nodes_.size(), 0);
+      const auto& constraints = constraints_[c.constraints];
+      for (size_t n = 0; n < nodes_.size(); ++n) {
+        const auto& state = nodes_[n];
+        if (!state.alive || !state.healthy) continue;
+        if (state.reserved_for != kNone && !InSubtree(fw.group, state.reserved_for)) continue;
+        cache.eligible[n] =
+            Admits(constraints, {state.spec.name, state.spec.labels, state.spec.taints});
+      }
     }
+    c.eligible = &cache.eligible;
+    c.eligible_epoch = node_epoch_;
   }
-  if (!cache.eligible[node]) return false;
+  if (!(*c.eligible)[node]) return false;
   if (!fw.filters.empty()) {
     auto f = fw.filters.find(node);
     if (f != fw.filters.end() && f->second > now) return false;

@@ -28,6 +28,7 @@ struct NodeState {
 struct GroupState {
   GroupSpec spec;
   int parent = kNone;
+  int reservation_scope = kNone;  // deepest reserving ancestor-or-self: decides visible nodes
   bool valid = true;
   std::string invalid_message;
   int depth = 0;
@@ -46,13 +47,15 @@ enum class Block { kNone, kCapacity, kNoEligible, kLimit, kHeadroom, kUnknownGro
 struct TaskClass {
   int framework = kNone;
   Resources request;
-  int constraints = kNone;                           // interned PlacementConstraints
-  std::set<std::pair<uint64_t, std::string>> queue;  // (order, pod key) of pending tasks
+  int constraints = kNone;                                 // interned PlacementConstraints
+  std::set<std::tuple<uint64_t, std::string, int>> queue;  // (order, pod key, task) pending
   Block block = Block::kNone;
   int block_group = kNone;  // for kLimit: the group whose limit binds
   Reason reason;
-  size_t blocked_pos = 0;  // position in Impl::blocked_classes_
-  NodeCursor cursor;       // placement search state, valid for cursor.cycle
+  size_t blocked_pos = 0;                          // position in Impl::blocked_classes_
+  NodeCursor cursor;                               // placement search state, valid for cursor.cycle
+  const std::vector<uint8_t>* eligible = nullptr;  // by node; valid while eligible_epoch holds
+  uint64_t eligible_epoch = 0;
   bool alive = false;
 };
 
@@ -117,12 +120,17 @@ class Allocator::Impl {
   void Detach(int task);  // the reverse; reports capacity freed on its node
   void Enqueue(int task);
   void Dequeue(int task);
+  // Assumes the head task of a class on a node; returns the task. Same effect as Detach,
+  // setting the node, then Attach, without the churn.
+  int PlaceHead(int cls, int node);
   void BlockClass(int cls, Block block, int group, Reason reason);
   void UnblockClass(int cls);
   void UnblockFramework(int framework);
   void UnblockAll();
   void OnCapacityFreed(int node, int framework);  // a pod left node (framework may be kNone)
   void RebuildGroups();
+  void EnsureGroups();  // rebuilds the group tree if a group changed since the last rebuild
+  int ResolveGroup(const std::string& name) const;
   void AddToGroupPath(int framework, const Resources& delta);
   void AddNodeUsage(int node, const Resources& delta);
   void RefreshNodeHealth(int node);
@@ -160,14 +168,32 @@ class Allocator::Impl {
   std::vector<GroupState> groups_;  // [0] is the virtual root
   std::map<std::string, GroupSpec> group_specs_;
   std::unordered_map<std::string, int> group_index_;
+  std::vector<int> reserving_groups_;  // valid groups with a nodeSelector
+  bool groups_dirty_ = false;
 
   std::vector<FrameworkState> frameworks_;
   std::unordered_map<std::string, int> framework_index_;
   std::vector<int> free_frameworks_;
-  std::set<int> runnable_;  // frameworks with at least one unblocked class
+  std::set<int> runnable_;    // frameworks with at least one unblocked class
+  std::vector<int> fw_rank_;  // framework slot -> position in key order
+  bool fw_rank_dirty_ = true;
 
   std::vector<TaskClass> classes_;
-  std::unordered_map<std::string, int> class_index_;  // key: framework|request|constraints
+  struct ClassKey {
+    int framework;
+    int constraints;
+    Resources request;
+    bool operator==(const ClassKey&) const = default;
+  };
+  struct ClassKeyHash {
+    size_t operator()(const ClassKey& k) const {
+      uint64_t h = static_cast<uint64_t>(k.framework) * 0x9E3779B97F4A7C15ULL ^
+                   static_cast<uint64_t>(k.constraints);
+      for (int64_t a : k.request.amount) h = (h ^ static_cast<uint64_t>(a)) * 0x100000001B3ULL;
+      return static_cast<size_t>(h);
+    }
+  };
+  std::unordered_map<ClassKey, int, ClassKeyHash> class_index_;
   std::vector<int> free_classes_;
   std::vector<int> blocked_classes_;
 

@@ -7,9 +7,11 @@ namespace kubemesos {
 
 DrfSorter::DrfSorter(const std::vector<GroupState>& groups,
                      const std::vector<FrameworkState>& frameworks,
-                     std::vector<double> group_shares, std::vector<double> framework_shares)
+                     const std::vector<int>& framework_rank, std::vector<double> group_shares,
+                     std::vector<double> framework_shares)
     : groups_(groups),
       frameworks_(frameworks),
+      fw_rank_(framework_rank),
       group_share_(std::move(group_shares)),
       fw_share_(std::move(framework_shares)),
       active_(groups.size()),
@@ -20,11 +22,11 @@ DrfSorter::DrfSorter(const std::vector<GroupState>& groups,
 
 DrfSorter::Entry DrfSorter::GroupEntry(int group) const {
   const auto& g = groups_[group];
-  return Entry{group_share_[group] / g.spec.weight, &g.spec.name, true, group};
+  return Entry{group_share_[group] / g.spec.weight, true, group, group};
 }
 
 DrfSorter::Entry DrfSorter::FrameworkEntry(int framework) const {
-  return Entry{fw_share_[framework], &frameworks_[framework].spec.key, false, framework};
+  return Entry{fw_share_[framework], false, fw_rank_[framework], framework};
 }
 
 void DrfSorter::ActivateGroup(int group) {

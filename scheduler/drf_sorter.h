@@ -5,8 +5,8 @@
 // framework below it is. Private to scheduler/; used by one allocation stage at a time.
 #pragma once
 
+#include <cstdint>
 #include <set>
-#include <string>
 #include <vector>
 
 namespace kubemesos {
@@ -18,8 +18,11 @@ class DrfSorter {
  public:
   // `share(framework)` and `group_share(group)` are read through the state vectors; the sorter
   // keeps references and must not outlive them.
+  // Groups are indexed in name order; `framework_rank` gives each framework's position in key
+  // order. Ties of weighted share break by kind (frameworks first), then by that order.
   DrfSorter(const std::vector<GroupState>& groups, const std::vector<FrameworkState>& frameworks,
-            std::vector<double> group_shares, std::vector<double> framework_shares);
+            const std::vector<int>& framework_rank, std::vector<double> group_shares,
+            std::vector<double> framework_shares);
 
   void Add(int framework);
   void Remove(int framework);
@@ -34,14 +37,13 @@ class DrfSorter {
  private:
   struct Entry {
     double key;  // dominant share / weight
-    const std::string* name;
     bool is_group;
+    int rank;  // name order within its kind
     int index;
     bool operator<(const Entry& o) const {
       if (key != o.key) return key < o.key;
-      if (*name != *o.name) return *name < *o.name;
       if (is_group != o.is_group) return is_group < o.is_group;
-      return index < o.index;
+      return rank < o.rank;
     }
   };
   Entry GroupEntry(int group) const;
@@ -51,6 +53,7 @@ class DrfSorter {
 
   const std::vector<GroupState>& groups_;
   const std::vector<FrameworkState>& frameworks_;
+  const std::vector<int>& fw_rank_;
   std::vector<double> group_share_;
   std::vector<double> fw_share_;
   std::vector<std::set<Entry>> active_;  // per group: its active children

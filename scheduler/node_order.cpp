@@ -61,6 +61,26 @@ void NodeOrder::Refresh() {
   for (int node : dirty_list_) dirty_[node] = 0;
   dirty_list_.clear();
   full_sort_ = false;
+  position_.resize(score_.size());
+  for (size_t i = 0; i < order_.size(); ++i) position_[order_[i]] = i;
+  skip_.resize(order_.size() + 1);
+  for (size_t i = 0; i <= order_.size(); ++i) skip_[i] = i;
+}
+
+void NodeOrder::MarkExhausted(int node) {
+  size_t pos = position_[node];
+  if (pos < order_.size() && order_[pos] == node) skip_[pos] = pos + 1;
+}
+
+size_t NodeOrder::Skip(size_t pos) const {
+  size_t root = pos;
+  while (skip_[root] != root) root = skip_[root];
+  while (skip_[pos] != root) {
+    size_t next = skip_[pos];
+    skip_[pos] = root;
+    pos = next;
+  }
+  return root;
 }
 
 }  // namespace kubemesos

@@ -35,6 +35,9 @@ class NodeOrder {
   // Brings the order up to date. O(n + k log k) for k changed nodes.
   void Refresh();
   const std::vector<int>& order() const { return order_; }
+  // Marks a node as useless to every task for the rest of the cycle (full, or unhealthy), so
+  // that cursors jump over it. Reset by Refresh().
+  void MarkExhausted(int node);
 
   // The next node for a task of a class, or -1 when none fits. `fits(node)` must say whether
   // the task is eligible for and fits on the node now.
@@ -43,6 +46,8 @@ class NodeOrder {
 
  private:
   bool Before(int a, int b) const;
+  // The first position at or after `pos` not marked exhausted (path-compressing).
+  size_t Skip(size_t pos) const;
 
   Policy policy_;
   std::vector<int> order_;
@@ -51,6 +56,8 @@ class NodeOrder {
   std::vector<uint8_t> present_;
   std::vector<uint8_t> dirty_;
   std::vector<int> dirty_list_;
+  std::vector<size_t> position_;      // node -> its position in order_
+  mutable std::vector<size_t> skip_;  // position -> next candidate position (union-find)
   bool full_sort_ = false;
 };
 
@@ -65,14 +72,15 @@ int NodeOrder::Next(NodeCursor& cursor, uint64_t cycle, Fits&& fits) const {
   }
   if (policy_ == Policy::kBinpack) {
     // Stay on the current node while it fits: it is the most allocated one that does.
-    for (; cursor.pos < order_.size(); ++cursor.pos) {
+    for (cursor.pos = Skip(cursor.pos); cursor.pos < order_.size();
+         cursor.pos = Skip(cursor.pos + 1)) {
       if (fits(order_[cursor.pos])) return order_[cursor.pos];
     }
     return -1;
   }
   // Spread: one task per node per pass, least allocated first; nodes that stop fitting drop out.
   if (!cursor.in_ring) {
-    while (cursor.pos < order_.size()) {
+    while ((cursor.pos = Skip(cursor.pos)) < order_.size()) {
       int node = order_[cursor.pos++];
       if (fits(node)) {
         cursor.next.push_back(node);

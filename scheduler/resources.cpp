@@ -36,4 +36,10 @@ Resources Max(const Resources& a, const Resources& b) {
   return out;
 }
 
+Resources Min(const Resources& a, const Resources& b) {
+  Resources out;
+  for (int i = 0; i < kMaxResourceKinds; ++i) out.amount[i] = std::min(a.amount[i], b.amount[i]);
+  return out;
+}
+
 }  // namespace kubemesos

@@ -86,8 +86,9 @@ struct Resources {
   }
 };
 
-// Element-wise max.
+// Element-wise max and min.
 Resources Max(const Resources& a, const Resources& b);
+Resources Min(const Resources& a, const Resources& b);
 
 // A per-kind bound (guarantee or limit) where only some kinds are set.
 struct ResourceBound {
