@@ -18,6 +18,13 @@ std::string StringOr(const json& object, std::string_view key, std::string fallb
   return fallback;
 }
 
+// The apiVersion of the kinds converted here; other versions are described in full.
+std::string ExpectedApiVersion(const std::string& kind) {
+  if (kind == "Pod" || kind == "Node") return "v1";
+  if (kind == "Framework" || kind == "ResourceGroup") return "kubemesos.io/v1alpha1";
+  return "";
+}
+
 bool IsNamespacedKnownKind(const std::string& kind) {
   return kind == "Pod" || kind == "Framework";
 }
@@ -199,8 +206,10 @@ std::string DescribeObject(const json& object) {
     name = StringOr(*meta, "name", name);
     ns = StringOr(*meta, "namespace", "");
   }
-  if (IsNamespacedKnownKind(kind)) return kind + " " + (ns.empty() ? "default" : ns) + "/" + name;
-  if (IsClusterKnownKind(kind)) return kind + " " + name;
+  if (api.empty() || api == ExpectedApiVersion(kind)) {
+    if (IsNamespacedKnownKind(kind)) return kind + " " + (ns.empty() ? "default" : ns) + "/" + name;
+    if (IsClusterKnownKind(kind)) return kind + " " + name;
+  }
   std::string out = api.empty() ? kind : api + " " + kind;
   return out + " " + (ns.empty() ? name : ns + "/" + name);
 }

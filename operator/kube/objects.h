@@ -43,8 +43,9 @@ struct Converted {
 };
 
 // "Pod default/x", "Node n1", "ResourceGroup analytics", "apps/v1 Deployment ns/name": how
-// errors and warnings name an object. Namespaced objects without a namespace use "default"
-// for the kinds known here. Never throws.
+// errors and warnings name an object. The kinds converted here (at their expected apiVersion,
+// or with none) are named by kind alone, and a Pod or Framework without a namespace is in
+// "default"; any other object is named by apiVersion and kind. Never throws.
 std::string DescribeObject(const nlohmann::json& object);
 
 // A v1 Node: metadata.name, metadata.labels, spec.taints, spec.unschedulable and every

@@ -1,0 +1,348 @@
+// PodFromJson: the effective request (init containers, sidecars, overhead, limits-only,
+// extended and pod-level resources), constraints, identity, and validation errors.
+#include <gtest/gtest.h>
+
+#include "operator/kube/objects.h"
+#include "tests/unit/operator/test_util.h"
+
+namespace kubemesos::kube {
+namespace {
+
+using nlohmann::json;
+using testing::J;
+using testing::kGi;
+using testing::kMi;
+using testing::PodWithSpec;
+
+struct RequestCase {
+  const char* name;
+  const char* spec;
+  int64_t cpu_milli;
+  int64_t memory;
+  int64_t gpu = 0;
+};
+
+class EffectiveRequestTest : public ::testing::TestWithParam<RequestCase> {};
+
+TEST_P(EffectiveRequestTest, MatchesKubernetes) {
+  const RequestCase& c = GetParam();
+  ResourceCatalog catalog;
+  auto pod = PodFromJson(PodWithSpec(c.spec), catalog);
+  ASSERT_TRUE(pod.ok()) << pod.error;
+  EXPECT_EQ(pod.value->request[kCpu], c.cpu_milli);
+  EXPECT_EQ(pod.value->request[kMemory], c.memory);
+  EXPECT_EQ(pod.value->request[kPods], 1);
+  auto gpu = catalog.Find("nvidia.com/gpu");
+  EXPECT_EQ(gpu ? pod.value->request[*gpu] : 0, c.gpu);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, EffectiveRequestTest,
+    ::testing::Values(
+        RequestCase{
+            "OneContainer",
+            R"({"containers":[{"name":"a","resources":{"requests":{"cpu":"500m","memory":"1Gi"}}}]})",
+            500, kGi},
+        RequestCase{"NoResources", R"({"containers":[{"name":"a"}]})", 0, 0},
+        RequestCase{"ContainersAdd",
+                    R"({"containers":[{"name":"a","resources":{"requests":{"cpu":"500m"}}},
+                                      {"name":"b","resources":{"requests":{"cpu":"250m","memory":"64Mi"}}}]})",
+                    750, 64 * kMi},
+        RequestCase{"LargerInitContainerWins",
+                    R"({"initContainers":[{"name":"i","resources":{"requests":{"cpu":"2"}}}],
+                        "containers":[{"name":"a","resources":{"requests":{"cpu":"1","memory":"1Gi"}}}]})",
+                    2000, kGi},
+        RequestCase{"SmallerInitContainerIgnored",
+                    R"({"initContainers":[{"name":"i","resources":{"requests":{"cpu":"100m"}}}],
+                        "containers":[{"name":"a","resources":{"requests":{"cpu":"1"}}}]})",
+                    1000, 0},
+        RequestCase{
+            "InitMaxIsPerResource",
+            R"({"initContainers":[{"name":"i","resources":{"requests":{"cpu":"2","memory":"1Gi"}}}],
+                        "containers":[{"name":"a","resources":{"requests":{"cpu":"1","memory":"2Gi"}}}]})",
+            2000, 2 * kGi},
+        RequestCase{"InitContainersDoNotAdd",
+                    R"({"initContainers":[{"name":"i","resources":{"requests":{"cpu":"2"}}},
+                                          {"name":"j","resources":{"requests":{"cpu":"3"}}}],
+                        "containers":[{"name":"a","resources":{"requests":{"cpu":"1"}}}]})",
+                    3000, 0},
+        RequestCase{
+            "SidecarAddsToContainers",
+            R"({"initContainers":[{"name":"s","restartPolicy":"Always","resources":{"requests":{"cpu":"500m"}}}],
+                        "containers":[{"name":"a","resources":{"requests":{"cpu":"1"}}}]})",
+            1500, 0},
+        RequestCase{
+            "InitAfterSidecarRunsBesideIt",
+            R"({"initContainers":[{"name":"s","restartPolicy":"Always","resources":{"requests":{"cpu":"500m"}}},
+                                          {"name":"i","resources":{"requests":{"cpu":"2"}}}],
+                        "containers":[{"name":"a","resources":{"requests":{"cpu":"1"}}}]})",
+            2500, 0},
+        RequestCase{"InitBeforeSidecarRunsAlone",
+                    R"({"initContainers":[{"name":"i","resources":{"requests":{"cpu":"2"}}},
+                                          {"name":"s","restartPolicy":"Always","resources":{"requests":{"cpu":"500m"}}}],
+                        "containers":[{"name":"a","resources":{"requests":{"cpu":"1"}}}]})",
+                    2000, 0},
+        RequestCase{
+            "TwoSidecarsThenInit",
+            R"({"initContainers":[{"name":"s1","restartPolicy":"Always","resources":{"requests":{"memory":"1Gi"}}},
+                                          {"name":"s2","restartPolicy":"Always","resources":{"requests":{"memory":"1Gi"}}},
+                                          {"name":"i","resources":{"requests":{"memory":"3Gi"}}}],
+                        "containers":[{"name":"a","resources":{"requests":{"memory":"1Gi"}}}]})",
+            0, 5 * kGi},
+        RequestCase{"OverheadAdded",
+                    R"({"overhead":{"cpu":"250m","memory":"120Mi"},
+                        "containers":[{"name":"a","resources":{"requests":{"cpu":"1"}}}]})",
+                    1250, 120 * kMi},
+        RequestCase{"OverheadAddedAfterInitMax",
+                    R"({"overhead":{"cpu":"250m"},
+                        "initContainers":[{"name":"i","resources":{"requests":{"cpu":"2"}}}],
+                        "containers":[{"name":"a","resources":{"requests":{"cpu":"1"}}}]})",
+                    2250, 0},
+        RequestCase{
+            "LimitsOnlyDefaultRequests",
+            R"({"containers":[{"name":"a","resources":{"limits":{"cpu":"2","memory":"1Gi"}}}]})",
+            2000, kGi},
+        RequestCase{
+            "RequestBelowLimitWins",
+            R"({"containers":[{"name":"a","resources":{"requests":{"memory":"1Gi"},"limits":{"cpu":"2","memory":"2Gi"}}}]})",
+            2000, kGi},
+        RequestCase{"LimitsOnlyInInitContainer",
+                    R"({"initContainers":[{"name":"i","resources":{"limits":{"cpu":"4"}}}],
+                        "containers":[{"name":"a","resources":{"requests":{"cpu":"1"}}}]})",
+                    4000, 0},
+        RequestCase{"ExtendedResourceFromLimits",
+                    R"({"containers":[{"name":"a","resources":{"limits":{"nvidia.com/gpu":"2"}}},
+                                      {"name":"b","resources":{"limits":{"nvidia.com/gpu":1}}}]})",
+                    0, 0, 3},
+        RequestCase{"PodLevelResourcesReplaceAggregate",
+                    R"({"resources":{"requests":{"cpu":"3"},"limits":{"memory":"2Gi"}},
+                        "containers":[{"name":"a","resources":{"requests":{"cpu":"1","memory":"1Gi"}}}]})",
+                    3000, 2 * kGi},
+        RequestCase{
+            "JsonNumbers",
+            R"({"containers":[{"name":"a","resources":{"requests":{"cpu":0.1,"memory":1048576}}}]})",
+            100, kMi},
+        RequestCase{
+            "FractionalBytesRoundUp",
+            R"({"containers":[{"name":"a","resources":{"requests":{"cpu":"100n","memory":"1500m"}}}]})",
+            1, 2}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(PodFromJsonTest, IdentityFrameworkAndState) {
+  ResourceCatalog catalog;
+  auto pod = PodFromJson(J(R"({"apiVersion":"v1","kind":"Pod",
+      "metadata":{"name":"w-0","namespace":"team","labels":{"kubemesos.io/framework":"spark"}},
+      "spec":{"schedulerName":"kubemesos","nodeName":"n1","containers":[{"name":"a"}]},
+      "status":{"phase":"Running"}})"),
+                         catalog);
+  ASSERT_TRUE(pod.ok()) << pod.error;
+  EXPECT_EQ(pod.value->key, "team/w-0");
+  EXPECT_EQ(pod.value->framework, "team/spark");
+  EXPECT_EQ(pod.value->node_name, "n1");
+  EXPECT_FALSE(pod.value->terminal);
+  EXPECT_EQ(pod.value->order, 0u);
+}
+
+TEST(PodFromJsonTest, FrameworkOnlyForKubemesosScheduler) {
+  ResourceCatalog catalog;
+  json object = J(R"({"metadata":{"name":"p","labels":{"kubemesos.io/framework":"spark"}},
+                      "spec":{"containers":[{"name":"a"}]}})");
+  auto pod = PodFromJson(object, catalog);
+  ASSERT_TRUE(pod.ok()) << pod.error;
+  EXPECT_EQ(pod.value->key, "default/p");
+  EXPECT_EQ(pod.value->framework, "");
+  EXPECT_FALSE(IsKubemesosPod(object));
+
+  object["spec"]["schedulerName"] = "kubemesos";
+  object["metadata"]["labels"] = json::object();
+  pod = PodFromJson(object, catalog);
+  ASSERT_TRUE(pod.ok()) << pod.error;
+  EXPECT_EQ(pod.value->framework, "");
+  EXPECT_TRUE(IsKubemesosPod(object));
+}
+
+TEST(PodFromJsonTest, TerminalPhases) {
+  for (const auto& [phase, terminal] : std::vector<std::pair<std::string, bool>>{
+           {"Pending", false}, {"Running", false}, {"Succeeded", true}, {"Failed", true}}) {
+    ResourceCatalog catalog;
+    json object = PodWithSpec(R"({"containers":[{"name":"a"}]})");
+    object["status"]["phase"] = phase;
+    auto pod = PodFromJson(object, catalog);
+    ASSERT_TRUE(pod.ok()) << pod.error;
+    EXPECT_EQ(pod.value->terminal, terminal) << phase;
+  }
+}
+
+TEST(PodFromJsonTest, Constraints) {
+  ResourceCatalog catalog;
+  auto pod = PodFromJson(PodWithSpec(R"({"containers":[{"name":"a"}],
+      "nodeSelector":{"pool":"batch"},
+      "affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{
+        "nodeSelectorTerms":[
+          {"matchExpressions":[{"key":"zone","operator":"In","values":["a","b"]},
+                               {"key":"cores","operator":"Gt","values":["8"]}]},
+          {"matchFields":[{"key":"metadata.name","operator":"NotIn","values":["n1"]}]},
+          {}]}}},
+      "tolerations":[{"key":"gpu","operator":"Exists","effect":"NoSchedule"},
+                     {"key":"team","value":"x"},
+                     {"operator":"Exists"}]})"),
+                         catalog);
+  ASSERT_TRUE(pod.ok()) << pod.error;
+  const PlacementConstraints& c = pod.value->constraints;
+  EXPECT_EQ(c.node_selector, (Labels{{"pool", "batch"}}));
+  ASSERT_EQ(c.affinity.size(), 3u);
+  ASSERT_EQ(c.affinity[0].requirements.size(), 2u);
+  EXPECT_EQ(c.affinity[0].requirements[0].key, "zone");
+  EXPECT_EQ(c.affinity[0].requirements[0].op, NodeSelectorRequirement::Op::kIn);
+  EXPECT_EQ(c.affinity[0].requirements[0].values, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(c.affinity[0].requirements[1].op, NodeSelectorRequirement::Op::kGt);
+  ASSERT_EQ(c.affinity[1].requirements.size(), 1u);
+  EXPECT_TRUE(c.affinity[1].requirements[0].is_field);
+  EXPECT_EQ(c.affinity[1].requirements[0].op, NodeSelectorRequirement::Op::kNotIn);
+  EXPECT_TRUE(c.affinity[2].requirements.empty());  // an empty term: matches nothing
+  ASSERT_EQ(c.tolerations.size(), 3u);
+  EXPECT_TRUE(c.tolerations[0].exists);
+  EXPECT_FALSE(c.tolerations[0].any_effect);
+  EXPECT_EQ(c.tolerations[0].effect, TaintEffect::kNoSchedule);
+  EXPECT_FALSE(c.tolerations[1].exists);
+  EXPECT_EQ(c.tolerations[1].value, "x");
+  EXPECT_TRUE(c.tolerations[1].any_effect);
+  EXPECT_TRUE(c.tolerations[2].key.empty());
+  EXPECT_TRUE(c.tolerations[2].exists);
+}
+
+struct ErrorCase {
+  const char* name;
+  const char* pod;    // a whole object
+  const char* error;  // expected exactly
+};
+
+class PodErrorTest : public ::testing::TestWithParam<ErrorCase> {};
+
+TEST_P(PodErrorTest, NamesObjectAndField) {
+  ResourceCatalog catalog;
+  auto pod = PodFromJson(J(GetParam().pod), catalog);
+  ASSERT_FALSE(pod.ok());
+  EXPECT_EQ(pod.error, GetParam().error);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, PodErrorTest,
+    ::testing::Values(
+        ErrorCase{
+            "BadQuantity",
+            R"({"kind":"Pod","metadata":{"name":"x"},"spec":{"containers":[{"name":"a","resources":{"requests":{"cpu":"abc"}}}]}})",
+            R"(Pod default/x: spec.containers[0].resources.requests.cpu: invalid quantity "abc": no digits)"},
+        ErrorCase{
+            "NegativeQuantity",
+            R"({"kind":"Pod","metadata":{"name":"x","namespace":"t"},"spec":{"containers":[{"name":"a","resources":{"limits":{"memory":"-1Gi"}}}]}})",
+            R"(Pod t/x: spec.containers[0].resources.limits.memory: invalid quantity "-1Gi": must not be negative)"},
+        ErrorCase{
+            "ExtendedResourcePath",
+            R"({"kind":"Pod","metadata":{"name":"x"},"spec":{"containers":[{"name":"a"},{"name":"b","resources":{"requests":{"nvidia.com/gpu":"1Qi"}}}]}})",
+            R"(Pod default/x: spec.containers[1].resources.requests[nvidia.com/gpu]: invalid quantity "1Qi": unknown suffix)"},
+        ErrorCase{
+            "QuantityWrongType",
+            R"({"kind":"Pod","metadata":{"name":"x"},"spec":{"containers":[{"name":"a","resources":{"requests":{"cpu":true}}}]}})",
+            R"(Pod default/x: spec.containers[0].resources.requests.cpu: expected a quantity (string or number), got boolean)"},
+        ErrorCase{
+            "InitContainerQuantity",
+            R"({"kind":"Pod","metadata":{"name":"x"},"spec":{"containers":[{"name":"a"}],"initContainers":[{"name":"i","resources":{"requests":{"cpu":""}}}]}})",
+            R"(Pod default/x: spec.initContainers[0].resources.requests.cpu: invalid quantity "": empty)"},
+        ErrorCase{
+            "OverheadQuantity",
+            R"({"kind":"Pod","metadata":{"name":"x"},"spec":{"containers":[{"name":"a"}],"overhead":{"cpu":"1.2.3"}}})",
+            R"(Pod default/x: spec.overhead.cpu: invalid quantity "1.2.3": unknown suffix)"},
+        ErrorCase{"MissingName",
+                  R"({"kind":"Pod","metadata":{},"spec":{"containers":[{"name":"a"}]}})",
+                  "Pod default/<unnamed>: metadata.name: required"},
+        ErrorCase{"MissingSpec", R"({"kind":"Pod","metadata":{"name":"x"}})",
+                  "Pod default/x: spec: required"},
+        ErrorCase{"NoContainers",
+                  R"({"kind":"Pod","metadata":{"name":"x"},"spec":{"containers":[]}})",
+                  "Pod default/x: spec.containers: required: at least one container"},
+        ErrorCase{"ContainersNotArray",
+                  R"({"kind":"Pod","metadata":{"name":"x"},"spec":{"containers":{"name":"a"}}})",
+                  "Pod default/x: spec.containers: expected an array, got object"},
+        ErrorCase{"ContainerNotObject",
+                  R"({"kind":"Pod","metadata":{"name":"x"},"spec":{"containers":["a"]}})",
+                  "Pod default/x: spec.containers[0]: expected an object, got string"},
+        ErrorCase{
+            "LabelNotString",
+            R"({"kind":"Pod","metadata":{"name":"x","labels":{"v":1}},"spec":{"containers":[{"name":"a"}]}})",
+            "Pod default/x: metadata.labels.v: expected a string, got number"},
+        ErrorCase{
+            "NodeNameNotString",
+            R"({"kind":"Pod","metadata":{"name":"x"},"spec":{"nodeName":5,"containers":[{"name":"a"}]}})",
+            "Pod default/x: spec.nodeName: expected a string, got number"},
+        ErrorCase{
+            "SidecarPolicy",
+            R"({"kind":"Pod","metadata":{"name":"x"},"spec":{"containers":[{"name":"a"}],"initContainers":[{"name":"i","restartPolicy":"Never"}]}})",
+            R"(Pod default/x: spec.initContainers[0].restartPolicy: unsupported value "Never" (only Always is allowed))"},
+        ErrorCase{
+            "AffinityOperator",
+            R"({"kind":"Pod","metadata":{"name":"x"},"spec":{"containers":[{"name":"a"}],"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"k","operator":"Near","values":["a"]}]}]}}}}})",
+            R"(Pod default/x: spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].operator: unsupported operator "Near" (In, NotIn, Exists, DoesNotExist, Gt or Lt))"},
+        ErrorCase{
+            "AffinityNoTerms",
+            R"({"kind":"Pod","metadata":{"name":"x"},"spec":{"containers":[{"name":"a"}],"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[]}}}}})",
+            "Pod default/x: "
+            "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution."
+            "nodeSelectorTerms: required: at least one term"},
+        ErrorCase{
+            "GtNeedsInteger",
+            R"({"kind":"Pod","metadata":{"name":"x"},"spec":{"containers":[{"name":"a"}],"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"k","operator":"Gt","values":["a"]}]}]}}}}})",
+            "Pod default/x: "
+            "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution."
+            "nodeSelectorTerms[0].matchExpressions[0].values: must be a single integer for Gt and "
+            "Lt"},
+        ErrorCase{
+            "MatchFieldsKey",
+            R"({"kind":"Pod","metadata":{"name":"x"},"spec":{"containers":[{"name":"a"}],"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchFields":[{"key":"metadata.uid","operator":"In","values":["a"]}]}]}}}}})",
+            "Pod default/x: "
+            "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution."
+            "nodeSelectorTerms[0].matchFields[0].key: only metadata.name is supported in "
+            "matchFields"},
+        ErrorCase{
+            "TolerationEffect",
+            R"({"kind":"Pod","metadata":{"name":"x"},"spec":{"containers":[{"name":"a"}],"tolerations":[{"key":"k","effect":"Sometimes"}]}})",
+            R"(Pod default/x: spec.tolerations[0].effect: unsupported effect "Sometimes")"},
+        ErrorCase{
+            "TolerationEmptyKeyEqual",
+            R"({"kind":"Pod","metadata":{"name":"x"},"spec":{"containers":[{"name":"a"}],"tolerations":[{"value":"v"}]}})",
+            "Pod default/x: spec.tolerations[0].operator: must be Exists when key is empty"},
+        ErrorCase{"NotAnObject", R"(["Pod"])", "object (array): expected an object"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(PodFromJsonTest, TooManyResourceKinds) {
+  ResourceCatalog catalog;
+  json requests = json::object();
+  for (int i = 0; i < 13; ++i) requests["example.com/r" + std::to_string(i)] = "1";
+  json pod = PodWithSpec(R"({"containers":[{"name":"a"}]})");
+  pod["spec"]["containers"][0]["resources"]["requests"] = requests;
+  auto converted = PodFromJson(pod, catalog);
+  ASSERT_FALSE(converted.ok());
+  EXPECT_NE(converted.error.find("Pod default/x: spec.containers[0].resources.requests"),
+            std::string::npos)
+      << converted.error;
+  EXPECT_NE(converted.error.find("too many resource kinds (at most 16"), std::string::npos)
+      << converted.error;
+}
+
+TEST(PodFromJsonTest, NeverThrowsOnOddInput) {
+  ResourceCatalog catalog;
+  for (const char* text :
+       {"null", "1", "\"x\"", "{}", R"({"metadata":1})", R"({"metadata":{"name":"x"},"spec":1})",
+        R"({"metadata":{"name":"x"},"spec":{"containers":[{"resources":1}]}})",
+        R"({"metadata":{"name":"x"},"spec":{"containers":[{"resources":{"requests":[]}}]}})",
+        R"({"metadata":{"name":"x"},"spec":{"containers":[{}],"tolerations":[1]}})",
+        R"({"metadata":{"name":"x"},"spec":{"containers":[{}],"affinity":{"nodeAffinity":[]}}})",
+        R"({"metadata":{"name":"x"},"spec":{"containers":[{}]},"status":[]})"}) {
+    auto pod = PodFromJson(J(text), catalog);
+    EXPECT_FALSE(pod.ok()) << text;
+    EXPECT_FALSE(pod.error.empty()) << text;
+  }
+}
+
+}  // namespace
+}  // namespace kubemesos::kube

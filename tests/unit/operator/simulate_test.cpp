@@ -1,0 +1,256 @@
+// `simulate` in-process: reading inputs (Lists, skipped kinds, errors naming file and object)
+// and the report built from one allocation cycle.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "operator/cmd/commands.h"
+#include "operator/simulate/simulate.h"
+
+namespace kubemesos::simulate {
+namespace {
+
+using nlohmann::json;
+
+struct Read {
+  bool ok;
+  std::vector<InputObject> objects;
+  std::vector<std::string> warnings;
+  std::string error;
+};
+
+Read ReadText(const std::string& text, const std::string& file = "in.yaml") {
+  Read r;
+  r.ok = ReadInput(file, text, &r.objects, &r.warnings, &r.error);
+  return r;
+}
+
+constexpr const char* kNode = R"(
+apiVersion: v1
+kind: Node
+metadata: {name: n1}
+status: {allocatable: {cpu: "4", memory: 8Gi, pods: "110"}}
+)";
+
+TEST(ReadInputTest, UnpacksListsAndSkipsOtherKinds) {
+  Read r = ReadText(R"(
+apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Node
+  metadata: {name: n1}
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata: {name: web, namespace: shop}
+- apiVersion: v1
+  kind: List
+  items:
+  - {apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: c}]}}
+---
+apiVersion: v1
+kind: PodList
+items:
+- metadata: {name: q}
+  spec: {containers: [{name: c}]}
+---
+apiVersion: kubemesos.io/v1alpha1
+kind: ResourceGroup
+metadata: {name: g}
+---
+apiVersion: kubemesos.io/v1beta9
+kind: Framework
+metadata: {name: future}
+)");
+  ASSERT_TRUE(r.ok) << r.error;
+  std::vector<std::string> kinds;
+  for (const auto& o : r.objects) kinds.push_back(o.object["kind"].get<std::string>());
+  EXPECT_EQ(kinds, (std::vector<std::string>{"Node", "Pod", "Pod", "ResourceGroup"}));
+  EXPECT_EQ(r.objects[2].object["metadata"]["name"], "q");
+  EXPECT_EQ(r.objects[0].file, "in.yaml");
+  EXPECT_EQ(r.warnings, (std::vector<std::string>{
+                            "warning: in.yaml: skipping apps/v1 Deployment shop/web",
+                            "warning: in.yaml: skipping kubemesos.io/v1beta9 Framework future"}));
+}
+
+TEST(ReadInputTest, Errors) {
+  struct Case {
+    const char* text;
+    const char* error;
+  } cases[] = {
+      {"a: [1,\n", "f.yaml: line 2, column 1: end of sequence flow not found"},
+      {"- 1\n- 2\n", "f.yaml: document 1: expected an object, got array"},
+      {"metadata: {name: x}\n", "f.yaml: document 1: apiVersion and kind are required"},
+      {"kind: Node\n", "f.yaml: document 1: apiVersion and kind are required"},
+      {"apiVersion: v1\nkind: List\nitems: {}\n", "f.yaml: document 1: items: expected an array"},
+      {"apiVersion: v1\nkind: List\nitems: [3]\n",
+       "f.yaml: document 1: items[0]: expected an object, got number"},
+  };
+  for (const auto& c : cases) {
+    Read r = ReadText(c.text, "f.yaml");
+    EXPECT_FALSE(r.ok) << c.text;
+    EXPECT_EQ(r.error, c.error) << c.text;
+  }
+}
+
+json RunSimulation(const std::string& text, Policy policy = Policy::kBinpack) {
+  Read r = ReadText(text);
+  EXPECT_TRUE(r.ok) << r.error;
+  auto report = Simulate(r.objects, {.policy = policy});
+  EXPECT_TRUE(report.ok()) << report.error;
+  return report.ok() ? json::parse(report.value->dump()) : json();
+}
+
+TEST(SimulateTest, BoundPodsOfOtherSchedulersHoldCapacity) {
+  json report = RunSimulation(std::string(kNode) + R"(---
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: prod}
+spec:
+  nodeName: n1
+  containers: [{name: c, resources: {requests: {cpu: "3"}}}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: done}
+spec:
+  nodeName: n1
+  containers: [{name: c, resources: {requests: {cpu: "4"}}}]
+status: {phase: Succeeded}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: elsewhere}
+spec:
+  containers: [{name: c, resources: {requests: {cpu: "4"}}}]
+---
+apiVersion: kubemesos.io/v1alpha1
+kind: ResourceGroup
+metadata: {name: g}
+---
+apiVersion: kubemesos.io/v1alpha1
+kind: Framework
+metadata: {name: f}
+spec:
+  resourceGroup: g
+  tasks:
+  - name: t
+    instances: 2
+    template: {spec: {containers: [{name: c, resources: {requests: {cpu: 600m}}}]}}
+)");
+  // 4 cpu - 3 (db) = 1 free: one task of 600m fits, the second does not.
+  ASSERT_EQ(report["placements"].size(), 1u);
+  EXPECT_EQ(report["placements"][0],
+            json({{"namespace", "default"}, {"pod", "f-t-0"}, {"framework", "f"}, {"node", "n1"}}));
+  ASSERT_EQ(report["unschedulable"].size(), 1u);
+  EXPECT_EQ(report["unschedulable"][0]["pod"], "f-t-1");
+  EXPECT_EQ(report["unschedulable"][0]["framework"], "f");
+  EXPECT_EQ(report["unschedulable"][0]["reason"], "Insufficient cpu");
+  const json& f = report["frameworks"]["default/f"];
+  EXPECT_EQ(f["group"], "g");
+  EXPECT_EQ(f["placed"], 1);
+  EXPECT_EQ(f["pending"], 1);
+  EXPECT_EQ(f["allocated"]["cpu"], 0.6);
+  EXPECT_EQ(f["allocated"]["memory"], 0);
+  EXPECT_EQ(report["groups"]["g"]["allocated"]["cpu"], 0.6);
+  EXPECT_EQ(report["groups"]["g"]["frameworks"], 1);
+  EXPECT_EQ(report["stats"]["nodes"], 1);
+  EXPECT_EQ(report["stats"]["tasks"], 2);
+  EXPECT_GE(report["stats"]["allocationSeconds"].get<double>(), 0.0);
+}
+
+TEST(SimulateTest, KubemesosPodWithoutFrameworkLabelIsReported) {
+  json report = RunSimulation(std::string(kNode) + R"(---
+apiVersion: v1
+kind: Pod
+metadata: {name: orphan, namespace: team}
+spec:
+  schedulerName: kubemesos
+  containers: [{name: c}]
+)");
+  EXPECT_TRUE(report["placements"].empty());
+  ASSERT_EQ(report["unschedulable"].size(), 1u);
+  EXPECT_EQ(report["unschedulable"][0]["namespace"], "team");
+  EXPECT_EQ(report["unschedulable"][0]["pod"], "orphan");
+  EXPECT_EQ(report["unschedulable"][0]["reason"], "UnknownFramework");
+  EXPECT_EQ(report["stats"]["tasks"], 0);
+}
+
+TEST(SimulateTest, LabelledPodOfUnknownFrameworkStaysPending) {
+  json report = RunSimulation(std::string(kNode) + R"(---
+apiVersion: v1
+kind: Pod
+metadata: {name: p, labels: {kubemesos.io/framework: ghost}}
+spec: {schedulerName: kubemesos, containers: [{name: c}]}
+)");
+  EXPECT_TRUE(report["placements"].empty());
+  ASSERT_EQ(report["unschedulable"].size(), 1u);
+  EXPECT_EQ(report["unschedulable"][0]["framework"], "ghost");
+  EXPECT_EQ(report["unschedulable"][0]["reason"].get<std::string>().rfind("UnknownFramework", 0),
+            0u);
+  EXPECT_EQ(report["stats"]["tasks"], 1);
+}
+
+TEST(SimulateTest, ErrorsNameFileAndObject) {
+  struct Case {
+    std::string text;
+    std::string error;
+  } cases[] = {
+      {std::string(kNode) + "---\n" + kNode, "in.yaml: Node n1: defined twice (first in in.yaml)"},
+      {R"(
+apiVersion: kubemesos.io/v1alpha1
+kind: Framework
+metadata: {name: f, namespace: t}
+spec:
+  resourceGroup: g
+  tasks:
+  - name: w
+    template: {spec: {containers: [{name: c, resources: {requests: {memory: lots}}}]}}
+)",
+       "in.yaml: Framework t/f: Pod t/f-w-0: spec.containers[0].resources.requests.memory: "
+       "invalid quantity \"lots\": no digits"},
+      {"apiVersion: v1\nkind: Node\nmetadata: {name: n}\nstatus: {allocatable: {cpu: -2}}\n",
+       "in.yaml: Node n: status.allocatable.cpu: invalid quantity \"-2\": must not be negative"},
+  };
+  for (const auto& c : cases) {
+    Read r = ReadText(c.text);
+    ASSERT_TRUE(r.ok) << r.error;
+    auto report = Simulate(r.objects, {});
+    EXPECT_FALSE(report.ok());
+    EXPECT_EQ(report.error, c.error);
+  }
+}
+
+TEST(SimulateCommandTest, UsageAndExitCodes) {
+  struct Case {
+    std::vector<std::string> args;
+    int code;
+    const char* in_out;  // expected in stdout
+    const char* in_err;  // expected in stderr
+  } cases[] = {
+      {{"kubemesos"}, 2, "", "Usage:"},
+      {{"kubemesos", "help"}, 0, "Usage:", ""},
+      {{"kubemesos", "--help"}, 0, "kubemesos simulate", ""},
+      {{"kubemesos", "version"}, 0, "kubemesos ", ""},
+      {{"kubemesos", "run"}, 2, "", "not implemented yet"},
+      {{"kubemesos", "frobnicate"}, 2, "", "unknown command \"frobnicate\""},
+      {{"kubemesos", "simulate"}, 2, "", "at least one -f FILE is required"},
+      {{"kubemesos", "simulate", "--help"}, 0, "Usage: kubemesos simulate", ""},
+      {{"kubemesos", "simulate", "-f"}, 2, "", "-f needs a value"},
+      {{"kubemesos", "simulate", "-f", "x", "--policy", "random"}, 2, "", "unknown policy"},
+      {{"kubemesos", "simulate", "--bogus"}, 2, "", "unexpected argument \"--bogus\""},
+      {{"kubemesos", "simulate", "-f", "/nonexistent/x.yaml"},
+       1,
+       "",
+       "error: /nonexistent/x.yaml: cannot open: No such file or directory"},
+  };
+  for (const auto& c : cases) {
+    std::ostringstream out, err;
+    EXPECT_EQ(cmd::Main(c.args, out, err), c.code) << c.args.back();
+    EXPECT_NE(out.str().find(c.in_out), std::string::npos) << c.args.back() << ": " << out.str();
+    EXPECT_NE(err.str().find(c.in_err), std::string::npos) << c.args.back() << ": " << err.str();
+  }
+}
+
+}  // namespace
+}  // namespace kubemesos::simulate
