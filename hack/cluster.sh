@@ -159,6 +159,10 @@ make_pki() {
   km::pki::cert "${PKI}" scheduler "/CN=system:kube-scheduler" clientAuth
   km::pki::cert "${PKI}" kwok "/O=kubemesos:kwok/CN=kwok-controller" clientAuth
   km::pki::sa_keys "${PKI}"
+  # Front proxy (API aggregation): lets kube-apiserver proxy to extension API
+  # servers and lets components check requestheader authentication.
+  km::pki::ca "${PKI}" "kubemesos-${NAME}-front-proxy-ca" front-proxy-ca
+  km::pki::cert "${PKI}" front-proxy-client "/CN=front-proxy-client" clientAuth "" front-proxy-ca
   local server="https://127.0.0.1:${APISERVER_PORT}" c
   km::pki::kubeconfig "${KUBECONFIG_OUT}" "${server}" "${PKI}/ca.crt" \
     "${PKI}/admin.crt" "${PKI}/admin.key" "kubemesos-${NAME}" kubemesos-admin
@@ -200,6 +204,13 @@ start_apiserver() {
     --service-account-key-file="${PKI}/sa.pub" \
     --service-account-signing-key-file="${PKI}/sa.key" \
     --api-audiences="https://kubernetes.default.svc.cluster.local" \
+    --requestheader-client-ca-file="${PKI}/front-proxy-ca.crt" \
+    --requestheader-allowed-names=front-proxy-client \
+    --requestheader-username-headers=X-Remote-User \
+    --requestheader-group-headers=X-Remote-Group \
+    --requestheader-extra-headers-prefix=X-Remote-Extra- \
+    --proxy-client-cert-file="${PKI}/front-proxy-client.crt" \
+    --proxy-client-key-file="${PKI}/front-proxy-client.key" \
     --service-cluster-ip-range=10.96.0.0/16 \
     --allow-privileged=true \
     --max-requests-inflight=1600 --max-mutating-requests-inflight=800 \

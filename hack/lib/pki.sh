@@ -10,21 +10,22 @@ km::pki::key() {
   chmod 600 "$1"
 }
 
-# km::pki::ca DIR NAME: DIR/ca.key, DIR/ca.crt.
+# km::pki::ca DIR NAME [BASENAME]: DIR/BASENAME.key, DIR/BASENAME.crt (BASENAME: ca).
 km::pki::ca() {
-  local dir="$1" name="$2"
-  km::pki::key "${dir}/ca.key"
-  openssl req -x509 -new -key "${dir}/ca.key" -sha256 -days 3650 \
+  local dir="$1" name="$2" ca="${3:-ca}"
+  km::pki::key "${dir}/${ca}.key"
+  openssl req -x509 -new -key "${dir}/${ca}.key" -sha256 -days 3650 \
     -subj "/CN=${name}" \
     -addext "basicConstraints=critical,CA:TRUE" \
     -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
-    -out "${dir}/ca.crt" 2>/dev/null
+    -out "${dir}/${ca}.crt" 2>/dev/null
 }
 
-# km::pki::cert DIR BASENAME SUBJECT EXTENDED_KEY_USAGE [SUBJECT_ALT_NAMES]
-# signs DIR/BASENAME.{key,crt} with DIR/ca.*; SUBJECT like "/O=g/CN=user".
+# km::pki::cert DIR BASENAME SUBJECT EXTENDED_KEY_USAGE [SUBJECT_ALT_NAMES] [CA]
+# signs DIR/BASENAME.{key,crt} with DIR/CA.{key,crt} (CA: ca); SUBJECT like
+# "/O=group/CN=user".
 km::pki::cert() {
-  local dir="$1" base="$2" subj="$3" eku="$4" san="${5:-}"
+  local dir="$1" base="$2" subj="$3" eku="$4" san="${5:-}" ca="${6:-ca}"
   km::pki::key "${dir}/${base}.key"
   local ext="${dir}/${base}.ext"
   {
@@ -34,7 +35,7 @@ km::pki::cert() {
     if [[ -n "${san}" ]]; then echo "subjectAltName=${san}"; fi
   } >"${ext}"
   openssl req -new -key "${dir}/${base}.key" -subj "${subj}" 2>/dev/null |
-    openssl x509 -req -CA "${dir}/ca.crt" -CAkey "${dir}/ca.key" -CAcreateserial \
+    openssl x509 -req -CA "${dir}/${ca}.crt" -CAkey "${dir}/${ca}.key" -CAcreateserial \
       -sha256 -days 3650 -extfile "${ext}" -out "${dir}/${base}.crt" 2>/dev/null
   rm -f "${ext}"
 }

@@ -16,7 +16,7 @@ TOOLS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 GO="${GO:-go}"
 CACHE_ROOT="${KUBEMESOS_CACHE:-${HOME}/.cache/kubemesos}"
 # Bump when the recipe below changes in a way that changes the binaries.
-RECIPE_VERSION=1
+RECIPE_VERSION=2
 MODULES=(kubernetes etcd kwok helm)
 
 log() { if [[ "${QUIET:-0}" != 1 ]]; then echo "build.sh: $*" >&2; fi; }
@@ -87,7 +87,7 @@ k8s_ldflags() {
   local flags="-s -w" p
   for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     flags+=" -X ${p}.gitVersion=${v} -X ${p}.gitMajor=${major} -X ${p}.gitMinor=${minor}"
-    flags+=" -X ${p}.gitTreeState=clean"
+    flags+=" -X ${p}.gitTreeState=clean -X ${p}.gitCommit= -X ${p}.buildDate=${BUILD_DATE}"
   done
   echo "${flags}"
 }
@@ -122,6 +122,7 @@ build_module() {
 have() { local f; for f in "$@"; do [[ -x "${BIN_DIR}/${f}" ]] || return 1; done; }
 
 total_start=$SECONDS
+BUILD_DATE="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 built=0
 if ! have kube-apiserver kube-controller-manager kube-scheduler kubectl; then
   build_module kubernetes "${BIN_DIR}/" "$(k8s_ldflags)" \

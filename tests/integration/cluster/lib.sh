@@ -24,6 +24,10 @@ km_test_locate_cluster() {
 }
 
 kc() { "${KUBECTL}" "$@"; }
+# kc_quiet ARGS...: kubectl with its output shown only when it fails.
+kc_quiet() { quiet "${KUBECTL}" "$@"; }
+# quiet COMMAND...: runs COMMAND, shows its output only if it fails.
+quiet() { local out; if out="$("$@" 2>&1)"; then return 0; else echo "${out}" | tail -n 20; return 1; fi; }
 
 KM_FAILURES=0
 KM_CLEANUPS=()

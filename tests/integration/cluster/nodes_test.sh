@@ -20,4 +20,4 @@ if ((want >= 3)); then
 fi
 alloc="$(kc get node "${KUBEMESOS_NODE_PREFIX}0" -o jsonpath='{.status.allocatable.cpu}/{.status.allocatable.memory}/{.status.allocatable.pods}')"
 check "allocatable of ${KUBEMESOS_NODE_PREFIX}0 is set (${alloc})" test -n "${alloc%%/*}"
-check "node lease renewed by kwok" kc get lease -n kube-node-lease "${KUBEMESOS_NODE_PREFIX}0" -o name
+check "node lease renewed by kwok" kc_quiet get lease -n kube-node-lease "${KUBEMESOS_NODE_PREFIX}0" -o name
