@@ -1,0 +1,56 @@
+// What flows into the scheduling loop: watch events of the four kinds it mirrors, "synced"
+// signals, and the results of binds done on other threads.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace kubemesos::loop {
+
+enum class ObjectKind { kNode, kPod, kResourceGroup, kFramework };
+enum class WatchType { kAdded, kModified, kDeleted };
+
+inline constexpr int kObjectKinds = 4;
+
+const char* KindName(ObjectKind kind);
+
+struct BindResult {
+  std::string pod;  // "namespace/name"
+  std::string node;
+  int status = 0;  // HTTP status of the binding POST; 0: transport failure
+  std::string message;
+  bool ok() const { return status >= 200 && status < 300; }
+};
+
+struct LoopEvent {
+  enum class Type { kObject, kSynced, kBindResult, kWake };
+  Type type = Type::kWake;
+  ObjectKind kind = ObjectKind::kPod;
+  WatchType watch = WatchType::kAdded;
+  nlohmann::json object;  // kObject
+  BindResult bind;        // kBindResult
+
+  static LoopEvent Object(ObjectKind kind, WatchType watch, nlohmann::json object) {
+    LoopEvent e;
+    e.type = Type::kObject;
+    e.kind = kind;
+    e.watch = watch;
+    e.object = std::move(object);
+    return e;
+  }
+  static LoopEvent Synced(ObjectKind kind) {
+    LoopEvent e;
+    e.type = Type::kSynced;
+    e.kind = kind;
+    return e;
+  }
+  static LoopEvent Bound(BindResult result) {
+    LoopEvent e;
+    e.type = Type::kBindResult;
+    e.bind = std::move(result);
+    return e;
+  }
+};
+
+}  // namespace kubemesos::loop

@@ -1,0 +1,217 @@
+// Mirroring watch events into the engine and running its cycles.
+#include "operator/loop/scheduler_core.h"
+
+#include <chrono>
+
+#include "operator/kube/objects.h"
+
+namespace kubemesos::loop {
+namespace {
+
+struct ObjectName {
+  std::string ns;
+  std::string name;
+};
+
+// metadata.namespace / metadata.name, without throwing on odd objects.
+ObjectName NameOf(const nlohmann::json& object) {
+  ObjectName out;
+  if (!object.is_object()) return out;
+  auto meta = object.find("metadata");
+  if (meta == object.end() || !meta->is_object()) return out;
+  if (auto ns = meta->find("namespace"); ns != meta->end() && ns->is_string()) out.ns = *ns;
+  if (auto name = meta->find("name"); name != meta->end() && name->is_string()) out.name = *name;
+  return out;
+}
+
+std::string Key(const ObjectName& n) {
+  return (n.ns.empty() ? "default" : n.ns) + "/" + n.name;
+}
+
+bool PodIsPending(const nlohmann::json& pod) {
+  auto spec = pod.find("spec");
+  if (spec == pod.end() || !spec->is_object()) return false;
+  auto node = spec->find("nodeName");
+  return node == spec->end() || !node->is_string() || node->get<std::string>().empty();
+}
+
+}  // namespace
+
+const char* KindName(ObjectKind kind) {
+  switch (kind) {
+    case ObjectKind::kNode:
+      return "Node";
+    case ObjectKind::kPod:
+      return "Pod";
+    case ObjectKind::kResourceGroup:
+      return "ResourceGroup";
+    case ObjectKind::kFramework:
+      return "Framework";
+  }
+  return "Object";
+}
+
+SchedulerCore::SchedulerCore(AllocatorOptions options, BindSink& binder, StatusSink& status)
+    : allocator_(options), binder_(binder), status_(status) {}
+
+bool SchedulerCore::synced() const {
+  for (bool s : synced_)
+    if (!s) return false;
+  return true;
+}
+
+void SchedulerCore::Problem(ObjectKind kind, const std::string& ns, const std::string& name,
+                            const std::string& message) {
+  std::string key = std::string(KindName(kind)) + " " + ns + "/" + name;
+  auto& last = problems_[key];
+  if (last == message) return;
+  last = message;
+  if (!message.empty()) status_.ObjectProblem(kind, ns, name, message);
+}
+
+void SchedulerCore::Apply(const LoopEvent& event, double now) {
+  switch (event.type) {
+    case LoopEvent::Type::kSynced:
+      synced_[static_cast<int>(event.kind)] = true;
+      dirty_ = true;
+      return;
+    case LoopEvent::Type::kBindResult:
+      ApplyBindResult(event.bind, now);
+      return;
+    case LoopEvent::Type::kWake:
+      return;
+    case LoopEvent::Type::kObject:
+      break;
+  }
+  dirty_ = true;
+  switch (event.kind) {
+    case ObjectKind::kNode:
+      ApplyNode(event.watch, event.object);
+      break;
+    case ObjectKind::kPod:
+      ApplyPod(event.watch, event.object);
+      break;
+    case ObjectKind::kResourceGroup:
+      ApplyGroup(event.watch, event.object);
+      break;
+    case ObjectKind::kFramework:
+      ApplyFramework(event.watch, event.object);
+      break;
+  }
+}
+
+void SchedulerCore::ApplyNode(WatchType watch, const nlohmann::json& object) {
+  ObjectName name = NameOf(object);
+  if (name.name.empty()) return;
+  if (watch == WatchType::kDeleted) {
+    allocator_.RemoveNode(name.name);
+    return;
+  }
+  auto node = kube::NodeFromJson(object, allocator_.catalog());
+  if (!node.ok()) {
+    Problem(ObjectKind::kNode, "", name.name, node.error);
+    allocator_.RemoveNode(name.name);  // no new tasks on a node we cannot read
+    return;
+  }
+  Problem(ObjectKind::kNode, "", name.name, "");
+  allocator_.UpsertNode(*node.value);
+}
+
+void SchedulerCore::ApplyPod(WatchType watch, const nlohmann::json& object) {
+  ObjectName name = NameOf(object);
+  if (name.name.empty()) return;
+  std::string key = Key(name);
+  if (watch == WatchType::kDeleted) {
+    allocator_.RemovePod(key);
+    pod_order_.erase(key);
+    return;
+  }
+  if (PodIsPending(object) && !kube::IsKubemesosPod(object)) {
+    return;  // another scheduler's pending pod: not ours, and it holds nothing yet
+  }
+  auto pod = kube::PodFromJson(object, allocator_.catalog());
+  if (!pod.ok()) {
+    Problem(ObjectKind::kPod, name.ns, name.name, pod.error);
+    return;
+  }
+  auto [it, inserted] = pod_order_.try_emplace(key, next_order_);
+  if (inserted) ++next_order_;
+  pod.value->order = it->second;
+  if (pod.value->terminal) pod_order_.erase(key);
+  allocator_.UpsertPod(*pod.value);
+}
+
+void SchedulerCore::ApplyGroup(WatchType watch, const nlohmann::json& object) {
+  ObjectName name = NameOf(object);
+  if (name.name.empty()) return;
+  groups_changed_ = true;
+  if (watch == WatchType::kDeleted) {
+    allocator_.RemoveGroup(name.name);
+    problems_.erase(std::string(KindName(ObjectKind::kResourceGroup)) + " /" + name.name);
+    return;
+  }
+  auto group = kube::GroupFromJson(object, allocator_.catalog());
+  if (!group.ok()) {
+    Problem(ObjectKind::kResourceGroup, "", name.name, group.error);
+    allocator_.RemoveGroup(name.name);  // ignored: its frameworks say UnknownGroup
+    return;
+  }
+  allocator_.UpsertGroup(*group.value);
+}
+
+void SchedulerCore::ApplyFramework(WatchType watch, const nlohmann::json& object) {
+  ObjectName name = NameOf(object);
+  if (name.name.empty()) return;
+  if (watch == WatchType::kDeleted) {
+    allocator_.RemoveFramework(Key(name));
+    return;
+  }
+  auto framework = kube::FrameworkFromJson(object);
+  if (!framework.ok()) {
+    Problem(ObjectKind::kFramework, name.ns, name.name, framework.error);
+    allocator_.RemoveFramework(Key(name));
+    return;
+  }
+  Problem(ObjectKind::kFramework, name.ns, name.name, "");
+  allocator_.UpsertFramework(framework.value->framework);
+}
+
+void SchedulerCore::ApplyBindResult(const BindResult& result, double now) {
+  if (result.ok() || result.status == 409) {
+    // Bound (or already bound: the pod watch brings the truth, which replaces the assumption).
+    return;
+  }
+  ++bind_failures_;
+  dirty_ = true;
+  // The resources go back, and the node is filtered for the framework for its refuse_seconds,
+  // so the retry goes elsewhere first. A pod that is gone (404) is removed by its watch event.
+  allocator_.BindFailed(result.pod, now);
+}
+
+void SchedulerCore::ReportInvalidGroups() {
+  for (const auto& group : allocator_.Groups()) {
+    Problem(
+        ObjectKind::kResourceGroup, "", group.name,
+        group.valid ? "" : "ResourceGroup " + group.name + " is invalid: " + group.invalid_message);
+  }
+}
+
+CycleStats SchedulerCore::Cycle(double now) {
+  CycleStats stats;
+  if (!synced()) return stats;  // never allocate from a partial view of the cluster
+  auto start = std::chrono::steady_clock::now();
+  AllocationResult result = allocator_.Allocate(now);
+  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  dirty_ = false;
+  for (const auto& placement : result.placements) binder_.Bind(placement);
+  for (const auto& pending : result.unplaced) status_.PodPending(pending);
+  stats.placements = result.placements.size();
+  stats.unplaced_reported = result.unplaced.size();
+  if (groups_changed_) {
+    groups_changed_ = false;
+    ReportInvalidGroups();
+  }
+  return stats;
+}
+
+}  // namespace kubemesos::loop

@@ -1,0 +1,65 @@
+// The scheduling loop's logic without its thread: mirrors watch events into the engine, runs
+// allocation cycles once every watch has synced, hands placements to the binder and reasons to
+// the status reporter, and takes bind results back. Owned and called by one thread only (the
+// SchedulingLoop); unit tests drive it directly.
+#pragma once
+
+#include <array>
+#include <map>
+#include <string>
+#include <unordered_map>
+
+#include "operator/loop/events.h"
+#include "operator/loop/sinks.h"
+#include "scheduler/allocator.h"
+
+namespace kubemesos::loop {
+
+struct CycleStats {
+  size_t placements = 0;
+  size_t unplaced_reported = 0;
+  double seconds = 0;  // time spent in Allocate
+};
+
+class SchedulerCore {
+ public:
+  // The sinks must outlive the core.
+  SchedulerCore(AllocatorOptions options, BindSink& binder, StatusSink& status);
+
+  // Applies one event. Malformed objects are reported through StatusSink::ObjectProblem and
+  // otherwise ignored; nothing throws.
+  void Apply(const LoopEvent& event, double now);
+
+  // True once every kind has delivered its first full list.
+  bool synced() const;
+  // True when something changed since the last cycle.
+  bool dirty() const { return dirty_; }
+  // Runs one allocation cycle if synced; returns what it did.
+  CycleStats Cycle(double now);
+
+  const Allocator& allocator() const { return allocator_; }
+  uint64_t bind_failures() const { return bind_failures_; }
+
+ private:
+  void ApplyNode(WatchType watch, const nlohmann::json& object);
+  void ApplyPod(WatchType watch, const nlohmann::json& object);
+  void ApplyGroup(WatchType watch, const nlohmann::json& object);
+  void ApplyFramework(WatchType watch, const nlohmann::json& object);
+  void ApplyBindResult(const BindResult& result, double now);
+  void Problem(ObjectKind kind, const std::string& ns, const std::string& name,
+               const std::string& message);
+  void ReportInvalidGroups();
+
+  Allocator allocator_;
+  BindSink& binder_;
+  StatusSink& status_;
+  std::array<bool, kObjectKinds> synced_{};
+  bool dirty_ = true;
+  bool groups_changed_ = false;
+  uint64_t next_order_ = 1;
+  std::unordered_map<std::string, uint64_t> pod_order_;  // first-seen order of pods
+  std::map<std::string, std::string> problems_;          // object -> last reported message
+  uint64_t bind_failures_ = 0;
+};
+
+}  // namespace kubemesos::loop

@@ -1,0 +1,31 @@
+// Where the scheduling loop's decisions go: binds to the API server and explanations onto
+// pods and objects. Implemented by the binder and the status reporter (threads of their own);
+// unit tests record them.
+#pragma once
+
+#include <string>
+
+#include "operator/loop/events.h"
+#include "scheduler/allocator.h"
+
+namespace kubemesos::loop {
+
+// Called on the loop thread; implementations must return quickly (queue the work).
+class BindSink {
+ public:
+  virtual ~BindSink() = default;
+  virtual void Bind(const Placement& placement) = 0;
+};
+
+class StatusSink {
+ public:
+  virtual ~StatusSink() = default;
+  // A task is still pending, for this (new or changed) reason.
+  virtual void PodPending(const Unplaced& pending) = 0;
+  // An object the loop could not use (bad spec, group loop, ...): report it on the object.
+  // `ns` is empty for cluster-scoped kinds. Called again only when the message changes.
+  virtual void ObjectProblem(ObjectKind kind, const std::string& ns, const std::string& name,
+                             const std::string& message) = 0;
+};
+
+}  // namespace kubemesos::loop

@@ -1,0 +1,192 @@
+// The scheduling loop's logic: nothing is allocated before every watch has synced, watch
+// events mirror the cluster into the engine, placements go to the binder, failed binds give
+// resources back, and bad objects are reported on the object while the rest is scheduled.
+#include "operator/loop/scheduler_core.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace kubemesos::loop {
+namespace {
+
+using nlohmann::json;
+
+struct Recorder : BindSink, StatusSink {
+  std::vector<Placement> binds;
+  std::vector<Unplaced> pending;
+  std::vector<std::string> problems;
+  void Bind(const Placement& p) override { binds.push_back(p); }
+  void PodPending(const Unplaced& u) override { pending.push_back(u); }
+  void ObjectProblem(ObjectKind kind, const std::string& ns, const std::string& name,
+                     const std::string& message) override {
+    problems.push_back(std::string(KindName(kind)) + " " + ns + "/" + name + ": " + message);
+  }
+};
+
+json NodeJson(const std::string& name, const std::string& cpu) {
+  return {{"apiVersion", "v1"},
+          {"kind", "Node"},
+          {"metadata", {{"name", name}}},
+          {"status",
+           {{"allocatable", {{"cpu", cpu}, {"memory", "8Gi"}, {"pods", "110"}}},
+            {"conditions", json::array({{{"type", "Ready"}, {"status", "True"}}})}}}};
+}
+
+json PodJson(const std::string& name, const std::string& framework, const std::string& cpu,
+             const std::string& node = "") {
+  json pod = {{"apiVersion", "v1"},
+              {"kind", "Pod"},
+              {"metadata", {{"name", name}, {"namespace", "team"}, {"labels", json::object()}}},
+              {"spec",
+               {{"schedulerName", "kubemesos"},
+                {"containers",
+                 json::array({{{"name", "c"}, {"resources", {{"requests", {{"cpu", cpu}}}}}}})}}},
+              {"status", {{"phase", "Pending"}}}};
+  if (!framework.empty()) pod["metadata"]["labels"]["kubemesos.io/framework"] = framework;
+  if (!node.empty()) pod["spec"]["nodeName"] = node;
+  return pod;
+}
+
+json GroupJson(const std::string& name, const std::string& parent = "") {
+  json group = {{"apiVersion", "kubemesos.io/v1alpha1"},
+                {"kind", "ResourceGroup"},
+                {"metadata", {{"name", name}}},
+                {"spec", json::object()}};
+  if (!parent.empty()) group["spec"]["parent"] = parent;
+  return group;
+}
+
+json FrameworkJson(const std::string& name, const std::string& group) {
+  return {{"apiVersion", "kubemesos.io/v1alpha1"},
+          {"kind", "Framework"},
+          {"metadata", {{"name", name}, {"namespace", "team"}}},
+          {"spec", {{"resourceGroup", group}}}};
+}
+
+class CoreTest : public ::testing::Test {
+ protected:
+  void Add(ObjectKind kind, json object) {
+    core.Apply(LoopEvent::Object(kind, WatchType::kAdded, std::move(object)), 0);
+  }
+  void SyncAll() {
+    for (auto kind :
+         {ObjectKind::kNode, ObjectKind::kPod, ObjectKind::kResourceGroup, ObjectKind::kFramework})
+      core.Apply(LoopEvent::Synced(kind), 0);
+  }
+  Recorder rec;
+  SchedulerCore core{AllocatorOptions{}, rec, rec};
+};
+
+TEST_F(CoreTest, NothingIsAllocatedBeforeEveryWatchSynced) {
+  Add(ObjectKind::kNode, NodeJson("n1", "4"));
+  Add(ObjectKind::kResourceGroup, GroupJson("g"));
+  Add(ObjectKind::kFramework, FrameworkJson("spark", "g"));
+  Add(ObjectKind::kPod, PodJson("p1", "spark", "1"));
+  core.Apply(LoopEvent::Synced(ObjectKind::kNode), 0);
+  core.Apply(LoopEvent::Synced(ObjectKind::kPod), 0);
+  core.Apply(LoopEvent::Synced(ObjectKind::kResourceGroup), 0);
+  EXPECT_FALSE(core.synced());
+  EXPECT_EQ(core.Cycle(1).placements, 0u);
+  EXPECT_TRUE(rec.binds.empty());
+  core.Apply(LoopEvent::Synced(ObjectKind::kFramework), 0);
+  EXPECT_EQ(core.Cycle(2).placements, 1u);
+  ASSERT_EQ(rec.binds.size(), 1u);
+  EXPECT_EQ(rec.binds[0].pod, "team/p1");
+  EXPECT_EQ(rec.binds[0].node, "n1");
+}
+
+TEST_F(CoreTest, ForeignPodsCountAndDeletedPodsFreeCapacity) {
+  Add(ObjectKind::kNode, NodeJson("n1", "2"));
+  Add(ObjectKind::kResourceGroup, GroupJson("g"));
+  Add(ObjectKind::kFramework, FrameworkJson("spark", "g"));
+  json foreign = PodJson("dns", "", "2", "n1");
+  foreign["spec"]["schedulerName"] = "default-scheduler";
+  Add(ObjectKind::kPod, foreign);
+  json other_pending = PodJson("web", "", "1");
+  other_pending["spec"]["schedulerName"] = "default-scheduler";
+  Add(ObjectKind::kPod, other_pending);  // another scheduler's pending pod: ignored
+  Add(ObjectKind::kPod, PodJson("p1", "spark", "1"));
+  SyncAll();
+  EXPECT_EQ(core.Cycle(1).placements, 0u);
+  ASSERT_EQ(rec.pending.size(), 1u);
+  EXPECT_EQ(rec.pending[0].reason.Short(), "Insufficient cpu");
+  core.Apply(LoopEvent::Object(ObjectKind::kPod, WatchType::kDeleted, foreign), 2);
+  EXPECT_EQ(core.Cycle(3).placements, 1u);
+}
+
+TEST_F(CoreTest, FailedBindGivesResourcesBackAndRetriesElsewhere) {
+  Add(ObjectKind::kNode, NodeJson("n1", "1"));
+  Add(ObjectKind::kNode, NodeJson("n2", "1"));
+  Add(ObjectKind::kResourceGroup, GroupJson("g"));
+  Add(ObjectKind::kFramework, FrameworkJson("spark", "g"));
+  Add(ObjectKind::kPod, PodJson("p1", "spark", "1"));
+  SyncAll();
+  ASSERT_EQ(core.Cycle(1).placements, 1u);
+  std::string first = rec.binds[0].node;
+  core.Apply(LoopEvent::Bound({"team/p1", first, 500, "internal error"}), 2);
+  EXPECT_EQ(core.bind_failures(), 1u);
+  ASSERT_EQ(core.Cycle(3).placements, 1u);
+  EXPECT_NE(rec.binds[1].node, first);  // the failed node is filtered for refuseSeconds
+}
+
+TEST_F(CoreTest, ConflictMeansAlreadyBoundAndIsNotRetried) {
+  Add(ObjectKind::kNode, NodeJson("n1", "1"));
+  Add(ObjectKind::kResourceGroup, GroupJson("g"));
+  Add(ObjectKind::kFramework, FrameworkJson("spark", "g"));
+  Add(ObjectKind::kPod, PodJson("p1", "spark", "1"));
+  SyncAll();
+  ASSERT_EQ(core.Cycle(1).placements, 1u);
+  core.Apply(LoopEvent::Bound({"team/p1", "n1", 409, "already assigned"}), 2);
+  core.Apply(
+      LoopEvent::Object(ObjectKind::kPod, WatchType::kModified, PodJson("p1", "spark", "1", "n1")),
+      2);
+  EXPECT_EQ(core.Cycle(3).placements, 0u);
+  EXPECT_EQ(core.bind_failures(), 0u);
+  EXPECT_EQ(core.allocator().TotalAllocated()[kCpu], 1000);
+}
+
+TEST_F(CoreTest, BadObjectsAreReportedAndEverythingElseIsScheduled) {
+  Add(ObjectKind::kNode, NodeJson("n1", "8"));
+  Add(ObjectKind::kResourceGroup, GroupJson("g"));
+  Add(ObjectKind::kResourceGroup, GroupJson("loop-a", "loop-b"));
+  Add(ObjectKind::kResourceGroup, GroupJson("loop-b", "loop-a"));
+  json bad_group = GroupJson("bad");
+  bad_group["spec"]["weight"] = -1;
+  Add(ObjectKind::kResourceGroup, bad_group);
+  Add(ObjectKind::kFramework, FrameworkJson("spark", "g"));
+  Add(ObjectKind::kFramework, FrameworkJson("lost", "nope"));
+  Add(ObjectKind::kFramework, FrameworkJson("looping", "loop-a"));
+  Add(ObjectKind::kPod, PodJson("ok", "spark", "1"));
+  Add(ObjectKind::kPod, PodJson("huge", "spark", "64"));
+  Add(ObjectKind::kPod, PodJson("no-group", "lost", "1"));
+  Add(ObjectKind::kPod, PodJson("in-loop", "looping", "1"));
+  Add(ObjectKind::kPod, PodJson("unknown", "nobody", "1"));
+  Add(ObjectKind::kPod, PodJson("unlabelled", "", "1"));
+  json bad_pod = PodJson("bad-quantity", "spark", "1");
+  bad_pod["spec"]["containers"][0]["resources"]["requests"]["cpu"] = "lots";
+  Add(ObjectKind::kPod, bad_pod);
+  Add(ObjectKind::kPod, json("not an object"));
+  SyncAll();
+  auto stats = core.Cycle(1);
+  EXPECT_EQ(stats.placements, 1u);
+  std::map<std::string, std::string> reasons;
+  for (const auto& u : rec.pending) reasons[u.pod] = u.reason.Short();
+  EXPECT_EQ(reasons["team/huge"], "Insufficient cpu");
+  EXPECT_EQ(reasons["team/no-group"], "UnknownGroup nope");
+  EXPECT_EQ(reasons["team/in-loop"], "UnknownGroup loop-a");
+  EXPECT_EQ(reasons["team/unknown"], "UnknownFramework team/nobody");
+  EXPECT_EQ(reasons["team/unlabelled"].rfind("UnknownFramework", 0), 0u);
+  std::string problems;
+  for (const auto& p : rec.problems) problems += p + "\n";
+  EXPECT_NE(problems.find("ResourceGroup /bad"), std::string::npos) << problems;
+  EXPECT_NE(problems.find("ResourceGroup /loop-a"), std::string::npos) << problems;
+  EXPECT_NE(problems.find("Pod team/bad-quantity"), std::string::npos) << problems;
+  // Reported once: the next cycle repeats nothing.
+  size_t before = rec.problems.size() + rec.pending.size();
+  core.Cycle(2);
+  EXPECT_EQ(rec.problems.size() + rec.pending.size(), before);
+}
+
+}  // namespace
+}  // namespace kubemesos::loop
