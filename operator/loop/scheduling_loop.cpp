@@ -1,0 +1,39 @@
+// The scheduling thread's loop.
+#include "operator/loop/scheduling_loop.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace kubemesos::loop {
+
+SchedulingLoop::SchedulingLoop(SchedulerCore& core, EventQueue<LoopEvent>& queue,
+                               LoopOptions options, std::function<void(const CycleStats&)> on_cycle)
+    : core_(core), queue_(queue), options_(options), on_cycle_(std::move(on_cycle)) {}
+
+double SchedulingLoop::Now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+void SchedulingLoop::Run(const std::atomic<bool>& stop) {
+  using std::chrono::duration;
+  using std::chrono::steady_clock;
+  double last_cycle = Now() - options_.max_interval_seconds;
+  while (!stop.load()) {
+    double wait = core_.dirty() ? options_.min_interval_seconds : options_.max_interval_seconds;
+    double due = last_cycle + wait;
+    auto deadline = steady_clock::now() +
+                    std::chrono::duration_cast<steady_clock::duration>(duration<double>(std::max(0.0, due - Now())));
+    for (auto& event : queue_.PopAll(deadline)) core_.Apply(event, Now());
+    double now = Now();
+    bool due_now = now - last_cycle >= (core_.dirty() ? options_.min_interval_seconds
+                                                       : options_.max_interval_seconds);
+    if (!due_now) continue;
+    last_cycle = now;  // also while not synced, so that waiting never spins
+    if (core_.synced()) {
+      CycleStats stats = core_.Cycle(now);
+      if (on_cycle_) on_cycle_(stats);
+    }
+  }
+}
+
+}  // namespace kubemesos::loop

@@ -1,0 +1,40 @@
+// The single scheduling thread: drains the event queue into the SchedulerCore and runs an
+// allocation cycle when something changed (batching bursts for min_interval) or at least every
+// max_interval. The only thread that touches the engine.
+#pragma once
+
+#include <atomic>
+#include <functional>
+
+#include "operator/loop/event_queue.h"
+#include "operator/loop/scheduler_core.h"
+
+namespace kubemesos::loop {
+
+struct LoopOptions {
+  double min_interval_seconds = 0.02;
+  double max_interval_seconds = 1.0;
+};
+
+class SchedulingLoop {
+ public:
+  // Borrows the core and the queue. `on_cycle` (optional) is called after each cycle on the
+  // loop thread, for metrics and logs.
+  SchedulingLoop(SchedulerCore& core, EventQueue<LoopEvent>& queue, LoopOptions options,
+                 std::function<void(const CycleStats&)> on_cycle = nullptr);
+
+  // Runs until `stop` becomes true (checked at least every max_interval, and at once when an
+  // event is pushed after it is set).
+  void Run(const std::atomic<bool>& stop);
+
+  // Seconds on the loop's monotonic clock, as passed to the engine.
+  static double Now();
+
+ private:
+  SchedulerCore& core_;
+  EventQueue<LoopEvent>& queue_;
+  LoopOptions options_;
+  std::function<void(const CycleStats&)> on_cycle_;
+};
+
+}  // namespace kubemesos::loop
