@@ -1,0 +1,150 @@
+// `kubemesos run`: the operator's wiring and lifecycle.
+#include "operator/run/run_command.h"
+
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <memory>
+#include <thread>
+
+#include "operator/client/informer.h"
+#include "operator/client/kubeconfig.h"
+#include "operator/client/rest_client.h"
+#include "operator/loop/binder.h"
+#include "operator/loop/scheduling_loop.h"
+#include "operator/loop/status_reporter.h"
+#include "operator/run/config.h"
+#include "operator/util/log.h"
+
+namespace kubemesos::run {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void OnSignal(int) {
+  g_stop = true;  // async-signal-safe; the loop notices within max_interval
+}
+
+struct Watched {
+  loop::ObjectKind kind;
+  const char* path;
+};
+
+constexpr Watched kWatched[] = {
+    {loop::ObjectKind::kNode, "/api/v1/nodes"},
+    {loop::ObjectKind::kPod, "/api/v1/pods"},
+    {loop::ObjectKind::kResourceGroup, "/apis/kubemesos.io/v1alpha1/resourcegroups"},
+    {loop::ObjectKind::kFramework, "/apis/kubemesos.io/v1alpha1/frameworks"},
+};
+
+loop::WatchType ToWatchType(client::EventType type) {
+  switch (type) {
+    case client::EventType::kAdded:
+      return loop::WatchType::kAdded;
+    case client::EventType::kModified:
+      return loop::WatchType::kModified;
+    case client::EventType::kDeleted:
+      return loop::WatchType::kDeleted;
+  }
+  return loop::WatchType::kModified;
+}
+
+}  // namespace
+
+int RunCommand(const std::vector<std::string>& args) {
+  for (const auto& a : args) {
+    if (a == "-h" || a == "--help") {
+      std::fputs(RunUsage().c_str(), stdout);
+      return 0;
+    }
+  }
+  RunConfig config;
+  std::string error;
+  if (!ParseRunFlags(args, config, error)) {
+    std::fprintf(stderr, "error: %s\n%s", error.c_str(), RunUsage().c_str());
+    return 2;
+  }
+  log::Level level = log::Level::kInfo;
+  log::ParseLevel(config.log_level, level);
+  log::SetLevel(level);
+
+  client::KubeConfig kubeconfig;
+  try {
+    client::KubeConfigOptions options;
+    options.kubeconfig_path = config.kubeconfig;
+    kubeconfig = client::LoadKubeConfig(options);
+  } catch (const std::exception& e) {
+    log::Error("cannot load the cluster configuration", {{"error", e.what()}});
+    return 1;
+  }
+  client::RestClientOptions client_options;
+  client_options.qps = config.client_qps;
+  client_options.burst = config.client_burst;
+  std::unique_ptr<client::KubeClient> kube = client::NewRestClient(kubeconfig, client_options);
+  log::Info("starting", {{"cluster", kubeconfig.Describe()},
+                         {"policy", config.policy == Policy::kBinpack ? "binpack" : "spread"},
+                         {"bindConcurrency", config.bind_concurrency}});
+
+  // Fail fast with a clear message when the API server is unreachable or refuses us.
+  auto version = kube->Request("GET", "/version");
+  if (!version.ok()) {
+    log::Error("cannot reach the Kubernetes API server",
+               {{"status", version.status}, {"error", version.message.empty() ? version.body : version.message}});
+    return 1;
+  }
+
+  loop::EventQueue<loop::LoopEvent> queue;
+  struct sigaction action {};
+  action.sa_handler = OnSignal;
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // a peer closing a socket must not kill the process
+
+  loop::Binder binder(*kube, queue, config.bind_concurrency);
+  loop::StatusReporter status(*kube, config.status_writes_per_second, config.status_burst);
+  loop::SchedulerCore core(AllocatorOptions{config.policy}, binder, status);
+
+  std::vector<std::unique_ptr<client::Informer>> informers;
+  for (const auto& watched : kWatched) {
+    client::InformerOptions options;
+    options.path = watched.path;
+    loop::ObjectKind kind = watched.kind;
+    client::Informer::Handlers handlers;
+    handlers.on_event = [&queue, kind](client::InformerEvent event) {
+      queue.Push(loop::LoopEvent::Object(kind, ToWatchType(event.type), std::move(event.object)));
+    };
+    handlers.on_synced = [&queue, kind] {
+      queue.Push(loop::LoopEvent::Synced(kind));
+      log::Info("watch synced", {{"kind", loop::KindName(kind)}});
+    };
+    informers.push_back(std::make_unique<client::Informer>(*kube, options, std::move(handlers)));
+    informers.back()->Start();
+  }
+
+  uint64_t bound_total = 0;
+  loop::SchedulingLoop scheduling(
+      core, queue, {config.min_cycle_interval_seconds, config.max_cycle_interval_seconds},
+      [&](const loop::CycleStats& stats) {
+        bound_total += stats.placements;
+        if (stats.placements > 0 || stats.unplaced_reported > 0) {
+          log::Info("allocation cycle", {{"placed", stats.placements},
+                                         {"newlyPending", stats.unplaced_reported},
+                                         {"pendingTotal", core.allocator().pending_task_count()},
+                                         {"seconds", stats.seconds}});
+        }
+      });
+  scheduling.Run(g_stop);
+
+  log::Info("stopping: finishing binds in flight");
+  for (auto& informer : informers) informer->Stop();
+  binder.Stop();
+  status.Stop();
+  log::Info("stopped", {{"placed", bound_total},
+                        {"bindsSent", binder.sent()},
+                        {"bindFailures", core.bind_failures()},
+                        {"statusWrites", status.writes()}});
+  return 0;
+}
+
+}  // namespace kubemesos::run
