@@ -53,7 +53,7 @@ for arg in "$@"; do
     --print-bin-dir) MODE=print-bin-dir ;;
     --print-versions) MODE=print-versions ;;
     -q|--quiet) QUIET=1 ;;
-    -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR >= 2 && /^#/ { sub(/^# ?/, ""); print; next } NR >= 2 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) die "unknown option ${arg}" ;;
   esac
 done
