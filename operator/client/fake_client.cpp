@@ -1,0 +1,389 @@
+// The in-memory KubeClient for unit tests. See fake_client.h for what it emulates.
+#include "operator/client/fake_client.h"
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+
+namespace kubemesos::client {
+
+using nlohmann::json;
+
+namespace {
+
+// The shared state of one watch stream: lines queued by the fake, read by the consumer.
+struct StreamState {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::string> lines;
+  bool ended = false;
+  bool cancelled = false;
+  int status = 200;
+
+  void Push(std::string line) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (ended) return;
+    lines.push_back(std::move(line));
+    cv.notify_all();
+  }
+  void End() {
+    std::lock_guard<std::mutex> lock(mu);
+    ended = true;
+    cv.notify_all();
+  }
+};
+
+class FakeStream : public WatchStream {
+ public:
+  explicit FakeStream(std::shared_ptr<StreamState> s) : s_(std::move(s)) {}
+  ~FakeStream() override { Cancel(); }
+
+  bool Next(std::string& line) override {
+    std::unique_lock<std::mutex> lock(s_->mu);
+    s_->cv.wait(lock, [&] { return s_->cancelled || !s_->lines.empty() || s_->ended; });
+    if (s_->cancelled || s_->lines.empty()) return false;
+    line = std::move(s_->lines.front());
+    s_->lines.pop_front();
+    return true;
+  }
+  void Cancel() override {
+    std::lock_guard<std::mutex> lock(s_->mu);
+    s_->cancelled = true;
+    s_->ended = true;
+    s_->cv.notify_all();
+  }
+  int Status() const override { return s_->status; }
+  std::string Error() const override {
+    return s_->status == 200 ? "" : "fake watch failed with status " + std::to_string(s_->status);
+  }
+
+ private:
+  std::shared_ptr<StreamState> s_;
+};
+
+struct Collection {
+  std::map<std::string, json> objects;                    // key -> object
+  std::vector<std::pair<uint64_t, std::string>> history;  // (rv, event line), rv ascending
+  uint64_t compacted = 0;  // watches from a resourceVersion below this get 410
+  std::vector<std::shared_ptr<StreamState>> streams;
+};
+
+std::string Key(const json& object) {
+  const json& md = object.at("metadata");
+  std::string name = md.value("name", "");
+  std::string ns = md.value("namespace", "");
+  return ns.empty() ? name : ns + "/" + name;
+}
+
+std::string Decode(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(s[i] == '+' ? ' ' : s[i]);
+    }
+  }
+  return out;
+}
+
+json StatusObject(int code, const std::string& reason, const std::string& message) {
+  return {{"kind", "Status"}, {"apiVersion", "v1"}, {"status", "Failure"},
+          {"code", code},     {"reason", reason},   {"message", message}};
+}
+
+HttpResponse StatusResponse(int code, const std::string& reason, const std::string& message) {
+  return HttpResponse{code, StatusObject(code, reason, message).dump(), "", message};
+}
+
+std::string EventLine(const std::string& type, const json& object) {
+  return json{{"type", type}, {"object", object}}.dump();
+}
+
+}  // namespace
+
+struct FakeKubeClient::State {
+  mutable std::mutex mu;
+  mutable std::condition_variable cv;
+  uint64_t version = 1;
+  uint64_t uids = 0;
+  uint64_t snapshots_made = 0;
+  std::map<std::string, Collection> collections;
+  // continue-token id -> (resourceVersion, items)
+  std::map<uint64_t, std::pair<std::string, std::vector<json>>> snapshots;
+  std::vector<std::string> log;
+  std::map<std::string, int> watch_calls;
+  int fail_requests = 0, fail_request_status = 500, fail_watches = 0, fail_watch_status = 500;
+  std::string fail_retry_after;
+  Handler handler;
+
+  uint64_t NextVersion() { return ++version; }
+
+  // Records an event in the history of `c` and sends it to its open streams.
+  void Emit(Collection& c, uint64_t rv, const std::string& type, const json& object) {
+    std::string line = EventLine(type, object);
+    c.history.emplace_back(rv, line);
+    std::erase_if(c.streams, [](const std::shared_ptr<StreamState>& s) {
+      std::lock_guard<std::mutex> lock(s->mu);
+      return s->ended;
+    });
+    for (auto& s : c.streams) s->Push(line);
+  }
+};
+
+std::string SplitPathQuery(const std::string& pq, std::map<std::string, std::string>* query) {
+  auto q = pq.find('?');
+  if (q == std::string::npos) return pq;
+  size_t pos = q + 1;
+  while (query != nullptr && pos <= pq.size()) {
+    size_t amp = pq.find('&', pos);
+    if (amp == std::string::npos) amp = pq.size();
+    std::string kv = pq.substr(pos, amp - pos);
+    if (!kv.empty()) {
+      auto eq = kv.find('=');
+      if (eq == std::string::npos) {
+        (*query)[Decode(kv)] = "";
+      } else {
+        (*query)[Decode(kv.substr(0, eq))] = Decode(kv.substr(eq + 1));
+      }
+    }
+    pos = amp + 1;
+  }
+  return pq.substr(0, q);
+}
+
+FakeKubeClient::FakeKubeClient() : s_(std::make_unique<State>()) {}
+
+FakeKubeClient::~FakeKubeClient() {
+  std::lock_guard<std::mutex> lock(s_->mu);
+  for (auto& [path, c] : s_->collections)
+    for (auto& st : c.streams) st->End();
+}
+
+HttpResponse FakeKubeClient::Request(std::string_view method, const std::string& pq,
+                                     const std::string& body, std::string_view) {
+  Handler handler;
+  {
+    std::lock_guard<std::mutex> lock(s_->mu);
+    s_->log.push_back(std::string(method) + " " + pq);
+    if (s_->fail_requests > 0) {
+      --s_->fail_requests;
+      if (s_->fail_request_status == 0)
+        return HttpResponse{0, "fake transport failure", "", "fake transport failure"};
+      HttpResponse r = StatusResponse(s_->fail_request_status, "InternalError", "injected failure");
+      r.retry_after = s_->fail_retry_after;
+      return r;
+    }
+    std::map<std::string, std::string> query;
+    std::string path = SplitPathQuery(pq, &query);
+    // Every GET with a limit is a list, also of a path nothing was stored under yet.
+    if (method == "GET" && (s_->collections.count(path) > 0 || query.count("limit") > 0)) {
+      int64_t limit = query.count("limit") ? std::stoll(query["limit"]) : 0;
+      std::string cont = query.count("continue") ? query["continue"] : "";
+      std::string rv;
+      std::vector<json> items;
+      size_t offset = 0;
+      uint64_t id = 0;
+      if (cont.empty()) {
+        rv = std::to_string(s_->version);
+        for (auto& [k, obj] : s_->collections[path].objects) items.push_back(obj);
+        id = ++s_->snapshots_made;
+      } else {
+        auto colon = cont.find(':');
+        id = std::stoull(cont.substr(0, colon));
+        offset = std::stoull(cont.substr(colon + 1));
+        auto it = s_->snapshots.find(id);
+        if (it == s_->snapshots.end())
+          return StatusResponse(410, "Expired", "The provided continue parameter is too old");
+        rv = it->second.first;
+        items = it->second.second;
+      }
+      size_t end =
+          limit > 0 ? std::min(items.size(), offset + static_cast<size_t>(limit)) : items.size();
+      // Named like the server names it: "PodList" for Pods (taken from the stored objects).
+      std::string kind = "List", api_version = "v1";
+      if (!items.empty() && items[0].contains("kind")) {
+        kind = items[0].value("kind", "") + "List";
+        api_version = items[0].value("apiVersion", "v1");
+      }
+      json list = {
+          {"kind", kind}, {"apiVersion", api_version}, {"metadata", {{"resourceVersion", rv}}}};
+      list["items"] = json::array();
+      for (size_t i = offset; i < end; ++i) list["items"].push_back(items[i]);
+      if (end < items.size()) {
+        list["metadata"]["continue"] = std::to_string(id) + ":" + std::to_string(end);
+        list["metadata"]["remainingItemCount"] = items.size() - end;
+        s_->snapshots[id] = {rv, std::move(items)};
+      } else {
+        s_->snapshots.erase(id);
+      }
+      return HttpResponse{200, list.dump(), "", ""};
+    }
+    handler = s_->handler;
+  }
+  if (handler) {
+    if (auto r = handler(method, pq, body)) return *r;
+  }
+  return StatusResponse(404, "NotFound", "the fake has no " + pq);
+}
+
+std::unique_ptr<WatchStream> FakeKubeClient::Watch(const std::string& pq) {
+  auto st = std::make_shared<StreamState>();
+  std::lock_guard<std::mutex> lock(s_->mu);
+  s_->log.push_back("WATCH " + pq);
+  std::map<std::string, std::string> query;
+  std::string path = SplitPathQuery(pq, &query);
+  ++s_->watch_calls[path];
+  s_->cv.notify_all();
+  if (s_->fail_watches > 0) {
+    --s_->fail_watches;
+    st->status = s_->fail_watch_status;
+    st->ended = true;
+    return std::make_unique<FakeStream>(st);
+  }
+  Collection& c = s_->collections[path];
+  uint64_t from = query.count("resourceVersion") && !query["resourceVersion"].empty()
+                      ? std::stoull(query["resourceVersion"])
+                      : s_->version;
+  if (from < c.compacted) {
+    st->lines.push_back(
+        EventLine("ERROR", StatusObject(410, "Expired", "too old resource version")));
+    st->ended = true;
+    return std::make_unique<FakeStream>(st);
+  }
+  for (auto& [rv, line] : c.history)
+    if (rv > from) st->lines.push_back(line);
+  c.streams.push_back(st);
+  return std::make_unique<FakeStream>(st);
+}
+
+json FakeKubeClient::Create(const std::string& path, json object, bool silent) {
+  std::lock_guard<std::mutex> lock(s_->mu);
+  uint64_t rv = s_->NextVersion();
+  object["metadata"]["resourceVersion"] = std::to_string(rv);
+  if (!object["metadata"].contains("uid"))
+    object["metadata"]["uid"] = "uid-" + std::to_string(++s_->uids);
+  Collection& c = s_->collections[path];
+  c.objects[Key(object)] = object;
+  if (!silent) s_->Emit(c, rv, "ADDED", object);
+  return object;
+}
+
+json FakeKubeClient::Update(const std::string& path, json object, bool silent) {
+  std::lock_guard<std::mutex> lock(s_->mu);
+  uint64_t rv = s_->NextVersion();
+  Collection& c = s_->collections[path];
+  auto it = c.objects.find(Key(object));
+  if (it != c.objects.end() && !object["metadata"].contains("uid"))
+    object["metadata"]["uid"] = it->second["metadata"]["uid"];
+  object["metadata"]["resourceVersion"] = std::to_string(rv);
+  c.objects[Key(object)] = object;
+  if (!silent) s_->Emit(c, rv, it == c.objects.end() ? "ADDED" : "MODIFIED", object);
+  return object;
+}
+
+bool FakeKubeClient::Delete(const std::string& path, const std::string& key, bool silent) {
+  std::lock_guard<std::mutex> lock(s_->mu);
+  Collection& c = s_->collections[path];
+  auto it = c.objects.find(key);
+  if (it == c.objects.end()) return false;
+  uint64_t rv = s_->NextVersion();
+  json object = std::move(it->second);
+  c.objects.erase(it);
+  object["metadata"]["resourceVersion"] = std::to_string(rv);
+  if (!silent) s_->Emit(c, rv, "DELETED", object);
+  return true;
+}
+
+std::string FakeKubeClient::Bookmark(const std::string& path) {
+  std::lock_guard<std::mutex> lock(s_->mu);
+  uint64_t rv = s_->NextVersion();
+  json object = {{"metadata", {{"resourceVersion", std::to_string(rv)}}}};
+  std::string line = EventLine("BOOKMARK", object);
+  for (auto& st : s_->collections[path].streams) st->Push(line);
+  return std::to_string(rv);
+}
+
+void FakeKubeClient::Compact(const std::string& path) {
+  std::lock_guard<std::mutex> lock(s_->mu);
+  Collection& c = s_->collections[path];
+  c.history.clear();
+  c.compacted = s_->version;
+}
+
+std::string FakeKubeClient::ResourceVersion() const {
+  std::lock_guard<std::mutex> lock(s_->mu);
+  return std::to_string(s_->version);
+}
+
+size_t FakeKubeClient::Size(const std::string& path) const {
+  std::lock_guard<std::mutex> lock(s_->mu);
+  auto it = s_->collections.find(path);
+  return it == s_->collections.end() ? 0 : it->second.objects.size();
+}
+
+void FakeKubeClient::EndWatches(const std::string& path) {
+  std::lock_guard<std::mutex> lock(s_->mu);
+  Collection& c = s_->collections[path];
+  for (auto& st : c.streams) st->End();
+  c.streams.clear();
+}
+
+void FakeKubeClient::ExpireWatches(const std::string& path) {
+  std::lock_guard<std::mutex> lock(s_->mu);
+  Collection& c = s_->collections[path];
+  std::string line = EventLine("ERROR", StatusObject(410, "Expired", "too old resource version"));
+  for (auto& st : c.streams) {
+    st->Push(line);
+    st->End();
+  }
+  c.streams.clear();
+  c.history.clear();
+  c.compacted = s_->version;
+}
+
+void FakeKubeClient::FailRequests(int n, int status, std::string retry_after) {
+  std::lock_guard<std::mutex> lock(s_->mu);
+  s_->fail_requests = n;
+  s_->fail_request_status = status;
+  s_->fail_retry_after = std::move(retry_after);
+}
+
+void FakeKubeClient::FailWatches(int n, int status) {
+  std::lock_guard<std::mutex> lock(s_->mu);
+  s_->fail_watches = n;
+  s_->fail_watch_status = status;
+}
+
+void FakeKubeClient::ExpireContinueTokens() {
+  std::lock_guard<std::mutex> lock(s_->mu);
+  s_->snapshots.clear();
+}
+
+void FakeKubeClient::SetHandler(Handler handler) {
+  std::lock_guard<std::mutex> lock(s_->mu);
+  s_->handler = std::move(handler);
+}
+
+std::vector<std::string> FakeKubeClient::Requests() const {
+  std::lock_guard<std::mutex> lock(s_->mu);
+  return s_->log;
+}
+
+int FakeKubeClient::WatchCalls(const std::string& path) const {
+  std::lock_guard<std::mutex> lock(s_->mu);
+  auto it = s_->watch_calls.find(path);
+  return it == s_->watch_calls.end() ? 0 : it->second;
+}
+
+bool FakeKubeClient::WaitForWatchCalls(const std::string& path, int n,
+                                       std::chrono::milliseconds timeout) const {
+  std::unique_lock<std::mutex> lock(s_->mu);
+  return s_->cv.wait_for(lock, timeout, [&] {
+    auto it = s_->watch_calls.find(path);
+    return it != s_->watch_calls.end() && it->second >= n;
+  });
+}
+
+}  // namespace kubemesos::client

@@ -1,0 +1,324 @@
+// List-and-watch with resume, bookmarks, relist on 410 and a diff that keeps the consumer's
+// cache exact. See informer.h for the contract.
+#include "operator/client/informer.h"
+
+#include <random>
+#include <unordered_set>
+
+namespace kubemesos::client {
+namespace {
+
+using nlohmann::json;
+
+std::string KeyOf(const json& object) {
+  const json& md = object.at("metadata");
+  std::string ns = md.value("namespace", "");
+  std::string name = md.value("name", "");
+  return ns.empty() ? name : ns + "/" + name;
+}
+
+std::string Field(const json& object, const char* field) {
+  auto md = object.find("metadata");
+  if (md == object.end() || !md->is_object()) return "";
+  auto it = md->find(field);
+  return it != md->end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// What a Deleted event carries for an object whose final state was not observed.
+json Stub(const std::string& api_version, const std::string& kind, const std::string& key,
+          const std::string& uid, const std::string& resource_version) {
+  json md = {{"uid", uid}, {"resourceVersion", resource_version}};
+  auto slash = key.find('/');
+  if (slash == std::string::npos) {
+    md["name"] = key;
+  } else {
+    md["namespace"] = key.substr(0, slash);
+    md["name"] = key.substr(slash + 1);
+  }
+  return json{{"apiVersion", api_version}, {"kind", kind}, {"metadata", std::move(md)}};
+}
+
+double Uniform(double lo, double hi) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return std::uniform_real_distribution<double>(lo, hi)(rng);
+}
+
+// A readable one-liner for a failed response: its message, else the body's Status message.
+std::string Describe(const std::string& what, const HttpResponse& r) {
+  std::string msg = r.message;
+  if (msg.empty()) {
+    auto j = json::parse(r.body, nullptr, false);
+    if (j.is_object() && j.contains("message") && j["message"].is_string())
+      msg = j["message"];
+    else
+      msg = r.body.substr(0, 200);
+  }
+  return what + ": " + (r.status == 0 ? "" : "HTTP " + std::to_string(r.status) + ": ") + msg;
+}
+
+}  // namespace
+
+const char* EventTypeName(EventType type) {
+  switch (type) {
+    case EventType::kAdded:
+      return "ADDED";
+    case EventType::kModified:
+      return "MODIFIED";
+    case EventType::kDeleted:
+      return "DELETED";
+  }
+  return "?";
+}
+
+Informer::Informer(KubeClient& client, InformerOptions options, Handlers handlers)
+    : client_(client), options_(std::move(options)), handlers_(std::move(handlers)) {}
+
+Informer::~Informer() {
+  Stop();
+}
+
+void Informer::Start() {
+  if (thread_.joinable() || stopping_) return;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Informer::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    if (stream_) stream_->Cancel();
+    cv_.notify_all();
+  }
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+}
+
+InformerStats Informer::Stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+void Informer::Run() {
+  while (!stopping_) {
+    if (need_list_) {
+      if (!ListAll()) {
+        if (!SleepBackoff()) return;
+        continue;
+      }
+      need_list_ = false;
+      backoff_ = std::chrono::milliseconds(0);
+      if (!synced_.exchange(true) && handlers_.on_synced) handlers_.on_synced();
+      continue;
+    }
+    WatchOnce();
+  }
+}
+
+std::string Informer::Query(bool watch) const {
+  std::string q;
+  if (watch) {
+    int t = options_.watch_timeout_seconds;
+    t = std::max(1, static_cast<int>(t * Uniform(0.8, 1.2)));
+    q = "?watch=1&allowWatchBookmarks=true&resourceVersion=" + QueryEscape(resource_version_) +
+        "&timeoutSeconds=" + std::to_string(t);
+  } else {
+    q = "?limit=" + std::to_string(options_.page_size);
+  }
+  if (!options_.label_selector.empty())
+    q += "&labelSelector=" + QueryEscape(options_.label_selector);
+  if (!options_.field_selector.empty())
+    q += "&fieldSelector=" + QueryEscape(options_.field_selector);
+  return q;
+}
+
+void Informer::Emit(EventType type, json object) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.events;
+  }
+  handlers_.on_event(InformerEvent{type, std::move(object)});
+}
+
+void Informer::Fail(const std::string& error) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++stats_.errors;
+  stats_.last_error = options_.path + ": " + error;
+}
+
+bool Informer::SleepBackoff() {
+  backoff_ =
+      backoff_.count() == 0 ? options_.min_backoff : std::min(backoff_ * 2, options_.max_backoff);
+  auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(backoff_ * Uniform(0.8, 1.2));
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_for(lock, wait, [&] { return stopping_.load(); });
+  return !stopping_;
+}
+
+bool Informer::ListAll() {
+  std::unordered_set<std::string> seen;
+  std::string cont, rv;
+  do {
+    std::string query = Query(false);
+    if (!cont.empty()) query += "&continue=" + QueryEscape(cont);
+    HttpResponse r = client_.Request("GET", options_.path + query);
+    if (stopping_) return false;
+    if (!r.ok()) {
+      Fail(Describe(cont.empty() ? "list" : "list (next page)", r));
+      return false;  // an expired continue token (410) restarts the list after a backoff
+    }
+    json list = json::parse(r.body, nullptr, false);
+    if (!list.is_object() || !list.contains("items") || !list["items"].is_array()) {
+      Fail("list: response is not a list object");
+      return false;
+    }
+    std::string list_kind = list.value("kind", "");
+    if (list_kind.size() > 4 && list_kind.ends_with("List")) {
+      kind_ = list_kind.substr(0, list_kind.size() - 4);
+      api_version_ = list.value("apiVersion", "");
+    }
+    for (json& item : list["items"]) {
+      if (!item.is_object() || !item.contains("metadata")) continue;
+      if (kind_.empty() && item.contains("kind")) {
+        kind_ = item.value("kind", "");
+        api_version_ = item.value("apiVersion", "");
+      }
+      std::string key = KeyOf(item);
+      seen.insert(key);
+      Known now{Field(item, "uid"), Field(item, "resourceVersion")};
+      auto it = known_.find(key);
+      if (it == known_.end()) {
+        known_.emplace(key, now);
+        Emit(EventType::kAdded, std::move(item));
+      } else if (it->second.uid != now.uid) {
+        json gone = Stub(api_version_, kind_, key, it->second.uid, it->second.resource_version);
+        it->second = now;
+        Emit(EventType::kDeleted, std::move(gone));
+        Emit(EventType::kAdded, std::move(item));
+      } else if (it->second.resource_version != now.resource_version) {
+        it->second = now;
+        Emit(EventType::kModified, std::move(item));
+      }
+    }
+    const json& md = list.contains("metadata") ? list["metadata"] : json::object();
+    cont = md.value("continue", "");
+    rv = md.value("resourceVersion", "");
+  } while (!cont.empty() && !stopping_);
+  if (stopping_) return false;
+
+  for (auto it = known_.begin(); it != known_.end();) {
+    if (seen.count(it->first) > 0) {
+      ++it;
+      continue;
+    }
+    json gone = Stub(api_version_, kind_, it->first, it->second.uid, it->second.resource_version);
+    it = known_.erase(it);
+    Emit(EventType::kDeleted, std::move(gone));
+  }
+  resource_version_ = rv;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (++stats_.lists > 1) ++stats_.relists;
+  return true;
+}
+
+void Informer::WatchOnce() {
+  if (watched_before_) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.restarts;
+  }
+  watched_before_ = true;
+  std::unique_ptr<WatchStream> owned = client_.Watch(options_.path + Query(true));
+  WatchStream* stream = owned.get();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stream_ = std::move(owned);
+    if (stopping_) stream_->Cancel();
+  }
+  bool failed = false;
+  int lines = 0;
+  if (stream->Status() == 410) {
+    need_list_ = true;
+  } else if (stream->Status() != 200) {
+    Fail("watch: " +
+         (stream->Error().empty() ? "HTTP " + std::to_string(stream->Status()) : stream->Error()));
+    failed = true;
+  } else {
+    std::string line;
+    while (!need_list_ && !failed_line_ && stream->Next(line)) {
+      ++lines;
+      HandleLine(line);
+    }
+    std::string error = stopping_ ? "" : stream->Error();
+    if (!error.empty()) {
+      Fail("watch: " + error);
+      failed = true;
+    }
+    if (failed_line_) failed = true;
+    failed_line_ = false;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stream_.reset();
+  }
+  if (stopping_ || need_list_) return;
+  if (failed || lines == 0) {
+    SleepBackoff();  // a broken or empty watch: do not spin against the server
+  } else {
+    backoff_ = std::chrono::milliseconds(0);
+  }
+}
+
+void Informer::HandleLine(const std::string& line) {
+  json event = json::parse(line, nullptr, false);
+  if (!event.is_object() || !event.contains("type") || !event["type"].is_string() ||
+      !event.contains("object") || !event["object"].is_object()) {
+    Fail("watch: malformed event: " + line.substr(0, 200));
+    failed_line_ = true;
+    return;
+  }
+  const std::string type = event["type"];
+  json& object = event["object"];
+  if (type == "ERROR") {
+    int code = object.value("code", 0);
+    if (code == 410) {
+      need_list_ = true;
+    } else {
+      Fail("watch ERROR event: " + object.value("message", object.dump().substr(0, 200)));
+      failed_line_ = true;
+    }
+    return;
+  }
+  std::string rv = Field(object, "resourceVersion");
+  if (type == "BOOKMARK") {
+    if (!rv.empty()) resource_version_ = rv;
+    return;
+  }
+  if (!object.contains("metadata")) return;
+  if (object.contains("kind")) {
+    kind_ = object.value("kind", kind_);
+    api_version_ = object.value("apiVersion", api_version_);
+  }
+  std::string key = KeyOf(object);
+  Known now{Field(object, "uid"), rv};
+  auto it = known_.find(key);
+  if (type == "DELETED") {
+    if (it != known_.end()) {
+      known_.erase(it);
+      Emit(EventType::kDeleted, std::move(object));
+    }
+  } else if (type == "ADDED" || type == "MODIFIED") {
+    if (it == known_.end()) {
+      known_.emplace(key, now);
+      Emit(EventType::kAdded, std::move(object));
+    } else if (it->second.uid != now.uid) {
+      json gone = Stub(api_version_, kind_, key, it->second.uid, it->second.resource_version);
+      it->second = now;
+      Emit(EventType::kDeleted, std::move(gone));
+      Emit(EventType::kAdded, std::move(object));
+    } else if (it->second.resource_version != rv) {
+      it->second = now;
+      Emit(EventType::kModified, std::move(object));
+    }
+  }
+  if (!rv.empty()) resource_version_ = rv;
+}
+
+}  // namespace kubemesos::client

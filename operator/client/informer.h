@@ -1,0 +1,129 @@
+// Informer: keeps a consumer's view of one kind of Kubernetes object exact, the way
+// client-go's reflector does: a paginated LIST, then a WATCH from the list's resourceVersion,
+// resumed after every stream end from the last resourceVersion seen (bookmarks included), and
+// a full relist when the server says that version is gone (410), delivering the difference.
+//
+// Contract:
+// - Events: Added/Modified/Deleted with the object as the server sent it. After a relist,
+//   objects that vanished come as Deleted carrying their last known identity (apiVersion,
+//   kind, metadata.name/namespace/uid/resourceVersion only: the Informer does not keep whole
+//   objects); objects that are new come as Added; objects whose resourceVersion changed come
+//   as Modified; unchanged objects produce nothing. An object re-created under the same name
+//   (new uid) comes as Deleted then Added. Events already seen (same resourceVersion) are
+//   dropped, so the consumer never sees a duplicate.
+// - `on_synced` is called once, after the Added events of the first complete list.
+// - Threads: the Informer runs its own thread between Start() and Stop(); handlers are called
+//   on that thread, one at a time, in order. Handlers must not call Stop() (deadlock) and
+//   should be quick (push into a queue).
+// - Errors never stop the Informer: failed lists and watches are retried with exponential
+//   backoff (with jitter) between min_backoff and max_backoff; every failure is counted and
+//   the last one is kept (Stats()).
+// - Stop() cancels the open watch and any backoff wait and joins; it returns at once unless
+//   a LIST request is in flight (bounded by the client's request timeout).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include <nlohmann/json.hpp>
+
+#include "operator/client/kube_client.h"
+
+namespace kubemesos::client {
+
+enum class EventType { kAdded, kModified, kDeleted };
+const char* EventTypeName(EventType type);  // "ADDED", "MODIFIED", "DELETED"
+
+struct InformerEvent {
+  EventType type;
+  nlohmann::json object;
+};
+
+struct InformerOptions {
+  // The collection to list and watch: "/api/v1/pods", "/api/v1/namespaces/ns/pods",
+  // "/apis/kubemesos.io/v1alpha1/resourcegroups", ...
+  std::string path;
+  std::string label_selector;       // e.g. "kubemesos.io/framework"; escaped by the Informer
+  std::string field_selector;       // e.g. "spec.schedulerName=kubemesos"
+  int page_size = 500;              // LIST limit
+  int watch_timeout_seconds = 300;  // timeoutSeconds asked of the server (randomized ±20%)
+  std::chrono::milliseconds min_backoff{250};
+  std::chrono::milliseconds max_backoff{30000};
+};
+
+// Counters for metrics and tests. Read at any time from any thread.
+struct InformerStats {
+  uint64_t lists = 0;      // complete lists (the first one included)
+  uint64_t relists = 0;    // complete lists after the first (410 Gone, ERROR events)
+  uint64_t restarts = 0;   // watches re-opened after the first (metric watch_restarts_total)
+  uint64_t errors = 0;     // failed list pages, failed or broken watches
+  uint64_t events = 0;     // events delivered to on_event
+  std::string last_error;  // readable, empty when none yet
+};
+
+class Informer {
+ public:
+  struct Handlers {
+    std::function<void(InformerEvent)> on_event;  // required
+    std::function<void()> on_synced;              // optional
+  };
+
+  // `client` must outlive the Informer.
+  Informer(KubeClient& client, InformerOptions options, Handlers handlers);
+  ~Informer();  // calls Stop()
+  Informer(const Informer&) = delete;
+  Informer& operator=(const Informer&) = delete;
+
+  void Start();  // starts the thread; once
+  void Stop();   // idempotent; see the contract above
+
+  bool HasSynced() const { return synced_.load(); }
+  InformerStats Stats() const;
+  const std::string& path() const { return options_.path; }
+
+ private:
+  // What the Informer remembers of each object ("namespace/name" -> identity).
+  struct Known {
+    std::string uid;
+    std::string resource_version;
+  };
+  void Run();
+  bool ListAll();    // LIST every page and emit the difference; false on failure
+  void WatchOnce();  // one watch until it ends; sets need_list_ on 410
+  void HandleLine(const std::string& line);
+  void Emit(EventType type, nlohmann::json object);
+  void Fail(const std::string& error);
+  bool SleepBackoff();  // false when stopping
+  std::string Query(bool watch) const;
+
+  KubeClient& client_;
+  const InformerOptions options_;
+  const Handlers handlers_;
+
+  std::thread thread_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> synced_{false};
+  mutable std::mutex mu_;  // guards stream_, cv_ waits, stats_
+  std::condition_variable cv_;
+  std::unique_ptr<WatchStream> stream_;
+  InformerStats stats_;
+
+  // Owned by the informer thread.
+  std::unordered_map<std::string, Known> known_;
+  std::string api_version_, kind_;  // of the objects, for Deleted stubs
+  std::string resource_version_;
+  bool need_list_ = true;
+  std::chrono::milliseconds backoff_{0};
+  bool watched_before_ = false;
+  bool failed_line_ = false;  // HandleLine saw a malformed or non-410 ERROR event
+};
+
+}  // namespace kubemesos::client

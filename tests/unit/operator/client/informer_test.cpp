@@ -1,0 +1,334 @@
+// Tests of the Informer against FakeKubeClient: initial list, pagination, watch events,
+// resume without duplicates, bookmarks, relist on 410 with the exact difference, backoff on
+// errors, selectors and prompt Stop(). Waits are on conditions with deadlines, never sleeps.
+#include "operator/client/informer.h"
+
+#include <condition_variable>
+#include <mutex>
+
+#include <gtest/gtest.h>
+
+#include "operator/client/fake_client.h"
+
+namespace kubemesos::client {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr const char* kPods = "/api/v1/pods";
+constexpr auto kDeadline = 5s;
+
+json Pod(const std::string& name, const std::string& phase = "Pending") {
+  return {{"apiVersion", "v1"},
+          {"kind", "Pod"},
+          {"metadata", {{"name", name}, {"namespace", "default"}}},
+          {"status", {{"phase", phase}}}};
+}
+
+// Records what the informer delivers; tests wait on it.
+class Recorder {
+ public:
+  Informer::Handlers Handlers() {
+    return {[this](InformerEvent e) {
+              std::lock_guard<std::mutex> lock(mu_);
+              events_.push_back(std::string(EventTypeName(e.type)) + " " +
+                                e.object["metadata"].value("name", "?"));
+              objects_.push_back(std::move(e.object));
+              cv_.notify_all();
+            },
+            [this] {
+              std::lock_guard<std::mutex> lock(mu_);
+              events_.push_back("SYNCED");
+              cv_.notify_all();
+            }};
+  }
+  // Waits until `n` events (SYNCED included) arrived; returns them.
+  std::vector<std::string> WaitFor(size_t n) {
+    std::unique_lock<std::mutex> lock(mu_);
+    EXPECT_TRUE(cv_.wait_for(lock, kDeadline, [&] { return events_.size() >= n; }))
+        << "got " << events_.size() << " of " << n << " events";
+    return events_;
+  }
+  std::vector<std::string> Events() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return events_;
+  }
+  json Object(size_t i) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return objects_.at(i);
+  }
+  void Clear() {
+    std::lock_guard<std::mutex> lock(mu_);
+    events_.clear();
+    objects_.clear();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::string> events_;
+  std::vector<json> objects_;
+};
+
+InformerOptions Options(int page_size = 500) {
+  InformerOptions o;
+  o.path = kPods;
+  o.page_size = page_size;
+  o.min_backoff = 1ms;
+  o.max_backoff = 10ms;
+  return o;
+}
+
+std::vector<std::string> Strs(std::initializer_list<const char*> l) {
+  return {l.begin(), l.end()};
+}
+
+// Waits until `pred` holds or the deadline passes (for counters only the informer updates).
+template <typename Pred>
+bool Eventually(Pred pred) {
+  auto end = std::chrono::steady_clock::now() + kDeadline;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > end) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
+
+TEST(InformerTest, InitialListThenWatchEvents) {
+  FakeKubeClient fake;
+  fake.Create(kPods, Pod("a"));
+  fake.Create(kPods, Pod("b"));
+  Recorder rec;
+  Informer inf(fake, Options(), rec.Handlers());
+  EXPECT_FALSE(inf.HasSynced());
+  inf.Start();
+  EXPECT_EQ(rec.WaitFor(3), Strs({"ADDED a", "ADDED b", "SYNCED"}));
+  EXPECT_TRUE(inf.HasSynced());
+  ASSERT_TRUE(fake.WaitForWatchCalls(kPods, 1, kDeadline));
+  fake.Create(kPods, Pod("c"));
+  fake.Update(kPods, Pod("a", "Running"));
+  fake.Delete(kPods, "default/b");
+  auto events = rec.WaitFor(6);
+  EXPECT_EQ(events, Strs({"ADDED a", "ADDED b", "SYNCED", "ADDED c", "MODIFIED a", "DELETED b"}));
+  EXPECT_EQ(rec.Object(3)["status"]["phase"], "Running");
+  inf.Stop();
+  InformerStats s = inf.Stats();
+  EXPECT_EQ(s.lists, 1u);
+  EXPECT_EQ(s.relists, 0u);
+  EXPECT_EQ(s.events, 5u);
+  // The watch started at the list's resourceVersion, with bookmarks.
+  auto reqs = fake.Requests();
+  ASSERT_GE(reqs.size(), 2u);
+  EXPECT_EQ(reqs[0], "GET /api/v1/pods?limit=500");
+  EXPECT_EQ(
+      reqs[1].rfind(
+          "WATCH /api/v1/pods?watch=1&allowWatchBookmarks=true&resourceVersion=3&timeoutSeconds=",
+          0),
+      0u)
+      << reqs[1];
+}
+
+TEST(InformerTest, PaginatesAndRestartsListOnExpiredContinue) {
+  FakeKubeClient fake;
+  for (const char* n : {"a", "b", "c", "d", "e"}) fake.Create(kPods, Pod(n));
+  Recorder rec;
+  Informer inf(fake, Options(2), rec.Handlers());
+  inf.Start();
+  EXPECT_EQ(rec.WaitFor(6),
+            Strs({"ADDED a", "ADDED b", "ADDED c", "ADDED d", "ADDED e", "SYNCED"}));
+  inf.Stop();
+  auto reqs = fake.Requests();
+  EXPECT_EQ(reqs[0], "GET /api/v1/pods?limit=2");
+  EXPECT_EQ(reqs[1], "GET /api/v1/pods?limit=2&continue=1%3A2");
+  EXPECT_EQ(reqs[2], "GET /api/v1/pods?limit=2&continue=1%3A4");
+}
+
+TEST(InformerTest, ResumesAfterStreamEndWithoutDuplicates) {
+  FakeKubeClient fake;
+  fake.Create(kPods, Pod("a"));
+  Recorder rec;
+  Informer inf(fake, Options(), rec.Handlers());
+  inf.Start();
+  rec.WaitFor(2);
+  ASSERT_TRUE(fake.WaitForWatchCalls(kPods, 1, kDeadline));
+  fake.Create(kPods, Pod("b"));
+  rec.WaitFor(3);
+  fake.EndWatches(kPods);        // like timeoutSeconds elapsing
+  fake.Create(kPods, Pod("c"));  // happens while no watch is open
+  ASSERT_TRUE(fake.WaitForWatchCalls(kPods, 2, kDeadline));
+  fake.Update(kPods, Pod("a", "Running"));
+  EXPECT_EQ(rec.WaitFor(5), Strs({"ADDED a", "SYNCED", "ADDED b", "ADDED c", "MODIFIED a"}));
+  inf.Stop();
+  EXPECT_EQ(rec.Events().size(), 5u) << "no duplicates";
+  InformerStats s = inf.Stats();
+  EXPECT_EQ(s.lists, 1u) << "resumed, not relisted";
+  EXPECT_GE(s.restarts, 1u);
+  auto reqs = fake.Requests();
+  EXPECT_NE(reqs[2].find("resourceVersion=3&"), std::string::npos) << reqs[2];
+}
+
+TEST(InformerTest, BookmarkMovesTheResumePoint) {
+  FakeKubeClient fake;
+  fake.Create(kPods, Pod("a"));
+  Recorder rec;
+  Informer inf(fake, Options(), rec.Handlers());
+  inf.Start();
+  rec.WaitFor(2);
+  ASSERT_TRUE(fake.WaitForWatchCalls(kPods, 1, kDeadline));
+  fake.Create("/api/v1/nodes", Pod("other-path"));  // moves the global resourceVersion
+  std::string rv = fake.Bookmark(kPods);
+  fake.Update(kPods, Pod("a", "Running"));  // proves the bookmark was read before the end
+  rec.WaitFor(3);
+  fake.EndWatches(kPods);
+  ASSERT_TRUE(fake.WaitForWatchCalls(kPods, 2, kDeadline));
+  inf.Stop();
+  auto reqs = fake.Requests();
+  EXPECT_NE(reqs.back().find("resourceVersion=" + std::to_string(std::stoi(rv) + 1) + "&"),
+            std::string::npos)
+      << reqs.back();
+  EXPECT_EQ(inf.Stats().events, 2u) << "bookmarks are not events";
+}
+
+TEST(InformerTest, RelistOn410EmitsTheDifference) {
+  FakeKubeClient fake;
+  fake.Create(kPods, Pod("stays"));
+  fake.Create(kPods, Pod("changes"));
+  fake.Create(kPods, Pod("vanishes"));
+  fake.Create(kPods, Pod("recreated"));
+  Recorder rec;
+  Informer inf(fake, Options(), rec.Handlers());
+  inf.Start();
+  rec.WaitFor(5);
+  ASSERT_TRUE(fake.WaitForWatchCalls(kPods, 1, kDeadline));
+  rec.Clear();
+  // Changes the informer misses (e.g. while partitioned), then the server expires its watch.
+  fake.Update(kPods, Pod("changes", "Running"), /*silent=*/true);
+  fake.Delete(kPods, "default/vanishes", /*silent=*/true);
+  fake.Delete(kPods, "default/recreated", /*silent=*/true);
+  fake.Create(kPods, Pod("recreated"), /*silent=*/true);
+  fake.Create(kPods, Pod("new"), /*silent=*/true);
+  fake.ExpireWatches(kPods);
+  auto events = rec.WaitFor(5);
+  std::sort(events.begin(), events.end());
+  EXPECT_EQ(events, Strs({"ADDED new", "ADDED recreated", "DELETED recreated", "DELETED vanishes",
+                          "MODIFIED changes"}));
+  ASSERT_TRUE(fake.WaitForWatchCalls(kPods, 2, kDeadline));
+  fake.Create(kPods, Pod("after"));
+  rec.WaitFor(6);
+  inf.Stop();
+  InformerStats s = inf.Stats();
+  EXPECT_EQ(s.lists, 2u);
+  EXPECT_EQ(s.relists, 1u);
+  EXPECT_EQ(rec.Events().size(), 6u) << "nothing for the unchanged object, no SYNCED again";
+  // A deletion found by the relist carries the object's identity.
+  for (size_t i = 0; i < 5; ++i) {
+    json o = rec.Object(i);
+    if (o["metadata"]["name"] == "vanishes") {
+      EXPECT_EQ(o["kind"], "Pod");
+      EXPECT_EQ(o["metadata"]["namespace"], "default");
+      EXPECT_FALSE(o["metadata"]["uid"].get<std::string>().empty());
+    }
+  }
+}
+
+TEST(InformerTest, RelistWhenTheWatchStartsTooOld) {
+  FakeKubeClient fake;
+  fake.Create(kPods, Pod("a"));
+  Recorder rec;
+  Informer inf(fake, Options(), rec.Handlers());
+  inf.Start();
+  rec.WaitFor(2);
+  ASSERT_TRUE(fake.WaitForWatchCalls(kPods, 1, kDeadline));
+  fake.Delete(kPods, "default/a", /*silent=*/true);
+  fake.Compact(kPods);
+  fake.EndWatches(kPods);  // resumes from an old version: ERROR 410 at once, then relist
+  EXPECT_EQ(rec.WaitFor(3), Strs({"ADDED a", "SYNCED", "DELETED a"}));
+  inf.Stop();
+  EXPECT_EQ(inf.Stats().relists, 1u);
+}
+
+TEST(InformerTest, HttpGoneOnWatchOpenRelists) {
+  FakeKubeClient fake;
+  fake.Create(kPods, Pod("a"));
+  fake.FailWatches(1, 410);
+  Recorder rec;
+  Informer inf(fake, Options(), rec.Handlers());
+  inf.Start();
+  rec.WaitFor(2);
+  ASSERT_TRUE(Eventually([&] { return inf.Stats().lists == 2; }));
+  inf.Stop();
+  EXPECT_EQ(rec.Events().size(), 2u);
+}
+
+TEST(InformerTest, RetriesFailedListsAndWatchesWithBackoff) {
+  FakeKubeClient fake;
+  fake.Create(kPods, Pod("a"));
+  fake.FailRequests(3, 503);
+  fake.FailWatches(2, 500);
+  Recorder rec;
+  Informer inf(fake, Options(), rec.Handlers());
+  inf.Start();
+  rec.WaitFor(2);
+  ASSERT_TRUE(fake.WaitForWatchCalls(kPods, 3, kDeadline));
+  fake.Create(kPods, Pod("b"));
+  EXPECT_EQ(rec.WaitFor(3), Strs({"ADDED a", "SYNCED", "ADDED b"}));
+  inf.Stop();
+  InformerStats s = inf.Stats();
+  EXPECT_EQ(s.errors, 5u);
+  EXPECT_NE(s.last_error.find("/api/v1/pods: watch"), std::string::npos) << s.last_error;
+}
+
+TEST(InformerTest, PassesSelectorsEscaped) {
+  FakeKubeClient fake;
+  Recorder rec;
+  InformerOptions o = Options();
+  o.label_selector = "kubemesos.io/framework in (a,b)";
+  o.field_selector = "spec.schedulerName=kubemesos";
+  Informer inf(fake, o, rec.Handlers());
+  inf.Start();
+  rec.WaitFor(1);
+  ASSERT_TRUE(fake.WaitForWatchCalls(kPods, 1, kDeadline));
+  inf.Stop();
+  auto reqs = fake.Requests();
+  EXPECT_EQ(reqs[0],
+            "GET /api/v1/pods?limit=500&labelSelector=kubemesos.io%2Fframework%20in%20%28a%2Cb%29"
+            "&fieldSelector=spec.schedulerName%3Dkubemesos");
+  EXPECT_NE(reqs[1].find("&labelSelector=kubemesos.io%2Fframework"), std::string::npos);
+}
+
+TEST(InformerTest, StopIsPromptWhileWatchingAndWhileBackingOff) {
+  {
+    FakeKubeClient fake;
+    Recorder rec;
+    Informer inf(fake, Options(), rec.Handlers());
+    inf.Start();
+    ASSERT_TRUE(fake.WaitForWatchCalls(kPods, 1, kDeadline));
+    auto start = std::chrono::steady_clock::now();
+    inf.Stop();  // blocked in Next
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  }
+  {
+    FakeKubeClient fake;
+    fake.FailRequests(1000000, 500);
+    Recorder rec;
+    InformerOptions o = Options();
+    o.min_backoff = o.max_backoff = 1h;
+    Informer inf(fake, o, rec.Handlers());
+    inf.Start();
+    ASSERT_TRUE(Eventually([&] { return inf.Stats().errors >= 1; }));
+    auto start = std::chrono::steady_clock::now();
+    inf.Stop();  // blocked in a one-hour backoff
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+    EXPECT_FALSE(inf.HasSynced());
+  }
+}
+
+TEST(QueryEscapeTest, EscapesReservedCharacters) {
+  EXPECT_EQ(QueryEscape("a-b_c.d~e"), "a-b_c.d~e");
+  EXPECT_EQ(QueryEscape("app in (a,b)"), "app%20in%20%28a%2Cb%29");
+  EXPECT_EQ(QueryEscape("x=y&z"), "x%3Dy%26z");
+}
+
+}  // namespace
+}  // namespace kubemesos::client
