@@ -78,10 +78,17 @@ int RunCommand(const std::vector<std::string>& args) {
     log::Error("cannot load the cluster configuration", {{"error", e.what()}});
     return 1;
   }
+  client::InitTransport(8);
   client::RestClientOptions client_options;
   client_options.qps = config.client_qps;
   client_options.burst = config.client_burst;
-  std::unique_ptr<client::KubeClient> kube = client::NewRestClient(kubeconfig, client_options);
+  std::unique_ptr<client::KubeClient> kube;
+  try {
+    kube = client::MakeRestClient(kubeconfig, client_options);
+  } catch (const std::exception& e) {
+    log::Error("cannot set up the API client", {{"cluster", kubeconfig.Describe()}, {"error", e.what()}});
+    return 1;
+  }
   log::Info("starting", {{"cluster", kubeconfig.Describe()},
                          {"policy", config.policy == Policy::kBinpack ? "binpack" : "spread"},
                          {"bindConcurrency", config.bind_concurrency}});
