@@ -1,0 +1,247 @@
+// The cpprestsdk implementation of KubeClient (see rest_client.h). This file and nothing else
+// in the project includes cpprestsdk headers: they take seconds and half a gigabyte to compile.
+#include "operator/client/rest_client.h"
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include <cpprest/http_client.h>
+#include <openssl/crypto.h>
+#include <openssl/ssl.h>
+#include <pplx/threadpool.h>
+
+#include "operator/client/tls.h"
+
+namespace kubemesos::client {
+namespace {
+
+namespace http = web::http;
+using http::client::http_client;
+using http::client::http_client_config;
+
+// A readable message for an exception out of cpprestsdk.
+std::string DescribeException(const std::exception& e) {
+  if (auto* he = dynamic_cast<const http::http_exception*>(&e))
+    return DescribeTransportError(he->error_code().value(), he->what());
+  return std::string("transport error: ") + e.what();
+}
+
+std::string Header(const http::http_response& r, const char* name) {
+  auto it = r.headers().find(name);
+  return it == r.headers().end() ? "" : it->second;
+}
+
+// One open watch: reads the body as bytes arrive and splits it into lines.
+class RestWatchStream : public WatchStream {
+ public:
+  // A failed open: no body to read.
+  RestWatchStream(int status, std::string error) : status_(status), error_(std::move(error)) {
+    ended_ = true;
+  }
+  RestWatchStream(pplx::cancellation_token_source cts, http::http_response response)
+      : cts_(std::move(cts)),
+        response_(std::move(response)),
+        body_(response_.body().streambuf()),
+        status_(200) {}
+  ~RestWatchStream() override { Cancel(); }
+
+  bool Next(std::string& line) override {
+    while (true) {
+      size_t nl = buffer_.find('\n', start_);
+      if (nl != std::string::npos) {
+        size_t end = nl > start_ && buffer_[nl - 1] == '\r' ? nl - 1 : nl;
+        line.assign(buffer_, start_, end - start_);
+        start_ = nl + 1;
+        if (start_ > 65536 && start_ * 2 > buffer_.size()) {
+          buffer_.erase(0, start_);
+          start_ = 0;
+        }
+        if (line.empty()) continue;  // keep-alive blank lines
+        return true;
+      }
+      if (cancelled_) return false;
+      if (ended_) {
+        if (start_ < buffer_.size()) {  // a last line without a newline
+          line.assign(buffer_, start_, std::string::npos);
+          start_ = buffer_.size();
+          return true;
+        }
+        return false;
+      }
+      ReadMore();
+    }
+  }
+
+  void Cancel() override {
+    if (!cancelled_.exchange(true)) cts_.cancel();
+  }
+  int Status() const override { return status_; }
+  std::string Error() const override { return error_; }
+
+ private:
+  // Appends what the connection has buffered, waiting for at least one byte.
+  void ReadMore() {
+    try {
+      size_t avail = body_.in_avail();
+      if (avail == 0) {
+        auto c = body_.bumpc().get();  // waits for the next chunk, or the end
+        if (c == decltype(body_)::traits::eof()) {
+          ended_ = true;
+          return;
+        }
+        buffer_.push_back(static_cast<char>(c));
+        avail = body_.in_avail();
+      }
+      if (avail > 0) {
+        size_t old = buffer_.size();
+        buffer_.resize(old + avail);
+        size_t got = body_.getn(reinterpret_cast<uint8_t*>(&buffer_[old]), avail).get();
+        buffer_.resize(old + got);
+      }
+    } catch (const std::exception& e) {
+      ended_ = true;
+      if (!cancelled_) error_ = DescribeException(e);
+    }
+  }
+
+  pplx::cancellation_token_source cts_;
+  http::http_response response_;
+  concurrency::streams::streambuf<uint8_t> body_;
+  int status_;
+  std::string error_;
+  std::atomic<bool> cancelled_{false};
+  bool ended_ = false;
+  std::string buffer_;
+  size_t start_ = 0;
+};
+
+class RestClient : public KubeClient {
+ public:
+  RestClient(const KubeConfig& config, const RestClientOptions& options)
+      : options_(options),
+        identity_(config.Describe()),
+        tokens_(config.token, config.token_file, options.token_reload_period),
+        limiter_(options.qps, options.burst) {
+    if (!config.tls_server_name.empty())
+      throw KubeConfigError(config.Describe() + ": tls-server-name is not supported");
+    bool https = config.server.rfind("https://", 0) == 0;
+    if (https && !config.insecure_skip_tls_verify) {
+      tls_ = TlsMaterial::Load(config.ca_pem, config.client_cert_pem, config.client_key_pem);
+    } else if (https) {
+      tls_ = TlsMaterial::Load("", config.client_cert_pem, config.client_key_pem);
+    }
+    if (!config.token_file.empty()) tokens_.Token();  // fail now if never readable
+    requests_ = MakeHttpClient(config, options.request_timeout);
+    watches_ = MakeHttpClient(config, options.watch_idle_timeout);
+  }
+
+  HttpResponse Request(std::string_view method, const std::string& path_and_query,
+                       const std::string& body, std::string_view content_type) override {
+    HttpResponse r;
+    for (int attempt = 1;; ++attempt) {
+      limiter_.Acquire();
+      r = Once(*requests_, method, path_and_query, body, content_type);
+      if (r.ok() || attempt >= options_.retry.max_attempts ||
+          !options_.retry.ShouldRetry(method, r.status))
+        break;
+      std::this_thread::sleep_for(options_.retry.Delay(attempt, r.retry_after));
+    }
+    if (r.status != 0 && !r.ok())
+      r.message = DescribeHttpError(method, path_and_query, r.status, r.body, identity_);
+    return r;
+  }
+
+  std::unique_ptr<WatchStream> Watch(const std::string& path_and_query) override {
+    limiter_.Acquire();
+    pplx::cancellation_token_source cts;
+    try {
+      http::http_request req = Build("GET", path_and_query, "", "");
+      http::http_response resp = watches_->request(req, cts.get_token()).get();
+      if (resp.status_code() != http::status_codes::OK) {
+        std::string body = resp.extract_string(true).get();
+        return std::make_unique<RestWatchStream>(
+            resp.status_code(),
+            DescribeHttpError("WATCH", path_and_query, resp.status_code(), body, identity_));
+      }
+      return std::make_unique<RestWatchStream>(std::move(cts), std::move(resp));
+    } catch (const std::exception& e) {
+      return std::make_unique<RestWatchStream>(0, DescribeException(e));
+    }
+  }
+
+ private:
+  std::unique_ptr<http_client> MakeHttpClient(const KubeConfig& config,
+                                              std::chrono::seconds timeout) {
+    http_client_config cfg;
+    cfg.set_timeout(timeout);
+    cfg.set_validate_certificates(!config.insecure_skip_tls_verify);
+    if (tls_) {
+      auto tls = tls_;
+      cfg.set_ssl_context_callback(
+          [tls](boost::asio::ssl::context& ctx) { tls->Apply(ctx.native_handle()); });
+    }
+    return std::make_unique<http_client>(config.server, cfg);
+  }
+
+  http::http_request Build(std::string_view method, const std::string& path_and_query,
+                           const std::string& body, std::string_view content_type) {
+    http::http_request req{http::method(method)};
+    req.set_request_uri(path_and_query);
+    req.headers().add("Accept", "application/json");
+    req.headers().add("User-Agent", options_.user_agent);
+    std::string token = tokens_.Token();
+    if (!token.empty()) req.headers().add("Authorization", "Bearer " + token);
+    if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH")
+      req.set_body(body, std::string(content_type));
+    return req;
+  }
+
+  HttpResponse Once(http_client& client, std::string_view method, const std::string& path_and_query,
+                    const std::string& body, std::string_view content_type) {
+    HttpResponse r;
+    try {
+      http::http_request req = Build(method, path_and_query, body, content_type);
+      http::http_response resp = client.request(req).get();
+      r.status = resp.status_code();
+      r.retry_after = Header(resp, "Retry-After");
+      r.body = resp.extract_string(true).get();
+    } catch (const std::exception& e) {
+      r.status = 0;
+      r.body = std::string(method) + " " + path_and_query.substr(0, path_and_query.find('?')) +
+               ": " + DescribeException(e);
+      r.message = r.body;
+    }
+    return r;
+  }
+
+  const RestClientOptions options_;
+  const std::string identity_;
+  TokenSource tokens_;
+  TokenBucket limiter_;
+  std::shared_ptr<const TlsMaterial> tls_;
+  std::unique_ptr<http_client> requests_;
+  std::unique_ptr<http_client> watches_;
+};
+
+}  // namespace
+
+void InitTransport(size_t pool_threads) {
+  static std::once_flag once;
+  std::call_once(once, [pool_threads] {
+    OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr);
+    OPENSSL_init_ssl(0, nullptr);
+    try {
+      crossplat::threadpool::initialize_with_threads(pool_threads);
+    } catch (const std::exception&) {
+      // Already initialized (something used the pool first): keep its size.
+    }
+  });
+}
+
+std::unique_ptr<KubeClient> MakeRestClient(const KubeConfig& config,
+                                           const RestClientOptions& options) {
+  return std::make_unique<RestClient>(config, options);
+}
+
+}  // namespace kubemesos::client

@@ -1,0 +1,162 @@
+// Loads PEM CA bundles and client certificates with OpenSSL and describes transport errors.
+#include "operator/client/tls.h"
+
+#include <cerrno>
+#include <vector>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+namespace kubemesos::client {
+namespace {
+
+std::string LastOpenSslError() {
+  unsigned long e = ERR_get_error();
+  ERR_clear_error();
+  if (e == 0) return "unknown OpenSSL error";
+  const char* reason = ERR_reason_error_string(e);
+  return reason != nullptr ? reason : "OpenSSL error " + std::to_string(e);
+}
+
+struct BioDeleter {
+  void operator()(BIO* b) const { BIO_free(b); }
+};
+using BioPtr = std::unique_ptr<BIO, BioDeleter>;
+
+BioPtr MemBio(const std::string& pem) {
+  return BioPtr(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+}
+
+// Every certificate of a PEM text; throws when there is text but no certificate in it.
+std::vector<X509*> ReadCertificates(const std::string& pem, const std::string& what) {
+  std::vector<X509*> certs;
+  if (pem.empty()) return certs;
+  BioPtr bio = MemBio(pem);
+  while (X509* x = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) certs.push_back(x);
+  ERR_clear_error();  // the read that ends the loop leaves "no start line"
+  if (certs.empty()) throw TlsError(what + ": no PEM certificate found");
+  return certs;
+}
+
+}  // namespace
+
+struct TlsMaterial::Impl {
+  std::vector<X509*> cas;
+  std::vector<X509*> chain;  // client certificate first
+  EVP_PKEY* key = nullptr;
+  ~Impl() {
+    for (X509* x : cas) X509_free(x);
+    for (X509* x : chain) X509_free(x);
+    EVP_PKEY_free(key);
+  }
+};
+
+TlsMaterial::TlsMaterial() : impl_(std::make_unique<Impl>()) {}
+TlsMaterial::~TlsMaterial() = default;
+
+std::shared_ptr<const TlsMaterial> TlsMaterial::Load(const std::string& ca_pem,
+                                                     const std::string& cert_pem,
+                                                     const std::string& key_pem) {
+  std::shared_ptr<TlsMaterial> m(new TlsMaterial());
+  m->impl_->cas = ReadCertificates(ca_pem, "certificate-authority");
+  if (cert_pem.empty() != key_pem.empty())
+    throw TlsError("client-certificate and client-key must be given together");
+  if (!cert_pem.empty()) {
+    m->impl_->chain = ReadCertificates(cert_pem, "client-certificate");
+    BioPtr bio = MemBio(key_pem);
+    m->impl_->key = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
+    if (m->impl_->key == nullptr)
+      throw TlsError("client-key: cannot read the private key: " + LastOpenSslError());
+    if (X509_check_private_key(m->impl_->chain.front(), m->impl_->key) != 1) {
+      ERR_clear_error();
+      throw TlsError("client-key does not match client-certificate");
+    }
+  }
+  return m;
+}
+
+void TlsMaterial::Apply(SSL_CTX* ctx) const {
+  X509_STORE* store = SSL_CTX_get_cert_store(ctx);
+  for (X509* ca : impl_->cas) {
+    if (X509_STORE_add_cert(store, ca) != 1) {
+      unsigned long e = ERR_peek_last_error();
+      if (ERR_GET_REASON(e) != X509_R_CERT_ALREADY_IN_HASH_TABLE)
+        throw TlsError("cannot trust certificate-authority: " + LastOpenSslError());
+      ERR_clear_error();
+    }
+  }
+  if (impl_->key == nullptr) return;
+  if (SSL_CTX_use_certificate(ctx, impl_->chain.front()) != 1)
+    throw TlsError("cannot use client-certificate: " + LastOpenSslError());
+  for (size_t i = 1; i < impl_->chain.size(); ++i) {
+    X509_up_ref(impl_->chain[i]);
+    if (SSL_CTX_add_extra_chain_cert(ctx, impl_->chain[i]) != 1) {
+      X509_free(impl_->chain[i]);
+      throw TlsError("cannot use the client-certificate chain: " + LastOpenSslError());
+    }
+  }
+  if (SSL_CTX_use_PrivateKey(ctx, impl_->key) != 1)
+    throw TlsError("cannot use client-key: " + LastOpenSslError());
+}
+
+size_t TlsMaterial::ca_count() const {
+  return impl_->cas.size();
+}
+bool TlsMaterial::has_client_certificate() const {
+  return impl_->key != nullptr;
+}
+
+std::string DescribeTransportError(int code, const std::string& what) {
+  unsigned long e = static_cast<unsigned long>(code);
+  // OpenSSL 3 packs the library in the top bits: errno values are small, OpenSSL codes are not.
+  if (code > 0 && ERR_GET_LIB(e) != 0 && ERR_GET_LIB(e) != ERR_LIB_SYS) {
+    const char* reason = ERR_reason_error_string(e);
+    std::string r = reason != nullptr ? reason : "OpenSSL error " + std::to_string(code);
+    std::string hint;
+    if (r.find("certificate verify failed") != std::string::npos) {
+      hint =
+          " (the server's certificate is not signed by the configured certificate-authority, "
+          "or its names do not include the server address; check the kubeconfig's "
+          "certificate-authority and server)";
+    } else if (r.find("wrong version number") != std::string::npos ||
+               r.find("packet length too long") != std::string::npos) {
+      hint = " (the server does not speak TLS on this port: http:// vs https://?)";
+    } else if (r.find("alert") != std::string::npos ||
+               r.find("certificate required") != std::string::npos) {
+      hint =
+          " (the server rejected the TLS handshake: is the client certificate required or "
+          "not trusted?)";
+    }
+    return "TLS error: " + r + hint + " [" + what + "]";
+  }
+  // cpprestsdk drops the error category: only socket errno values are safe to name.
+  std::string sys;
+  switch (code) {
+    case ECONNREFUSED:
+      sys = "connection refused (is the API server running at this address?)";
+      break;
+    case ETIMEDOUT:
+      sys = "timed out (no answer from the API server: network, firewall, or an idle timeout)";
+      break;
+    case EHOSTUNREACH:
+    case ENETUNREACH:
+      sys = "no route to the API server";
+      break;
+    case ECONNRESET:
+      sys = "connection reset by the API server";
+      break;
+    case ECONNABORTED:
+    case EPIPE:
+      sys = "connection closed";
+      break;
+    default:
+      break;
+  }
+  if (sys.empty())
+    return "transport error: " + what + (code != 0 ? " (code " + std::to_string(code) + ")" : "");
+  return "transport error: " + sys + " [" + what + "]";
+}
+
+}  // namespace kubemesos::client
