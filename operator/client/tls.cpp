@@ -109,6 +109,8 @@ bool TlsMaterial::has_client_certificate() const {
 }
 
 std::string DescribeTransportError(int code, const std::string& what) {
+  // Error strings load on first use of SSL; make sure they are there even before that.
+  OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS | OPENSSL_INIT_LOAD_CRYPTO_STRINGS, nullptr);
   unsigned long e = static_cast<unsigned long>(code);
   // OpenSSL 3 packs the library in the top bits: errno values are small, OpenSSL codes are not.
   if (code > 0 && ERR_GET_LIB(e) != 0 && ERR_GET_LIB(e) != ERR_LIB_SYS) {

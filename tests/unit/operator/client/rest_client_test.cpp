@@ -1,0 +1,256 @@
+// Tests of RestClient (cpprestsdk) against a local test HTTP server: headers and token,
+// retries and Retry-After, which methods are retried, readable 401/403 and transport errors,
+// watch streams split into lines across chunks, cancellation of a blocked read, HTTP errors
+// on a watch, and the Informer running over the real transport.
+#include "operator/client/rest_client.h"
+
+#include <condition_variable>
+#include <future>
+
+#include <gtest/gtest.h>
+
+#include "operator/client/informer.h"
+#include "tests/unit/operator/client/test_http_server.h"
+
+namespace kubemesos::client {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::Connection;
+using testing::HttpRequest;
+using testing::TestHttpServer;
+
+KubeConfig Plain(const TestHttpServer& server) {
+  KubeConfig c;
+  c.server = server.url();
+  c.token = "secret-token";
+  c.source = "test";
+  c.context = "ctx";
+  c.cluster = "cl";
+  c.user = "alice";
+  return c;
+}
+
+RestClientOptions Fast() {
+  RestClientOptions o;
+  o.retry.initial_backoff = 1ms;
+  o.retry.max_backoff = 5ms;
+  o.request_timeout = 5s;
+  o.watch_idle_timeout = 5s;
+  return o;
+}
+
+class RestClientTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { InitTransport(4); }
+};
+
+TEST_F(RestClientTest, SendsTokenAcceptAndBody) {
+  TestHttpServer server([](const HttpRequest& r, Connection& c) {
+    c.Respond(201, "{\"echo\":\"" + r.method + " " + r.target + "\"}");
+  });
+  auto client = MakeRestClient(Plain(server), Fast());
+  HttpResponse r =
+      client->Request("POST", "/api/v1/namespaces/ns/pods/p/binding?x=1", "{\"target\":{}}");
+  EXPECT_EQ(r.status, 201);
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(r.body, "{\"echo\":\"POST /api/v1/namespaces/ns/pods/p/binding?x=1\"}");
+  EXPECT_TRUE(r.message.empty());
+  auto reqs = server.Requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].Header("Authorization"), "Bearer secret-token");
+  EXPECT_EQ(reqs[0].Header("Accept"), "application/json");
+  EXPECT_EQ(reqs[0].Header("User-Agent"), "kubemesos");
+  EXPECT_EQ(reqs[0].Header("Content-Type").rfind("application/json", 0), 0u);
+  EXPECT_EQ(reqs[0].body, "{\"target\":{}}");
+}
+
+TEST_F(RestClientTest, RetriesIdempotentRequestsHonouringRetryAfter) {
+  std::atomic<int> calls{0};
+  TestHttpServer server([&](const HttpRequest&, Connection& c) {
+    if (calls++ < 2) {
+      c.Respond(503, "{\"message\":\"busy\"}", "Retry-After: 1\r\n");
+    } else {
+      c.Respond(200, "{}");
+    }
+  });
+  auto client = MakeRestClient(Plain(server), Fast());
+  auto start = std::chrono::steady_clock::now();
+  HttpResponse r = client->Request("GET", "/api/v1/nodes");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(calls.load(), 3);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 1900ms) << "waited Retry-After twice";
+}
+
+TEST_F(RestClientTest, PostRetriedOn429ButNotOn503AndAttemptsAreBounded) {
+  std::atomic<int> calls{0};
+  std::atomic<int> status{503};
+  TestHttpServer server([&](const HttpRequest&, Connection& c) {
+    ++calls;
+    c.Respond(status, "{\"kind\":\"Status\",\"message\":\"nope\"}");
+  });
+  auto client = MakeRestClient(Plain(server), Fast());
+  HttpResponse r = client->Request("POST", "/api/v1/namespaces/a/pods", "{}");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(calls.load(), 1);
+  EXPECT_NE(r.message.find("POST /api/v1/namespaces/a/pods: HTTP 503: nope"), std::string::npos)
+      << r.message;
+  status = 429;
+  calls = 0;
+  r = client->Request("POST", "/api/v1/namespaces/a/pods", "{}");
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(calls.load(), 5) << "RetryPolicy::max_attempts";
+}
+
+TEST_F(RestClientTest, UnauthorizedAndForbiddenNameTheIdentity) {
+  std::atomic<int> status{401};
+  TestHttpServer server([&](const HttpRequest&, Connection& c) {
+    c.Respond(
+        status,
+        "{\"kind\":\"Status\",\"message\":\"pods is forbidden: User \\\"alice\\\" cannot list\"}");
+  });
+  auto client = MakeRestClient(Plain(server), Fast());
+  HttpResponse r = client->Request("GET", "/api/v1/pods?limit=1");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(r.message.find("rejected the credentials of context \"ctx\""), std::string::npos)
+      << r.message;
+  status = 403;
+  r = client->Request("GET", "/api/v1/pods?limit=1");
+  EXPECT_NE(r.message.find("user \"alice\""), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("RBAC does not allow"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("cannot list"), std::string::npos) << r.message;
+  EXPECT_NE(r.body.find("\"kind\":\"Status\""), std::string::npos) << "body kept";
+}
+
+TEST_F(RestClientTest, TransportErrorsAreReadable) {
+  int port;
+  {
+    TestHttpServer closed([](const HttpRequest&, Connection&) {});
+    port = closed.port();
+  }
+  KubeConfig c;
+  c.server = "http://127.0.0.1:" + std::to_string(port);
+  RestClientOptions o = Fast();
+  o.retry.max_attempts = 2;
+  auto client = MakeRestClient(c, o);
+  HttpResponse r = client->Request("GET", "/version");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.body.find("GET /version: transport error"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body, r.message);
+  auto w = client->Watch("/api/v1/pods?watch=1");
+  EXPECT_EQ(w->Status(), 0);
+  std::string line;
+  EXPECT_FALSE(w->Next(line));
+  EXPECT_NE(w->Error().find("transport error"), std::string::npos) << w->Error();
+}
+
+TEST_F(RestClientTest, HttpsToAPlainServerIsATlsError) {
+  TestHttpServer server([](const HttpRequest&, Connection&) {},
+                        "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+  KubeConfig c;
+  c.server = "https://127.0.0.1:" + std::to_string(server.port());
+  RestClientOptions o = Fast();
+  o.retry.max_attempts = 1;
+  HttpResponse r = MakeRestClient(c, o)->Request("GET", "/version");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.body.find("TLS error"), std::string::npos) << r.body;
+}
+
+TEST_F(RestClientTest, WatchSplitsLinesAcrossChunks) {
+  TestHttpServer server([](const HttpRequest&, Connection& c) {
+    c.StartChunked();
+    c.Chunk("{\"a\":1}\n{\"b\"");
+    c.Chunk(":2}\r\n\n{\"c\":3}");
+    c.Chunk("\n{\"last\":true}");
+    c.EndChunked();
+  });
+  auto client = MakeRestClient(Plain(server), Fast());
+  auto w = client->Watch("/api/v1/pods?watch=1&resourceVersion=5");
+  ASSERT_EQ(w->Status(), 200);
+  std::vector<std::string> lines;
+  std::string line;
+  while (w->Next(line)) lines.push_back(line);
+  EXPECT_EQ(lines,
+            (std::vector<std::string>{"{\"a\":1}", "{\"b\":2}", "{\"c\":3}", "{\"last\":true}"}));
+  EXPECT_EQ(w->Error(), "");
+  EXPECT_EQ(server.Requests()[0].target, "/api/v1/pods?watch=1&resourceVersion=5");
+}
+
+TEST_F(RestClientTest, CancelAbortsABlockedNext) {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  TestHttpServer server([released](const HttpRequest&, Connection& c) {
+    c.StartChunked();
+    c.Chunk("{\"first\":1}\n");
+    released.wait_for(10s);  // then hold the stream open, silent
+  });
+  auto client = MakeRestClient(Plain(server), Fast());
+  auto w = client->Watch("/api/v1/pods?watch=1");
+  std::string line;
+  ASSERT_TRUE(w->Next(line));
+  EXPECT_EQ(line, "{\"first\":1}");
+  auto blocked = std::async(std::launch::async, [&] {
+    std::string l;
+    return w->Next(l);
+  });
+  EXPECT_EQ(blocked.wait_for(200ms), std::future_status::timeout) << "Next blocks while silent";
+  auto start = std::chrono::steady_clock::now();
+  w->Cancel();
+  ASSERT_EQ(blocked.wait_for(2s), std::future_status::ready);
+  EXPECT_FALSE(blocked.get());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  EXPECT_EQ(w->Error(), "") << "a cancelled watch is not an error";
+  release.set_value();
+}
+
+TEST_F(RestClientTest, WatchHttpErrorEndsAtOnce) {
+  TestHttpServer server([](const HttpRequest&, Connection& c) {
+    c.Respond(410, "{\"kind\":\"Status\",\"code\":410,\"message\":\"too old\"}");
+  });
+  auto w = MakeRestClient(Plain(server), Fast())->Watch("/api/v1/pods?watch=1");
+  EXPECT_EQ(w->Status(), 410);
+  std::string line;
+  EXPECT_FALSE(w->Next(line));
+  EXPECT_NE(w->Error().find("too old"), std::string::npos) << w->Error();
+}
+
+TEST_F(RestClientTest, InformerOverTheRealTransport) {
+  TestHttpServer server([&](const HttpRequest& r, Connection& c) {
+    if (r.target.find("watch=1") == std::string::npos) {
+      c.Respond(200, R"({"kind":"NodeList","apiVersion":"v1","metadata":{"resourceVersion":"10"},)"
+                     R"("items":[{"metadata":{"name":"n1","uid":"u1","resourceVersion":"9"}}]})");
+      return;
+    }
+    c.StartChunked();
+    c.Chunk(
+        R"({"type":"ADDED","object":{"metadata":{"name":"n2","uid":"u2","resourceVersion":"11"}}})"
+        "\n");
+    while (!server.stopping()) std::this_thread::sleep_for(10ms);  // keep the watch open
+  });
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::string> names;
+  InformerOptions o;
+  o.path = "/api/v1/nodes";
+  auto client = MakeRestClient(Plain(server), Fast());
+  Informer inf(*client, o,
+               {[&](InformerEvent e) {
+                  std::lock_guard<std::mutex> lock(mu);
+                  names.push_back(e.object["metadata"]["name"]);
+                  cv.notify_all();
+                },
+                nullptr});
+  inf.Start();
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, 5s, [&] { return names.size() >= 2; }));
+  }
+  auto start = std::chrono::steady_clock::now();
+  inf.Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  EXPECT_EQ(names, (std::vector<std::string>{"n1", "n2"}));
+  EXPECT_NE(server.Requests()[1].target.find("resourceVersion=10&"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace kubemesos::client
