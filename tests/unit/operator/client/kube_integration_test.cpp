@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -150,6 +151,81 @@ TEST_F(KubeIntegrationTest, ListNodesWatchPodsCreateBindAndSeeTheBinding) {
   node_informer.Stop();
   EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
   EXPECT_EQ(pod_informer.Stats().errors, 0u) << pod_informer.Stats().last_error;
+}
+
+TEST_F(KubeIntegrationTest, IdentityProblemsAreNamed) {
+  // A service account without any RBAC: authenticated, but forbidden.
+  json sa = {{"apiVersion", "v1"}, {"kind", "ServiceAccount"}, {"metadata", {{"name", "nobody"}}}};
+  HttpResponse r =
+      client_->Request("POST", "/api/v1/namespaces/" + ns_ + "/serviceaccounts", sa.dump());
+  ASSERT_EQ(r.status, 201) << r.message;
+  json request = {{"apiVersion", "authentication.k8s.io/v1"},
+                  {"kind", "TokenRequest"},
+                  {"spec", {{"expirationSeconds", 600}}}};
+  r = client_->Request("POST", "/api/v1/namespaces/" + ns_ + "/serviceaccounts/nobody/token",
+                       request.dump());
+  ASSERT_EQ(r.status, 201) << r.message;
+  KubeConfig as_nobody = config_;
+  as_nobody.client_cert_pem.clear();
+  as_nobody.client_key_pem.clear();
+  as_nobody.user = "nobody";
+  as_nobody.token = json::parse(r.body)["status"]["token"];
+  r = MakeRestClient(as_nobody)->Request("GET", "/api/v1/nodes?limit=1");
+  EXPECT_EQ(r.status, 403);
+  RecordProperty("forbidden", r.message);  // readable in --gtest_output=xml
+  EXPECT_NE(r.message.find("user \"nobody\""), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("RBAC does not allow"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("cannot list resource \"nodes\""), std::string::npos) << r.message;
+
+  as_nobody.token = "not-a-valid-token";
+  r = MakeRestClient(as_nobody)->Request("GET", "/api/v1/nodes?limit=1");
+  EXPECT_EQ(r.status, 401);
+  RecordProperty("unauthorized", r.message);
+  EXPECT_NE(r.message.find("rejected the credentials"), std::string::npos) << r.message;
+
+  // A CA that did not sign the server's certificate: a readable TLS error, not a number.
+  KubeConfig wrong_ca = config_;
+  wrong_ca.ca_pem = config_.client_cert_pem;
+  RestClientOptions once;
+  once.retry.max_attempts = 1;
+  r = MakeRestClient(wrong_ca, once)->Request("GET", "/version");
+  EXPECT_EQ(r.status, 0);
+  RecordProperty("tls", r.message);
+  EXPECT_NE(r.message.find("certificate verify failed"), std::string::npos) << r.message;
+}
+
+TEST_F(KubeIntegrationTest, WatchResumesAfterServerTimeoutWithoutDuplicates) {
+  Events pods;
+  InformerOptions options;
+  options.path = "/api/v1/namespaces/" + ns_ + "/pods";
+  options.watch_timeout_seconds = 1;  // the server ends each watch after about a second
+  Informer informer(*client_, options, pods.Handlers());
+  informer.Start();
+  ASSERT_TRUE(pods.WaitSynced());
+  auto pod = [](const std::string& name) {
+    return json{{"apiVersion", "v1"},
+                {"kind", "Pod"},
+                {"metadata", {{"name", name}}},
+                {"spec",
+                 {{"schedulerName", "kubemesos-integration"},
+                  {"containers", {{{"name", "c"}, {"image", "busybox"}}}}}}}
+        .dump();
+  };
+  for (int i = 0; i < 3; ++i) {
+    std::string name = "p" + std::to_string(i);
+    ASSERT_EQ(client_->Request("POST", options.path, pod(name)).status, 201);
+    ASSERT_TRUE(pods.WaitFor([&](const InformerEvent& e) {
+      return e.type == EventType::kAdded && e.object["metadata"]["name"] == name;
+    }));
+    uint64_t restarts = informer.Stats().restarts;
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (informer.Stats().restarts == restarts && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(50ms);  // polling a counter the server's timeout moves
+  }
+  informer.Stop();
+  EXPECT_GE(informer.Stats().restarts, 3u);
+  EXPECT_EQ(informer.Stats().lists, 1u) << "resumed, never relisted";
+  EXPECT_EQ(pods.Count(EventType::kAdded), 3u) << "no duplicates across watch restarts";
 }
 
 }  // namespace
