@@ -314,16 +314,16 @@ start_kwok() {
     --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
     --server-address="127.0.0.1:${KWOK_PORT}" \
     --node-lease-duration-seconds="${LEASE_SECONDS}" \
-    --node-ip=10.255.0.1 --cidr=10.0.0.1/16
+    --node-ip=10.255.0.1 --cidr=10.0.0.1/16 \
+    --v=WARN
 }
 
 create_nodes() { # FROM TO
   local from="$1" to="$2"
   ((to > from)) || return 0
   km::log "creating nodes ${NODE_PREFIX}${from}..${NODE_PREFIX}$((to - 1)) (${NODE_CPU} CPU, ${NODE_MEMORY}, ${ZONES} zones)"
-  nodes_in_range() { km::objects::nodes "$(($1 + from))" "$(($2 + from))" "${@:3}"; }
-  km::objects::create_parallel "${BIN}/kubectl" "${KUBECONFIG_OUT}" 4 250 nodes_in_range \
-    "$((to - from))" "${NODE_CPU}" "${NODE_MEMORY}" "${NODE_PODS}" "${ZONES}" "${NODE_PREFIX}"
+  km::objects::post "https://127.0.0.1:${APISERVER_PORT}" /api/v1/nodes "${PKI}" 32 \
+    km::objects::nodes "${from}" "${to}" "${NODE_CPU}" "${NODE_MEMORY}" "${NODE_PODS}" "${ZONES}" "${NODE_PREFIX}"
 }
 
 write_env() {

@@ -48,7 +48,7 @@ km::pid_alive() {
   [[ -n "${pid}" && -d "/proc/${pid}" ]] || return 1
   [[ "$(awk '{print $3}' "/proc/${pid}/stat" 2>/dev/null)" != Z ]] || return 1
   if [[ -n "${mark}" ]]; then
-    tr '\0' ' ' <"/proc/${pid}/cmdline" 2>/dev/null | grep -qF -- "${mark}" || return 1
+    { tr '\0' ' ' <"/proc/${pid}/cmdline"; } 2>/dev/null | grep -qF -- "${mark}" || return 1
   fi
 }
 

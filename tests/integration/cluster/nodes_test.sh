@@ -20,4 +20,6 @@ if ((want >= 3)); then
 fi
 alloc="$(kc get node "${KUBEMESOS_NODE_PREFIX}0" -o jsonpath='{.status.allocatable.cpu}/{.status.allocatable.memory}/{.status.allocatable.pods}')"
 check "allocatable of ${KUBEMESOS_NODE_PREFIX}0 is set (${alloc})" test -n "${alloc%%/*}"
+last="${KUBEMESOS_NODE_PREFIX}$((want - 1))"
+check "nodes are named ${KUBEMESOS_NODE_PREFIX}0..${last}" kc_quiet get node "${KUBEMESOS_NODE_PREFIX}0" "${last}"
 check "node lease renewed by kwok" kc_quiet get lease -n kube-node-lease "${KUBEMESOS_NODE_PREFIX}0" -o name

@@ -35,13 +35,13 @@ t_up=$((SECONDS - t0))
 km::log "up with ${nodes} nodes: ${t_up}s"
 cluster status || true
 
-eval "$(cluster env | grep -E '^(KUBEMESOS_BIN_DIR|KUBEMESOS_NODE_PREFIX)=')"
+eval "$(cluster env | grep -E '^(KUBEMESOS_BIN_DIR|KUBEMESOS_NODE_PREFIX|KUBEMESOS_APISERVER|KUBEMESOS_CLUSTER_DIR)=')"
 kc() { "${KUBEMESOS_BIN_DIR}/kubectl" --kubeconfig "${kubeconfig}" "$@"; }
 kc create namespace load -o name >/dev/null
 
 t1=${SECONDS}
-km::objects::create_parallel "${KUBEMESOS_BIN_DIR}/kubectl" "${kubeconfig}" 4 500 \
-  km::objects::pods "${pods}" load "${KUBEMESOS_NODE_PREFIX}" "${nodes}"
+km::objects::post "${KUBEMESOS_APISERVER}" /api/v1/namespaces/load/pods "${KUBEMESOS_CLUSTER_DIR}/pki" 32 \
+  km::objects::pods 0 "${pods}" load "${KUBEMESOS_NODE_PREFIX}" "${nodes}"
 t_create=$((SECONDS - t1))
 km::log "created ${pods} pods in ${t_create}s"
 running() {
