@@ -136,6 +136,17 @@ TEST_F(KubeIntegrationTest, ListNodesWatchPodsCreateBindAndSeeTheBinding) {
            e.object["spec"].value("nodeName", "") == node;
   })) << "the binding arrives on the watch";
 
+  // A merge patch (as status writers use) arrives on the watch too.
+  HttpResponse patched = client_->Request("PATCH", "/api/v1/namespaces/" + ns_ + "/pods/p1",
+                                          R"({"metadata":{"labels":{"patched":"yes"}}})",
+                                          "application/merge-patch+json");
+  ASSERT_EQ(patched.status, 200) << patched.message;
+  EXPECT_TRUE(pods.WaitFor([&](const InformerEvent& e) {
+    return e.type == EventType::kModified && e.object["metadata"]["name"] == "p1" &&
+           e.object["metadata"].contains("labels") &&
+           e.object["metadata"]["labels"].value("patched", "") == "yes";
+  }));
+
   // A second bind of a bound pod is refused with a readable conflict.
   HttpResponse again =
       client_->Request("POST", "/api/v1/namespaces/" + ns_ + "/pods/p1/binding", binding.dump());

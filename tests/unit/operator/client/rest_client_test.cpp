@@ -63,6 +63,14 @@ TEST_F(RestClientTest, SendsTokenAcceptAndBody) {
   EXPECT_EQ(reqs[0].Header("User-Agent"), "kubemesos");
   EXPECT_EQ(reqs[0].Header("Content-Type").rfind("application/json", 0), 0u);
   EXPECT_EQ(reqs[0].body, "{\"target\":{}}");
+
+  r = client->Request("PATCH", "/api/v1/namespaces/ns/pods/p", "{}",
+                      "application/merge-patch+json");
+  EXPECT_EQ(r.status, 201);
+  EXPECT_EQ(server.Requests().back().Header("Content-Type"), "application/merge-patch+json");
+  r = client->Request("DELETE", "/api/v1/namespaces/ns/pods/p");
+  EXPECT_EQ(server.Requests().back().method, "DELETE");
+  EXPECT_TRUE(server.Requests().back().body.empty());
 }
 
 TEST_F(RestClientTest, RetriesIdempotentRequestsHonouringRetryAfter) {
