@@ -260,5 +260,58 @@ TEST_F(RestClientTest, InformerOverTheRealTransport) {
   EXPECT_NE(server.Requests()[1].target.find("resourceVersion=10&"), std::string::npos);
 }
 
+// Many realistic events through the real transport and the Informer: all arrive, in order;
+// the rate is recorded (--gtest_output=xml), not asserted, since machines differ.
+TEST_F(RestClientTest, WatchThroughput) {
+  constexpr int kEvents = 20000;
+  std::string padding(1200, 'x');  // a pod's JSON is a few kilobytes
+  TestHttpServer server([&](const HttpRequest& r, Connection& c) {
+    if (r.target.find("watch=1") == std::string::npos) {
+      c.Respond(
+          200,
+          R"({"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"1"},"items":[]})");
+      return;
+    }
+    c.StartChunked();
+    std::string chunk;
+    for (int i = 0; i < kEvents; ++i) {
+      chunk += R"({"type":"ADDED","object":{"metadata":{"name":"p)" + std::to_string(i) +
+               R"(","namespace":"ns","uid":"u)" + std::to_string(i) + R"(","resourceVersion":")" +
+               std::to_string(i + 2) + R"("},"spec":{"x":")" + padding + R"("}}})" + "\n";
+      if (chunk.size() > 16384) {
+        c.Chunk(chunk);
+        chunk.clear();
+      }
+    }
+    if (!chunk.empty()) c.Chunk(chunk);
+    while (!server.stopping()) std::this_thread::sleep_for(10ms);
+  });
+  std::mutex mu;
+  std::condition_variable cv;
+  int received = 0;
+  bool in_order = true;
+  InformerOptions o;
+  o.path = "/api/v1/pods";
+  auto client = MakeRestClient(Plain(server), Fast());
+  Informer inf(*client, o,
+               {[&](InformerEvent e) {
+                  std::lock_guard<std::mutex> lock(mu);
+                  in_order &= e.object["metadata"]["name"] == "p" + std::to_string(received);
+                  ++received;
+                  cv.notify_all();
+                },
+                nullptr});
+  auto start = std::chrono::steady_clock::now();
+  inf.Start();
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, 60s, [&] { return received == kEvents; })) << received;
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  inf.Stop();
+  EXPECT_TRUE(in_order);
+  RecordProperty("events_per_second", std::to_string(static_cast<int>(kEvents / seconds)));
+}
+
 }  // namespace
 }  // namespace kubemesos::client
