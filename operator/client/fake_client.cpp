@@ -343,6 +343,11 @@ void FakeKubeClient::ExpireWatches(const std::string& path) {
   c.compacted = s_->version;
 }
 
+void FakeKubeClient::InjectLine(const std::string& path, const std::string& line) {
+  std::lock_guard<std::mutex> lock(s_->mu);
+  for (auto& st : s_->collections[path].streams) st->Push(line);
+}
+
 void FakeKubeClient::FailRequests(int n, int status, std::string retry_after) {
   std::lock_guard<std::mutex> lock(s_->mu);
   s_->fail_requests = n;

@@ -57,6 +57,8 @@ class FakeKubeClient : public KubeClient {
   void EndWatches(const std::string& path);
   // Sends every open watch of `path` an ERROR event with code 410 and ends it; also compacts.
   void ExpireWatches(const std::string& path);
+  // Sends a raw line (e.g. malformed JSON) to every open watch of `path`.
+  void InjectLine(const std::string& path, const std::string& line);
   // The next `n` Request calls (any path) return `status` (0 = transport failure).
   void FailRequests(int n, int status = 500, std::string retry_after = "");
   // The next `n` Watch calls return a stream with `status` that yields nothing.

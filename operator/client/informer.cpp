@@ -100,7 +100,13 @@ InformerStats Informer::Stats() const {
 void Informer::Run() {
   while (!stopping_) {
     if (need_list_) {
-      if (!ListAll()) {
+      bool listed = false;
+      try {
+        listed = ListAll();
+      } catch (const std::exception& e) {  // malformed objects (nlohmann type errors)
+        Fail(std::string("list: unexpected response: ") + e.what());
+      }
+      if (!listed) {
         if (!SleepBackoff()) return;
         continue;
       }
@@ -176,7 +182,8 @@ bool Informer::ListAll() {
       api_version_ = list.value("apiVersion", "");
     }
     for (json& item : list["items"]) {
-      if (!item.is_object() || !item.contains("metadata")) continue;
+      if (!item.is_object() || !item.contains("metadata") || !item["metadata"].is_object())
+        continue;
       if (kind_.empty() && item.contains("kind")) {
         kind_ = item.value("kind", "");
         api_version_ = item.value("apiVersion", "");
@@ -244,7 +251,12 @@ void Informer::WatchOnce() {
     std::string line;
     while (!need_list_ && !failed_line_ && stream->Next(line)) {
       ++lines;
-      HandleLine(line);
+      try {
+        HandleLine(line);
+      } catch (const std::exception& e) {  // malformed objects (nlohmann type errors)
+        Fail(std::string("watch: unexpected event: ") + e.what());
+        failed_line_ = true;
+      }
     }
     std::string error = stopping_ ? "" : stream->Error();
     if (!error.empty()) {
@@ -291,7 +303,7 @@ void Informer::HandleLine(const std::string& line) {
     if (!rv.empty()) resource_version_ = rv;
     return;
   }
-  if (!object.contains("metadata")) return;
+  if (!object.contains("metadata") || !object["metadata"].is_object()) return;
   if (object.contains("kind")) {
     kind_ = object.value("kind", kind_);
     api_version_ = object.value("apiVersion", api_version_);

@@ -13,8 +13,8 @@
 //   dropped, so the consumer never sees a duplicate.
 // - `on_synced` is called once, after the Added events of the first complete list.
 // - Threads: the Informer runs its own thread between Start() and Stop(); handlers are called
-//   on that thread, one at a time, in order. Handlers must not call Stop() (deadlock) and
-//   should be quick (push into a queue).
+//   on that thread, one at a time, in order. Handlers must not call Stop() (deadlock), must
+//   not throw, and should be quick (push into a queue).
 // - Errors never stop the Informer: failed lists and watches are retried with exponential
 //   backoff (with jitter) between min_backoff and max_backoff; every failure is counted and
 //   the last one is kept (Stats()).

@@ -191,6 +191,39 @@ spec: {schedulerName: kubemesos, containers: [{name: c}]}
   EXPECT_EQ(report["stats"]["tasks"], 1);
 }
 
+TEST(SimulateTest, ExistingTaskPodsAreNotCreatedAgain) {
+  // f-t-0 already runs on n1 (the operator made it earlier); only f-t-1 is a new task.
+  json report = RunSimulation(std::string(kNode) + R"(---
+apiVersion: kubemesos.io/v1alpha1
+kind: ResourceGroup
+metadata: {name: g}
+---
+apiVersion: kubemesos.io/v1alpha1
+kind: Framework
+metadata: {name: f}
+spec:
+  resourceGroup: g
+  tasks:
+  - name: t
+    instances: 2
+    template: {spec: {containers: [{name: c, resources: {requests: {cpu: "1"}}}]}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: f-t-0, labels: {kubemesos.io/framework: f}}
+spec:
+  schedulerName: kubemesos
+  nodeName: n1
+  containers: [{name: c, resources: {requests: {cpu: "1"}}}]
+)");
+  ASSERT_EQ(report["placements"].size(), 1u);
+  EXPECT_EQ(report["placements"][0]["pod"], "f-t-1");
+  EXPECT_EQ(report["frameworks"]["default/f"]["placed"], 1);
+  EXPECT_EQ(report["frameworks"]["default/f"]["pending"], 0);
+  EXPECT_EQ(report["frameworks"]["default/f"]["allocated"]["cpu"], 2);
+  EXPECT_EQ(report["stats"]["tasks"], 1);
+}
+
 TEST(SimulateTest, ErrorsNameFileAndObject) {
   struct Case {
     std::string text;

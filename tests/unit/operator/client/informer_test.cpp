@@ -279,6 +279,31 @@ TEST(InformerTest, RetriesFailedListsAndWatchesWithBackoff) {
   EXPECT_NE(s.last_error.find("/api/v1/pods: watch"), std::string::npos) << s.last_error;
 }
 
+TEST(InformerTest, SurvivesMalformedEvents) {
+  FakeKubeClient fake;
+  Recorder rec;
+  Informer inf(fake, Options(), rec.Handlers());
+  inf.Start();
+  rec.WaitFor(1);
+  int watches = 1;
+  for (const char* bad :
+       {"not json", R"({"type":"ADDED","object":{"metadata":"oops"}})",
+        R"({"type":"ERROR","object":{"code":"x"}})",
+        R"({"type":"ERROR","object":{"code":500,"message":"boom"}})", R"({"type":"ADDED"})"}) {
+    SCOPED_TRACE(bad);
+    ASSERT_TRUE(fake.WaitForWatchCalls(kPods, watches, kDeadline));
+    fake.InjectLine(kPods, bad);
+    fake.EndWatches(kPods);
+    ++watches;
+  }
+  ASSERT_TRUE(fake.WaitForWatchCalls(kPods, watches, kDeadline));
+  fake.Create(kPods, Pod("fine"));
+  EXPECT_EQ(rec.WaitFor(2), Strs({"SYNCED", "ADDED fine"}));
+  inf.Stop();
+  EXPECT_GE(inf.Stats().errors, 3u);
+  EXPECT_EQ(inf.Stats().relists, 0u);
+}
+
 TEST(InformerTest, PassesSelectorsEscaped) {
   FakeKubeClient fake;
   Recorder rec;
