@@ -211,11 +211,39 @@ TEST_F(RestClientTest, CancelAbortsABlockedNext) {
   release.set_value();
 }
 
+TEST_F(RestClientTest, SilentWatchEndsAtTheIdleTimeout) {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  TestHttpServer server([released](const HttpRequest&, Connection& c) {
+    c.StartChunked();
+    for (int i = 0; i < 3; ++i) {  // activity keeps the watch alive past the idle timeout
+      c.Chunk("{\"n\":" + std::to_string(i) + "}\n");
+      if (released.wait_for(600ms) == std::future_status::ready) return;
+    }
+    released.wait_for(10s);  // then silence
+  });
+  RestClientOptions o = Fast();
+  o.watch_idle_timeout = 1s;
+  auto client = MakeRestClient(Plain(server), o);  // outlives its streams
+  auto w = client->Watch("/api/v1/pods?watch=1");
+  std::string line;
+  int lines = 0;
+  auto start = std::chrono::steady_clock::now();
+  while (w->Next(line)) ++lines;
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  release.set_value();
+  EXPECT_EQ(lines, 3);
+  EXPECT_GE(elapsed, 2s);
+  EXPECT_LT(elapsed, 5s);
+  EXPECT_NE(w->Error().find("timed out"), std::string::npos) << w->Error();
+}
+
 TEST_F(RestClientTest, WatchHttpErrorEndsAtOnce) {
   TestHttpServer server([](const HttpRequest&, Connection& c) {
     c.Respond(410, "{\"kind\":\"Status\",\"code\":410,\"message\":\"too old\"}");
   });
-  auto w = MakeRestClient(Plain(server), Fast())->Watch("/api/v1/pods?watch=1");
+  auto client = MakeRestClient(Plain(server), Fast());
+  auto w = client->Watch("/api/v1/pods?watch=1");
   EXPECT_EQ(w->Status(), 410);
   std::string line;
   EXPECT_FALSE(w->Next(line));
