@@ -103,6 +103,15 @@ std::string Name(const std::string& key) {
   return slash == std::string::npos ? key : key.substr(slash + 1);
 }
 
+// "namespace/name" of a Pod object as PodFromJson keys it; empty when it has no name.
+std::string PodKey(const json& pod) {
+  const json* meta = kube::Find(pod, "metadata");
+  if (!meta || !meta->is_object()) return "";
+  std::string name = StringField(*meta, "name"), ns = StringField(*meta, "namespace");
+  if (name.empty()) return "";
+  return (ns.empty() ? "default" : ns) + "/" + name;
+}
+
 // Everything read from the input, converted and checked, ready for the engine.
 struct Model {
   std::vector<NodeSpec> nodes;
@@ -115,7 +124,10 @@ struct Model {
 
 class ModelBuilder {
  public:
-  ModelBuilder(ResourceCatalog& catalog, Model& model) : catalog_(catalog), model_(model) {}
+  // `existing_pods`: keys of the Pod objects of the input. A Framework's task pod with one of
+  // these keys is not created again (the operator creates only missing task pods).
+  ModelBuilder(ResourceCatalog& catalog, Model& model, std::set<std::string> existing_pods)
+      : catalog_(catalog), model_(model), existing_pods_(std::move(existing_pods)) {}
 
   // False with *error when the object does not convert or is a duplicate.
   bool Add(const InputObject& input, std::string* error) {
@@ -143,6 +155,7 @@ class ModelBuilder {
         }
         model_.frameworks.push_back(framework.value->framework);
         for (const auto& pod : framework.value->task_pods) {
+          if (existing_pods_.count(PodKey(pod))) continue;
           if (!AddPod(input.file, pod, kube::DescribeObject(object) + ": ", error)) return false;
         }
         return true;
@@ -190,6 +203,7 @@ class ModelBuilder {
 
   ResourceCatalog& catalog_;
   Model& model_;
+  std::set<std::string> existing_pods_;
   std::map<std::string, std::string> seen_;  // "Kind key" -> file
   uint64_t next_order_ = 1;
 };
@@ -277,7 +291,12 @@ kube::Converted<ordered_json> Simulate(const std::vector<InputObject>& objects,
   try {
     Allocator allocator(AllocatorOptions{.policy = options.policy});
     Model model;
-    ModelBuilder builder(allocator.catalog(), model);
+    std::set<std::string> existing_pods;
+    for (const auto& input : objects) {
+      if (KindOf(input.object) == Kind::kPod) existing_pods.insert(PodKey(input.object));
+    }
+    existing_pods.erase("");
+    ModelBuilder builder(allocator.catalog(), model, std::move(existing_pods));
     std::string error;
     for (const auto& input : objects) {
       if (!builder.Add(input, &error)) return Result::Err(error);

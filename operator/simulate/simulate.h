@@ -42,6 +42,8 @@ struct SimulationOptions {
 //   groups         {name: {allocated, dominantShare, frameworks[, invalid]}}
 //   stats          {allocationSeconds, nodes, tasks}
 // "allocated" maps resource names to cores (cpu), bytes (memory, storage) or counts.
+// A Framework task pod whose namespace/name is already among the input's Pods is not created
+// again: the existing pod stands for it (the operator creates only missing task pods).
 // Pods of other schedulers count only when bound to a node (spec.nodeName) and not terminal;
 // a kubemesos pod without the framework label is reported unschedulable (UnknownFramework)
 // without reaching the engine. Returns an error "FILE: <object>: <what>" when an object does
