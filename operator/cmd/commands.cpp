@@ -1,6 +1,8 @@
 // Subcommand dispatch and the small subcommands (help, version, run) of `kubemesos`.
 #include "operator/cmd/commands.h"
 
+#include "operator/run/run_command.h"
+
 #ifndef KUBEMESOS_VERSION
 #define KUBEMESOS_VERSION "unknown"
 #endif
@@ -14,7 +16,9 @@ void PrintUsage(std::ostream& out) {
          "  kubemesos simulate -f FILE [-f FILE...] [--policy binpack|spread]\n"
          "      Run one allocation cycle on Nodes, Pods, ResourceGroups and Frameworks read\n"
          "      from YAML files and print the placements as JSON (see docs/simulate.md).\n"
-         "  kubemesos run        Run the operator (not implemented yet).\n"
+         "  kubemesos run [--kubeconfig FILE] [--config FILE] [flags]\n"
+         "      Run the scheduler: watch the cluster, allocate with DRF, bind pods\n"
+         "      (kubemesos run --help lists the settings).\n"
          "  kubemesos version    Print the version.\n"
          "  kubemesos help       Print this help.\n";
 }
@@ -29,9 +33,8 @@ int Version(const Args&, std::ostream& out, std::ostream&) {
   return 0;
 }
 
-int Run(const Args&, std::ostream&, std::ostream& err) {
-  err << "kubemesos run: not implemented yet\n";
-  return 2;
+int Run(const Args& args, std::ostream&, std::ostream&) {
+  return run::RunCommand(args);
 }
 
 int Main(const Args& argv, std::ostream& out, std::ostream& err) {

@@ -15,7 +15,7 @@ using Args = std::vector<std::string>;
 int Simulate(const Args& args, std::ostream& out, std::ostream& err);
 // `kubemesos version`: the version of this build.
 int Version(const Args& args, std::ostream& out, std::ostream& err);
-// `kubemesos run`: the operator (not implemented yet).
+// `kubemesos run`: the operator (operator/run/run_command.h); logs go to stderr as JSON lines.
 int Run(const Args& args, std::ostream& out, std::ostream& err);
 // `kubemesos help`, also printed for bad usage.
 int Help(const Args& args, std::ostream& out, std::ostream& err);

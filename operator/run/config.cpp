@@ -32,26 +32,50 @@ using Setter = std::function<bool(RunConfig&, const std::string&)>;
 // One table for both the YAML keys and the flags.
 const std::map<std::string, std::pair<std::string, Setter>>& Settings() {
   static const std::map<std::string, std::pair<std::string, Setter>> settings = {
-      {"kubeconfig", {"kubeconfig", [](RunConfig& c, const std::string& v) { c.kubeconfig = v; return true; }}},
+      {"kubeconfig",
+       {"kubeconfig",
+        [](RunConfig& c, const std::string& v) {
+          c.kubeconfig = v;
+          return true;
+        }}},
       {"policy",
        {"policy",
         [](RunConfig& c, const std::string& v) {
-          if (v == "binpack") c.policy = Policy::kBinpack;
-          else if (v == "spread") c.policy = Policy::kSpread;
-          else return false;
+          if (v == "binpack")
+            c.policy = Policy::kBinpack;
+          else if (v == "spread")
+            c.policy = Policy::kSpread;
+          else
+            return false;
           return true;
         }}},
       {"minCycleInterval",
-       {"min-interval", [](RunConfig& c, const std::string& v) { return ParseDouble(v, c.min_cycle_interval_seconds); }}},
+       {"min-interval",
+        [](RunConfig& c, const std::string& v) {
+          return ParseDouble(v, c.min_cycle_interval_seconds);
+        }}},
       {"maxCycleInterval",
-       {"max-interval", [](RunConfig& c, const std::string& v) { return ParseDouble(v, c.max_cycle_interval_seconds); }}},
+       {"max-interval",
+        [](RunConfig& c, const std::string& v) {
+          return ParseDouble(v, c.max_cycle_interval_seconds);
+        }}},
       {"bindConcurrency",
-       {"bind-concurrency", [](RunConfig& c, const std::string& v) { return ParseInt(v, c.bind_concurrency); }}},
-      {"clientQPS", {"client-qps", [](RunConfig& c, const std::string& v) { return ParseDouble(v, c.client_qps); }}},
-      {"clientBurst", {"client-burst", [](RunConfig& c, const std::string& v) { return ParseInt(v, c.client_burst); }}},
+       {"bind-concurrency",
+        [](RunConfig& c, const std::string& v) { return ParseInt(v, c.bind_concurrency); }}},
+      {"clientQPS",
+       {"client-qps",
+        [](RunConfig& c, const std::string& v) { return ParseDouble(v, c.client_qps); }}},
+      {"clientBurst",
+       {"client-burst",
+        [](RunConfig& c, const std::string& v) { return ParseInt(v, c.client_burst); }}},
       {"statusWritesPerSecond",
-       {"status-qps", [](RunConfig& c, const std::string& v) { return ParseDouble(v, c.status_writes_per_second); }}},
-      {"statusBurst", {"status-burst", [](RunConfig& c, const std::string& v) { return ParseInt(v, c.status_burst); }}},
+       {"status-qps",
+        [](RunConfig& c, const std::string& v) {
+          return ParseDouble(v, c.status_writes_per_second);
+        }}},
+      {"statusBurst",
+       {"status-burst",
+        [](RunConfig& c, const std::string& v) { return ParseInt(v, c.status_burst); }}},
       {"logLevel",
        {"log-level",
         [](RunConfig& c, const std::string& v) {
@@ -61,7 +85,11 @@ const std::map<std::string, std::pair<std::string, Setter>>& Settings() {
           return true;
         }}},
       {"metricsAddress",
-       {"metrics-address", [](RunConfig& c, const std::string& v) { c.metrics_address = v; return !v.empty(); }}},
+       {"metrics-address",
+        [](RunConfig& c, const std::string& v) {
+          c.metrics_address = v;
+          return !v.empty();
+        }}},
   };
   return settings;
 }

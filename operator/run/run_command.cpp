@@ -86,7 +86,8 @@ int RunCommand(const std::vector<std::string>& args) {
   try {
     kube = client::MakeRestClient(kubeconfig, client_options);
   } catch (const std::exception& e) {
-    log::Error("cannot set up the API client", {{"cluster", kubeconfig.Describe()}, {"error", e.what()}});
+    log::Error("cannot set up the API client",
+               {{"cluster", kubeconfig.Describe()}, {"error", e.what()}});
     return 1;
   }
   log::Info("starting", {{"cluster", kubeconfig.Describe()},
@@ -97,7 +98,8 @@ int RunCommand(const std::vector<std::string>& args) {
   auto version = kube->Request("GET", "/version");
   if (!version.ok()) {
     log::Error("cannot reach the Kubernetes API server",
-               {{"status", version.status}, {"error", version.message.empty() ? version.body : version.message}});
+               {{"status", version.status},
+                {"error", version.message.empty() ? version.body : version.message}});
     return 1;
   }
 

@@ -30,12 +30,14 @@ const char* Name(Level level) {
 std::string Timestamp() {
   auto now = std::chrono::system_clock::now();
   std::time_t secs = std::chrono::system_clock::to_time_t(now);
-  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  char buf[40];
+  char buf[64];
   std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(millis));
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(millis));
   return buf;
 }
 
@@ -51,8 +53,12 @@ bool ParseLevel(std::string_view text, Level& level) {
   return false;
 }
 
-void SetLevel(Level level) { g_level = static_cast<int>(level); }
-bool Enabled(Level level) { return static_cast<int>(level) >= g_level.load(); }
+void SetLevel(Level level) {
+  g_level = static_cast<int>(level);
+}
+bool Enabled(Level level) {
+  return static_cast<int>(level) >= g_level.load();
+}
 
 void Write(Level level, std::string_view msg, const nlohmann::json& fields) {
   if (!Enabled(level)) return;

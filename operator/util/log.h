@@ -19,9 +19,17 @@ bool Enabled(Level level);
 // Writes one line if `level` is enabled. `fields` must be a JSON object (or null).
 void Write(Level level, std::string_view msg, const nlohmann::json& fields = nullptr);
 
-inline void Debug(std::string_view msg, const nlohmann::json& f = nullptr) { Write(Level::kDebug, msg, f); }
-inline void Info(std::string_view msg, const nlohmann::json& f = nullptr) { Write(Level::kInfo, msg, f); }
-inline void Warn(std::string_view msg, const nlohmann::json& f = nullptr) { Write(Level::kWarn, msg, f); }
-inline void Error(std::string_view msg, const nlohmann::json& f = nullptr) { Write(Level::kError, msg, f); }
+inline void Debug(std::string_view msg, const nlohmann::json& f = nullptr) {
+  Write(Level::kDebug, msg, f);
+}
+inline void Info(std::string_view msg, const nlohmann::json& f = nullptr) {
+  Write(Level::kInfo, msg, f);
+}
+inline void Warn(std::string_view msg, const nlohmann::json& f = nullptr) {
+  Write(Level::kWarn, msg, f);
+}
+inline void Error(std::string_view msg, const nlohmann::json& f = nullptr) {
+  Write(Level::kError, msg, f);
+}
 
 }  // namespace kubemesos::log

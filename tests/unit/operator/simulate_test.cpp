@@ -265,7 +265,7 @@ TEST(SimulateCommandTest, UsageAndExitCodes) {
       {{"kubemesos", "help"}, 0, "Usage:", ""},
       {{"kubemesos", "--help"}, 0, "kubemesos simulate", ""},
       {{"kubemesos", "version"}, 0, "kubemesos ", ""},
-      {{"kubemesos", "run"}, 2, "", "not implemented yet"},
+      {{"kubemesos", "run", "--bogus", "1"}, 2, "", ""},  // usage errors go to stderr
       {{"kubemesos", "frobnicate"}, 2, "", "unknown command \"frobnicate\""},
       {{"kubemesos", "simulate"}, 2, "", "at least one -f FILE is required"},
       {{"kubemesos", "simulate", "--help"}, 0, "Usage: kubemesos simulate", ""},
