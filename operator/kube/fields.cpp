@@ -167,13 +167,13 @@ int64_t ReadQuantityMilli(const json& value, std::string_view path) {
 }
 
 Resources ReadResourceList(const json& object, std::string_view key, std::string_view path,
-                           ResourceCatalog& catalog) {
-  ResourceBound bound = ReadResourceBound(object, key, path, catalog);
+                           ResourceCatalog& catalog, ZeroKinds zeros) {
+  ResourceBound bound = ReadResourceBound(object, key, path, catalog, zeros);
   return bound.amount;
 }
 
 ResourceBound ReadResourceBound(const json& object, std::string_view key, std::string_view path,
-                                ResourceCatalog& catalog) {
+                                ResourceCatalog& catalog, ZeroKinds zeros) {
   ResourceBound out;
   const json* list = ReadObject(object, key, path);
   if (!list) return out;
@@ -181,6 +181,7 @@ ResourceBound ReadResourceBound(const json& object, std::string_view key, std::s
   for (const auto& [name, value] : list->items()) {
     std::string item_path = Join(list_path, name);
     int64_t milli = ReadQuantityMilli(value, item_path);
+    if (milli == 0 && zeros == ZeroKinds::kDropUnknownZero && !catalog.Find(name)) continue;
     ResourceId id = InternOrThrow(catalog, name, list_path);
     out.Set(id, ResourceCatalog::FromMilli(id, milli));
   }

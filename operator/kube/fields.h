@@ -67,13 +67,19 @@ Labels ReadStringMap(const json& object, std::string_view key, std::string_view 
 // stays "0.1"), in milli-units. Throws on unparsable or negative values.
 int64_t ReadQuantityMilli(const json& value, std::string_view path);
 
+// Whether a zero amount of a kind the catalog does not know yet is interned. kDropUnknownZero
+// saves catalog slots for what only nodes and pods carry (real nodes report hugepages-1Gi: 0 and
+// friends): a zero there means the same as absent. Quota bounds need kKeep: a limit of 0 is a
+// bound.
+enum class ZeroKinds { kKeep, kDropUnknownZero };
+
 // A Kubernetes ResourceList ({cpu: "2", memory: 4Gi, nvidia.com/gpu: 1}) at `key`, converted to
 // stored units with names interned into `catalog`. Absent: all zero. Throws when more than
 // kMaxResourceKinds kinds would be needed.
 Resources ReadResourceList(const json& object, std::string_view key, std::string_view path,
-                           ResourceCatalog& catalog);
+                           ResourceCatalog& catalog, ZeroKinds zeros = ZeroKinds::kKeep);
 // The same, remembering which kinds were set (quota guarantees and limits).
 ResourceBound ReadResourceBound(const json& object, std::string_view key, std::string_view path,
-                                ResourceCatalog& catalog);
+                                ResourceCatalog& catalog, ZeroKinds zeros = ZeroKinds::kKeep);
 
 }  // namespace kubemesos::kube

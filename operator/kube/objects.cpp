@@ -86,7 +86,8 @@ NodeSpec ConvertNode(const json& node, ResourceCatalog& catalog) {
   out.ready = ReadReady(node);
   const json& status = *ReadObjectOrEmpty(node, "status");
   const char* key = Find(status, "allocatable") ? "allocatable" : "capacity";
-  out.allocatable = ReadResourceList(status, key, "status", catalog);
+  // Zero amounts of unknown kinds (hugepages-1Gi: 0, ...) are dropped: absent means zero.
+  out.allocatable = ReadResourceList(status, key, "status", catalog, ZeroKinds::kDropUnknownZero);
   return out;
 }
 

@@ -9,6 +9,9 @@ namespace {
 
 using Op = NodeSelectorRequirement::Op;
 
+// A zero request of a resource no node has is the same as none: keep catalog slots free.
+constexpr ZeroKinds kZeros = ZeroKinds::kDropUnknownZero;
+
 // A container's requests, each defaulting to the limit of the same resource when only the
 // limit is set (the API server's defaulting).
 Resources ContainerRequest(const json& container, const std::string& path,
@@ -18,8 +21,9 @@ Resources ContainerRequest(const json& container, const std::string& path,
   }
   const json& resources = *ReadObjectOrEmpty(container, "resources", path);
   std::string rpath = Join(path, "resources");
-  ResourceBound requests = ReadResourceBound(resources, "requests", rpath, catalog);
-  ResourceBound limits = ReadResourceBound(resources, "limits", rpath, catalog);
+  // Limits first: a zero request of a kind only the limit names must still be known as set.
+  ResourceBound limits = ReadResourceBound(resources, "limits", rpath, catalog, kZeros);
+  ResourceBound requests = ReadResourceBound(resources, "requests", rpath, catalog, kZeros);
   for (ResourceId id = 0; id < kMaxResourceKinds; ++id) {
     if (limits.Has(id) && !requests.Has(id)) requests.Set(id, limits.amount[id]);
   }
@@ -61,9 +65,10 @@ Resources EffectiveRequest(const json& spec, ResourceCatalog& catalog) {
   }
   Resources request = Max(total, init_peak);
   if (const json* pod_resources = ReadObject(spec, "resources", "spec")) {
+    ResourceBound limits =
+        ReadResourceBound(*pod_resources, "limits", "spec.resources", catalog, kZeros);
     ResourceBound requests =
-        ReadResourceBound(*pod_resources, "requests", "spec.resources", catalog);
-    ResourceBound limits = ReadResourceBound(*pod_resources, "limits", "spec.resources", catalog);
+        ReadResourceBound(*pod_resources, "requests", "spec.resources", catalog, kZeros);
     for (ResourceId id = 0; id < kMaxResourceKinds; ++id) {
       if (requests.Has(id)) {
         request[id] = requests.amount[id];
@@ -72,7 +77,7 @@ Resources EffectiveRequest(const json& spec, ResourceCatalog& catalog) {
       }
     }
   }
-  request += ReadResourceList(spec, "overhead", "spec", catalog);
+  request += ReadResourceList(spec, "overhead", "spec", catalog, kZeros);
   request[kPods] = 1;
   return request;
 }

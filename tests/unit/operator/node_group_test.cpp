@@ -58,6 +58,30 @@ TEST(NodeFromJsonTest, CapacityWhenNoAllocatable) {
   EXPECT_TRUE(node.value->taints.empty());
 }
 
+TEST(NodeFromJsonTest, ZeroAmountsOfUnknownKindsTakeNoCatalogSlot) {
+  ResourceCatalog catalog;
+  json node = J(R"({"kind":"Node","metadata":{"name":"n"},
+                    "status":{"allocatable":{"cpu":"2","nvidia.com/gpu":"1"}}})");
+  for (int i = 0; i < 20; ++i)
+    node["status"]["allocatable"]["hugepages-" + std::to_string(i)] = "0";
+  auto converted = NodeFromJson(node, catalog);
+  ASSERT_TRUE(converted.ok()) << converted.error;
+  EXPECT_EQ(catalog.size(), 5);  // cpu, memory, ephemeral-storage, pods, nvidia.com/gpu
+  EXPECT_FALSE(catalog.Find("hugepages-0"));
+}
+
+TEST(GroupFromJsonTest, ZeroLimitIsABound) {
+  ResourceCatalog catalog;
+  auto group = GroupFromJson(
+      J(R"({"kind":"ResourceGroup","metadata":{"name":"g"},"spec":{"limit":{"nvidia.com/gpu":0}}})"),
+      catalog);
+  ASSERT_TRUE(group.ok()) << group.error;
+  auto gpu = catalog.Find("nvidia.com/gpu");
+  ASSERT_TRUE(gpu);
+  EXPECT_TRUE(group.value->limit.Has(*gpu));
+  EXPECT_EQ(group.value->limit.amount[*gpu], 0);
+}
+
 struct ReadyCase {
   const char* name;
   const char* status;  // JSON of status, or "" for none

@@ -329,6 +329,19 @@ TEST(PodFromJsonTest, TooManyResourceKinds) {
       << converted.error;
 }
 
+TEST(PodFromJsonTest, ZeroRequestOfUnknownKind) {
+  ResourceCatalog catalog;
+  // An explicit zero request beats the limit, even for a kind first seen in this pod.
+  auto pod = PodFromJson(PodWithSpec(R"({"containers":[{"name":"a","resources":{
+      "requests":{"example.com/x":"0"},"limits":{"example.com/x":"2","example.com/y":"0"}}}]})"),
+                         catalog);
+  ASSERT_TRUE(pod.ok()) << pod.error;
+  auto x = catalog.Find("example.com/x");
+  ASSERT_TRUE(x);
+  EXPECT_EQ(pod.value->request[*x], 0);
+  EXPECT_FALSE(catalog.Find("example.com/y"));  // zero and unknown: takes no slot
+}
+
 TEST(PodFromJsonTest, NeverThrowsOnOddInput) {
   ResourceCatalog catalog;
   for (const char* text :
