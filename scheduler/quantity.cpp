@@ -62,13 +62,14 @@ std::optional<int64_t> ParseQuantityMilli(std::string_view text, std::string* er
     negative = s[0] == '-';
     s.remove_prefix(1);
   }
-  // Digits with an optional fraction; at least one digit overall.
+  // Keep at most kMaxDigits significant digits; `shift` is the power of ten of the kept
+  // mantissa's last digit (negative inside the fraction) and `sticky` records whether a
+  // dropped digit was non-zero (the true value is then a little more than what is kept).
+  constexpr int kMaxDigits = 20;  // 10^20 * 2^60 still fits in 127 bits
   i128 mantissa = 0;
-  int scale = 0;  // number of fraction digits kept
-  int digits = 0;
+  int kept = 0, digits = 0, shift = 0;
+  bool seen_dot = false, sticky = false;
   size_t i = 0;
-  bool seen_dot = false;
-  bool overflow = false;
   for (; i < s.size(); ++i) {
     char c = s[i];
     if (c == '.') {
@@ -78,17 +79,14 @@ std::optional<int64_t> ParseQuantityMilli(std::string_view text, std::string* er
     }
     if (!std::isdigit(static_cast<unsigned char>(c))) break;
     ++digits;
-    if (mantissa > kLimit * 1000) {
-      // More integer digits than any valid value; more fraction digits only matter for
-      // rounding up, which one extra non-zero digit already decides.
-      if (!seen_dot) overflow = true;
-      if (c != '0' && seen_dot) {
-        mantissa += 1;  // sticky: anything non-zero past precision rounds up
-      }
-      continue;
+    if (kept < kMaxDigits) {
+      mantissa = mantissa * 10 + (c - '0');
+      if (mantissa != 0) ++kept;  // leading zeros are not significant
+      if (seen_dot) --shift;
+    } else {
+      sticky |= c != '0';
+      if (!seen_dot) ++shift;  // a dropped integer digit still scales the value
     }
-    mantissa = mantissa * 10 + (c - '0');
-    if (seen_dot) ++scale;
   }
   if (digits == 0) {
     Fail(error, text, "no digits");
@@ -99,36 +97,32 @@ std::optional<int64_t> ParseQuantityMilli(std::string_view text, std::string* er
     Fail(error, text, "unknown suffix");
     return std::nullopt;
   }
-  if (overflow) {
-    Fail(error, text, "too large");
-    return std::nullopt;
-  }
-  // value * 1000 = mantissa * 10^(pow10 - scale + 3) * 2^pow2
-  int exp10 = pow10 - scale + 3;
-  i128 value = mantissa;
-  for (int k = 0; k < pow2; ++k) {
-    value *= 2;
-    if (value > kLimit * 1000) {
-      Fail(error, text, "too large");
-      return std::nullopt;
+  // milli-value = mantissa * 10^(shift + pow10 + 3) * 2^pow2, rounded up in magnitude.
+  i128 value = mantissa << pow2;
+  int exp10 = shift + pow10 + 3;
+  if (value != 0 && exp10 > 0) {
+    for (; exp10 > 0; --exp10) {
+      value *= 10;
+      if (value > kLimit) {
+        Fail(error, text, "too large");
+        return std::nullopt;
+      }
     }
-  }
-  for (; exp10 > 0; --exp10) {
-    value *= 10;
-    if (value > kLimit) {
-      Fail(error, text, "too large");
-      return std::nullopt;
-    }
-  }
-  if (exp10 < 0) {
-    // Divide, rounding up (away from zero for positives, as MilliValue does for positives).
+  } else if (exp10 < 0) {
     i128 divisor = 1;
-    for (; exp10 < 0 && divisor <= kLimit * 1000; ++exp10) divisor *= 10;
-    i128 quotient = value / divisor;
-    if (value % divisor != 0 || exp10 < 0) {
-      if (value != 0) quotient += negative ? 0 : 1;
+    bool underflow = false;
+    for (; exp10 < 0; ++exp10) {
+      if (divisor > value) {
+        underflow = true;  // the quotient is 0 whatever comes next
+        break;
+      }
+      divisor *= 10;
     }
-    value = quotient;
+    i128 quotient = underflow ? 0 : value / divisor;
+    bool inexact = underflow ? value != 0 : value % divisor != 0;
+    value = quotient + ((inexact || sticky) ? 1 : 0);
+  } else if (sticky) {
+    value += 1;
   }
   if (value > kLimit) {
     Fail(error, text, "too large");

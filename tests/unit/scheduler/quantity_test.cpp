@@ -76,15 +76,8 @@ INSTANTIATE_TEST_SUITE_P(
                       QuantityCase{"1e3Ki", std::nullopt}, QuantityCase{"0x10", std::nullopt},
                       QuantityCase{"1,5", std::nullopt}, QuantityCase{"Gi", std::nullopt}));
 
-// Known deviations from Kubernetes, disabled until scheduler/quantity.cpp is fixed (reported to
-// the engine owner). Run with --gtest_also_run_disabled_tests to see them fail.
-// - More than ~22 significant digits: each non-zero digit past the kept precision adds 1 to the
-//   mantissa ("sticky" rounding applied per digit), so 0.(24 nines) rounds to 1001m, not 1000m.
-// - Integer digits past the kept precision are "too large" even when a negative exponent or a
-//   fraction brings the value back in range.
-// - Negative values round toward zero; Kubernetes' MilliValue rounds away from zero (-1.5m is
-//   -2m). Callers reject negative quantities, so this one only matters for the contract.
-INSTANTIATE_TEST_SUITE_P(DISABLED_KnownBugs, ParseQuantityTest,
+// Cases at the edges of precision and sign (once known deviations, now fixed).
+INSTANTIATE_TEST_SUITE_P(PrecisionAndSign, ParseQuantityTest,
                          ::testing::Values(QuantityCase{"0.999999999999999999999999", 1000},
                                            QuantityCase{"1.000000000000000000000Ki", 1'024'000},
                                            QuantityCase{"10000000000000000000000000e-10",
