@@ -276,6 +276,9 @@ EOF
 }
 
 start_controller_manager() {
+  # Off: ttl-controller (re-annotates every node whenever the node count
+  # crosses 100/500/1000/2000: thousands of patches while a big cluster grows,
+  # for a kubelet cache that KWOK lacks) and attach-detach (no kubelet, no volumes).
   start kube-controller-manager "${BIN}/kube-controller-manager" \
     --kubeconfig="${PKI}/controller-manager.kubeconfig" \
     --authentication-kubeconfig="${PKI}/controller-manager.kubeconfig" \
@@ -286,6 +289,7 @@ start_controller_manager() {
     --root-ca-file="${PKI}/ca.crt" \
     --use-service-account-credentials=true \
     --leader-elect=false \
+    --controllers='*,-ttl-controller,-persistentvolume-attach-detach-controller' \
     --node-monitor-grace-period="$((LEASE_SECONDS + 10))s" \
     --kube-api-qps=500 --kube-api-burst=1000 \
     --concurrent-gc-syncs=20 --concurrent-namespace-syncs=10 \
