@@ -44,7 +44,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 kubeconfig=$(hack/cluster.sh up --name "$name" --nodes "$nodes" --node-cpu 16 --node-memory 64Gi | tail -n1)
 export KUBECONFIG=$kubeconfig
-logs=$(dirname "$kubeconfig")/logs
+logs=$root/build/demo  # outlives the cluster
+mkdir -p "$logs"
 
 say "installing the CRDs and starting kubemesos (log: $logs/kubemesos.log)"
 kubectl apply -f crds/ >/dev/null
@@ -56,11 +57,8 @@ say "applying examples/demo (2 ResourceGroups, 3 Frameworks) and creating 450 po
 kubectl apply -f examples/demo/ >/dev/null
 # shellcheck source=hack/lib/workload.sh
 source hack/lib/workload.sh
-{
-  km_framework_pods analytics spark-etl 150 1 2Gi
-  km_framework_pods analytics flink-stream 100 500m 1Gi
-  km_framework_pods ml trainer 200 2 4Gi
-} | kubectl apply -f - >/dev/null
+km_interleaved_pods "analytics spark-etl 150 1 2Gi" "analytics flink-stream 100 500m 1Gi" \
+  "ml trainer 200 2 4Gi" | kubectl apply -f - >/dev/null
 
 say "waiting until every pod is bound or explained (PodScheduled=False)"
 deadline=$((SECONDS + 180))
