@@ -110,8 +110,7 @@ void Informer::Run() {
         if (!SleepBackoff()) return;
         continue;
       }
-      need_list_ = false;
-      backoff_ = std::chrono::milliseconds(0);
+      need_list_ = false;  // the backoff resets only once a watch delivers events
       if (!synced_.exchange(true) && handlers_.on_synced) handlers_.on_synced();
       continue;
     }
@@ -270,7 +269,12 @@ void Informer::WatchOnce() {
     std::lock_guard<std::mutex> lock(mu_);
     stream_.reset();
   }
-  if (stopping_ || need_list_) return;
+  if (stopping_) return;
+  if (need_list_) {
+    // Gone at once, right after a list: back off, or a lagging server makes a hot loop.
+    if (lines <= 1) SleepBackoff();
+    return;
+  }
   if (failed || lines == 0) {
     SleepBackoff();  // a broken or empty watch: do not spin against the server
   } else {

@@ -261,6 +261,23 @@ TEST(InformerTest, HttpGoneOnWatchOpenRelists) {
   EXPECT_EQ(rec.Events().size(), 2u);
 }
 
+TEST(InformerTest, RepeatedGoneRightAfterListsBacksOff) {
+  FakeKubeClient fake;
+  fake.FailWatches(1000, 410);  // a server whose watch cache lags behind its lists
+  Recorder rec;
+  InformerOptions o = Options();
+  o.min_backoff = 20ms;
+  o.max_backoff = 1h;
+  Informer inf(fake, o, rec.Handlers());
+  auto start = std::chrono::steady_clock::now();
+  inf.Start();
+  ASSERT_TRUE(fake.WaitForWatchCalls(kPods, 5, kDeadline));
+  // Waits of 20, 40, 80, 160 ms (±20%) at least between the first five watches.
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 240ms);
+  inf.Stop();
+  EXPECT_LE(fake.WatchCalls(kPods), 6);
+}
+
 TEST(InformerTest, RetriesFailedListsAndWatchesWithBackoff) {
   FakeKubeClient fake;
   fake.Create(kPods, Pod("a"));
