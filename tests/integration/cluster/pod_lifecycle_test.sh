@@ -11,13 +11,14 @@ node="${KUBEMESOS_NODE_PREFIX}1"
 pod_manifest runs "" "nodeName: ${node}" | kc apply -f - >/dev/null
 pod_manifest succeeds '"kubemesos.io/complete-after": "2s"' "nodeName: ${node}" | kc apply -f - >/dev/null
 pod_manifest fails '"kubemesos.io/complete-after": "1s", "kubemesos.io/exit-code": "3"' "nodeName: ${node}" | kc apply -f - >/dev/null
-start=${SECONDS}
 
 check "pod with spec.nodeName is Running" wait_for_jsonpath 30 Running pod runs -n "${TEST_NS}" '{.status.phase}'
 check "running pod has a pod IP" test -n "$(kc get pod runs -n "${TEST_NS}" -o jsonpath='{.status.podIP}')"
 check "running pod is Ready" wait_for_jsonpath 10 True pod runs -n "${TEST_NS}" '{.status.conditions[?(@.type=="Ready")].status}'
 check "complete-after pod reaches Succeeded" wait_for_jsonpath 30 Succeeded pod succeeds -n "${TEST_NS}" '{.status.phase}'
-check "Succeeded pod did not finish before its delay ($((SECONDS - start))s)" test $((SECONDS - start)) -ge 2
+times="$(kc get pod succeeds -n "${TEST_NS}" -o jsonpath='{.status.containerStatuses[0].state.terminated.startedAt} {.status.containerStatuses[0].state.terminated.finishedAt}')"
+ran=$(( $(date -d "${times#* }" +%s) - $(date -d "${times% *}" +%s) ))
+check "Succeeded pod ran for its delay of 2s (started and finished: ${times}, ${ran}s)" test "${ran}" -ge 2
 check "Succeeded pod's container exited 0" wait_for_jsonpath 5 0 pod succeeds -n "${TEST_NS}" '{.status.containerStatuses[0].state.terminated.exitCode}'
 check "exit-code pod reaches Failed" wait_for_jsonpath 30 Failed pod fails -n "${TEST_NS}" '{.status.phase}'
 check "Failed pod's container exited 3" wait_for_jsonpath 5 3 pod fails -n "${TEST_NS}" '{.status.containerStatuses[0].state.terminated.exitCode}'
