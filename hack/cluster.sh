@@ -401,6 +401,8 @@ cmd_up() {
   fi
   mkdir -p "${PKI}" "${LOGS}" "${PIDS}"
   trap cleanup_on_failure EXIT
+  trap 'exit 143' TERM
+  trap 'exit 130' INT
   write_env
 
   make_pki
@@ -426,7 +428,7 @@ cmd_up() {
   km::wait_for "${NODES} nodes Ready" "${TIMEOUT}" nodes_ready "${NODES}"
   km::wait_for "the default ServiceAccount" 120 default_sa_exists
   km::log "${NODES} nodes Ready in $((SECONDS - t))s; cluster '${NAME}' up in $((SECONDS - t0))s"
-  trap - EXIT
+  trap - EXIT TERM INT
   echo "${KUBECONFIG_OUT}"
 }
 
