@@ -9,11 +9,16 @@
 #   (no option)       build what is missing, print the bin dir as the last line
 #   --print-bin-dir   print the bin dir without building anything
 #   --print-versions  print the pinned versions (NAME=VERSION lines)
-# Environment: KUBEMESOS_CACHE (default ~/.cache/kubemesos), GO (default go).
+# Environment: KUBEMESOS_CACHE (default ~/.cache/kubemesos), GO (default: go on
+# PATH, else /usr/local/go/bin/go).
 set -euo pipefail
 
 TOOLS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-GO="${GO:-go}"
+# The Go toolchain: $GO, else `go` on PATH, else the usual install location.
+if [[ -z "${GO:-}" ]]; then
+  GO="$(command -v go || true)"
+  GO="${GO:-/usr/local/go/bin/go}"
+fi
 CACHE_ROOT="${KUBEMESOS_CACHE:-${HOME}/.cache/kubemesos}"
 # Bump when the recipe below changes in a way that changes the binaries.
 RECIPE_VERSION=2
@@ -64,7 +69,7 @@ if [[ "${MODE}" == print-versions ]]; then
   exit 0
 fi
 
-command -v "${GO}" >/dev/null || die "Go toolchain '${GO}' not found (need Go >= 1.26)"
+[[ -x "${GO}" ]] || command -v "${GO}" >/dev/null || die "Go toolchain '${GO}' not found (need Go >= 1.26)"
 KEY="$(cache_key)"
 TOOL_DIR="${CACHE_ROOT}/tools/${KEY}"
 BIN_DIR="${TOOL_DIR}/bin"
