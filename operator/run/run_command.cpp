@@ -146,13 +146,20 @@ int RunCommand(const std::vector<std::string>& args) {
   scheduling.Run(g_stop);
 
   log::Info("stopping: finishing binds in flight");
-  for (auto& informer : informers) informer->Stop();
+  nlohmann::json watches = nlohmann::json::object();
+  for (auto& informer : informers) {
+    informer->Stop();
+    auto stats = informer->Stats();
+    watches[informer->path()] = {{"lists", stats.lists}, {"relists", stats.relists},
+                                 {"restarts", stats.restarts}, {"errors", stats.errors}};
+  }
   binder.Stop();
   status.Stop();
   log::Info("stopped", {{"placed", bound_total},
                         {"bindsSent", binder.sent()},
                         {"bindFailures", core.bind_failures()},
-                        {"statusWrites", status.writes()}});
+                        {"statusWrites", status.writes()},
+                        {"watches", watches}});
   return 0;
 }
 
