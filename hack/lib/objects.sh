@@ -7,9 +7,13 @@
 # Node objects PREFIX<FROM>..PREFIX<TO-1>. Node i lands in zone-<i mod ZONES>
 # (zone-a, zone-b, ...).
 km::objects::nodes() {
-  awk -v from="$1" -v to="$2" -v cpu="$3" -v mem="$4" -v pods="$5" -v zones="$6" -v prefix="$7" '
+  awk -v from="$1" -v to="$2" -v cpu="$3" -v mem="$4" -v pods="$5" -v zones="$6" -v prefix="$7" \
+    -v now="$(date -u +%Y-%m-%dT%H:%M:%SZ)" '
     BEGIN {
       letters = "abcdefghijklmnopqrstuvwxyz"
+      split("Ready MemoryPressure DiskPressure PIDPressure NetworkUnavailable", ctype, " ")
+      split("True False False False False", cstatus, " ")
+      split("KubeletReady KubeletHasSufficientMemory KubeletHasNoDiskPressure KubeletHasSufficientPID RouteCreated", creason, " ")
       for (i = from; i < to; i++) {
         name = prefix i
         zone = "zone-" substr(letters, (i % zones) + 1, 1)
@@ -23,6 +27,14 @@ km::objects::nodes() {
         printf "  allocatable:\n    cpu: \"%s\"\n    memory: \"%s\"\n    pods: \"%s\"\n", cpu, mem, pods
         printf "  capacity:\n    cpu: \"%s\"\n    memory: \"%s\"\n    pods: \"%s\"\n", cpu, mem, pods
         printf "  nodeInfo:\n    architecture: amd64\n    operatingSystem: linux\n"
+        printf "    kubeletVersion: kwok\n    containerRuntimeVersion: kwok\n    kernelVersion: kwok\n"
+        # Born Ready, as KWOK would make it: saves KWOK one status patch per node.
+        printf "  phase: Running\n  addresses:\n  - type: InternalIP\n    address: 10.255.0.1\n"
+        printf "  - type: Hostname\n    address: %s\n  conditions:\n", name
+        for (c = 1; c <= 5; c++) {
+          printf "  - type: %s\n    status: \"%s\"\n    reason: %s\n", ctype[c], cstatus[c], creason[c]
+          printf "    lastHeartbeatTime: \"%s\"\n    lastTransitionTime: \"%s\"\n", now, now
+        }
       }
     }'
 }
