@@ -177,6 +177,7 @@ void SchedulerCore::ApplyFramework(WatchType watch, const nlohmann::json& object
 }
 
 void SchedulerCore::ApplyBindResult(const BindResult& result, double now) {
+  if (result.ok()) ++binds_succeeded_;
   if (result.ok() || result.status == 409) {
     // Bound (or already bound: the pod watch brings the truth, which replaces the assumption).
     return;

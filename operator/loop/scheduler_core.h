@@ -39,6 +39,7 @@ class SchedulerCore {
 
   const Allocator& allocator() const { return allocator_; }
   uint64_t bind_failures() const { return bind_failures_; }
+  uint64_t binds_succeeded() const { return binds_succeeded_; }
 
  private:
   void ApplyNode(WatchType watch, const nlohmann::json& object);
@@ -60,6 +61,7 @@ class SchedulerCore {
   std::unordered_map<std::string, uint64_t> pod_order_;  // first-seen order of pods
   std::map<std::string, std::string> problems_;          // object -> last reported message
   uint64_t bind_failures_ = 0;
+  uint64_t binds_succeeded_ = 0;
 };
 
 }  // namespace kubemesos::loop

@@ -21,12 +21,12 @@ void SchedulingLoop::Run(const std::atomic<bool>& stop) {
   while (!stop.load()) {
     double wait = core_.dirty() ? options_.min_interval_seconds : options_.max_interval_seconds;
     double due = last_cycle + wait;
-    auto deadline = steady_clock::now() +
-                    std::chrono::duration_cast<steady_clock::duration>(duration<double>(std::max(0.0, due - Now())));
+    auto deadline = steady_clock::now() + std::chrono::duration_cast<steady_clock::duration>(
+                                              duration<double>(std::max(0.0, due - Now())));
     for (auto& event : queue_.PopAll(deadline)) core_.Apply(event, Now());
     double now = Now();
-    bool due_now = now - last_cycle >= (core_.dirty() ? options_.min_interval_seconds
-                                                       : options_.max_interval_seconds);
+    bool due_now = now - last_cycle >=
+                   (core_.dirty() ? options_.min_interval_seconds : options_.max_interval_seconds);
     if (!due_now) continue;
     last_cycle = now;  // also while not synced, so that waiting never spins
     if (core_.synced()) {

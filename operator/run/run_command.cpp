@@ -132,10 +132,21 @@ int RunCommand(const std::vector<std::string>& args) {
   }
 
   uint64_t bound_total = 0;
+  uint64_t logged_binds = 0;
+  double last_progress = 0;
   loop::SchedulingLoop scheduling(
       core, queue, {config.min_cycle_interval_seconds, config.max_cycle_interval_seconds},
       [&](const loop::CycleStats& stats) {
         bound_total += stats.placements;
+        // Progress of the binds, at most once a second while it changes.
+        double now = loop::SchedulingLoop::Now();
+        if (core.binds_succeeded() != logged_binds && now - last_progress >= 1.0) {
+          logged_binds = core.binds_succeeded();
+          last_progress = now;
+          log::Info("progress", {{"bound", logged_binds},
+                                 {"bindFailures", core.bind_failures()},
+                                 {"pending", core.allocator().pending_task_count()}});
+        }
         if (stats.placements > 0 || stats.unplaced_reported > 0) {
           log::Info("allocation cycle", {{"placed", stats.placements},
                                          {"newlyPending", stats.unplaced_reported},
@@ -150,12 +161,15 @@ int RunCommand(const std::vector<std::string>& args) {
   for (auto& informer : informers) {
     informer->Stop();
     auto stats = informer->Stats();
-    watches[informer->path()] = {{"lists", stats.lists}, {"relists", stats.relists},
-                                 {"restarts", stats.restarts}, {"errors", stats.errors}};
+    watches[informer->path()] = {{"lists", stats.lists},
+                                 {"relists", stats.relists},
+                                 {"restarts", stats.restarts},
+                                 {"errors", stats.errors}};
   }
   binder.Stop();
   status.Stop();
   log::Info("stopped", {{"placed", bound_total},
+                        {"bound", core.binds_succeeded()},
                         {"bindsSent", binder.sent()},
                         {"bindFailures", core.bind_failures()},
                         {"statusWrites", status.writes()},
