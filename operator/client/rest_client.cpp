@@ -192,8 +192,12 @@ class RestClient : public KubeClient {
     req.headers().add("User-Agent", options_.user_agent);
     std::string token = tokens_.Token();
     if (!token.empty()) req.headers().add("Authorization", "Bearer " + token);
-    if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH")
-      req.set_body(body, std::string(content_type));
+    if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
+      // Bytes, not set_body(std::string): that one reads a char buffer through a uint8_t
+      // interface (undefined behaviour UBSan reports). The set Content-Type is kept.
+      req.headers().set_content_type(std::string(content_type));
+      req.set_body(std::vector<unsigned char>(body.begin(), body.end()));
+    }
     return req;
   }
 
