@@ -7,23 +7,14 @@
 set -euo pipefail
 # shellcheck source=tests/integration/cluster/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../cluster/lib.sh"
-# shellcheck source=hack/lib/objects.sh
-source "${KM_REPO_ROOT}/hack/lib/objects.sh"
-# shellcheck source=hack/lib/workload.sh
-source "${KM_REPO_ROOT}/hack/lib/workload.sh"
 km_test_begin churn
-KUBEMESOS="${KUBEMESOS_BINARY:-${KM_REPO_ROOT}/build/kubemesos}"
-work="$(mktemp -d)"
-KM_CLEANUPS+=("rm -rf '${work}'")
-kc_quiet apply -f "${KM_REPO_ROOT}/crds/"
-kc_quiet wait --for=condition=Established crd/resourcegroups.kubemesos.io crd/frameworks.kubemesos.io --timeout=60s
+# shellcheck source=tests/integration/operator/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+op_install_crds
 
 # 4 nodes of 4 cpu, labelled for this test; the test's pods select them.
 prefix="${TEST_NS}-n"
-km::objects::nodes 0 4 4 16Gi 110 2 "${prefix}" | sed "s|    type: kwok|    type: kwok\n    kubemesos.io/test: ${TEST_NS}|" | kc_quiet apply -f -
-KM_CLEANUPS+=("'${KUBECTL}' delete nodes ${prefix}0 ${prefix}1 ${prefix}2 ${prefix}3 --wait=false")
-ready() { [[ $(kc get nodes -l "kubemesos.io/test=${TEST_NS}" -o json | jq '[.items[] | select(any(.status.conditions[]?; .type == "Ready" and .status == "True"))] | length') == 4 ]]; }
-check "4 test nodes Ready" km::wait_for "test nodes Ready" 60 ready
+op_nodes 4 4 16Gi
 
 cat <<YAML | kc_quiet apply -f -
 apiVersion: kubemesos.io/v1alpha1
@@ -79,9 +70,7 @@ selected_pod() {  # NAME FRAMEWORK CPU: a kubemesos pod restricted to the test's
   selected_pod stranger nobody 1
 } | kc_quiet apply -f -
 
-"${KUBEMESOS}" run --kubeconfig "${KUBECONFIG}" --status-qps 200 >"${work}/kubemesos.log" 2>&1 &
-operator=$!
-KM_CLEANUPS+=("kill -TERM ${operator}; wait ${operator}")
+op_start_kubemesos --status-qps 200
 
 count_bound() { kc get pods -n "${TEST_NS}" -l kubemesos.io/framework=work -o json | jq '[.items[] | select(.spec.nodeName != null)] | length'; }
 bound_is() { [[ $(count_bound) == "$1" ]]; }
@@ -114,9 +103,5 @@ check "new pods are bound or explained" km::wait_for "settled" 60 settle
 on_deleted() { kc get pods -n "${TEST_NS}" -o json | jq "[.items[] | select(.spec.nodeName == \"${prefix}3\" and (.metadata.name | startswith(\"w-10\")))] | length"; }
 check "no new pod went to the deleted node" test "$(on_deleted)" == 0
 
-kc get nodes -o json >"${work}/nodes.json"
-kc get pods -A -o json >"${work}/pods.json"
-check "no node is over-committed; every pending pod is explained" \
-  python3 "$(dirname "${BASH_SOURCE[0]}")/check_allocation.py" "${work}/nodes.json" "${work}/pods.json" "${TEST_NS}"
-check "kubemesos is still running" kill -0 "${operator}"
-check "kubemesos logged no errors" bash -c "! grep -q '\"level\":\"error\"' '${work}/kubemesos.log'"
+op_check_cluster
+op_check_stopped_cleanly

@@ -1,0 +1,59 @@
+# Shared set-up of the `kubemesos run` integration tests: the CRDs, fake nodes of the test's
+# own (deleted at the end), and a kubemesos process (stopped at the end). Source it after
+# tests/integration/cluster/lib.sh and km_test_begin.
+# shellcheck shell=bash
+# shellcheck source=hack/lib/objects.sh
+source "${KM_REPO_ROOT}/hack/lib/objects.sh"
+# shellcheck source=hack/lib/workload.sh
+source "${KM_REPO_ROOT}/hack/lib/workload.sh"
+
+KUBEMESOS="${KUBEMESOS_BINARY:-${KM_REPO_ROOT}/build/kubemesos}"
+WORK="$(mktemp -d)"
+KM_CLEANUPS+=("rm -rf '${WORK}'")
+
+op_install_crds() {
+  kc_quiet apply -f "${KM_REPO_ROOT}/crds/"
+  kc_quiet wait --for=condition=Established crd/resourcegroups.kubemesos.io \
+    crd/frameworks.kubemesos.io --timeout=60s
+}
+
+# op_nodes COUNT CPU MEMORY: COUNT fake nodes "${TEST_NS}-n<i>" labelled
+# kubemesos.io/test=${TEST_NS}, Ready before it returns, deleted when the test ends.
+op_nodes() {
+  local count=$1 cpu=$2 mem=$3 prefix="${TEST_NS}-n"
+  km::objects::nodes 0 "${count}" "${cpu}" "${mem}" 110 3 "${prefix}" |
+    sed "s|    type: kwok|    type: kwok\n    kubemesos.io/test: ${TEST_NS}|" | kc_quiet apply -f -
+  KM_CLEANUPS+=("'${KUBECTL}' delete nodes -l kubemesos.io/test=${TEST_NS} --wait=false")
+  op_ready_nodes() {
+    [[ $(kc get nodes -l "kubemesos.io/test=${TEST_NS}" -o json | jq '[.items[] |
+        select(any(.status.conditions[]?; .type == "Ready" and .status == "True"))] | length') == "$1" ]]
+  }
+  check "${count} test nodes Ready" km::wait_for "test nodes Ready" 120 op_ready_nodes "${count}"
+}
+
+# op_start_kubemesos [FLAGS...]: starts `kubemesos run` (log in ${WORK}/kubemesos.log) and
+# sets OPERATOR to its pid; it is stopped when the test ends.
+op_start_kubemesos() {
+  "${KUBEMESOS}" run --kubeconfig "${KUBECONFIG}" "$@" >"${WORK}/kubemesos.log" 2>&1 &
+  OPERATOR=$!
+  KM_CLEANUPS+=("kill -TERM ${OPERATOR}; wait ${OPERATOR}")
+}
+
+# op_check_cluster: no node over-committed and every pending pod of the test explained
+# (plus, with an argument, bound counts equal to that `kubemesos simulate` output).
+op_check_cluster() {
+  kc get nodes -o json >"${WORK}/nodes.json"
+  kc get pods -A -o json >"${WORK}/pods.json"
+  check "no node is over-committed; every pending pod is explained${1:+; counts equal simulate}" \
+    python3 "${KM_REPO_ROOT}/tests/integration/operator/check_allocation.py" \
+    "${WORK}/nodes.json" "${WORK}/pods.json" "${TEST_NS}" "$@"
+}
+
+# op_check_stopped_cleanly: SIGTERM makes kubemesos exit 0 after logging its clean stop.
+op_check_stopped_cleanly() {
+  check "kubemesos is still running" kill -0 "${OPERATOR}"
+  check "kubemesos logged no errors" bash -c "! grep -q '\"level\":\"error\"' '${WORK}/kubemesos.log'"
+  kill -TERM "${OPERATOR}"
+  check "kubemesos exits 0 on SIGTERM" wait "${OPERATOR}"
+  check "kubemesos logged its clean stop" grep -q '"msg":"stopped"' "${WORK}/kubemesos.log"
+}
