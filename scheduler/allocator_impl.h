@@ -15,6 +15,19 @@
 namespace kubemesos {
 
 inline constexpr int kNone = -1;
+
+// Takes a free slot of a table (reusing freed ones), reset to a default value.
+template <typename T>
+int TakeSlot(std::vector<T>& table, std::vector<int>& free_list) {
+  if (!free_list.empty()) {
+    int slot = free_list.back();
+    free_list.pop_back();
+    table[slot] = T{};
+    return slot;
+  }
+  table.emplace_back();
+  return static_cast<int>(table.size() - 1);
+}
 inline constexpr int kRootGroup = 0;  // a virtual group holding the top-level groups
 
 struct NodeState {

@@ -1,0 +1,342 @@
+// Tasks: pending tasks waiting in their framework's classes (or as orphans until their framework
+// appears), tasks on nodes counted against their node, framework and groups, failed binds, and
+// the parking and waking of task classes as capacity, groups and filters change.
+#include <algorithm>
+
+#include "scheduler/allocator_impl.h"
+
+namespace kubemesos {
+
+// ---------------------------------------------------------------- tasks
+
+void Allocator::Impl::Enqueue(int task) {
+  auto& t = tasks_[task];
+  int f = t.framework;
+  ClassKey key{f, t.constraints, t.request};
+  int cls;
+  if (auto it = class_index_.find(key); it != class_index_.end()) {
+    cls = it->second;
+  } else {
+    cls = TakeSlot(classes_, free_classes_);
+    class_index_[key] = cls;
+    auto& c = classes_[cls];
+    c.alive = true;
+    c.framework = f;
+    c.request = t.request;
+    c.constraints = t.constraints;
+    frameworks_[f].classes.push_back(cls);
+    ++frameworks_[f].unblocked_classes;
+    runnable_.insert(f);
+  }
+  auto& c = classes_[cls];
+  c.queue.emplace(t.order, t.key, task);
+  t.cls = cls;
+  ++frameworks_[f].pending;
+  ++pending_tasks_;
+  if (c.block != Block::kNone) to_report_.push_back(task);
+}
+
+void Allocator::Impl::Dequeue(int task) {
+  auto& t = tasks_[task];
+  int cls = t.cls;
+  auto& c = classes_[cls];
+  if (std::get<2>(*c.queue.begin()) == task) {
+    c.queue.erase(c.queue.begin());
+  } else {
+    c.queue.erase({t.order, t.key, task});
+  }
+  t.cls = kNone;
+  auto& fw = frameworks_[c.framework];
+  --fw.pending;
+  --pending_tasks_;
+  if (!c.queue.empty()) return;
+  // Last task gone: drop the class.
+  if (c.block != Block::kNone) {
+    UnblockClass(cls);  // keeps counters simple
+  }
+  --fw.unblocked_classes;
+  if (fw.unblocked_classes == 0) runnable_.erase(c.framework);
+  fw.classes.erase(std::find(fw.classes.begin(), fw.classes.end(), cls));
+  ClassKey key{c.framework, c.constraints, c.request};
+  class_index_.erase(key);
+  c = TaskClass{};
+  free_classes_.push_back(cls);
+}
+
+int Allocator::Impl::PlaceHead(int cls, int node) {
+  int task = std::get<2>(*classes_[cls].queue.begin());
+  auto& t = tasks_[task];
+  int f = t.framework;
+  Dequeue(task);  // may drop the class
+  t.node_name = nodes_[node].spec.name;
+  t.node = node;
+  t.assumed = true;
+  t.reported.reset();
+  AddNodeUsage(node, t.request);
+  auto& fw = frameworks_[f];
+  fw.allocated += t.request;
+  ++fw.running;
+  AddToGroupPath(f, t.request);
+  return task;
+}
+
+void Allocator::Impl::Attach(int task) {
+  auto& t = tasks_[task];
+  if (t.terminal) return;
+  if (t.node_name.empty()) {
+    // Pending: waits in its framework, or as an orphan until the framework shows up.
+    if (t.framework == kNone) {
+      orphans_[t.framework_key].insert(task);
+      to_report_.push_back(task);
+    } else {
+      frameworks_[t.framework].members.insert(task);
+      Enqueue(task);
+    }
+    return;
+  }
+  if (auto n = node_index_.find(t.node_name); n != node_index_.end()) {
+    t.node = n->second;
+    AddNodeUsage(t.node, t.request);
+  } else {
+    on_missing_node_[t.node_name].insert(task);
+  }
+  if (t.framework != kNone) {
+    auto& fw = frameworks_[t.framework];
+    fw.members.insert(task);
+    fw.allocated += t.request;
+    ++fw.running;
+    AddToGroupPath(t.framework, t.request);
+  } else if (!t.framework_key.empty()) {
+    orphans_[t.framework_key].insert(task);
+  }
+}
+
+void Allocator::Impl::Detach(int task) {
+  auto& t = tasks_[task];
+  if (t.terminal) return;
+  if (t.node_name.empty()) {
+    if (t.framework == kNone) {
+      if (auto o = orphans_.find(t.framework_key); o != orphans_.end()) {
+        o->second.erase(task);
+        if (o->second.empty()) orphans_.erase(o);
+      }
+    } else {
+      frameworks_[t.framework].members.erase(task);
+      if (t.cls != kNone) Dequeue(task);
+    }
+    t.reported.reset();
+    return;
+  }
+  int freed = kNone;
+  if (t.node != kNone) {
+    AddNodeUsage(t.node, Resources{} - t.request);
+    freed = t.node;
+    t.node = kNone;
+  } else if (auto m = on_missing_node_.find(t.node_name); m != on_missing_node_.end()) {
+    m->second.erase(task);
+    if (m->second.empty()) on_missing_node_.erase(m);
+  }
+  if (t.framework != kNone) {
+    auto& fw = frameworks_[t.framework];
+    fw.members.erase(task);
+    fw.allocated -= t.request;
+    --fw.running;
+    AddToGroupPath(t.framework, Resources{} - t.request);
+  } else if (!t.framework_key.empty()) {
+    if (auto o = orphans_.find(t.framework_key); o != orphans_.end()) {
+      o->second.erase(task);
+      if (o->second.empty()) orphans_.erase(o);
+    }
+  }
+  if (freed != kNone) OnCapacityFreed(freed, t.framework);
+}
+
+namespace {
+
+int InternConstraints(Allocator::Impl& impl, const PlacementConstraints& constraints) {
+  std::string key = constraints.CanonicalKey();
+  auto it = impl.constraints_index_.find(key);
+  if (it != impl.constraints_index_.end()) return it->second;
+  int id = static_cast<int>(impl.constraints_.size());
+  impl.constraints_.push_back(constraints);
+  impl.constraints_index_.emplace(std::move(key), id);
+  return id;
+}
+
+}  // namespace
+
+void Allocator::Impl::UpsertPod(const PodSpec& pod) {
+  auto it = task_index_.find(pod.key);
+  if (pod.terminal) {
+    if (it != task_index_.end()) RemovePod(pod.key);
+    return;
+  }
+  int task;
+  if (it == task_index_.end()) {
+    task = TakeSlot(tasks_, free_tasks_);
+    task_index_[pod.key] = task;
+  } else {
+    task = it->second;
+    auto& t = tasks_[task];
+    // An assumed placement stands until the bind is observed or fails.
+    if (t.assumed && pod.node_name.empty()) return;
+    if (t.assumed && pod.node_name == t.node_name) {
+      t.assumed = false;
+      return;
+    }
+    if (t.node_name == pod.node_name && t.framework_key == pod.framework &&
+        t.request == pod.request && !t.assumed && t.order == pod.order &&
+        constraints_[t.constraints].CanonicalKey() == pod.constraints.CanonicalKey())
+      return;  // nothing the engine uses changed
+    Detach(task);
+  }
+  auto& t = tasks_[task];
+  t.key = pod.key;
+  t.framework_key = pod.framework;
+  auto f = framework_index_.find(pod.framework);
+  t.framework = f == framework_index_.end() ? kNone : f->second;
+  t.request = pod.request;
+  t.constraints = InternConstraints(*this, pod.constraints);
+  t.order = pod.order;
+  t.node_name = pod.node_name;
+  t.assumed = false;
+  t.terminal = false;
+  Attach(task);
+}
+
+void Allocator::Impl::RemovePod(const std::string& key) {
+  auto it = task_index_.find(key);
+  if (it == task_index_.end()) return;
+  int task = it->second;
+  Detach(task);
+  tasks_[task] = TaskState{};
+  task_index_.erase(it);
+  free_tasks_.push_back(task);
+}
+
+void Allocator::Impl::BindFailed(const std::string& pod_key, double now) {
+  auto it = task_index_.find(pod_key);
+  if (it == task_index_.end()) return;
+  int task = it->second;
+  auto& t = tasks_[task];
+  if (!t.assumed) return;
+  int node = t.node;
+  Detach(task);
+  t.node_name.clear();
+  t.assumed = false;
+  if (t.framework != kNone) {
+    auto& fw = frameworks_[t.framework];
+    ++fw.offers_declined;
+    if (node != kNone) {
+      double expiry = now + fw.spec.refuse_seconds;
+      fw.filters[node] = expiry;
+      next_filter_expiry_ = std::min(next_filter_expiry_, expiry);
+    }
+  }
+  Attach(task);
+}
+
+// ---------------------------------------------------------------- parking and waking
+
+void Allocator::Impl::BlockClass(int cls, Block block, int group, Reason reason) {
+  auto& c = classes_[cls];
+  if (c.block == Block::kNone) {
+    auto& fw = frameworks_[c.framework];
+    if (--fw.unblocked_classes == 0) runnable_.erase(c.framework);
+    c.blocked_pos = blocked_classes_.size();
+    blocked_classes_.push_back(cls);
+  }
+  c.block = block;
+  c.block_group = group;
+  c.reason = std::move(reason);
+  changed_classes_.push_back(cls);
+}
+
+void Allocator::Impl::UnblockClass(int cls) {
+  auto& c = classes_[cls];
+  if (c.block == Block::kNone) return;
+  int last = blocked_classes_.back();
+  blocked_classes_[c.blocked_pos] = last;
+  classes_[last].blocked_pos = c.blocked_pos;
+  blocked_classes_.pop_back();
+  c.block = Block::kNone;
+  auto& fw = frameworks_[c.framework];
+  if (fw.unblocked_classes++ == 0) runnable_.insert(c.framework);
+}
+
+void Allocator::Impl::UnblockFramework(int framework) {
+  for (int cls : frameworks_[framework].classes) UnblockClass(cls);
+}
+
+void Allocator::Impl::UnblockAll() {
+  while (!blocked_classes_.empty()) UnblockClass(blocked_classes_.back());
+}
+
+void Allocator::Impl::OnCapacityFreed(int node, int framework) {
+  const auto& state = nodes_[node];
+  Resources free = state.spec.allocatable - state.used;
+  for (size_t i = blocked_classes_.size(); i-- > 0;) {
+    if (i >= blocked_classes_.size()) continue;
+    int cls = blocked_classes_[i];
+    const auto& c = classes_[cls];
+    switch (c.block) {
+      case Block::kCapacity:
+        if (state.healthy && free.Contains(c.request) && Eligible(cls, node, now_))
+          UnblockClass(cls);
+        break;
+      case Block::kHeadroom:
+        UnblockClass(cls);
+        break;
+      case Block::kLimit:
+        if (framework != kNone && frameworks_[framework].group != kNone &&
+            InSubtree(frameworks_[framework].group, c.block_group))
+          UnblockClass(cls);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+bool Allocator::Impl::Eligible(int cls, int node, double now) {
+  auto& c = classes_[cls];
+  const auto& fw = frameworks_[c.framework];
+  if (c.eligible_epoch != node_epoch_ || c.eligible == nullptr) {
+    // Classes with the same constraints in the same group share one eligibility vector.
+    int scope = fw.group == kNone ? kNone : groups_[fw.group].reservation_scope;
+    uint64_t key = (static_cast<uint64_t>(c.constraints) << 32) | static_cast<uint32_t>(scope);
+    auto& cache = eligibility_[key];
+    if (cache.epoch != node_epoch_) {
+      cache.epoch = node_epoch_;
+      cache.eligible.assign(nodes_.size(), 0);
+      const auto& constraints = constraints_[c.constraints];
+      for (size_t n = 0; n < nodes_.size(); ++n) {
+        const auto& state = nodes_[n];
+        if (!state.alive || !state.healthy) continue;
+        if (state.reserved_for != kNone && !InSubtree(fw.group, state.reserved_for)) continue;
+        cache.eligible[n] =
+            Admits(constraints, {state.spec.name, state.spec.labels, state.spec.taints});
+      }
+    }
+    c.eligible = &cache.eligible;
+    c.eligible_epoch = node_epoch_;
+  }
+  if (!(*c.eligible)[node]) return false;
+  if (!fw.filters.empty()) {
+    auto f = fw.filters.find(node);
+    if (f != fw.filters.end() && f->second > now) return false;
+  }
+  return true;
+}
+
+double Allocator::Impl::DominantShare(const Resources& allocated) const {
+  double share = 0;
+  for (int r = 0; r < kMaxResourceKinds; ++r) {
+    if (capacity_[r] > 0 && allocated[r] > 0)
+      share =
+          std::max(share, static_cast<double>(allocated[r]) / static_cast<double>(capacity_[r]));
+  }
+  return share;
+}
+
+}  // namespace kubemesos
