@@ -1,0 +1,157 @@
+// HttpServer on civetweb's C++ wrapper (CivetServer), the same embedded server prometheus-cpp's
+// Exposer uses. The Exposer of prometheus-cpp 1.0.1 offers no way to add other handlers, so
+// this file serves all three paths itself and renders /metrics with Metrics::ExpositionText().
+#include "operator/metrics/http_server.h"
+
+#include <CivetServer.h>
+#include <civetweb.h>
+
+#include <cstring>
+
+namespace kubemesos::metrics {
+namespace {
+
+// civetweb reports why mg_start failed through log_message on the starting thread; keep that
+// text for the exception instead of letting it vanish.
+thread_local bool t_starting = false;
+thread_local std::string t_start_error;
+
+int LogMessage(const mg_connection*, const char* message) {
+  if (!t_starting) return 0;  // civetweb's default: nothing printed without an error_log_file
+  if (!t_start_error.empty()) t_start_error += "; ";
+  t_start_error += message;
+  return 1;
+}
+
+bool IsHead(mg_connection* conn) {
+  const mg_request_info* info = mg_get_request_info(conn);
+  return info != nullptr && info->request_method != nullptr &&
+         std::strcmp(info->request_method, "HEAD") == 0;
+}
+
+void Reply(mg_connection* conn, int status, const char* status_text, const char* content_type,
+           const std::string& body) {
+  mg_printf(conn,
+            "HTTP/1.1 %d %s\r\n"
+            "Content-Type: %s\r\n"
+            "Content-Length: %zu\r\n"
+            "Cache-Control: no-store\r\n"
+            "Connection: close\r\n\r\n",
+            status, status_text, content_type, body.size());
+  if (!IsHead(conn) && !body.empty()) mg_write(conn, body.data(), body.size());
+}
+
+// One handler for GET and HEAD of one path.
+class Handler : public CivetHandler {
+ public:
+  explicit Handler(std::function<void(mg_connection*)> serve) : serve_(std::move(serve)) {}
+  bool handleGet(CivetServer*, mg_connection* conn) override {
+    serve_(conn);
+    return true;
+  }
+  bool handleHead(CivetServer*, mg_connection* conn) override {
+    serve_(conn);
+    return true;
+  }
+
+ private:
+  std::function<void(mg_connection*)> serve_;
+};
+
+constexpr const char* kText = "text/plain; charset=utf-8";
+
+}  // namespace
+
+struct HttpServer::Impl {
+  const Metrics& metrics;
+  HttpServerOptions options;
+  std::function<Readiness()> readiness;
+
+  Handler metrics_handler{[this](mg_connection* conn) {
+    Reply(conn, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", metrics.ExpositionText());
+  }};
+  Handler healthz_handler{[](mg_connection* conn) { Reply(conn, 200, "OK", kText, "ok\n"); }};
+  Handler readyz_handler{[this](mg_connection* conn) {
+    Readiness r;
+    if (!readiness) {
+      r.reason = "no readiness check configured";
+    } else {
+      try {
+        r = readiness();
+      } catch (const std::exception& e) {
+        r = {false, std::string("readiness check failed: ") + e.what()};
+      }
+    }
+    if (r.ready) {
+      Reply(conn, 200, "OK", kText, "ok\n");
+    } else {
+      Reply(conn, 503, "Service Unavailable", kText,
+            (r.reason.empty() ? std::string("not ready") : r.reason) + "\n");
+    }
+  }};
+
+  std::unique_ptr<CivetServer> server;
+  int port = 0;
+
+  Impl(const Metrics& m, HttpServerOptions o, std::function<Readiness()> r)
+      : metrics(m), options(std::move(o)), readiness(std::move(r)) {}
+};
+
+HttpServer::HttpServer(const Metrics& metrics, HttpServerOptions options,
+                       std::function<Readiness()> readiness)
+    : impl_(std::make_unique<Impl>(metrics, std::move(options), std::move(readiness))) {}
+
+HttpServer::~HttpServer() {
+  Stop();
+}
+
+void HttpServer::Start() {
+  Impl& s = *impl_;
+  const std::string& address = s.options.address;
+  if (s.server) throw HttpServerError("metrics HTTP server on " + address + " already started");
+  if (address.empty() || address.find(',') != std::string::npos) {
+    throw HttpServerError("metrics HTTP server: invalid listen address '" + address +
+                          "' (want host:port or port)");
+  }
+  std::vector<std::string> civet_options = {
+      "listening_ports",    address,
+      "num_threads",        std::to_string(s.options.threads > 0 ? s.options.threads : 1),
+      "request_timeout_ms", "10000",
+      "enable_keep_alive",  "no",
+  };
+  CivetCallbacks callbacks;
+  callbacks.log_message = &LogMessage;
+  t_starting = true;
+  t_start_error.clear();
+  try {
+    s.server = std::make_unique<CivetServer>(civet_options, &callbacks);
+  } catch (const std::exception& e) {
+    t_starting = false;
+    std::string why = t_start_error.empty() ? e.what() : t_start_error;
+    throw HttpServerError("metrics HTTP server cannot listen on " + address + ": " + why);
+  }
+  t_starting = false;
+  s.server->addHandler("/metrics", s.metrics_handler);
+  s.server->addHandler("/healthz", s.healthz_handler);
+  s.server->addHandler("/readyz", s.readyz_handler);
+  std::vector<int> ports = s.server->getListeningPorts();
+  s.port = ports.empty() ? 0 : ports.front();
+}
+
+void HttpServer::Stop() {
+  Impl& s = *impl_;
+  if (!s.server) return;
+  s.server->close();  // stops the listener and joins the workers
+  s.server.reset();
+  s.port = 0;
+}
+
+int HttpServer::port() const {
+  return impl_->port;
+}
+
+const std::string& HttpServer::address() const {
+  return impl_->options.address;
+}
+
+}  // namespace kubemesos::metrics
