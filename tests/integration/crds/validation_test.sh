@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# The CRDs against the real kube-apiserver: the API server itself refuses each invalid spec of a
+# table (structural schema and CEL rules) with a message naming the field; every example under
+# examples/demo and examples/crds is accepted; defaults are visible after apply; `kubectl get rg`
+# and `kubectl get fw` show the printer columns (status written through the status
+# subresource); `kubectl get kubemesos` (the category) lists both kinds.
+set -euo pipefail
+# shellcheck source=tests/integration/cluster/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../cluster/lib.sh"
+km_test_begin crds
+
+WORK="$(mktemp -d)"
+KM_CLEANUPS+=("rm -rf '${WORK}'")
+RG="${TEST_NS}"   # prefix of every (cluster-scoped) ResourceGroup this test creates
+
+kc_quiet apply -f "${KM_REPO_ROOT}/crds/"
+kc_quiet wait --for=condition=Established crd/resourcegroups.kubemesos.io \
+  crd/frameworks.kubemesos.io --timeout=60s
+
+# refused DESCRIPTION EXPECTED... < YAML: `kubectl apply --dry-run=server` of the YAML must fail
+# and its message must contain every EXPECTED substring (the field path and the reason).
+refused() {
+  local what="$1" out rc=0 want; shift
+  cat >"${WORK}/case.yaml"
+  out="$(kc apply --dry-run=server -f "${WORK}/case.yaml" 2>&1)" || rc=$?
+  if ((rc == 0)); then
+    echo "FAIL - refused: ${what}: accepted"; echo "${out}" | sed 's/^/       /'
+    KM_FAILURES=$((KM_FAILURES + 1)); return 0
+  fi
+  for want in "$@"; do
+    if [[ "${out}" != *"${want}"* ]]; then
+      echo "FAIL - refused: ${what}: message lacks '${want}':"; echo "${out}" | sed 's/^/       /'
+      KM_FAILURES=$((KM_FAILURES + 1)); return 0
+    fi
+  done
+  echo "ok   - refused: ${what}: $(echo "${out}" | grep -F -- "$1" | head -n 1 | sed 's/^[* ]*//' | cut -c1-160)"
+}
+
+# accepted DESCRIPTION < YAML: `kubectl apply --dry-run=server` succeeds.
+accepted() {
+  local out
+  cat >"${WORK}/case.yaml"
+  if out="$(kc apply --dry-run=server -f "${WORK}/case.yaml" 2>&1)"; then
+    echo "ok   - accepted: $1"
+  else
+    echo "FAIL - accepted: $1:"; echo "${out}" | sed 's/^/       /'
+    KM_FAILURES=$((KM_FAILURES + 1))
+  fi
+}
+
+rg() { printf 'apiVersion: kubemesos.io/v1alpha1\nkind: ResourceGroup\nmetadata: {name: %s}\nspec: %s\n' "$1" "$2"; }
+fw() { printf 'apiVersion: kubemesos.io/v1alpha1\nkind: Framework\nmetadata: {name: %s, namespace: %s}\nspec: %s\n' "$1" "${TEST_NS}" "$2"; }
+# task FIELDS: one task "worker" with a valid template plus FIELDS (a flow-mapping fragment).
+task() { printf '{name: worker, %s template: {spec: {containers: [{name: c, image: busybox}]}}}' "${1:+$1, }"; }
+
+# A freshly updated CRD's schema reaches the handlers within moments: wait for the newest rule.
+newest_rule_active() {
+  ! fw "$(printf 'x%.0s' {1..70})" "{resourceGroup: ${RG}-a}" | kc apply --dry-run=server -f - >/dev/null 2>&1
+}
+km::wait_for "the CRDs' CEL rules to be served" 30 newest_rule_active
+
+echo "# ResourceGroup: invalid specs"
+rg "${RG}-w0" '{weight: 0}' | refused "weight 0" "spec.weight" "greater than 0"
+rg "${RG}-wneg" '{weight: -1.5}' | refused "negative weight" "spec.weight" "greater than 0"
+rg "${RG}-wstr" '{weight: heavy}' | refused "weight not a number" "spec.weight" "must be of type number"
+rg "${RG}-q" '{guarantee: {cpu: lots}}' | refused "guarantee quantity that does not parse" \
+  "spec.guarantee[cpu]" "quantity"
+rg "${RG}-qneg" '{limit: {memory: -3}}' | refused "negative limit quantity" "spec.limit[memory]" "non-negative quantity"
+rg "${RG}-qneg2" '{limit: {cpu: "-1"}}' | refused "negative limit quantity string" "spec.limit[cpu]" "non-negative quantity"
+rg "${RG}-gl" '{guarantee: {cpu: 1500m, memory: 1Gi}, limit: {cpu: "1", memory: 2Gi}}' |
+  refused "guarantee above limit (cpu, 1500m > 1)" "spec.guarantee" "must not exceed spec.limit"
+rg "${RG}-glmem" '{guarantee: {memory: 2Gi}, limit: {memory: 2000Mi}}' |
+  refused "guarantee above limit (memory, 2Gi > 2000Mi)" "spec.guarantee" "must not exceed spec.limit"
+rg "${RG}-glgpu" '{guarantee: {cpu: "1", nvidia.com/gpu: 16}, limit: {cpu: "2", nvidia.com/gpu: "8"}}' |
+  refused "guarantee above limit (extended resource)" "spec.guarantee" "must not exceed spec.limit"
+rg "${RG}-self" "{parent: ${RG}-self}" | refused "group its own parent" "spec.parent" "own parent"
+rg "${RG}-ns" '{nodeSelector: {pool: 5}}' | refused "nodeSelector value not a string" \
+  "spec.nodeSelector.pool" "must be of type string"
+rg "${RG}-ns2" '{nodeSelector: {pool: [a, b]}}' | refused "nodeSelector value a list" \
+  "spec.nodeSelector.pool" "must be of type string"
+
+echo "# Framework: invalid specs"
+fw f '{}' | refused "resourceGroup missing" "spec.resourceGroup" "Required value"
+fw f '{resourceGroup: ""}' | refused "resourceGroup empty" "spec.resourceGroup" "at least 1 chars"
+printf 'apiVersion: kubemesos.io/v1alpha1\nkind: Framework\nmetadata: {name: f, namespace: %s}\n' "${TEST_NS}" |
+  refused "spec missing" "spec" "Required value"
+fw f "{resourceGroup: ${RG}-a, tasks: [$(task 'instances: -1')]}" |
+  refused "instances < 0" "spec.tasks[0].instances" "greater than or equal to 0"
+fw f "{resourceGroup: ${RG}-a, tasks: [$(task 'maxRetries: -2')]}" |
+  refused "maxRetries < 0" "spec.tasks[0].maxRetries" "greater than or equal to 0"
+fw f "{resourceGroup: ${RG}-a, failoverTimeoutSeconds: -1}" |
+  refused "failoverTimeoutSeconds < 0" "spec.failoverTimeoutSeconds" "greater than or equal to 0"
+fw f "{resourceGroup: ${RG}-a, offerFilters: {refuseSeconds: -0.5}}" |
+  refused "refuseSeconds < 0" "spec.offerFilters.refuseSeconds" "greater than or equal to 0"
+fw f "{resourceGroup: ${RG}-a, tasks: [$(task 'restartPolicy: Always')]}" |
+  refused "restartPolicy not Never|OnFailure" "spec.tasks[0].restartPolicy" 'Unsupported value: "Always"'
+fw f "{resourceGroup: ${RG}-a, tasks: [$(task), $(task 'instances: 2')]}" |
+  refused "duplicate task names" "spec.tasks[1]" "Duplicate value"
+fw f "{resourceGroup: ${RG}-a, tasks: [{name: Worker_1, template: {spec: {containers: [{name: c, image: busybox}]}}}]}" |
+  refused "task name not a DNS label" "spec.tasks[0].name" "should match"
+fw f "{resourceGroup: ${RG}-a, tasks: [{name: $(printf 'w%.0s' {1..64}), template: {spec: {containers: [{name: c, image: busybox}]}}}]}" |
+  refused "task name longer than 63" "spec.tasks[0].name" "Too long"
+fw f "{resourceGroup: ${RG}-a, tasks: [{name: worker}]}" |
+  refused "task without template" "spec.tasks[0].template" "Required value"
+fw f "{resourceGroup: ${RG}-a, tasks: [{name: worker, template: {metadata: {labels: {a: b}}}}]}" |
+  refused "template without spec" "spec.tasks[0].template.spec" "Required value"
+fw f "{resourceGroup: ${RG}-a, tasks: [{name: worker, template: {spec: {restartPolicy: Never}}}]}" |
+  refused "template.spec without containers" "spec.tasks[0].template.spec.containers" "Required value"
+fw f "{resourceGroup: ${RG}-a, tasks: [{name: worker, template: {spec: {containers: []}}}]}" |
+  refused "template.spec with no container" "spec.tasks[0].template.spec.containers" "at least 1 items"
+fw f "{resourceGroup: ${RG}-a, tasks: [{name: worker, template: {spec: {containers: [{name: c}]}}}]}" |
+  refused "container without image" "spec.tasks[0].template.spec.containers[0].image" "Required value"
+fw "$(printf 'x%.0s' {1..64})" "{resourceGroup: ${RG}-a}" |
+  refused "framework name longer than 63 (the pods' label value)" "metadata.name" "Too long"
+
+echo "# valid specs"
+# examples/demo and examples/crds as they are, except that Frameworks go to the test's namespace
+# (server-side dry run: nothing is created, so the shared cluster is untouched).
+for example in "${KM_REPO_ROOT}"/examples/demo/*.yaml "${KM_REPO_ROOT}"/examples/crds/*.yaml; do
+  [[ -f "${example}" ]] || continue
+  yq "select(.kind == \"ResourceGroup\" or .kind == \"Framework\") |
+      (select(.kind == \"Framework\") | .metadata.namespace) = \"${TEST_NS}\"" "${example}" |
+    accepted "${example#"${KM_REPO_ROOT}/"}"
+done
+rg "${RG}-full" "{parent: ${RG}-root, weight: 0.5, guarantee: {cpu: 500m, memory: 2Gi}, limit: {cpu: 1, memory: 2048Mi, nvidia.com/gpu: 2}, nodeSelector: {pool: gpu}}" |
+  accepted "group with guarantee equal to limit (2Gi = 2048Mi), integer and decimal quantities"
+fw f "{resourceGroup: ${RG}-a, tasks: [$(task 'instances: 0, restartPolicy: OnFailure, maxRetries: 0'), {name: w-2, template: {spec: {containers: [{name: c, image: busybox}]}}}]}" |
+  accepted "framework with zero instances and zero retries"
+
+echo "# defaults, printer columns, category (real objects)"
+cat <<YAML | kc_quiet apply -f -
+apiVersion: kubemesos.io/v1alpha1
+kind: ResourceGroup
+metadata: {name: ${RG}-defaults}
+---
+apiVersion: kubemesos.io/v1alpha1
+kind: ResourceGroup
+metadata: {name: ${RG}-team}
+spec: {parent: ${RG}-defaults, weight: 2, guarantee: {cpu: "4"}, limit: {cpu: "8"}}
+---
+apiVersion: kubemesos.io/v1alpha1
+kind: Framework
+metadata: {name: defaults, namespace: ${TEST_NS}}
+spec:
+  resourceGroup: ${RG}-team
+  tasks:
+  - name: worker
+    template: {spec: {containers: [{name: c, image: busybox}]}}
+YAML
+KM_CLEANUPS+=("'${KUBECTL}' delete rg ${RG}-defaults ${RG}-team --wait=false")
+
+check "default weight 1" jsonpath_is 1 '{.spec.weight}' rg "${RG}-defaults"
+check "default refuseSeconds 5" jsonpath_is 5 '{.spec.offerFilters.refuseSeconds}' fw defaults -n "${TEST_NS}"
+check "default failoverTimeoutSeconds 600" jsonpath_is 600 '{.spec.failoverTimeoutSeconds}' fw defaults -n "${TEST_NS}"
+check "default suspended false" jsonpath_is false '{.spec.suspended}' fw defaults -n "${TEST_NS}"
+check "default instances 1, restartPolicy Never, maxRetries 3" jsonpath_is "1 Never 3" \
+  '{.spec.tasks[0].instances} {.spec.tasks[0].restartPolicy} {.spec.tasks[0].maxRetries}' fw defaults -n "${TEST_NS}"
+
+# Status as the operator writes it, through the status subresource.
+kc_quiet patch rg "${RG}-team" --subresource=status --type=merge \
+  -p '{"status":{"allocated":{"cpu":"3","memory":"6Gi"},"dominantShare":0.375,"frameworks":1}}'
+kc_quiet patch fw defaults -n "${TEST_NS}" --subresource=status --type=merge \
+  -p '{"status":{"phase":"Running","dominantShare":0.25,"tasks":{"pending":2,"running":5,"succeeded":0,"failed":0,"lost":0}}}'
+columns_are() {  # EXPECTED ARGS...: `kubectl get ARGS` header and row, squeezed to single spaces
+  local want="$1" got; shift
+  got="$(kc get "$@" | tr -s ' ' | sed 's/ [0-9]*[smhd]$/ AGE/')"
+  [[ "${got}" == "${want}" ]] || { echo "got:"; echo "${got}"; echo "want:"; echo "${want}"; return 1; }
+}
+check "kubectl get rg: parent, weight, guaranteed cpu, allocated cpu and memory, share, frameworks, age" columns_are \
+  "NAME PARENT WEIGHT GUARANTEE-CPU CPU MEMORY SHARE FRAMEWORKS AGE
+${RG}-team ${RG}-defaults 2 4 3 6Gi 0.375 1 AGE" rg "${RG}-team"
+check "kubectl get fw: group, phase, running, pending, share, age" columns_are \
+  "NAME GROUP PHASE RUNNING PENDING SHARE AGE
+defaults ${RG}-team Running 5 2 0.25 AGE" fw defaults -n "${TEST_NS}"
+check "the status subresource leaves the spec alone" jsonpath_is 2 '{.spec.weight}' rg "${RG}-team"
+category_lists_both() {
+  local got; got="$(kc get kubemesos -n "${TEST_NS}" -o name)"
+  grep -qx "resourcegroup.kubemesos.io/${RG}-team" <<<"${got}" &&
+    grep -qx "framework.kubemesos.io/defaults" <<<"${got}" || { echo "${got}"; return 1; }
+}
+check "kubectl get kubemesos lists ResourceGroups and Frameworks" category_lists_both
+check "short names rg and fw" kc_quiet get rg,fw -n "${TEST_NS}"
