@@ -2,6 +2,7 @@
 #include "operator/loop/scheduler_core.h"
 
 #include <chrono>
+#include <ctime>
 
 #include "operator/kube/objects.h"
 
@@ -26,6 +27,22 @@ ObjectName NameOf(const nlohmann::json& object) {
 
 std::string Key(const ObjectName& n) {
   return (n.ns.empty() ? "default" : n.ns) + "/" + n.name;
+}
+
+// metadata.creationTimestamp ("2026-11-27T04:03:18Z") as Unix seconds, or -1.
+double CreationTime(const nlohmann::json& object) {
+  auto meta = object.find("metadata");
+  if (meta == object.end() || !meta->is_object()) return -1;
+  auto ts = meta->find("creationTimestamp");
+  if (ts == meta->end() || !ts->is_string()) return -1;
+  std::tm tm{};
+  const std::string text = *ts;
+  if (!strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm)) return -1;
+  return static_cast<double>(timegm(&tm));
+}
+
+double WallNow() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 bool PodIsPending(const nlohmann::json& pod) {
@@ -124,6 +141,7 @@ void SchedulerCore::ApplyPod(WatchType watch, const nlohmann::json& object) {
   if (watch == WatchType::kDeleted) {
     allocator_.RemovePod(key);
     pod_order_.erase(key);
+    pod_created_.erase(key);
     return;
   }
   if (PodIsPending(object) && !kube::IsKubemesosPod(object)) {
@@ -138,6 +156,11 @@ void SchedulerCore::ApplyPod(WatchType watch, const nlohmann::json& object) {
   if (inserted) ++next_order_;
   pod.value->order = it->second;
   if (pod.value->terminal) pod_order_.erase(key);
+  if (pod.value->node_name.empty() && !pod.value->terminal) {
+    pod_created_.try_emplace(key, CreationTime(object));
+  } else {
+    pod_created_.erase(key);
+  }
   allocator_.UpsertPod(*pod.value);
 }
 
@@ -177,7 +200,15 @@ void SchedulerCore::ApplyFramework(WatchType watch, const nlohmann::json& object
 }
 
 void SchedulerCore::ApplyBindResult(const BindResult& result, double now) {
-  if (result.ok()) ++binds_succeeded_;
+  BindOutcome outcome{result, -1};
+  if (result.ok()) {
+    ++binds_succeeded_;
+    if (auto created = pod_created_.find(result.pod); created != pod_created_.end()) {
+      if (created->second > 0) outcome.latency_seconds = std::max(0.0, WallNow() - created->second);
+      pod_created_.erase(created);
+    }
+  }
+  bind_outcomes_.push_back(std::move(outcome));
   if (result.ok() || result.status == 409) {
     // Bound (or already bound: the pod watch brings the truth, which replaces the assumption).
     return;
@@ -187,6 +218,12 @@ void SchedulerCore::ApplyBindResult(const BindResult& result, double now) {
   // The resources go back, and the node is filtered for the framework for its refuse_seconds,
   // so the retry goes elsewhere first. A pod that is gone (404) is removed by its watch event.
   allocator_.BindFailed(result.pod, now);
+}
+
+std::vector<BindOutcome> SchedulerCore::TakeBindOutcomes() {
+  std::vector<BindOutcome> out;
+  out.swap(bind_outcomes_);
+  return out;
 }
 
 void SchedulerCore::ReportInvalidGroups() {

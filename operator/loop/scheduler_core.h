@@ -8,12 +8,20 @@
 #include <map>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "operator/loop/events.h"
 #include "operator/loop/sinks.h"
 #include "scheduler/allocator.h"
 
 namespace kubemesos::loop {
+
+// What became of one bind, for metrics: the result and, when it succeeded, the time from the
+// pod's creation to the bind (scheduling latency; negative when the creation time is unknown).
+struct BindOutcome {
+  BindResult result;
+  double latency_seconds = -1;
+};
 
 struct CycleStats {
   size_t placements = 0;
@@ -40,6 +48,8 @@ class SchedulerCore {
   const Allocator& allocator() const { return allocator_; }
   uint64_t bind_failures() const { return bind_failures_; }
   uint64_t binds_succeeded() const { return binds_succeeded_; }
+  // The bind outcomes since the last call (the caller feeds them to metrics).
+  std::vector<BindOutcome> TakeBindOutcomes();
 
  private:
   void ApplyNode(WatchType watch, const nlohmann::json& object);
@@ -59,7 +69,9 @@ class SchedulerCore {
   bool groups_changed_ = false;
   uint64_t next_order_ = 1;
   std::unordered_map<std::string, uint64_t> pod_order_;  // first-seen order of pods
-  std::map<std::string, std::string> problems_;          // object -> last reported message
+  std::unordered_map<std::string, double> pod_created_;  // pending pods: creation (Unix s)
+  std::vector<BindOutcome> bind_outcomes_;
+  std::map<std::string, std::string> problems_;  // object -> last reported message
   uint64_t bind_failures_ = 0;
   uint64_t binds_succeeded_ = 0;
 };

@@ -130,6 +130,26 @@ TEST_F(CoreTest, FailedBindGivesResourcesBackAndRetriesElsewhere) {
   EXPECT_NE(rec.binds[1].node, first);  // the failed node is filtered for refuseSeconds
 }
 
+TEST_F(CoreTest, BindOutcomesCarrySchedulingLatency) {
+  Add(ObjectKind::kNode, NodeJson("n1", "2"));
+  Add(ObjectKind::kResourceGroup, GroupJson("g"));
+  Add(ObjectKind::kFramework, FrameworkJson("spark", "g"));
+  json pod = PodJson("p1", "spark", "1");
+  pod["metadata"]["creationTimestamp"] = "2020-01-01T00:00:00Z";
+  Add(ObjectKind::kPod, pod);
+  Add(ObjectKind::kPod, PodJson("p2", "spark", "1"));  // no creation time
+  SyncAll();
+  ASSERT_EQ(core.Cycle(1).placements, 2u);
+  core.Apply(LoopEvent::Bound({"team/p1", "n1", 201, ""}), 2);
+  core.Apply(LoopEvent::Bound({"team/p2", "n1", 500, "boom"}), 2);
+  auto outcomes = core.TakeBindOutcomes();
+  ASSERT_EQ(outcomes.size(), 2u);
+  EXPECT_GT(outcomes[0].latency_seconds, 3600.0 * 24 * 365);  // created years ago
+  EXPECT_FALSE(outcomes[1].result.ok());
+  EXPECT_LT(outcomes[1].latency_seconds, 0);
+  EXPECT_TRUE(core.TakeBindOutcomes().empty());
+}
+
 TEST_F(CoreTest, ConflictMeansAlreadyBoundAndIsNotRetried) {
   Add(ObjectKind::kNode, NodeJson("n1", "1"));
   Add(ObjectKind::kResourceGroup, GroupJson("g"));
