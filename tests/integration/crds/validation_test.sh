@@ -110,6 +110,12 @@ fw f "{resourceGroup: ${RG}-a, tasks: [{name: worker, template: {spec: {containe
   refused "template.spec with no container" "spec.tasks[0].template.spec.containers" "at least 1 items"
 fw f "{resourceGroup: ${RG}-a, tasks: [{name: worker, template: {spec: {containers: [{name: c}]}}}]}" |
   refused "container without image" "spec.tasks[0].template.spec.containers[0].image" "Required value"
+fw f "{resourceGroup: ${RG}-a, tasks: [{name: w, template: {spec: {containers: [{name: c, image: busybox, resources: {requests: {cpu: 2 cores}}}]}}}]}" |
+  refused "container request quantity that does not parse" \
+  "spec.tasks[0].template.spec.containers[0].resources.requests.cpu" "should match"
+fw f "{resourceGroup: ${RG}-a, tasks: [{name: w, template: {spec: {containers: [{name: c, image: busybox, resources: {limits: {memory: -5}}}]}}}]}" |
+  refused "negative container limit" \
+  "spec.tasks[0].template.spec.containers[0].resources.limits.memory" "greater than or equal to 0"
 fw "$(printf 'x%.0s' {1..64})" "{resourceGroup: ${RG}-a}" |
   refused "framework name longer than 63 (the pods' label value)" "metadata.name" "Too long"
 
