@@ -5,6 +5,7 @@
 # and `kubectl get fw` show the printer columns (status written through the status
 # subresource); `kubectl get kubemesos` (the category) lists both kinds.
 set -euo pipefail
+shopt -s lastpipe   # `yaml | refused ...` runs refused in this shell, so its failures count
 # shellcheck source=tests/integration/cluster/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../cluster/lib.sh"
 km_test_begin crds
@@ -17,6 +18,8 @@ kc_quiet apply -f "${KM_REPO_ROOT}/crds/"
 kc_quiet wait --for=condition=Established crd/resourcegroups.kubemesos.io \
   crd/frameworks.kubemesos.io --timeout=60s
 
+indent() { sed 's/^/       /'; }
+
 # refused DESCRIPTION EXPECTED... < YAML: `kubectl apply --dry-run=server` of the YAML must fail
 # and its message must contain every EXPECTED substring (the field path and the reason).
 refused() {
@@ -24,12 +27,12 @@ refused() {
   cat >"${WORK}/case.yaml"
   out="$(kc apply --dry-run=server -f "${WORK}/case.yaml" 2>&1)" || rc=$?
   if ((rc == 0)); then
-    echo "FAIL - refused: ${what}: accepted"; echo "${out}" | sed 's/^/       /'
+    echo "FAIL - refused: ${what}: accepted"; indent <<<"${out}"
     KM_FAILURES=$((KM_FAILURES + 1)); return 0
   fi
   for want in "$@"; do
     if [[ "${out}" != *"${want}"* ]]; then
-      echo "FAIL - refused: ${what}: message lacks '${want}':"; echo "${out}" | sed 's/^/       /'
+      echo "FAIL - refused: ${what}: message lacks '${want}':"; indent <<<"${out}"
       KM_FAILURES=$((KM_FAILURES + 1)); return 0
     fi
   done
@@ -43,7 +46,7 @@ accepted() {
   if out="$(kc apply --dry-run=server -f "${WORK}/case.yaml" 2>&1)"; then
     echo "ok   - accepted: $1"
   else
-    echo "FAIL - accepted: $1:"; echo "${out}" | sed 's/^/       /'
+    echo "FAIL - accepted: $1:"; indent <<<"${out}"
     KM_FAILURES=$((KM_FAILURES + 1))
   fi
 }
@@ -181,8 +184,11 @@ defaults ${RG}-team Running 5 2 0.25 AGE" fw defaults -n "${TEST_NS}"
 check "the status subresource leaves the spec alone" jsonpath_is 2 '{.spec.weight}' rg "${RG}-team"
 category_lists_both() {
   local got; got="$(kc get kubemesos -n "${TEST_NS}" -o name)"
-  grep -qx "resourcegroup.kubemesos.io/${RG}-team" <<<"${got}" &&
-    grep -qx "framework.kubemesos.io/defaults" <<<"${got}" || { echo "${got}"; return 1; }
+  if grep -qx "resourcegroup.kubemesos.io/${RG}-team" <<<"${got}" &&
+    grep -qx "framework.kubemesos.io/defaults" <<<"${got}"; then
+    return 0
+  fi
+  echo "${got}"; return 1
 }
 check "kubectl get kubemesos lists ResourceGroups and Frameworks" category_lists_both
 check "short names rg and fw" kc_quiet get rg,fw -n "${TEST_NS}"
