@@ -30,18 +30,25 @@ bool IsHead(mg_connection* conn) {
 }
 
 void Reply(mg_connection* conn, int status, const char* status_text, const char* content_type,
-           const std::string& body) {
+           const std::string& body, const char* extra_headers = "") {
   mg_printf(conn,
             "HTTP/1.1 %d %s\r\n"
             "Content-Type: %s\r\n"
             "Content-Length: %zu\r\n"
             "Cache-Control: no-store\r\n"
+            "%s"
             "Connection: close\r\n\r\n",
-            status, status_text, content_type, body.size());
+            status, status_text, content_type, body.size(), extra_headers);
   if (!IsHead(conn) && !body.empty()) mg_write(conn, body.data(), body.size());
 }
 
-// One handler for GET and HEAD of one path.
+bool NotAllowed(mg_connection* conn) {
+  Reply(conn, 405, "Method Not Allowed", "text/plain; charset=utf-8", "only GET and HEAD\n",
+        "Allow: GET, HEAD\r\n");
+  return true;
+}
+
+// One handler for GET and HEAD of one path; other methods get 405.
 class Handler : public CivetHandler {
  public:
   explicit Handler(std::function<void(mg_connection*)> serve) : serve_(std::move(serve)) {}
@@ -53,6 +60,11 @@ class Handler : public CivetHandler {
     serve_(conn);
     return true;
   }
+  bool handlePost(CivetServer*, mg_connection* conn) override { return NotAllowed(conn); }
+  bool handlePut(CivetServer*, mg_connection* conn) override { return NotAllowed(conn); }
+  bool handleDelete(CivetServer*, mg_connection* conn) override { return NotAllowed(conn); }
+  bool handleOptions(CivetServer*, mg_connection* conn) override { return NotAllowed(conn); }
+  bool handlePatch(CivetServer*, mg_connection* conn) override { return NotAllowed(conn); }
 
  private:
   std::function<void(mg_connection*)> serve_;
