@@ -9,6 +9,9 @@ shopt -s lastpipe   # `yaml | refused ...` runs refused in this shell, so its fa
 # shellcheck source=tests/integration/cluster/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../cluster/lib.sh"
 km_test_begin crds
+# km_test_namespace registers the namespace's deletion inside a command substitution (a subshell),
+# so the registration is lost: delete it here too (a second delete is harmless).
+KM_CLEANUPS+=("'${KUBECTL}' delete namespace '${TEST_NS}' --wait=false")
 
 WORK="$(mktemp -d)"
 KM_CLEANUPS+=("rm -rf '${WORK}'")
