@@ -6,7 +6,14 @@
 #include <CivetServer.h>
 #include <civetweb.h>
 
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 namespace kubemesos::metrics {
 namespace {
@@ -69,6 +76,34 @@ class Handler : public CivetHandler {
  private:
   std::function<void(mg_connection*)> serve_;
 };
+
+// civetweb 1.15's listener polls with a 2 s timeout before it sees the stop flag; a connection
+// (closed at once) wakes it, so Stop returns in milliseconds. Best effort: errors are ignored.
+void PokeListener(const std::string& address, int port) {
+  std::string host = "127.0.0.1";
+  size_t colon = address.rfind(':');
+  if (colon != std::string::npos && colon > 0) {
+    host = address.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+      host = host.substr(1, host.size() - 2);
+    }
+    if (host == "0.0.0.0") host = "127.0.0.1";
+    if (host == "::") host = "::1";
+  }
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) return;
+  for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    bool connected = ::connect(fd, a->ai_addr, a->ai_addrlen) == 0;
+    ::close(fd);
+    if (connected) break;
+  }
+  freeaddrinfo(found);
+}
 
 constexpr const char* kText = "text/plain; charset=utf-8";
 
@@ -153,7 +188,16 @@ void HttpServer::Start() {
 void HttpServer::Stop() {
   Impl& s = *impl_;
   if (!s.server) return;
-  s.server->close();  // stops the listener and joins the workers
+  std::atomic<bool> closed{false};
+  std::thread closer([&] {
+    s.server->close();  // stops the listener and joins the workers
+    closed = true;
+  });
+  while (!closed && s.port > 0) {
+    PokeListener(s.options.address, s.port);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  closer.join();
   s.server.reset();
   s.port = 0;
 }

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -115,6 +116,7 @@ TEST(HttpServer, PortInUseIsAnErrorNamingTheAddress) {
   } catch (const HttpServerError& e) {
     std::string what = e.what();
     EXPECT_NE(what.find(taken.address), std::string::npos) << what;
+    EXPECT_NE(what.find("in use"), std::string::npos) << what;
     EXPECT_EQ(second.port(), 0);
   }
   // The first server is unaffected.
@@ -138,6 +140,19 @@ TEST(HttpServer, StopsCleanlyAndCanStartAgain) {
   EXPECT_EQ(HttpGet(port, "/healthz").status, 0);  // nothing listens any more
   server.Start();
   EXPECT_EQ(HttpGet(server.port(), "/healthz").status, 200);
+}
+
+TEST(HttpServer, AllInterfacesByDefaultAndStopIsQuick) {
+  Metrics m;
+  HttpServerOptions options;
+  EXPECT_EQ(options.address, "0.0.0.0:8080");
+  options.address = "0.0.0.0:0";
+  HttpServer server(m, options, nullptr);
+  server.Start();
+  EXPECT_EQ(HttpGet(server.port(), "/healthz").status, 200);
+  auto start = std::chrono::steady_clock::now();
+  server.Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1000));
 }
 
 TEST(HttpServer, ConcurrentScrapesWhileUpdating) {
