@@ -45,17 +45,24 @@ km_test_begin() {
   KM_TEST_NAME="$1"
   km_test_locate_cluster
   TEST_NS="$(km_test_namespace "${KM_TEST_NAME}")"
+  km_test_own_namespace "${TEST_NS}"
   export TEST_NS
   trap 'km_test_end_trap' EXIT
 }
 
 # km_test_namespace PREFIX: creates a fresh namespace and prints its name.
+# Callers run it as $(...), a subshell, so the deletion is registered by km_test_own_namespace
+# in the caller's shell.
 km_test_namespace() {
   local ns
   ns="$(printf '%s' "$1" | tr -c 'a-z0-9-' '-' | cut -c1-40)-$(printf '%04x%04x' "${RANDOM}" "${RANDOM}")"
   kc create namespace "${ns}" -o name >/dev/null
-  KM_CLEANUPS+=("'${KUBECTL}' delete namespace '${ns}' --wait=false")
   echo "${ns}"
+}
+
+# km_test_own_namespace NS: deletes NS when the test ends.
+km_test_own_namespace() {
+  KM_CLEANUPS+=("'${KUBECTL}' delete namespace '$1' --wait=false")
 }
 
 km_test_end_trap() {

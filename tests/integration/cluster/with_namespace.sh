@@ -11,6 +11,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 prefix="$1"; shift
 km_test_locate_cluster
 KUBEMESOS_TEST_NAMESPACE="$(km_test_namespace "${prefix}")"
+km_test_own_namespace "${KUBEMESOS_TEST_NAMESPACE}"
 export KUBEMESOS_TEST_NAMESPACE KUBEMESOS_ETCD_ENDPOINT KUBEMESOS_APISERVER KUBEMESOS_CA_FILE
 trap km_test_cleanup EXIT
 rc=0
