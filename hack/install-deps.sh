@@ -6,9 +6,9 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates curl
-  libcpprest-dev libssl-dev libyaml-cpp-dev prometheus-cpp-dev nlohmann-json3-dev
+  libcpprest-dev libssl-dev libyaml-cpp-dev prometheus-cpp-dev libcivetweb-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  clang-format openssl jq procps iproute2 python3
+  clang-format openssl jq procps iproute2 python3 prometheus
 )
 
 missing=()

@@ -383,6 +383,8 @@ std::vector<GroupStatus> Allocator::Impl::Groups() const {
     status.allocated = group.allocated;
     status.dominant_share = DominantShare(group.allocated);
     status.frameworks = group.direct_frameworks;
+    status.guarantee = group.spec.guarantee;
+    status.limit = group.spec.limit;
     out.push_back(std::move(status));
   }
   return out;
@@ -420,6 +422,9 @@ Allocator::Allocator(AllocatorOptions options) : impl_(std::make_unique<Impl>(op
 }
 Allocator::~Allocator() = default;
 ResourceCatalog& Allocator::catalog() {
+  return impl_->catalog_;
+}
+const ResourceCatalog& Allocator::catalog() const {
   return impl_->catalog_;
 }
 void Allocator::UpsertNode(const NodeSpec& node) {

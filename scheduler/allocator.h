@@ -125,6 +125,8 @@ struct GroupStatus {
   Resources allocated;  // the whole subtree
   double dominant_share = 0;
   int frameworks = 0;  // frameworks registered directly under this group
+  ResourceBound guarantee;
+  ResourceBound limit;
 };
 
 struct FrameworkStatus {
@@ -147,6 +149,7 @@ class Allocator {
 
   // Resource names are interned here; callers build Resources with these ids.
   ResourceCatalog& catalog();
+  const ResourceCatalog& catalog() const;
 
   void UpsertNode(const NodeSpec& node);
   void RemoveNode(const std::string& name);

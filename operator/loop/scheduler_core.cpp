@@ -156,10 +156,12 @@ void SchedulerCore::ApplyPod(WatchType watch, const nlohmann::json& object) {
   if (inserted) ++next_order_;
   pod.value->order = it->second;
   if (pod.value->terminal) pod_order_.erase(key);
-  if (pod.value->node_name.empty() && !pod.value->terminal) {
-    pod_created_.try_emplace(key, CreationTime(object));
-  } else {
+  // Remembered until our bind's result arrives (the watch may show the binding first), or
+  // the pod ends or goes away.
+  if (pod.value->terminal) {
     pod_created_.erase(key);
+  } else if (pod.value->node_name.empty()) {
+    pod_created_.try_emplace(key, CreationTime(object));
   }
   allocator_.UpsertPod(*pod.value);
 }

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdio>
 #include <memory>
+#include <span>
 #include <thread>
 
 #include "operator/client/informer.h"
@@ -14,6 +15,8 @@
 #include "operator/loop/binder.h"
 #include "operator/loop/scheduling_loop.h"
 #include "operator/loop/status_reporter.h"
+#include "operator/metrics/http_server.h"
+#include "operator/metrics/metrics.h"
 #include "operator/run/config.h"
 #include "operator/util/log.h"
 
@@ -29,13 +32,62 @@ void OnSignal(int) {
 struct Watched {
   loop::ObjectKind kind;
   const char* path;
+  const char* resource;  // the watch_restarts_total label
 };
 
 constexpr Watched kWatched[] = {
-    {loop::ObjectKind::kNode, "/api/v1/nodes"},
-    {loop::ObjectKind::kPod, "/api/v1/pods"},
-    {loop::ObjectKind::kResourceGroup, "/apis/kubemesos.io/v1alpha1/resourcegroups"},
-    {loop::ObjectKind::kFramework, "/apis/kubemesos.io/v1alpha1/frameworks"},
+    {loop::ObjectKind::kNode, "/api/v1/nodes", "nodes"},
+    {loop::ObjectKind::kPod, "/api/v1/pods", "pods"},
+    {loop::ObjectKind::kResourceGroup, "/apis/kubemesos.io/v1alpha1/resourcegroups",
+     "resourcegroups"},
+    {loop::ObjectKind::kFramework, "/apis/kubemesos.io/v1alpha1/frameworks", "frameworks"},
+};
+
+// The engine's view of groups, frameworks and the cluster, published as gauges.
+class MetricsPublisher {
+ public:
+  explicit MetricsPublisher(metrics::Metrics& metrics) : metrics_(metrics) {}
+
+  void Publish(const Allocator& allocator) {
+    const ResourceCatalog& catalog = allocator.catalog();
+    auto groups = allocator.Groups();
+    auto frameworks = allocator.Frameworks();
+    values_.clear();
+    values_.reserve(groups.size() * 3 * catalog.size() + 2 * catalog.size());
+    std::vector<metrics::GroupSample> group_samples;
+    for (const auto& g : groups) {
+      auto allocated = Values(catalog, g.allocated, nullptr);
+      auto guarantee = Values(catalog, g.guarantee.amount, &g.guarantee);
+      auto limit = Values(catalog, g.limit.amount, &g.limit);
+      group_samples.push_back({g.name, allocated, guarantee, limit, g.dominant_share});
+    }
+    metrics_.SetGroups(group_samples);
+    std::vector<metrics::FrameworkSample> fw_samples;
+    for (const auto& f : frameworks) {
+      fw_samples.push_back(
+          {f.key, f.group, f.dominant_share, f.pending, f.offers_accepted, f.offers_declined});
+    }
+    metrics_.SetFrameworks(fw_samples);
+    auto capacity = Values(catalog, allocator.TotalCapacity(), nullptr);
+    auto allocated = Values(catalog, allocator.TotalAllocated(), nullptr);
+    metrics_.SetCluster(capacity, allocated);
+  }
+
+ private:
+  // A span over values appended to values_ (reserved up front, so spans stay valid).
+  std::span<const metrics::ResourceValue> Values(const ResourceCatalog& catalog,
+                                                 const Resources& amounts,
+                                                 const ResourceBound* bound) {
+    size_t first = values_.size();
+    for (ResourceId id = 0; id < catalog.size(); ++id) {
+      if (bound && !bound->Has(id)) continue;
+      values_.push_back({catalog.Name(id), ResourceCatalog::ToDisplay(id, amounts[id])});
+    }
+    return {values_.data() + first, values_.size() - first};
+  }
+
+  metrics::Metrics& metrics_;
+  std::vector<metrics::ResourceValue> values_;
 };
 
 loop::WatchType ToWatchType(client::EventType type) {
@@ -103,6 +155,24 @@ int RunCommand(const std::vector<std::string>& args) {
     return 1;
   }
 
+  metrics::Metrics metrics;  // declared before the server, which reads it
+  std::atomic<bool> caches_synced{false};
+  metrics::HttpServer http(metrics, {config.metrics_address}, [&]() -> metrics::Readiness {
+    if (!caches_synced.load()) return {false, "watch caches not synced yet"};
+    return {true, ""};
+  });
+  try {
+    http.Start();
+  } catch (const std::exception& e) {
+    log::Error("cannot serve metrics", {{"error", e.what()}});
+    return 1;
+  }
+  log::Info("serving /metrics, /healthz and /readyz",
+            {{"address", config.metrics_address}, {"port", http.port()}});
+  metrics.SetLeader(true);  // one replica, no election yet (issue #6)
+  MetricsPublisher publisher(metrics);
+  double last_publish = 0;
+
   loop::EventQueue<loop::LoopEvent> queue;
   struct sigaction action {};
   action.sa_handler = OnSignal;
@@ -138,8 +208,21 @@ int RunCommand(const std::vector<std::string>& args) {
       core, queue, {config.min_cycle_interval_seconds, config.max_cycle_interval_seconds},
       [&](const loop::CycleStats& stats) {
         bound_total += stats.placements;
-        // Progress of the binds, at most once a second while it changes.
+        caches_synced = true;  // cycles run only once every watch has synced
+        metrics.ObserveCycle(stats.seconds);
+        for (const auto& outcome : core.TakeBindOutcomes()) {
+          metrics.ObserveBind(metrics::OutcomeFromHttpStatus(outcome.result.status),
+                              outcome.latency_seconds);
+        }
         double now = loop::SchedulingLoop::Now();
+        if (now - last_publish >= 1.0) {
+          last_publish = now;
+          publisher.Publish(core.allocator());
+          for (size_t i = 0; i < informers.size(); ++i) {
+            metrics.SetWatchRestarts(kWatched[i].resource, informers[i]->Stats().restarts);
+          }
+        }
+        // Progress of the binds, at most once a second while it changes.
         if (core.binds_succeeded() != logged_binds && now - last_progress >= 1.0) {
           logged_binds = core.binds_succeeded();
           last_progress = now;

@@ -31,12 +31,22 @@ op_nodes() {
   check "${count} test nodes Ready" km::wait_for "test nodes Ready" 120 op_ready_nodes "${count}"
 }
 
-# op_start_kubemesos [FLAGS...]: starts `kubemesos run` (log in ${WORK}/kubemesos.log) and
-# sets OPERATOR to its pid; it is stopped when the test ends.
+# op_start_kubemesos [FLAGS...]: starts `kubemesos run` (log in ${WORK}/kubemesos.log, metrics
+# on an ephemeral loopback port) and sets OPERATOR to its pid and METRICS_URL once it serves;
+# it is stopped when the test ends.
 op_start_kubemesos() {
-  "${KUBEMESOS}" run --kubeconfig "${KUBECONFIG}" "$@" >"${WORK}/kubemesos.log" 2>&1 &
+  "${KUBEMESOS}" run --kubeconfig "${KUBECONFIG}" --metrics-address 127.0.0.1:0 "$@" \
+    >"${WORK}/kubemesos.log" 2>&1 &
   OPERATOR=$!
   KM_CLEANUPS+=("kill -TERM ${OPERATOR}; wait ${OPERATOR}")
+  op_metrics_port() { grep -m1 '"serving /metrics' "${WORK}/kubemesos.log" | jq -e .port; }
+  check "kubemesos serves metrics" km::wait_for "metrics port" 30 op_metrics_port
+  METRICS_URL="http://127.0.0.1:$(op_metrics_port)"
+}
+
+# op_metric NAME_WITH_LABELS: the value of one sample of kubemesos' /metrics ("" if absent).
+op_metric() {
+  curl -sf "${METRICS_URL}/metrics" | awk -v want="$1" '$1 == want { print $2 }'
 }
 
 # op_check_cluster: no node over-committed and every pending pod of the test explained

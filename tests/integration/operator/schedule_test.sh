@@ -56,4 +56,16 @@ settled() {
 }
 check "every pod bound or explained" km::wait_for "pods settled" 180 settled
 op_check_cluster "${WORK}/expected.json"
+
+# The metrics say the same (published at most once a second: wait for the last binds).
+bound_total="$(kc get pods -n "${TEST_NS}" -o json | jq '[.items[] | select(.spec.nodeName != null)] | length')"
+binds_counted() { [[ "$(op_metric 'kubemesos_binds_total{result="success"}')" == "${bound_total}" ]]; }
+check "kubemesos_binds_total{result=success} = ${bound_total} bound pods" km::wait_for "bind metric" 30 binds_counted
+check "scheduling latency observed for every bind" \
+  test "$(op_metric kubemesos_scheduling_latency_seconds_count)" == "${bound_total}"
+batch_cpu() { [[ "$(op_metric "kubemesos_group_allocated{group=\"${TEST_NS}-batch\",resource=\"cpu\"}")" == 300 ]]; }
+check "group_allocated of the capped group = its 300-cpu limit" km::wait_for "group metric" 30 batch_cpu
+check "group_limit exported" test "$(op_metric "kubemesos_group_limit{group=\"${TEST_NS}-batch\",resource=\"cpu\"}")" == 300
+check "/readyz is ready" curl -sf "${METRICS_URL}/readyz" -o /dev/null
+check "promtool check metrics passes" bash -c "curl -sf '${METRICS_URL}/metrics' | promtool check metrics"
 op_check_stopped_cleanly
