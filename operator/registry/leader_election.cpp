@@ -1,0 +1,187 @@
+// Leader election on an etcd lease (see leader_election.h).
+#include "operator/registry/leader_election.h"
+
+namespace kubemesos::registry {
+
+LeaderElection::LeaderElection(KvStore& store, const Clock& clock, LeaderElectionOptions options)
+    : store_(store), clock_(clock), o_(std::move(options)) {}
+
+LeaderElection::~LeaderElection() {
+  Stop();
+}
+
+void LeaderElection::Step() {
+  bool leading;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    leading = leader_;
+  }
+  if (leading)
+    Renew();
+  else
+    Campaign();
+}
+
+void LeaderElection::Renew() {
+  int64_t lease;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    lease = lease_;
+  }
+  Clock::time_point sent = clock_.Now();
+  LeaseResult r = store_.LeaseKeepAlive(lease);
+  if (!r.ok() || r.ttl <= 0) {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      last_error_ = r.ok() ? "the leader lease expired" : r.error;
+      if (r.ok()) lease_ = 0;  // gone for good
+    }
+    SetLeader(false, Clock::time_point::min());
+    return;
+  }
+  SetLeader(true, sent + std::chrono::seconds(r.ttl) - o_.safety_margin);
+}
+
+void LeaderElection::Campaign() {
+  GetResult g = store_.Get(o_.key);
+  if (!g.ok()) {
+    std::lock_guard<std::mutex> l(mu_);
+    last_error_ = g.error;
+    return;
+  }
+  int64_t lease;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    holder_ = g.found ? g.kv.value : "";
+    lease = lease_;
+  }
+  if (g.found && !(lease != 0 && g.kv.lease == lease && g.kv.value == o_.identity))
+    return;  // someone else leads: stay standby
+  Clock::time_point sent = clock_.Now();
+  if (g.found) {
+    // Our own key on our own lease (a renewal failed earlier): take it back if it lives.
+    LeaseResult k = store_.LeaseKeepAlive(lease);
+    if (k.ok() && k.ttl > 0) {
+      SetLeader(true, sent + std::chrono::seconds(k.ttl) - o_.safety_margin);
+      return;
+    }
+    std::lock_guard<std::mutex> l(mu_);
+    last_error_ = k.ok() ? "the leader lease expired" : k.error;
+    if (k.ok()) lease_ = 0;
+    return;
+  }
+  if (lease != 0) store_.LeaseRevoke(lease);  // an old lease of ours: release it
+  LeaseResult gr = store_.LeaseGrant(o_.ttl_seconds);
+  if (!gr.ok()) {
+    std::lock_guard<std::mutex> l(mu_);
+    last_error_ = gr.error;
+    lease_ = 0;
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    lease_ = gr.id;
+  }
+  TxnResult t = store_.CompareAndPut(o_.key, {Condition::kCreateRevision, 0}, o_.identity, gr.id);
+  // A retried write whose first attempt was applied shows up as our own key.
+  bool ours = t.ok() && (t.succeeded ||
+                         (t.found && t.current.lease == gr.id && t.current.value == o_.identity));
+  if (!ours) {
+    store_.LeaseRevoke(gr.id);
+    std::lock_guard<std::mutex> l(mu_);
+    if (!t.ok()) last_error_ = t.error;
+    if (t.found) holder_ = t.current.value;
+    lease_ = 0;
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    holder_ = o_.identity;
+  }
+  SetLeader(true, sent + std::chrono::seconds(gr.ttl) - o_.safety_margin);
+}
+
+void LeaderElection::SetLeader(bool leader, Clock::time_point deadline) {
+  Callback cb;
+  bool changed;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    changed = leader_ != leader;
+    leader_ = leader;
+    deadline_ = leader ? deadline : Clock::time_point::min();
+    if (leader) last_error_.clear();
+    cb = callback_;
+  }
+  if (changed && cb) cb(leader);
+}
+
+void LeaderElection::Start() {
+  std::lock_guard<std::mutex> l(run_mu_);
+  if (thread_.joinable()) return;
+  stop_ = false;
+  thread_ = std::thread([this] {
+    std::unique_lock<std::mutex> lk(run_mu_);
+    while (!stop_) {
+      lk.unlock();
+      Step();
+      lk.lock();
+      run_cv_.wait_for(lk, o_.renew_interval, [this] { return stop_; });
+    }
+  });
+}
+
+void LeaderElection::Stop() {
+  std::thread t;
+  {
+    std::lock_guard<std::mutex> l(run_mu_);
+    stop_ = true;
+    t = std::move(thread_);
+  }
+  run_cv_.notify_all();
+  if (t.joinable()) {
+    t.join();
+    Resign();
+  }
+}
+
+void LeaderElection::Resign() {
+  int64_t lease;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    lease = lease_;
+    lease_ = 0;
+  }
+  SetLeader(false, Clock::time_point::min());  // stop acting first, then release
+  if (lease == 0) return;
+  GetResult g = store_.Get(o_.key);
+  if (g.ok() && g.found && g.kv.lease == lease)
+    store_.CompareAndDelete(o_.key, {Condition::kModRevision, g.kv.mod_revision});
+  store_.LeaseRevoke(lease);
+}
+
+bool LeaderElection::IsLeader() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return leader_ && clock_.Now() < deadline_;
+}
+
+Clock::time_point LeaderElection::Deadline() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return deadline_;
+}
+
+std::string LeaderElection::Holder() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return holder_;
+}
+
+std::string LeaderElection::LastError() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return last_error_;
+}
+
+void LeaderElection::OnChange(Callback cb) {
+  std::lock_guard<std::mutex> l(mu_);
+  callback_ = std::move(cb);
+}
+
+}  // namespace kubemesos::registry

@@ -1,0 +1,111 @@
+// LeaderElection: exactly one replica leads, on an etcd lease and the key `leader`.
+//
+// Campaign: grant a lease of `ttl`, then create `leader` (value: this replica's identity)
+// attached to the lease, only if absent (compare create_revision == 0). Whoever created it
+// leads; it renews the lease by keepalive every `renew_interval`. When the leader dies, its
+// lease expires, etcd deletes `leader`, and the next standby poll campaigns.
+//
+// Fencing: Deadline() is the time until which this replica may act as leader: the send time
+// of the last successful grant/keepalive + the granted TTL − `safety_margin`. The lease cannot
+// expire before that instant (etcd counts the TTL from when it received the request, later
+// than we sent it). The binder checks IsLeader() (leader and now < Deadline()) before every
+// bind. A failed or refused renewal steps down at once (IsLeader() false); the next round
+// tries to get the same lease and key back, else campaigns anew.
+//
+// Threads: Step() is one round, for tests; Start() runs rounds on an own thread (every
+// renew_interval, standby polls included) until Stop(). IsLeader, Deadline, Holder, LastError
+// and the callback registration are thread-safe. The store and clock must outlive this.
+// Errors: none thrown; the last store error is in LastError().
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "operator/registry/kv_store.h"
+
+namespace kubemesos::registry {
+
+// Time source (steady, monotonic). Tests substitute a manual clock.
+class Clock {
+ public:
+  using time_point = std::chrono::steady_clock::time_point;
+  virtual ~Clock() = default;
+  virtual time_point Now() const = 0;
+};
+
+class SystemClock : public Clock {
+ public:
+  time_point Now() const override { return std::chrono::steady_clock::now(); }
+};
+
+// A clock that moves only when told. Thread-safe.
+class ManualClock : public Clock {
+ public:
+  time_point Now() const override { return time_point(std::chrono::milliseconds(ms_.load())); }
+  void Advance(std::chrono::milliseconds d) { ms_ += d.count(); }
+
+ private:
+  std::atomic<int64_t> ms_{1'000'000};
+};
+
+struct LeaderElectionOptions {
+  std::string key = "leader";
+  std::string identity;  // e.g. the pod name; must be unique per replica
+  int64_t ttl_seconds = 15;
+  std::chrono::milliseconds renew_interval{3000};  // keepalive / standby poll period
+  std::chrono::milliseconds safety_margin{3000};   // subtracted from the deadline
+};
+
+class LeaderElection {
+ public:
+  // Called (on the election thread, or in Step) with true when leadership is won and false
+  // when it is lost or given up.
+  using Callback = std::function<void(bool leader)>;
+
+  LeaderElection(KvStore& store, const Clock& clock, LeaderElectionOptions options);
+  ~LeaderElection();  // Stop()s
+
+  // One round: renew if leading, else poll and campaign if the key is free.
+  void Step();
+
+  void Start();
+  // Stops the thread, then resigns: deletes the key if ours and revokes the lease, so a
+  // standby takes over at once instead of after the TTL.
+  void Stop();
+  void Resign();
+
+  bool IsLeader() const;               // leading and Now() < Deadline()
+  Clock::time_point Deadline() const;  // min() when not leading
+  std::string Holder() const;          // the identity in `leader` as last seen ("" = none)
+  std::string LastError() const;
+  void OnChange(Callback cb);
+
+ private:
+  void Renew();
+  void Campaign();
+  void SetLeader(bool leader, Clock::time_point deadline);  // mu_ not held
+
+  KvStore& store_;
+  const Clock& clock_;
+  const LeaderElectionOptions o_;
+
+  mutable std::mutex mu_;
+  bool leader_ = false;
+  Clock::time_point deadline_ = Clock::time_point::min();
+  int64_t lease_ = 0;  // our lease, possibly no longer valid
+  std::string holder_;
+  std::string last_error_;
+  Callback callback_;
+
+  std::mutex run_mu_;
+  std::condition_variable run_cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace kubemesos::registry

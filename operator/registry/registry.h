@@ -1,0 +1,106 @@
+// Registry: kubemesos' persistent records on top of a KvStore (etcd), as JSON values.
+//
+// Layout (keys relative to the store's prefix, default "/kubemesos/"):
+//   frameworks/<ns>/<name>       {"frameworkID","registeredTime","failoverTimeoutSeconds"}
+//   agents/<node>                {"group","firstSeen","lastSeen"}
+//   tasks/<ns>/<framework>/<pod> {"state","exitCode","reason","message","startTime",
+//                                 "finishTime"}   (the newest `task_retention` per framework)
+//   settings/groups/<name>       the group's settings as last applied (weights, guarantees,
+//                                limits: any JSON object)
+// Times are RFC 3339 UTC strings with second precision. Task results are keyed under their
+// framework so that listing and retention are one range read.
+//
+// Threads: every method may be called from many threads (the store serialises); each blocks
+// on the store. Errors: no exceptions; results carry a readable `error` (store errors, or a
+// malformed record, naming the key). Ownership: the store must outlive the registry.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "operator/registry/kv_store.h"
+
+namespace kubemesos::registry {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+struct FrameworkRecord {
+  std::string ns, name;
+  std::string framework_id;  // stable across restarts and leader changes
+  TimePoint registered_time;
+  int64_t failover_timeout_seconds = 0;
+};
+
+struct AgentRecord {
+  std::string node;
+  std::string group;
+  TimePoint first_seen, last_seen;
+};
+
+struct TaskResult {
+  std::string ns, framework, pod;
+  std::string state;  // "Succeeded", "Failed", ...
+  int exit_code = 0;
+  std::string reason, message;
+  TimePoint start_time, finish_time;
+};
+
+template <typename T>
+struct Result {
+  std::string error;
+  T value{};
+  bool ok() const { return error.empty(); }
+};
+
+struct RegistryOptions {
+  size_t task_retention = 1000;  // task results kept per framework (the newest by finish time)
+};
+
+class Registry {
+ public:
+  explicit Registry(KvStore& store, RegistryOptions options = {});
+
+  // Idempotent: the first call creates the record with a new random frameworkID; later calls
+  // (any replica) return the existing record, updating failoverTimeoutSeconds if it changed.
+  Result<FrameworkRecord> RegisterFramework(const std::string& ns, const std::string& name,
+                                            int64_t failover_timeout_seconds, TimePoint now);
+  Result<FrameworkRecord> GetFramework(const std::string& ns,
+                                       const std::string& name);  // error
+                                                                  // "not found"
+  Result<std::vector<FrameworkRecord>> ListFrameworks();
+  // Removes the framework's registration and its task results.
+  Status RemoveFramework(const std::string& ns, const std::string& name);
+
+  // Creates or refreshes the node's registration: firstSeen kept, lastSeen = now.
+  Status UpsertAgent(const std::string& node, const std::string& group, TimePoint now);
+  Result<std::vector<AgentRecord>> ListAgents();
+  Status RemoveAgent(const std::string& node);
+
+  // Stores (or overwrites) the result, then trims the framework's results to the retention
+  // bound, deleting the oldest finish times first.
+  Status RecordTaskResult(const TaskResult& result);
+  // The framework's results, oldest finish time first.
+  Result<std::vector<TaskResult>> ListTaskResults(const std::string& ns,
+                                                  const std::string& framework);
+
+  Status PutGroupSettings(const std::string& group, const nlohmann::json& settings);
+  Result<nlohmann::json> GetGroupSettings(const std::string& group);  // null if absent
+  Result<std::vector<std::pair<std::string, nlohmann::json>>> ListGroupSettings();
+  Status DeleteGroupSettings(const std::string& group);
+
+ private:
+  KvStore& store_;
+  const RegistryOptions o_;
+};
+
+// RFC 3339 UTC, second precision ("2024-05-01T12:00:00Z"), and back (false if malformed).
+std::string FormatTime(TimePoint t);
+bool ParseTime(const std::string& s, TimePoint& t);
+// A random version-4 UUID, e.g. "3f1c2a9e-7b4d-4e8f-9a01-5c6d7e8f9a0b".
+std::string NewFrameworkId();
+
+}  // namespace kubemesos::registry
