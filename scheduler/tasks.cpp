@@ -171,6 +171,7 @@ void Allocator::Impl::UpsertPod(const PodSpec& pod) {
     if (it != task_index_.end()) RemovePod(pod.key);
     return;
   }
+  const int constraints = InternConstraints(*this, pod.constraints);
   int task;
   if (it == task_index_.end()) {
     task = TakeSlot(tasks_, free_tasks_);
@@ -186,7 +187,7 @@ void Allocator::Impl::UpsertPod(const PodSpec& pod) {
     }
     if (t.node_name == pod.node_name && t.framework_key == pod.framework &&
         t.request == pod.request && !t.assumed && t.order == pod.order &&
-        constraints_[t.constraints].CanonicalKey() == pod.constraints.CanonicalKey())
+        t.constraints == constraints)
       return;  // nothing the engine uses changed
     Detach(task);
   }
@@ -196,7 +197,7 @@ void Allocator::Impl::UpsertPod(const PodSpec& pod) {
   auto f = framework_index_.find(pod.framework);
   t.framework = f == framework_index_.end() ? kNone : f->second;
   t.request = pod.request;
-  t.constraints = InternConstraints(*this, pod.constraints);
+  t.constraints = constraints;
   t.order = pod.order;
   t.node_name = pod.node_name;
   t.assumed = false;
