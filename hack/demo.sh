@@ -50,8 +50,15 @@ mkdir -p "$logs"
 say "installing the CRDs and starting kubemesos (log: $logs/kubemesos.log)"
 kubectl apply -f crds/ >/dev/null
 kubectl wait --for=condition=Established crd/resourcegroups.kubemesos.io crd/frameworks.kubemesos.io --timeout=60s >/dev/null
-build/kubemesos run --kubeconfig "$kubeconfig" >"$logs/kubemesos.log" 2>&1 &
+build/kubemesos run --kubeconfig "$kubeconfig" --metrics-address 127.0.0.1:0 >"$logs/kubemesos.log" 2>&1 &
 operator_pid=$!
+metrics_port() { grep -m1 '"serving /metrics' "$logs/kubemesos.log" | jq -e .port; }
+deadline=$((SECONDS + 30))
+until metrics_port >/dev/null 2>&1; do
+  ((SECONDS < deadline)) && kill -0 "$operator_pid" 2>/dev/null || { echo "demo.sh: kubemesos did not start; see $logs/kubemesos.log" >&2; exit 1; }
+  sleep 0.2
+done
+metrics_url="http://127.0.0.1:$(metrics_port)/metrics"
 
 say "applying examples/demo (2 ResourceGroups, 3 Frameworks) and creating 450 pods with kubectl"
 kubectl apply -f examples/demo/ >/dev/null
@@ -87,6 +94,9 @@ say "result"
 kubectl get nodes -o json >"$logs/nodes.json"
 kubectl get pods -A -o json >"$logs/pods.json"
 python3 "$root/hack/lib/shares.py" "$logs/nodes.json" "$logs/pods.json"
+echo
+echo "Prometheus metrics ($metrics_url), e.g. per-group allocated cpu:"
+curl -sf "$metrics_url" | grep '^kubemesos_group_allocated{.*resource="cpu"}' | sed 's/^/  /'
 echo
 echo "Pending pods say why (kubectl describe pod):"
 kubectl get pods -A -l kubemesos.io/framework -o json | jq -r '
