@@ -1,6 +1,7 @@
 // The etcd backend against a REAL etcd: each test starts its own etcd on free loopback ports
 // in a temporary directory and stops it at the end. CAS conflicts, lease expiry, watch resume
-// after compaction, failover from a dead endpoint, TLS with client certificates, leader election and the registry records.
+// after compaction, failover from a dead endpoint, TLS with client certificates, leader
+// election and the registry records.
 // The binary: $KUBEMESOS_ETCD, else hack/tools/build.sh --print-bin-dir. No sleeps as
 // synchronisation: conditions are polled with deadlines.
 #include <netinet/in.h>
