@@ -397,6 +397,8 @@ std::vector<FrameworkStatus> Allocator::Impl::Frameworks() const {
     FrameworkStatus status;
     status.key = fw.spec.key;
     status.group = fw.spec.group;
+    status.group_valid = fw.group != kNone;
+    status.suspended = fw.spec.suspended;
     status.allocated = fw.allocated;
     status.dominant_share = DominantShare(fw.allocated);
     status.running = fw.running;

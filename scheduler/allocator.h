@@ -132,6 +132,8 @@ struct GroupStatus {
 struct FrameworkStatus {
   std::string key;
   std::string group;
+  bool group_valid = false;  // the group exists and is valid
+  bool suspended = false;
   Resources allocated;
   double dominant_share = 0;
   int running = 0;  // non-terminal pods bound or assumed

@@ -49,13 +49,7 @@ std::string ConditionReason(const Reason& reason) {
 }
 
 StatusReporter::StatusReporter(client::KubeClient& client, double writes_per_second, int burst)
-    : client_(client), rate_(writes_per_second), burst_(std::max(1, burst)) {
-  worker_ = std::thread([this] { Work(); });
-}
-
-StatusReporter::~StatusReporter() {
-  Stop();
-}
+    : client_(client), queue_(writes_per_second, burst) {}
 
 void StatusReporter::PodPending(const Unplaced& pending) {
   Item item;
@@ -64,12 +58,7 @@ void StatusReporter::PodPending(const Unplaced& pending) {
   item.name = pending.pod.substr(slash + 1);
   item.reason = ConditionReason(pending.reason);
   item.message = pending.reason.Short() + ": " + pending.reason.message;
-  std::string key = "Pod " + pending.pod;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (pending_.insert_or_assign(key, std::move(item)).second) order_.push_back(key);
-  }
-  cv_.notify_one();
+  queue_.Submit("Pod " + pending.pod, [this, item] { return Write(item); });
 }
 
 void StatusReporter::ObjectProblem(ObjectKind kind, const std::string& ns, const std::string& name,
@@ -81,65 +70,11 @@ void StatusReporter::ObjectProblem(ObjectKind kind, const std::string& ns, const
   item.name = name;
   item.reason = "Invalid";
   item.message = message;
-  std::string key = std::string(KindName(kind)) + " " + ns + "/" + name;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (pending_.insert_or_assign(key, std::move(item)).second) order_.push_back(key);
-  }
-  cv_.notify_one();
+  queue_.Submit(std::string(KindName(kind)) + " " + ns + "/" + name,
+                [this, item] { return Write(item); });
 }
 
-void StatusReporter::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (worker_.joinable()) worker_.join();
-}
-
-uint64_t StatusReporter::writes() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return writes_;
-}
-
-uint64_t StatusReporter::failures() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return failures_;
-}
-
-void StatusReporter::Work() {
-  using Clock = std::chrono::steady_clock;
-  double tokens = burst_;
-  auto refilled = Clock::now();
-  std::unique_lock<std::mutex> lock(mu_);
-  while (true) {
-    cv_.wait(lock, [&] { return stopping_ || !order_.empty(); });
-    if (order_.empty()) return;
-    // Token bucket: wait for a token (interruptible by Stop, which then drops the rest).
-    auto now = Clock::now();
-    tokens =
-        std::min(burst_, tokens + rate_ * std::chrono::duration<double>(now - refilled).count());
-    refilled = now;
-    if (tokens < 1.0) {
-      auto wait = std::chrono::duration<double>((1.0 - tokens) / rate_);
-      if (cv_.wait_for(lock, wait, [&] { return stopping_; })) return;
-      continue;
-    }
-    tokens -= 1.0;
-    std::string key = order_.front();
-    order_.pop_front();
-    auto it = pending_.find(key);
-    if (it == pending_.end()) continue;
-    Item item = std::move(it->second);
-    pending_.erase(it);
-    lock.unlock();
-    Write(item);
-    lock.lock();
-  }
-}
-
-void StatusReporter::Write(const Item& item) {
+bool StatusReporter::Write(const Item& item) {
   if (item.is_pod) {
     nlohmann::json patch = {
         {"status",
@@ -151,19 +86,17 @@ void StatusReporter::Write(const Item& item) {
     auto response =
         client_.Request("PATCH", "/api/v1/namespaces/" + item.ns + "/pods/" + item.name + "/status",
                         patch.dump(), "application/strategic-merge-patch+json");
-    std::lock_guard<std::mutex> lock(mu_);
-    ++writes_;
-    if (!response.ok()) ++failures_;
+    if (!response.ok()) return false;
   }
   bool is_crd = !item.is_pod &&
                 (item.kind == ObjectKind::kResourceGroup || item.kind == ObjectKind::kFramework);
-  PostEvent(item, item.is_pod ? "Pod" : KindName(item.kind),
-            is_crd ? "kubemesos.io/v1alpha1" : "v1",
-            item.is_pod ? (item.reason == "Unschedulable" ? "FailedScheduling" : item.reason)
-                        : "InvalidSpec");
+  return PostEvent(item, item.is_pod ? "Pod" : KindName(item.kind),
+                   is_crd ? "kubemesos.io/v1alpha1" : "v1",
+                   item.is_pod ? (item.reason == "Unschedulable" ? "FailedScheduling" : item.reason)
+                               : "InvalidSpec");
 }
 
-void StatusReporter::PostEvent(const Item& item, const std::string& kind,
+bool StatusReporter::PostEvent(const Item& item, const std::string& kind,
                                const std::string& api_version, const std::string& event_reason) {
   std::string ns = item.ns.empty() ? "default" : item.ns;
   std::string now = NowRfc3339();
@@ -181,10 +114,7 @@ void StatusReporter::PostEvent(const Item& item, const std::string& kind,
       {"lastTimestamp", now},
       {"count", 1}};
   if (!item.ns.empty()) event["involvedObject"]["namespace"] = item.ns;
-  auto response = client_.Request("POST", "/api/v1/namespaces/" + ns + "/events", event.dump());
-  std::lock_guard<std::mutex> lock(mu_);
-  ++writes_;
-  if (!response.ok()) ++failures_;
+  return client_.Request("POST", "/api/v1/namespaces/" + ns + "/events", event.dump()).ok();
 }
 
 }  // namespace kubemesos::loop

@@ -4,15 +4,11 @@
 // Writes are coalesced per object (only the newest reason is written) and rate-limited.
 #pragma once
 
-#include <condition_variable>
-#include <deque>
-#include <map>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "operator/client/kube_client.h"
 #include "operator/loop/sinks.h"
+#include "operator/loop/write_queue.h"
 
 namespace kubemesos::loop {
 
@@ -26,16 +22,15 @@ std::string ConditionReason(const Reason& reason);
 class StatusReporter : public StatusSink {
  public:
   StatusReporter(client::KubeClient& client, double writes_per_second, int burst);
-  ~StatusReporter() override;
 
   void PodPending(const Unplaced& pending) override;
   void ObjectProblem(ObjectKind kind, const std::string& ns, const std::string& name,
                      const std::string& message) override;
-  // Writes what is queued (within the rate limit), then joins. Idempotent.
-  void Stop();
+  // Stops writing (what is still queued is dropped: the next change writes again). Idempotent.
+  void Stop() { queue_.Stop(); }
 
-  uint64_t writes() const;
-  uint64_t failures() const;
+  uint64_t writes() const { return queue_.writes(); }
+  uint64_t failures() const { return queue_.failures(); }
 
  private:
   struct Item {
@@ -44,21 +39,12 @@ class StatusReporter : public StatusSink {
     std::string ns, name;
     std::string reason, message;
   };
-  void Work();
-  void Write(const Item& item);
-  void PostEvent(const Item& item, const std::string& kind, const std::string& api_version,
+  bool Write(const Item& item);
+  bool PostEvent(const Item& item, const std::string& kind, const std::string& api_version,
                  const std::string& event_reason);
 
   client::KubeClient& client_;
-  const double rate_;
-  const double burst_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::map<std::string, Item> pending_;  // object key -> newest item (coalescing)
-  std::deque<std::string> order_;        // keys in arrival order
-  bool stopping_ = false;
-  uint64_t writes_ = 0, failures_ = 0;
-  std::thread worker_;
+  WriteQueue queue_;
 };
 
 }  // namespace kubemesos::loop

@@ -13,6 +13,7 @@
 #include "operator/client/kubeconfig.h"
 #include "operator/client/rest_client.h"
 #include "operator/loop/binder.h"
+#include "operator/loop/object_status.h"
 #include "operator/loop/scheduling_loop.h"
 #include "operator/loop/status_reporter.h"
 #include "operator/metrics/http_server.h"
@@ -182,6 +183,8 @@ int RunCommand(const std::vector<std::string>& args) {
 
   loop::Binder binder(*kube, queue, config.bind_concurrency);
   loop::StatusReporter status(*kube, config.status_writes_per_second, config.status_burst);
+  loop::ObjectStatusWriter object_status(*kube, config.status_writes_per_second,
+                                         config.status_burst);
   loop::SchedulerCore core(AllocatorOptions{config.policy}, binder, status);
 
   std::vector<std::unique_ptr<client::Informer>> informers;
@@ -218,6 +221,7 @@ int RunCommand(const std::vector<std::string>& args) {
         if (now - last_publish >= 1.0) {
           last_publish = now;
           publisher.Publish(core.allocator());
+          object_status.Publish(core.allocator());
           for (size_t i = 0; i < informers.size(); ++i) {
             metrics.SetWatchRestarts(kWatched[i].resource, informers[i]->Stats().restarts);
           }
@@ -251,11 +255,13 @@ int RunCommand(const std::vector<std::string>& args) {
   }
   binder.Stop();
   status.Stop();
+  object_status.Stop();
   log::Info("stopped", {{"placed", bound_total},
                         {"bound", core.binds_succeeded()},
                         {"bindsSent", binder.sent()},
                         {"bindFailures", core.bind_failures()},
                         {"statusWrites", status.writes()},
+                        {"objectStatusWrites", object_status.writes()},
                         {"watches", watches}});
   return 0;
 }

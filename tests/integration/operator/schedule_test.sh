@@ -68,4 +68,14 @@ check "group_allocated of the capped group = its 300-cpu limit" km::wait_for "gr
 check "group_limit exported" test "$(op_metric "kubemesos_group_limit{group=\"${TEST_NS}-batch\",resource=\"cpu\"}")" == 300
 check "/readyz is ready" curl -sf "${METRICS_URL}/readyz" -o /dev/null
 check "promtool check metrics passes" bash -c "curl -sf '${METRICS_URL}/metrics' | promtool check metrics"
+
+# ResourceGroup and Framework status, written by kubemesos through the status subresource.
+rg_cpu() { [[ "$(kc get rg "${TEST_NS}-batch" -o jsonpath='{.status.allocated.cpu}')" == 300 ]]; }
+check "ResourceGroup status: allocated cpu 300 (its limit)" km::wait_for "rg status" 30 rg_cpu
+etl_bound="$(kc get pods -n "${TEST_NS}" -l kubemesos.io/framework=etl -o json | jq '[.items[] | select(.spec.nodeName != null)] | length')"
+fw_running() { [[ "$(kc get fw etl -n "${TEST_NS}" -o jsonpath='{.status.phase}/{.status.tasks.running}')" == "Running/${etl_bound}" ]]; }
+check "Framework status: Running with ${etl_bound} running tasks" km::wait_for "fw status" 30 fw_running
+check "kubectl get rg shows the allocation column" bash -c "'${KUBECTL}' get rg '${TEST_NS}-batch' | grep -q ' 300 '"
 op_check_stopped_cleanly
+writes="$(grep '"msg":"stopped"' "${WORK}/kubemesos.log" | jq .objectStatusWrites)"
+check "status writes stay bounded (${writes} for 5 objects over the run)" test "${writes}" -le 100

@@ -1,0 +1,152 @@
+// ResourceGroup and Framework status: building and writing.
+#include "operator/loop/object_status.h"
+
+#include <cmath>
+#include <ctime>
+
+namespace kubemesos::loop {
+namespace {
+
+std::string NowRfc3339() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+nlohmann::json Quantities(const Resources& amounts, const ResourceCatalog& catalog) {
+  nlohmann::json out = nlohmann::json::object();
+  for (ResourceId id = 0; id < catalog.size(); ++id) {
+    if (amounts[id] != 0) out[catalog.Name(id)] = QuantityString(id, amounts[id]);
+  }
+  return out;
+}
+
+double Round4(double v) {
+  return std::round(v * 10000.0) / 10000.0;
+}
+
+nlohmann::json ReadyCondition(bool ready, const std::string& reason, const std::string& message,
+                              const std::string& since) {
+  return nlohmann::json::array({{{"type", "Ready"},
+                                 {"status", ready ? "True" : "False"},
+                                 {"reason", reason},
+                                 {"message", message},
+                                 {"lastTransitionTime", since}}});
+}
+
+// "namespace/name" -> the Framework's status path.
+std::string FrameworkPath(const std::string& key) {
+  auto slash = key.find('/');
+  return "/apis/kubemesos.io/v1alpha1/namespaces/" + key.substr(0, slash) + "/frameworks/" +
+         key.substr(slash + 1) + "/status";
+}
+
+}  // namespace
+
+std::string QuantityString(ResourceId id, int64_t amount) {
+  if (id == kCpu) {
+    return amount % 1000 == 0 ? std::to_string(amount / 1000) : std::to_string(amount) + "m";
+  }
+  if (id == kMemory || id == kEphemeralStorage) {
+    static constexpr struct {
+      const char* suffix;
+      int64_t unit;
+    } kUnits[] = {{"Ti", 1LL << 40}, {"Gi", 1LL << 30}, {"Mi", 1LL << 20}, {"Ki", 1LL << 10}};
+    for (const auto& u : kUnits) {
+      if (amount != 0 && amount % u.unit == 0) return std::to_string(amount / u.unit) + u.suffix;
+    }
+  }
+  return std::to_string(amount);
+}
+
+nlohmann::json GroupStatusJson(const GroupStatus& group, const ResourceCatalog& catalog,
+                               const std::string& ready_since) {
+  return {{"allocated", Quantities(group.allocated, catalog)},
+          {"dominantShare", Round4(group.dominant_share)},
+          {"frameworks", group.frameworks},
+          {"conditions",
+           group.valid ? ReadyCondition(true, "Valid", "", ready_since)
+                       : ReadyCondition(false, "Invalid", group.invalid_message, ready_since)}};
+}
+
+nlohmann::json FrameworkStatusJson(const FrameworkStatus& fw, const ResourceCatalog& catalog,
+                                   const std::string& ready_since) {
+  std::string phase = fw.suspended ? "Suspended" : fw.running > 0 ? "Running" : "Pending";
+  return {{"phase", phase},
+          {"allocated", Quantities(fw.allocated, catalog)},
+          {"dominantShare", Round4(fw.dominant_share)},
+          {"tasks", {{"pending", fw.pending}, {"running", fw.running}}},
+          {"offers", {{"accepted", fw.offers_accepted}, {"declined", fw.offers_declined}}},
+          {"conditions",
+           fw.group_valid
+               ? ReadyCondition(true, "Registered", "", ready_since)
+               : ReadyCondition(false, "UnknownGroup",
+                                "ResourceGroup \"" + fw.group +
+                                    "\" does not exist or is invalid; its tasks stay pending.",
+                                ready_since)}};
+}
+
+ObjectStatusWriter::ObjectStatusWriter(client::KubeClient& client, double writes_per_second,
+                                       int burst)
+    : client_(client), queue_(writes_per_second, burst) {}
+
+std::string ObjectStatusWriter::ReadySince(const std::string& key, bool ready) {
+  auto it = ready_.find(key);
+  if (it == ready_.end() || it->second.first != ready) {
+    it = ready_.insert_or_assign(key, std::make_pair(ready, NowRfc3339())).first;
+  }
+  return it->second.second;
+}
+
+void ObjectStatusWriter::Submit(const std::string& key, const std::string& path,
+                                nlohmann::json status) {
+  std::string text = status.dump();
+  auto& last = written_[key];
+  if (last == text) return;  // unchanged: no write
+  last = text;
+  nlohmann::json patch = {{"status", std::move(status)}};
+  queue_.Submit(key, [this, key, path, body = patch.dump()] {
+    auto response = client_.Request("PATCH", path, body, "application/merge-patch+json");
+    if (!response.ok() && response.status != 404) {  // 404: the object is gone
+      std::lock_guard<std::mutex> lock(failed_mu_);
+      failed_.insert(key);
+    }
+    return response.ok();
+  });
+}
+
+void ObjectStatusWriter::Publish(const Allocator& allocator) {
+  {
+    std::lock_guard<std::mutex> lock(failed_mu_);
+    for (const auto& key : failed_) written_.erase(key);
+    failed_.clear();
+  }
+  const ResourceCatalog& catalog = allocator.catalog();
+  std::set<std::string> seen;
+  for (const auto& g : allocator.Groups()) {
+    std::string key = "ResourceGroup " + g.name;
+    seen.insert(key);
+    Submit(key, "/apis/kubemesos.io/v1alpha1/resourcegroups/" + g.name + "/status",
+           GroupStatusJson(g, catalog, ReadySince(key, g.valid)));
+  }
+  for (const auto& f : allocator.Frameworks()) {
+    std::string key = "Framework " + f.key;
+    seen.insert(key);
+    Submit(key, FrameworkPath(f.key),
+           FrameworkStatusJson(f, catalog, ReadySince(key, f.group_valid)));
+  }
+  // Objects that are gone: forget them (a re-created object is written afresh).
+  for (auto it = written_.begin(); it != written_.end();) {
+    if (seen.count(it->first)) {
+      ++it;
+    } else {
+      ready_.erase(it->first);
+      it = written_.erase(it);
+    }
+  }
+}
+
+}  // namespace kubemesos::loop

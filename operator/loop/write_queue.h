@@ -1,0 +1,47 @@
+// A rate-limited, coalescing queue of API writes run by one worker thread: the newest write
+// for a key replaces an older one still waiting, so a burst of changes to one object costs one
+// request, and a token bucket bounds the write rate. Shared by the status reporter (pod
+// conditions, Events) and the object status writer (ResourceGroup and Framework status).
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace kubemesos::loop {
+
+// Threads: Submit may be called from any thread and never blocks on I/O; one worker runs the
+// writes. Errors: a write returns false on failure; failures are counted, not retried (the
+// next change of the object writes again).
+class WriteQueue {
+ public:
+  WriteQueue(double writes_per_second, int burst);
+  ~WriteQueue();  // Stop()
+
+  // Queues `write` under `key`, replacing a write for the same key that has not run yet.
+  void Submit(const std::string& key, std::function<bool()> write);
+  // Runs nothing more, joins the worker. Idempotent.
+  void Stop();
+
+  uint64_t writes() const;
+  uint64_t failures() const;
+
+ private:
+  void Work();
+
+  const double rate_;
+  const double burst_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, std::function<bool()>> pending_;
+  std::deque<std::string> order_;
+  bool stopping_ = false;
+  uint64_t writes_ = 0, failures_ = 0;
+  std::thread worker_;
+};
+
+}  // namespace kubemesos::loop

@@ -1,0 +1,155 @@
+// ResourceGroup and Framework status: the JSON the operator writes, and the writer writing only
+// what changed, once per change, retrying failed writes.
+#include "operator/loop/object_status.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "operator/client/fake_client.h"
+
+namespace kubemesos::loop {
+namespace {
+
+using nlohmann::json;
+
+TEST(QuantityString, Table) {
+  struct Case {
+    ResourceId id;
+    int64_t amount;
+    const char* want;
+  } cases[] = {{kCpu, 2000, "2"},
+               {kCpu, 1500, "1500m"},
+               {kMemory, 4LL << 30, "4Gi"},
+               {kMemory, 512LL << 20, "512Mi"},
+               {kMemory, 1000, "1000"},
+               {kEphemeralStorage, 3LL << 40, "3Ti"},
+               {kPods, 7, "7"}};
+  for (const auto& c : cases) EXPECT_EQ(QuantityString(c.id, c.amount), c.want) << c.want;
+}
+
+void Cluster(Allocator& a) {
+  NodeSpec node;
+  node.name = "n1";
+  node.allocatable[kCpu] = 4000;
+  node.allocatable[kMemory] = 8LL << 30;
+  node.allocatable[kPods] = 110;
+  a.UpsertNode(node);
+  GroupSpec g;
+  g.name = "team";
+  a.UpsertGroup(g);
+  GroupSpec loop_a, loop_b;
+  loop_a.name = "a";
+  loop_a.parent = "b";
+  loop_b.name = "b";
+  loop_b.parent = "a";
+  a.UpsertGroup(loop_a);
+  a.UpsertGroup(loop_b);
+  a.UpsertFramework({"ns/spark", "team", false, 5});
+  a.UpsertFramework({"ns/lost", "nope", false, 5});
+}
+
+PodSpec Task(const std::string& key, const std::string& fw, int64_t milli_cpu) {
+  PodSpec p;
+  p.key = key;
+  p.framework = fw;
+  p.request[kCpu] = milli_cpu;
+  p.request[kMemory] = 1LL << 30;
+  p.request[kPods] = 1;
+  return p;
+}
+
+TEST(ObjectStatusJson, GroupsAndFrameworks) {
+  Allocator a;
+  Cluster(a);
+  a.UpsertPod(Task("ns/t1", "ns/spark", 1500));
+  a.UpsertPod(Task("ns/t2", "ns/spark", 8000));  // fits nowhere: stays pending
+  a.Allocate(0);
+  std::map<std::string, json> groups, fws;
+  for (const auto& g : a.Groups()) groups[g.name] = GroupStatusJson(g, a.catalog(), "T");
+  for (const auto& f : a.Frameworks()) fws[f.key] = FrameworkStatusJson(f, a.catalog(), "T");
+  EXPECT_EQ(groups["team"]["allocated"]["cpu"], "1500m");
+  EXPECT_EQ(groups["team"]["allocated"]["memory"], "1Gi");
+  EXPECT_EQ(groups["team"]["frameworks"], 1);
+  EXPECT_DOUBLE_EQ(groups["team"]["dominantShare"].get<double>(), 0.375);
+  EXPECT_EQ(groups["team"]["conditions"][0]["status"], "True");
+  EXPECT_EQ(groups["a"]["conditions"][0]["status"], "False");
+  EXPECT_EQ(groups["a"]["conditions"][0]["reason"], "Invalid");
+  EXPECT_NE(groups["a"]["conditions"][0]["message"].get<std::string>().find("loop"),
+            std::string::npos);
+  EXPECT_EQ(fws["ns/spark"]["phase"], "Running");
+  EXPECT_EQ(fws["ns/spark"]["tasks"]["running"], 1);
+  EXPECT_EQ(fws["ns/spark"]["tasks"]["pending"], 1);
+  EXPECT_EQ(fws["ns/spark"]["offers"]["accepted"], 1);
+  EXPECT_EQ(fws["ns/lost"]["phase"], "Pending");
+  EXPECT_EQ(fws["ns/lost"]["conditions"][0]["reason"], "UnknownGroup");
+}
+
+// Records the status PATCHes the writer sends; fails the first `fail` of them.
+struct Recorder {
+  std::mutex mu;
+  std::vector<std::pair<std::string, json>> patches;
+  int fail = 0;
+  client::FakeKubeClient::Handler Handler() {
+    return [this](std::string_view method, const std::string& path,
+                  const std::string& body) -> std::optional<client::HttpResponse> {
+      std::lock_guard<std::mutex> lock(mu);
+      if (method != "PATCH") return std::nullopt;
+      if (fail > 0) {
+        --fail;
+        return client::HttpResponse{500, "boom", "", "boom"};
+      }
+      patches.emplace_back(path, json::parse(body));
+      return client::HttpResponse{200, "{}", "", ""};
+    };
+  }
+  size_t count() {
+    std::lock_guard<std::mutex> lock(mu);
+    return patches.size();
+  }
+};
+
+bool WaitFor(const std::function<bool()>& done) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
+
+TEST(ObjectStatusWriter, WritesOnlyChangesAndRetriesFailures) {
+  client::FakeKubeClient kube;
+  Recorder rec;
+  rec.fail = 1;  // the first write fails: it must be written again at the next Publish
+  kube.SetHandler(rec.Handler());
+  ObjectStatusWriter writer(kube, 1000, 1000);
+  Allocator a;
+  Cluster(a);
+  a.Allocate(0);
+  writer.Publish(a);  // 3 groups + 2 frameworks, one write fails
+  ASSERT_TRUE(WaitFor([&] { return writer.writes() == 5; }));
+  EXPECT_EQ(rec.count(), 4u);
+  writer.Publish(a);  // nothing changed but the failed one
+  ASSERT_TRUE(WaitFor([&] { return writer.writes() == 6; }));
+  EXPECT_EQ(rec.count(), 5u);
+  writer.Publish(a);
+  writer.Publish(a);  // steady: no writes at all
+  a.UpsertPod(Task("ns/t1", "ns/spark", 1000));
+  a.Allocate(1);
+  writer.Publish(a);  // the group and the framework changed
+  ASSERT_TRUE(WaitFor([&] { return writer.writes() == 8; }));
+  writer.Stop();
+  EXPECT_EQ(writer.writes(), 8u);
+  std::lock_guard<std::mutex> lock(rec.mu);
+  const auto& [path, body] = rec.patches.back();
+  EXPECT_TRUE(path == "/apis/kubemesos.io/v1alpha1/namespaces/ns/frameworks/spark/status" ||
+              path == "/apis/kubemesos.io/v1alpha1/resourcegroups/team/status")
+      << path;
+  EXPECT_TRUE(body.contains("status"));
+}
+
+}  // namespace
+}  // namespace kubemesos::loop
