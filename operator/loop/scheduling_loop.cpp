@@ -29,10 +29,10 @@ void SchedulingLoop::Run(const std::atomic<bool>& stop) {
                    (core_.dirty() ? options_.min_interval_seconds : options_.max_interval_seconds);
     if (!due_now) continue;
     last_cycle = now;  // also while not synced, so that waiting never spins
-    if (core_.synced()) {
-      CycleStats stats = core_.Cycle(now);
-      if (on_cycle_) on_cycle_(stats);
-    }
+    if (!core_.synced()) continue;
+    CycleStats stats;
+    if (!options_.may_allocate || options_.may_allocate()) stats = core_.Cycle(now);
+    if (on_cycle_) on_cycle_(stats);
   }
 }
 

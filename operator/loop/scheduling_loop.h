@@ -14,12 +14,16 @@ namespace kubemesos::loop {
 struct LoopOptions {
   double min_interval_seconds = 0.02;
   double max_interval_seconds = 1.0;
+  // Asked before each cycle: false (a standby replica) keeps mirroring events but allocates
+  // nothing. Empty: always allowed.
+  std::function<bool()> may_allocate;
 };
 
 class SchedulingLoop {
  public:
-  // Borrows the core and the queue. `on_cycle` (optional) is called after each cycle on the
-  // loop thread, for metrics and logs.
+  // Borrows the core and the queue. `on_cycle` (optional) is called on the loop thread at
+  // every due cycle time once every watch synced, also when allocation is not allowed (then
+  // with empty stats), for metrics, status and logs.
   SchedulingLoop(SchedulerCore& core, EventQueue<LoopEvent>& queue, LoopOptions options,
                  std::function<void(const CycleStats&)> on_cycle = nullptr);
 

@@ -90,6 +90,47 @@ const std::map<std::string, std::pair<std::string, Setter>>& Settings() {
           c.metrics_address = v;
           return !v.empty();
         }}},
+      {"etcdEndpoints",
+       {"etcd-endpoints",
+        [](RunConfig& c, const std::string& v) {
+          c.etcd_endpoints = v;
+          return true;
+        }}},
+      {"etcdPrefix",
+       {"etcd-prefix",
+        [](RunConfig& c, const std::string& v) {
+          c.etcd_prefix = v;
+          return !v.empty();
+        }}},
+      {"etcdCAFile",
+       {"etcd-ca-file",
+        [](RunConfig& c, const std::string& v) {
+          c.etcd_ca_file = v;
+          return true;
+        }}},
+      {"etcdCertFile",
+       {"etcd-cert-file",
+        [](RunConfig& c, const std::string& v) {
+          c.etcd_cert_file = v;
+          return true;
+        }}},
+      {"etcdKeyFile",
+       {"etcd-key-file",
+        [](RunConfig& c, const std::string& v) {
+          c.etcd_key_file = v;
+          return true;
+        }}},
+      {"identity",
+       {"identity",
+        [](RunConfig& c, const std::string& v) {
+          c.identity = v;
+          return !v.empty();
+        }}},
+      {"leaseSeconds",
+       {"lease-seconds",
+        [](RunConfig& c, const std::string& v) {
+          return ParseInt(v, c.lease_seconds) && c.lease_seconds >= 5;
+        }}},
   };
   return settings;
 }
@@ -173,7 +214,8 @@ flags (each also a key of the YAML config file, in camelCase):
   --kubeconfig FILE        kubeconfig (default: $KUBECONFIG, then the in-cluster account)
   --config FILE            YAML settings (keys: policy, minCycleInterval, maxCycleInterval,
                            bindConcurrency, clientQPS, clientBurst, statusWritesPerSecond,
-                           statusBurst, logLevel, metricsAddress)
+                           statusBurst, logLevel, metricsAddress, etcdEndpoints, etcdPrefix,
+                           etcdCAFile, etcdCertFile, etcdKeyFile, identity, leaseSeconds)
   --policy binpack|spread  placement policy (default binpack)
   --min-interval S         batch events this long before a cycle (default 0.02)
   --max-interval S         run a cycle at least this often (default 1)
@@ -182,6 +224,12 @@ flags (each also a key of the YAML config file, in camelCase):
   --status-qps Q           pod status and Event writes per second (default 50; --status-burst 100)
   --log-level L            debug|info|warn|error (default info)
   --metrics-address A      where /metrics, /healthz and /readyz listen (default 0.0.0.0:8080)
+  --etcd-endpoints URLS    etcd for the registry and leader election (comma-separated); without
+                           it this replica is always the leader: run only one
+  --etcd-prefix P          key prefix in etcd (default /kubemesos/)
+  --etcd-ca-file F, --etcd-cert-file F, --etcd-key-file F   TLS to etcd
+  --identity NAME          this replica in the election (default hostname-pid)
+  --lease-seconds S        leader lease TTL (default 15, at least 5)
 )";
 }
 

@@ -21,6 +21,12 @@ struct RunConfig {
   int status_burst = 100;
   std::string log_level = "info";
   std::string metrics_address = "0.0.0.0:8080";
+  // The etcd registry and leader election; empty endpoints: one replica, always the leader.
+  std::string etcd_endpoints;  // comma-separated http(s):// URLs
+  std::string etcd_prefix = "/kubemesos/";
+  std::string etcd_ca_file, etcd_cert_file, etcd_key_file;
+  std::string identity;  // this replica's name in the election; default hostname-pid
+  int lease_seconds = 15;
 };
 
 // Loads `path` (YAML; unknown keys are errors so typos do not pass silently) over the defaults.

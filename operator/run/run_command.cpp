@@ -3,10 +3,13 @@
 
 #include <signal.h>
 
+#include <unistd.h>
 #include <atomic>
 #include <cstdio>
+
 #include <memory>
 #include <span>
+#include <sstream>
 #include <thread>
 
 #include "operator/client/informer.h"
@@ -18,6 +21,8 @@
 #include "operator/loop/status_reporter.h"
 #include "operator/metrics/http_server.h"
 #include "operator/metrics/metrics.h"
+#include "operator/registry/etcd_client.h"
+#include "operator/registry/leader_election.h"
 #include "operator/run/config.h"
 #include "operator/util/log.h"
 
@@ -170,7 +175,51 @@ int RunCommand(const std::vector<std::string>& args) {
   }
   log::Info("serving /metrics, /healthz and /readyz",
             {{"address", config.metrics_address}, {"port", http.port()}});
-  metrics.SetLeader(true);  // one replica, no election yet (issue #6)
+  // Leader election on etcd when configured; otherwise this replica is the only one.
+  std::unique_ptr<registry::KvStore> etcd;
+  registry::SystemClock clock;
+  std::unique_ptr<registry::LeaderElection> election;
+  if (!config.etcd_endpoints.empty()) {
+    registry::EtcdOptions etcd_options;
+    std::stringstream endpoints(config.etcd_endpoints);
+    for (std::string e; std::getline(endpoints, e, ',');)
+      if (!e.empty()) etcd_options.endpoints.push_back(e);
+    etcd_options.prefix = config.etcd_prefix;
+    etcd_options.ca_file = config.etcd_ca_file;
+    etcd_options.cert_file = config.etcd_cert_file;
+    etcd_options.key_file = config.etcd_key_file;
+    try {
+      etcd = registry::MakeEtcdClient(etcd_options);
+    } catch (const std::exception& e) {
+      log::Error("cannot set up the etcd client", {{"error", e.what()}});
+      return 1;
+    }
+    registry::LeaderElectionOptions election_options;
+    if (config.identity.empty()) {
+      char host[256] = {};
+      gethostname(host, sizeof(host) - 1);
+      config.identity = std::string(host) + "-" + std::to_string(getpid());
+    }
+    election_options.identity = config.identity;
+    election_options.ttl_seconds = config.lease_seconds;
+    election_options.renew_interval = std::chrono::milliseconds(config.lease_seconds * 1000 / 5);
+    election_options.safety_margin = std::chrono::milliseconds(config.lease_seconds * 1000 / 5);
+    election = std::make_unique<registry::LeaderElection>(*etcd, clock, election_options);
+    election->OnChange([&metrics, identity = config.identity](bool leader) {
+      metrics.SetLeader(leader);
+      log::Info(leader ? "became the leader" : "not the leader", {{"identity", identity}});
+    });
+    metrics.SetLeader(false);
+    election->Start();
+    log::Info("leader election on etcd", {{"identity", config.identity},
+                                          {"endpoints", config.etcd_endpoints},
+                                          {"leaseSeconds", config.lease_seconds}});
+  } else {
+    metrics.SetLeader(true);  // no election configured: run one replica only
+  }
+  // Binds and cycles happen only while this replica holds the lease, with a safety margin
+  // before it could expire (fencing).
+  auto is_leader = [&election] { return !election || election->IsLeader(); };
   MetricsPublisher publisher(metrics);
   double last_publish = 0;
 
@@ -181,7 +230,7 @@ int RunCommand(const std::vector<std::string>& args) {
   sigaction(SIGINT, &action, nullptr);
   signal(SIGPIPE, SIG_IGN);  // a peer closing a socket must not kill the process
 
-  loop::Binder binder(*kube, queue, config.bind_concurrency);
+  loop::Binder binder(*kube, queue, config.bind_concurrency, is_leader);
   loop::StatusReporter status(*kube, config.status_writes_per_second, config.status_burst);
   loop::ObjectStatusWriter object_status(*kube, config.status_writes_per_second,
                                          config.status_burst);
@@ -208,7 +257,8 @@ int RunCommand(const std::vector<std::string>& args) {
   uint64_t logged_binds = 0;
   double last_progress = 0;
   loop::SchedulingLoop scheduling(
-      core, queue, {config.min_cycle_interval_seconds, config.max_cycle_interval_seconds},
+      core, queue,
+      {config.min_cycle_interval_seconds, config.max_cycle_interval_seconds, is_leader},
       [&](const loop::CycleStats& stats) {
         bound_total += stats.placements;
         caches_synced = true;  // cycles run only once every watch has synced
@@ -221,7 +271,7 @@ int RunCommand(const std::vector<std::string>& args) {
         if (now - last_publish >= 1.0) {
           last_publish = now;
           publisher.Publish(core.allocator());
-          object_status.Publish(core.allocator());
+          if (is_leader()) object_status.Publish(core.allocator());  // one writer: the leader
           for (size_t i = 0; i < informers.size(); ++i) {
             metrics.SetWatchRestarts(kWatched[i].resource, informers[i]->Stats().restarts);
           }
@@ -256,6 +306,7 @@ int RunCommand(const std::vector<std::string>& args) {
   binder.Stop();
   status.Stop();
   object_status.Stop();
+  if (election) election->Stop();  // resigns, so a standby takes over at once
   log::Info("stopped", {{"placed", bound_total},
                         {"bound", core.binds_succeeded()},
                         {"bindsSent", binder.sent()},

@@ -44,6 +44,19 @@ TEST(RunConfig, FileThenFlagsOverride) {
   std::remove(path.c_str());
 }
 
+TEST(RunConfig, EtcdSettings) {
+  RunConfig config;
+  std::string error;
+  ASSERT_TRUE(ParseRunFlags({"--etcd-endpoints", "http://a:2379,http://b:2379", "--identity", "r1",
+                             "--lease-seconds", "10", "--etcd-prefix", "/x/"},
+                            config, error))
+      << error;
+  EXPECT_EQ(config.etcd_endpoints, "http://a:2379,http://b:2379");
+  EXPECT_EQ(config.identity, "r1");
+  EXPECT_EQ(config.lease_seconds, 10);
+  EXPECT_EQ(config.etcd_prefix, "/x/");
+}
+
 struct BadCase {
   const char* name;
   std::string file;  // empty: no file
