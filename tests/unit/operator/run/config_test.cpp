@@ -95,6 +95,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"negative_qps", "", {"--client-qps=-5"}, "invalid value \"-5\""},
         BadCase{"bad_level", "", {"--log-level", "loud"}, "invalid value \"loud\""},
         BadCase{"stray_argument", "", {"extra"}, "unexpected argument \"extra\""},
+        BadCase{"lease_too_short", "", {"--lease-seconds", "3"}, "invalid value \"3\""},
         BadCase{"missing_file", "", {"--config", "/nonexistent/k.yaml"}, "/nonexistent/k.yaml"}),
     [](const auto& info) { return std::string(info.param.name); });
 
