@@ -128,7 +128,15 @@ start() {
   local name="$1" bin="$2"; shift 2
   km::log "starting ${name}"
   setsid "${bin}" "$@" </dev/null >"${LOGS}/${name}.log" 2>&1 &
-  echo $! >"${PIDS}/${name}.pid"
+  local pid=$!
+  echo "${pid}" >"${PIDS}/${name}.pid"
+  # Until the background subshell has exec'd, its command line is this script's, which the
+  # liveness checks (matching the cluster dir) would take for a dead component.
+  local deadline=$((SECONDS + 5))
+  while [[ -d "/proc/${pid}" ]] && ((SECONDS < deadline)) &&
+    ! { tr '\0' ' ' <"/proc/${pid}/cmdline"; } 2>/dev/null | grep -qF -- "${bin}"; do
+    sleep 0.01
+  done
 }
 
 # ---- readiness checks (each succeeds or fails once; km::wait_for polls) -----
