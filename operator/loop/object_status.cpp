@@ -1,20 +1,13 @@
 // ResourceGroup and Framework status: building and writing.
 #include "operator/loop/object_status.h"
 
+#include "operator/util/time_format.h"
+
 #include <cmath>
 #include <ctime>
 
 namespace kubemesos::loop {
 namespace {
-
-std::string NowRfc3339() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 nlohmann::json Quantities(const Resources& amounts, const ResourceCatalog& catalog) {
   nlohmann::json out = nlohmann::json::object();
@@ -96,7 +89,7 @@ ObjectStatusWriter::ObjectStatusWriter(client::KubeClient& client, double writes
 std::string ObjectStatusWriter::ReadySince(const std::string& key, bool ready) {
   auto it = ready_.find(key);
   if (it == ready_.end() || it->second.first != ready) {
-    it = ready_.insert_or_assign(key, std::make_pair(ready, NowRfc3339())).first;
+    it = ready_.insert_or_assign(key, std::make_pair(ready, util::NowRfc3339())).first;
   }
   return it->second.second;
 }

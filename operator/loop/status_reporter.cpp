@@ -8,17 +8,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "operator/util/time_format.h"
+
 namespace kubemesos::loop {
 namespace {
-
-std::string NowRfc3339() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::string UniqueSuffix() {
   static std::atomic<uint64_t> counter{0};
@@ -82,7 +75,7 @@ bool StatusReporter::Write(const Item& item) {
                                                  {"status", "False"},
                                                  {"reason", item.reason},
                                                  {"message", item.message},
-                                                 {"lastTransitionTime", NowRfc3339()}}})}}}};
+                                                 {"lastTransitionTime", util::NowRfc3339()}}})}}}};
     auto response =
         client_.Request("PATCH", "/api/v1/namespaces/" + item.ns + "/pods/" + item.name + "/status",
                         patch.dump(), "application/strategic-merge-patch+json");
@@ -99,7 +92,7 @@ bool StatusReporter::Write(const Item& item) {
 bool StatusReporter::PostEvent(const Item& item, const std::string& kind,
                                const std::string& api_version, const std::string& event_reason) {
   std::string ns = item.ns.empty() ? "default" : item.ns;
-  std::string now = NowRfc3339();
+  std::string now = util::NowRfc3339();
   nlohmann::json event = {
       {"apiVersion", "v1"},
       {"kind", "Event"},

@@ -7,7 +7,7 @@
 namespace kubemesos::loop {
 
 WriteQueue::WriteQueue(double writes_per_second, int burst)
-    : rate_(writes_per_second), burst_(std::max(1, burst)) {
+    : rate_(writes_per_second), bucket_(writes_per_second, std::max(1, burst)) {
   worker_ = std::thread([this] { Work(); });
 }
 
@@ -43,24 +43,15 @@ uint64_t WriteQueue::failures() const {
 }
 
 void WriteQueue::Work() {
-  using Clock = std::chrono::steady_clock;
-  double tokens = burst_;
-  auto refilled = Clock::now();
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     cv_.wait(lock, [&] { return stopping_ || !order_.empty(); });
     if (stopping_) return;
-    // Token bucket: wait for a token (Stop interrupts the wait).
-    auto now = Clock::now();
-    tokens =
-        std::min(burst_, tokens + rate_ * std::chrono::duration<double>(now - refilled).count());
-    refilled = now;
-    if (tokens < 1.0) {
-      auto wait = std::chrono::duration<double>((1.0 - tokens) / rate_);
-      cv_.wait_for(lock, wait, [&] { return stopping_; });
+    if (!bucket_.TryAcquire()) {
+      // Out of tokens: wait about one token's time (Stop interrupts the wait).
+      cv_.wait_for(lock, std::chrono::duration<double>(1.0 / rate_), [&] { return stopping_; });
       continue;
     }
-    tokens -= 1.0;
     std::string key = std::move(order_.front());
     order_.pop_front();
     auto it = pending_.find(key);

@@ -12,6 +12,8 @@
 #include <string>
 #include <thread>
 
+#include "operator/client/request_policy.h"
+
 namespace kubemesos::loop {
 
 // Threads: Submit may be called from any thread and never blocks on I/O; one worker runs the
@@ -34,7 +36,7 @@ class WriteQueue {
   void Work();
 
   const double rate_;
-  const double burst_;
+  client::TokenBucket bucket_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::string, std::function<bool()>> pending_;

@@ -31,6 +31,23 @@ op_nodes() {
   check "${count} test nodes Ready" km::wait_for "test nodes Ready" 120 op_ready_nodes "${count}"
 }
 
+# op_group_with_framework: ResourceGroup "${TEST_NS}-g" (deleted at the end) and Framework
+# "work" in it, in the test's namespace.
+op_group_with_framework() {
+  cat <<YAML | kc_quiet apply -f -
+apiVersion: kubemesos.io/v1alpha1
+kind: ResourceGroup
+metadata: {name: ${TEST_NS}-g}
+spec: {}
+---
+apiVersion: kubemesos.io/v1alpha1
+kind: Framework
+metadata: {name: work, namespace: ${TEST_NS}}
+spec: {resourceGroup: ${TEST_NS}-g}
+YAML
+  KM_CLEANUPS+=("'${KUBECTL}' delete rg ${TEST_NS}-g --wait=false")
+}
+
 # op_start_kubemesos [FLAGS...]: starts `kubemesos run` (log in ${WORK}/kubemesos.log, metrics
 # on an ephemeral loopback port) and sets OPERATOR to its pid and METRICS_URL once it serves;
 # it is stopped when the test ends.

@@ -11,18 +11,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 op_install_crds
 
 op_nodes 20 8 32Gi
-cat <<YAML | kc_quiet apply -f -
-apiVersion: kubemesos.io/v1alpha1
-kind: ResourceGroup
-metadata: {name: ${TEST_NS}-g}
-spec: {}
----
-apiVersion: kubemesos.io/v1alpha1
-kind: Framework
-metadata: {name: work, namespace: ${TEST_NS}}
-spec: {resourceGroup: ${TEST_NS}-g}
-YAML
-KM_CLEANUPS+=("'${KUBECTL}' delete rg ${TEST_NS}-g --wait=false")
+op_group_with_framework
 
 op_start_kubemesos
 

@@ -1,0 +1,19 @@
+// Wall-clock timestamps in the form Kubernetes objects use (RFC 3339, UTC, seconds).
+#pragma once
+
+#include <ctime>
+#include <string>
+
+namespace kubemesos::util {
+
+// "2026-11-27T04:03:18Z" for now. Thread-safe.
+inline std::string NowRfc3339() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace kubemesos::util
