@@ -26,6 +26,7 @@
 #include <string>
 #include <thread>
 
+#include "operator/registry/election.h"
 #include "operator/registry/kv_store.h"
 
 namespace kubemesos::registry {
@@ -61,29 +62,29 @@ struct LeaderElectionOptions {
   std::chrono::milliseconds safety_margin{3000};   // subtracted from the deadline
 };
 
-class LeaderElection {
+class LeaderElection : public Election {
  public:
   // Called (on the election thread, or in Step) with true when leadership is won and false
   // when it is lost or given up.
-  using Callback = std::function<void(bool leader)>;
+  using Callback = Election::Callback;
 
   LeaderElection(KvStore& store, const Clock& clock, LeaderElectionOptions options);
-  ~LeaderElection();  // Stop()s
+  ~LeaderElection() override;  // Stop()s
 
   // One round: renew if leading, else poll and campaign if the key is free.
   void Step();
 
-  void Start();
+  void Start() override;
   // Stops the thread, then resigns: deletes the key if ours and revokes the lease, so a
   // standby takes over at once instead of after the TTL.
-  void Stop();
+  void Stop() override;
   void Resign();
 
-  bool IsLeader() const;               // leading and Now() < Deadline()
-  Clock::time_point Deadline() const;  // min() when not leading
-  std::string Holder() const;          // the identity in `leader` as last seen ("" = none)
-  std::string LastError() const;
-  void OnChange(Callback cb);
+  bool IsLeader() const override;               // leading and Now() < Deadline()
+  Clock::time_point Deadline() const override;  // min() when not leading
+  std::string Holder() const override;          // the identity in `leader` as last seen ("" = none)
+  std::string LastError() const override;
+  void OnChange(Callback cb) override;
 
  private:
   void Renew();

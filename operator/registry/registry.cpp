@@ -82,13 +82,15 @@ std::string FrameworkFromKv(const KeyValue& kv, FrameworkRecord& f) {
     f.framework_id = j.at("frameworkID").get<std::string>();
     f.registered_time = TimeField(j, "registeredTime");
     f.failover_timeout_seconds = j.value("failoverTimeoutSeconds", int64_t{0});
+    f.deleted_time = TimeField(j, "deletedTime");
   });
 }
 std::string FrameworkJson(const FrameworkRecord& f) {
-  return json{{"frameworkID", f.framework_id},
-              {"registeredTime", FormatTime(f.registered_time)},
-              {"failoverTimeoutSeconds", f.failover_timeout_seconds}}
-      .dump();
+  json j{{"frameworkID", f.framework_id},
+         {"registeredTime", FormatTime(f.registered_time)},
+         {"failoverTimeoutSeconds", f.failover_timeout_seconds}};
+  if (f.deleted_time != TimePoint{}) j["deletedTime"] = FormatTime(f.deleted_time);
+  return j.dump();
 }
 
 }  // namespace
@@ -114,9 +116,12 @@ Result<FrameworkRecord> Registry::RegisterFramework(const std::string& ns, const
       continue;
     }
     if (!(r.error = FrameworkFromKv(t.current, r.value)).empty()) return r;
-    if (r.value.failover_timeout_seconds == failover_timeout_seconds) return r;
-    fresh = r.value;  // keep ID and registered time; update the timeout
+    if (r.value.failover_timeout_seconds == failover_timeout_seconds &&
+        r.value.deleted_time == TimePoint{})
+      return r;
+    fresh = r.value;  // keep ID and registered time; update the timeout, clear the deletion
     fresh.failover_timeout_seconds = failover_timeout_seconds;
+    fresh.deleted_time = TimePoint{};
     cond = {Condition::kModRevision, t.current.mod_revision};
   }
   return {"registry: " + key + ": too many concurrent updates"};
@@ -141,6 +146,23 @@ Result<std::vector<FrameworkRecord>> Registry::ListFrameworks() {
     r.value.push_back(std::move(f));
   }
   return r;
+}
+
+Status Registry::MarkFrameworkDeleted(const std::string& ns, const std::string& name,
+                                      TimePoint when) {
+  const std::string key = FrameworkKey(ns, name);
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    GetResult g = store_.Get(key);
+    if (!g.ok() || !g.found) return {g.error};
+    FrameworkRecord f;
+    if (std::string e = FrameworkFromKv(g.kv, f); !e.empty()) return {e};
+    if (f.deleted_time != TimePoint{}) return {};
+    f.deleted_time = when;
+    TxnResult t =
+        store_.CompareAndPut(key, {Condition::kModRevision, g.kv.mod_revision}, FrameworkJson(f));
+    if (!t.ok() || t.succeeded) return {t.error};
+  }
+  return {"registry: " + key + ": too many concurrent updates"};
 }
 
 Status Registry::RemoveFramework(const std::string& ns, const std::string& name) {
@@ -192,7 +214,7 @@ Status Registry::RemoveAgent(const std::string& node) {
   return {store_.Delete("agents/" + node).error};
 }
 
-Status Registry::RecordTaskResult(const TaskResult& t) {
+Status Registry::RecordTaskResult(const TaskResult& t, bool trim) {
   json rec = {{"state", t.state},
               {"exitCode", t.exit_code},
               {"reason", t.reason},
@@ -201,7 +223,11 @@ Status Registry::RecordTaskResult(const TaskResult& t) {
               {"finishTime", FormatTime(t.finish_time)}};
   PutResult p = store_.Put(TaskPrefix(t.ns, t.framework) + t.pod, rec.dump());
   if (!p.ok()) return {p.error};
-  auto list = ListTaskResults(t.ns, t.framework);
+  return trim ? TrimTaskResults(t.ns, t.framework) : Status{};
+}
+
+Status Registry::TrimTaskResults(const std::string& ns, const std::string& framework) {
+  auto list = ListTaskResults(ns, framework);
   if (!list.ok()) return {list.error};
   size_t n = list.value.size();
   for (size_t i = 0; n > o_.task_retention && i < list.value.size(); ++i, --n) {

@@ -1,7 +1,8 @@
 // Registry: kubemesos' persistent records on top of a KvStore (etcd), as JSON values.
 //
 // Layout (keys relative to the store's prefix, default "/kubemesos/"):
-//   frameworks/<ns>/<name>       {"frameworkID","registeredTime","failoverTimeoutSeconds"}
+//   frameworks/<ns>/<name>       {"frameworkID","registeredTime","failoverTimeoutSeconds",
+//                                 "deletedTime" (only once the Framework object is gone)}
 //   agents/<node>                {"group","firstSeen","lastSeen"}
 //   tasks/<ns>/<framework>/<pod> {"state","exitCode","reason","message","startTime",
 //                                 "finishTime"}   (the newest `task_retention` per framework)
@@ -33,6 +34,9 @@ struct FrameworkRecord {
   std::string framework_id;  // stable across restarts and leader changes
   TimePoint registered_time;
   int64_t failover_timeout_seconds = 0;
+  // When the Framework object was seen deleted; epoch (TimePoint{}) while it exists. The
+  // registration is removed failover_timeout_seconds after this instant.
+  TimePoint deleted_time{};
 };
 
 struct AgentRecord {
@@ -65,13 +69,16 @@ class Registry {
   explicit Registry(KvStore& store, RegistryOptions options = {});
 
   // Idempotent: the first call creates the record with a new random frameworkID; later calls
-  // (any replica) return the existing record, updating failoverTimeoutSeconds if it changed.
+  // (any replica) return the existing record, updating failoverTimeoutSeconds if it changed
+  // and clearing deletedTime (a framework re-created within its failover timeout keeps its ID).
   Result<FrameworkRecord> RegisterFramework(const std::string& ns, const std::string& name,
                                             int64_t failover_timeout_seconds, TimePoint now);
   Result<FrameworkRecord> GetFramework(const std::string& ns,
                                        const std::string& name);  // error
                                                                   // "not found"
   Result<std::vector<FrameworkRecord>> ListFrameworks();
+  // Sets deletedTime = `when` on an existing registration (absent: nothing to do, no error).
+  Status MarkFrameworkDeleted(const std::string& ns, const std::string& name, TimePoint when);
   // Removes the framework's registration and its task results.
   Status RemoveFramework(const std::string& ns, const std::string& name);
 
@@ -80,9 +87,11 @@ class Registry {
   Result<std::vector<AgentRecord>> ListAgents();
   Status RemoveAgent(const std::string& node);
 
-  // Stores (or overwrites) the result, then trims the framework's results to the retention
-  // bound, deleting the oldest finish times first.
-  Status RecordTaskResult(const TaskResult& result);
+  // Stores (or overwrites) the result, then (when `trim`) trims the framework's results to the
+  // retention bound, deleting the oldest finish times first. A writer of many results passes
+  // trim = false and calls TrimTaskResults once per framework afterwards.
+  Status RecordTaskResult(const TaskResult& result, bool trim = true);
+  Status TrimTaskResults(const std::string& ns, const std::string& framework);
   // The framework's results, oldest finish time first.
   Result<std::vector<TaskResult>> ListTaskResults(const std::string& ns,
                                                   const std::string& framework);
