@@ -1,5 +1,5 @@
 // What flows into the scheduling loop: watch events of the four kinds it mirrors, "synced"
-// signals, and the results of binds done on other threads.
+// signals, and the results of binds and task pod writes done on other threads.
 #pragma once
 
 #include <string>
@@ -23,13 +23,24 @@ struct BindResult {
   bool ok() const { return status >= 200 && status < 300; }
 };
 
+// What became of a pod the Framework controller asked to create or delete.
+struct TaskWriteResult {
+  bool create = true;  // false: a delete
+  std::string ns, name;
+  std::string framework;  // the Framework's name (same namespace)
+  int status = 0;         // HTTP status; 0: transport failure or not sent
+  std::string message;
+  bool ok() const { return status >= 200 && status < 300; }
+};
+
 struct LoopEvent {
-  enum class Type { kObject, kSynced, kBindResult, kWake };
+  enum class Type { kObject, kSynced, kBindResult, kTaskWrite, kWake };
   Type type = Type::kWake;
   ObjectKind kind = ObjectKind::kPod;
   WatchType watch = WatchType::kAdded;
   nlohmann::json object;  // kObject
   BindResult bind;        // kBindResult
+  TaskWriteResult task;   // kTaskWrite
 
   static LoopEvent Object(ObjectKind kind, WatchType watch, nlohmann::json object) {
     LoopEvent e;
@@ -49,6 +60,12 @@ struct LoopEvent {
     LoopEvent e;
     e.type = Type::kBindResult;
     e.bind = std::move(result);
+    return e;
+  }
+  static LoopEvent TaskWritten(TaskWriteResult result) {
+    LoopEvent e;
+    e.type = Type::kTaskWrite;
+    e.task = std::move(result);
     return e;
   }
 };

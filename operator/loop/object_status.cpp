@@ -65,31 +65,55 @@ nlohmann::json GroupStatusJson(const GroupStatus& group, const ResourceCatalog& 
                        : ReadyCondition(false, "Invalid", group.invalid_message, ready_since)}};
 }
 
-nlohmann::json FrameworkStatusJson(const FrameworkStatus& fw, const ResourceCatalog& catalog,
-                                   const std::string& ready_since) {
-  std::string phase = fw.suspended ? "Suspended" : fw.running > 0 ? "Running" : "Pending";
-  return {{"phase", phase},
-          {"allocated", Quantities(fw.allocated, catalog)},
-          {"dominantShare", Round4(fw.dominant_share)},
-          {"tasks", {{"pending", fw.pending}, {"running", fw.running}}},
-          {"offers", {{"accepted", fw.offers_accepted}, {"declined", fw.offers_declined}}},
-          {"conditions",
-           fw.group_valid
-               ? ReadyCondition(true, "Registered", "", ready_since)
-               : ReadyCondition(false, "UnknownGroup",
-                                "ResourceGroup \"" + fw.group +
-                                    "\" does not exist or is invalid; its tasks stay pending.",
-                                ready_since)}};
+nlohmann::json FrameworkStatusJson(const FrameworkStatus& fw, const FrameworkExtras& extras,
+                                   const ResourceCatalog& catalog, const std::string& ready_since,
+                                   const std::string& launched_since) {
+  int pending = fw.pending + extras.missing + extras.retrying;
+  std::string phase = fw.suspended       ? "Suspended"
+                      : fw.running > 0   ? "Running"
+                      : pending > 0      ? "Pending"
+                      : extras.failed    ? "Failed"
+                      : extras.succeeded ? "Succeeded"
+                                         : "Pending";
+  nlohmann::json conditions =
+      fw.group_valid
+          ? ReadyCondition(true, "Registered", "", ready_since)
+          : ReadyCondition(false, "UnknownGroup",
+                           "ResourceGroup \"" + fw.group +
+                               "\" does not exist or is invalid; its tasks stay pending.",
+                           ready_since);
+  bool launched = extras.launch_problem.empty();
+  conditions.push_back({{"type", "TasksLaunched"},
+                        {"status", launched ? "True" : "False"},
+                        {"reason", launched ? "Launched" : "CreateFailed"},
+                        {"message", extras.launch_problem},
+                        {"lastTransitionTime", launched_since}});
+  nlohmann::json status = {
+      {"phase", phase},
+      {"allocated", Quantities(fw.allocated, catalog)},
+      {"dominantShare", Round4(fw.dominant_share)},
+      {"tasks",
+       {{"pending", pending},
+        {"running", fw.running},
+        {"succeeded", extras.succeeded},
+        {"failed", extras.failed},
+        {"lost", extras.lost},
+        {"restarts", extras.restarts}}},
+      {"offers", {{"accepted", fw.offers_accepted}, {"declined", fw.offers_declined}}},
+      {"conditions", std::move(conditions)}};
+  if (!extras.framework_id.empty()) status["frameworkID"] = extras.framework_id;
+  if (extras.last_results.is_array()) status["lastResults"] = extras.last_results;
+  return status;
 }
 
 ObjectStatusWriter::ObjectStatusWriter(client::KubeClient& client, double writes_per_second,
                                        int burst)
     : client_(client), queue_(writes_per_second, burst) {}
 
-std::string ObjectStatusWriter::ReadySince(const std::string& key, bool ready) {
+std::string ObjectStatusWriter::Since(const std::string& key, bool value) {
   auto it = ready_.find(key);
-  if (it == ready_.end() || it->second.first != ready) {
-    it = ready_.insert_or_assign(key, std::make_pair(ready, util::NowRfc3339())).first;
+  if (it == ready_.end() || it->second.first != value) {
+    it = ready_.insert_or_assign(key, std::make_pair(value, util::NowRfc3339())).first;
   }
   return it->second.second;
 }
@@ -111,7 +135,8 @@ void ObjectStatusWriter::Submit(const std::string& key, const std::string& path,
   });
 }
 
-void ObjectStatusWriter::Publish(const Allocator& allocator) {
+void ObjectStatusWriter::Publish(const Allocator& allocator,
+                                 const std::function<FrameworkExtras(const std::string&)>& extras) {
   {
     std::lock_guard<std::mutex> lock(failed_mu_);
     for (const auto& key : failed_) written_.erase(key);
@@ -123,13 +148,15 @@ void ObjectStatusWriter::Publish(const Allocator& allocator) {
     std::string key = "ResourceGroup " + g.name;
     seen.insert(key);
     Submit(key, "/apis/kubemesos.io/v1alpha1/resourcegroups/" + g.name + "/status",
-           GroupStatusJson(g, catalog, ReadySince(key, g.valid)));
+           GroupStatusJson(g, catalog, Since(key, g.valid)));
   }
   for (const auto& f : allocator.Frameworks()) {
     std::string key = "Framework " + f.key;
     seen.insert(key);
+    FrameworkExtras more = extras ? extras(f.key) : FrameworkExtras{};
     Submit(key, FrameworkPath(f.key),
-           FrameworkStatusJson(f, catalog, ReadySince(key, f.group_valid)));
+           FrameworkStatusJson(f, more, catalog, Since(key, f.group_valid),
+                               Since(key + " TasksLaunched", more.launch_problem.empty())));
   }
   // Objects that are gone: forget them (a re-created object is written afresh).
   for (auto it = written_.begin(); it != written_.end();) {
@@ -137,6 +164,7 @@ void ObjectStatusWriter::Publish(const Allocator& allocator) {
       ++it;
     } else {
       ready_.erase(it->first);
+      ready_.erase(it->first + " TasksLaunched");
       it = written_.erase(it);
     }
   }

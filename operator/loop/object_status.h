@@ -4,6 +4,7 @@
 // and a steady cluster causes no writes.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -22,11 +23,30 @@ namespace kubemesos::loop {
 // `ready_since` is the condition's lastTransitionTime.
 nlohmann::json GroupStatusJson(const GroupStatus& group, const ResourceCatalog& catalog,
                                const std::string& ready_since);
-// `status` of a Framework: phase (Suspended, Running when a task runs, else Pending), allocated,
-// dominantShare, tasks {pending, running}, offers {accepted, declined}, and a Ready condition
-// (False with reason UnknownGroup when its group is missing or invalid).
-nlohmann::json FrameworkStatusJson(const FrameworkStatus& framework, const ResourceCatalog& catalog,
-                                   const std::string& ready_since);
+// What the engine does not know about a framework: the lives of its tasks (from the Framework
+// controller) and its registration (from the registry).
+struct FrameworkExtras {
+  int missing = 0;    // task pods not created yet: reported as pending
+  int succeeded = 0;  // finished tasks
+  int failed = 0;     // failed for good
+  int retrying = 0;   // failed, waiting to be relaunched: reported as pending
+  int lost = 0;
+  int restarts = 0;
+  nlohmann::json last_results;  // array, newest first; null: not reported
+  std::string launch_problem;   // why task pods cannot be created, empty when fine
+  std::string framework_id;     // empty: not registered (no registry)
+};
+
+// `status` of a Framework: phase, frameworkID, allocated, dominantShare, tasks {pending,
+// running, succeeded, failed, lost, restarts}, offers {accepted, declined}, lastResults, and
+// conditions: Ready (False with reason UnknownGroup when its group is missing or invalid) and
+// TasksLaunched (False with reason CreateFailed when a task pod cannot be created). Phase:
+// Suspended; Running while a task runs; Pending while a task waits (or is to be created or
+// relaunched); once all ended: Failed if any failed for good, else Succeeded; Pending with
+// nothing at all. `since` holds the conditions' lastTransitionTimes.
+nlohmann::json FrameworkStatusJson(const FrameworkStatus& framework, const FrameworkExtras& extras,
+                                   const ResourceCatalog& catalog, const std::string& ready_since,
+                                   const std::string& launched_since);
 // A resource amount as a Kubernetes quantity: "1500m" / "2" for cpu, "4Gi" for exact binary
 // multiples of memory and storage, plain integers otherwise.
 std::string QuantityString(ResourceId id, int64_t amount);
@@ -38,15 +58,17 @@ class ObjectStatusWriter {
   ObjectStatusWriter(client::KubeClient& client, double writes_per_second, int burst);
 
   // Queues a status write for every group and framework whose status changed since it was
-  // last written.
-  void Publish(const Allocator& allocator);
+  // last written. `extras` (optional) completes a framework's status, by "namespace/name".
+  void Publish(const Allocator& allocator,
+               const std::function<FrameworkExtras(const std::string&)>& extras = nullptr);
   void Stop() { queue_.Stop(); }
   uint64_t writes() const { return queue_.writes(); }
   uint64_t failures() const { return queue_.failures(); }
 
  private:
   void Submit(const std::string& key, const std::string& path, nlohmann::json status);
-  std::string ReadySince(const std::string& key, bool ready);
+  // When the condition `key` last changed to `value` (now, if it just did).
+  std::string Since(const std::string& key, bool value);
 
   client::KubeClient& client_;
   std::map<std::string, std::string> written_;                 // object key -> status last queued

@@ -96,6 +96,7 @@ void SchedulerCore::Apply(const LoopEvent& event, double now) {
       ApplyBindResult(event.bind, now);
       return;
     case LoopEvent::Type::kWake:
+    case LoopEvent::Type::kTaskWrite:  // the Framework controller's business
       return;
     case LoopEvent::Type::kObject:
       break;

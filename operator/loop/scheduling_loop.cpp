@@ -23,7 +23,10 @@ void SchedulingLoop::Run(const std::atomic<bool>& stop) {
     double due = last_cycle + wait;
     auto deadline = steady_clock::now() + std::chrono::duration_cast<steady_clock::duration>(
                                               duration<double>(std::max(0.0, due - Now())));
-    for (auto& event : queue_.PopAll(deadline)) core_.Apply(event, Now());
+    for (auto& event : queue_.PopAll(deadline)) {
+      core_.Apply(event, Now());
+      if (options_.observe) options_.observe(event);
+    }
     double now = Now();
     bool due_now = now - last_cycle >=
                    (core_.dirty() ? options_.min_interval_seconds : options_.max_interval_seconds);

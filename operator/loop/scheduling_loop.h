@@ -17,6 +17,9 @@ struct LoopOptions {
   // Asked before each cycle: false (a standby replica) keeps mirroring events but allocates
   // nothing. Empty: always allowed.
   std::function<bool()> may_allocate;
+  // Called on the loop thread with every event after the core applied it (the Framework
+  // controller mirrors the same events). Optional.
+  std::function<void(const LoopEvent&)> observe;
 };
 
 class SchedulingLoop {

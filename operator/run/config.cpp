@@ -76,6 +76,12 @@ const std::map<std::string, std::pair<std::string, Setter>>& Settings() {
       {"statusBurst",
        {"status-burst",
         [](RunConfig& c, const std::string& v) { return ParseInt(v, c.status_burst); }}},
+      {"taskRetryBackoffSeconds",
+       {"task-backoff",
+        [](RunConfig& c, const std::string& v) {
+          return ParseDouble(v, c.task_retry_backoff_seconds) &&
+                 c.task_retry_backoff_seconds >= 0;
+        }}},
       {"logLevel",
        {"log-level",
         [](RunConfig& c, const std::string& v) {
@@ -214,14 +220,16 @@ flags (each also a key of the YAML config file, in camelCase):
   --kubeconfig FILE        kubeconfig (default: $KUBECONFIG, then the in-cluster account)
   --config FILE            YAML settings (keys: policy, minCycleInterval, maxCycleInterval,
                            bindConcurrency, clientQPS, clientBurst, statusWritesPerSecond,
-                           statusBurst, logLevel, metricsAddress, etcdEndpoints, etcdPrefix,
-                           etcdCAFile, etcdCertFile, etcdKeyFile, identity, leaseSeconds)
+                           statusBurst, taskRetryBackoffSeconds, logLevel, metricsAddress,
+                           etcdEndpoints, etcdPrefix, etcdCAFile, etcdCertFile, etcdKeyFile, identity, leaseSeconds)
   --policy binpack|spread  placement policy (default binpack)
   --min-interval S         batch events this long before a cycle (default 0.02)
   --max-interval S         run a cycle at least this often (default 1)
   --bind-concurrency N     binds in flight at once (default 16)
   --client-qps Q           API request rate limit (default 500; burst --client-burst 1000)
   --status-qps Q           pod status and Event writes per second (default 50; --status-burst 100)
+  --task-backoff S         first relaunch delay of a failed OnFailure task, doubled per retry
+                           (default 10, at most 300)
   --log-level L            debug|info|warn|error (default info)
   --metrics-address A      where /metrics, /healthz and /readyz listen (default 0.0.0.0:8080)
   --etcd-endpoints URLS    etcd for the registry and leader election (comma-separated); without

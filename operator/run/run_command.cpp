@@ -15,6 +15,8 @@
 #include "operator/client/informer.h"
 #include "operator/client/kubeconfig.h"
 #include "operator/client/rest_client.h"
+#include "operator/controller/framework_controller.h"
+#include "operator/controller/task_writer.h"
 #include "operator/loop/binder.h"
 #include "operator/loop/object_status.h"
 #include "operator/loop/scheduling_loop.h"
@@ -235,6 +237,26 @@ int RunCommand(const std::vector<std::string>& args) {
   loop::ObjectStatusWriter object_status(*kube, config.status_writes_per_second,
                                          config.status_burst);
   loop::SchedulerCore core(AllocatorOptions{config.policy}, binder, status);
+  controller::ControllerOptions controller_options;
+  controller_options.retry_backoff_seconds = config.task_retry_backoff_seconds;
+  controller::FrameworkController frameworks(controller_options);
+  controller::TaskWriter task_writer(*kube, queue, config.bind_concurrency, is_leader);
+  auto framework_extras = [&frameworks](const std::string& key) {
+    loop::FrameworkExtras extras;
+    if (const auto* tasks = frameworks.Tasks(key)) {
+      extras.missing = tasks->missing;
+      extras.succeeded = tasks->succeeded;
+      extras.failed = tasks->failed;
+      extras.retrying = tasks->retrying;
+      extras.lost = tasks->lost;
+      extras.restarts = tasks->restarts;
+      extras.launch_problem = tasks->problem;
+      extras.last_results = nlohmann::json::array();
+      for (const auto& r : tasks->last_results)
+        extras.last_results.push_back(controller::TaskResultJson(r));
+    }
+    return extras;
+  };
 
   std::vector<std::unique_ptr<client::Informer>> informers;
   for (const auto& watched : kWatched) {
@@ -258,7 +280,10 @@ int RunCommand(const std::vector<std::string>& args) {
   double last_progress = 0;
   loop::SchedulingLoop scheduling(
       core, queue,
-      {config.min_cycle_interval_seconds, config.max_cycle_interval_seconds, is_leader},
+      {config.min_cycle_interval_seconds, config.max_cycle_interval_seconds, is_leader,
+       [&frameworks](const loop::LoopEvent& event) {
+         frameworks.Observe(event, loop::SchedulingLoop::Now());
+       }},
       [&](const loop::CycleStats& stats) {
         bound_total += stats.placements;
         caches_synced = true;  // cycles run only once every watch has synced
@@ -268,10 +293,25 @@ int RunCommand(const std::vector<std::string>& args) {
                               outcome.latency_seconds);
         }
         double now = loop::SchedulingLoop::Now();
+        if (is_leader()) {  // the Framework controller: launch, relaunch and clean up task pods
+          for (auto& action : frameworks.Reconcile(now)) task_writer.Write(std::move(action));
+        }
+        for (const auto& problem : frameworks.TakeProblems()) {
+          if (is_leader())
+            status.ObjectProblem(loop::ObjectKind::kFramework, problem.ns, problem.name,
+                                 problem.message);
+        }
+        for (const auto& finished : frameworks.TakeFinished()) {
+          log::Debug("task finished", {{"framework", finished.ns + "/" + finished.framework},
+                                       {"pod", finished.result.pod},
+                                       {"state", finished.result.state},
+                                       {"exitCode", finished.result.exit_code}});
+        }
         if (now - last_publish >= 1.0) {
           last_publish = now;
           publisher.Publish(core.allocator());
-          if (is_leader()) object_status.Publish(core.allocator());  // one writer: the leader
+          if (is_leader())  // one writer: the leader
+            object_status.Publish(core.allocator(), framework_extras);
           for (size_t i = 0; i < informers.size(); ++i) {
             metrics.SetWatchRestarts(kWatched[i].resource, informers[i]->Stats().restarts);
           }
@@ -304,6 +344,7 @@ int RunCommand(const std::vector<std::string>& args) {
                                  {"errors", stats.errors}};
   }
   binder.Stop();
+  task_writer.Stop();
   status.Stop();
   object_status.Stop();
   if (election) election->Stop();  // resigns, so a standby takes over at once
@@ -313,6 +354,8 @@ int RunCommand(const std::vector<std::string>& args) {
                         {"bindFailures", core.bind_failures()},
                         {"statusWrites", status.writes()},
                         {"objectStatusWrites", object_status.writes()},
+                        {"taskPodsCreated", task_writer.created()},
+                        {"taskPodsDeleted", task_writer.deleted()},
                         {"watches", watches}});
   return 0;
 }

@@ -69,7 +69,8 @@ TEST(ObjectStatusJson, GroupsAndFrameworks) {
   a.Allocate(0);
   std::map<std::string, json> groups, fws;
   for (const auto& g : a.Groups()) groups[g.name] = GroupStatusJson(g, a.catalog(), "T");
-  for (const auto& f : a.Frameworks()) fws[f.key] = FrameworkStatusJson(f, a.catalog(), "T");
+  for (const auto& f : a.Frameworks())
+    fws[f.key] = FrameworkStatusJson(f, {}, a.catalog(), "T", "T");
   EXPECT_EQ(groups["team"]["allocated"]["cpu"], "1500m");
   EXPECT_EQ(groups["team"]["allocated"]["memory"], "1Gi");
   EXPECT_EQ(groups["team"]["frameworks"], 1);
@@ -85,6 +86,62 @@ TEST(ObjectStatusJson, GroupsAndFrameworks) {
   EXPECT_EQ(fws["ns/spark"]["offers"]["accepted"], 1);
   EXPECT_EQ(fws["ns/lost"]["phase"], "Pending");
   EXPECT_EQ(fws["ns/lost"]["conditions"][0]["reason"], "UnknownGroup");
+}
+
+TEST(ObjectStatusJson, FrameworkPhaseAndTaskCounts) {
+  struct Case {
+    const char* name;
+    bool suspended;
+    int running, pending;
+    FrameworkExtras extras;
+    const char* phase;
+    int pending_reported;
+  };
+  auto extras = [](int missing, int succeeded, int failed, int retrying) {
+    FrameworkExtras e;
+    e.missing = missing;
+    e.succeeded = succeeded;
+    e.failed = failed;
+    e.retrying = retrying;
+    return e;
+  };
+  Case cases[] = {
+      {"nothing yet", false, 0, 0, extras(0, 0, 0, 0), "Pending", 0},
+      {"pods to create", false, 0, 0, extras(3, 0, 0, 0), "Pending", 3},
+      {"running beats pending", false, 2, 1, extras(1, 0, 0, 0), "Running", 2},
+      {"suspended beats all", true, 2, 1, extras(0, 0, 0, 0), "Suspended", 1},
+      {"all succeeded", false, 0, 0, extras(0, 4, 0, 0), "Succeeded", 0},
+      {"one failed for good", false, 0, 0, extras(0, 3, 1, 0), "Failed", 0},
+      {"a relaunch is pending", false, 0, 0, extras(0, 3, 0, 1), "Pending", 1},
+  };
+  for (const auto& c : cases) {
+    FrameworkStatus fw;
+    fw.key = "ns/f";
+    fw.group = "g";
+    fw.group_valid = true;
+    fw.suspended = c.suspended;
+    fw.running = c.running;
+    fw.pending = c.pending;
+    json s = FrameworkStatusJson(fw, c.extras, ResourceCatalog(), "T", "T");
+    EXPECT_EQ(s["phase"], c.phase) << c.name;
+    EXPECT_EQ(s["tasks"]["pending"], c.pending_reported) << c.name;
+    EXPECT_EQ(s["tasks"]["succeeded"], c.extras.succeeded) << c.name;
+    EXPECT_EQ(s["tasks"]["failed"], c.extras.failed) << c.name;
+    EXPECT_FALSE(s.contains("lastResults")) << c.name;
+    EXPECT_FALSE(s.contains("frameworkID")) << c.name;
+  }
+  FrameworkStatus fw;
+  FrameworkExtras e;
+  e.launch_problem = "cannot create pod f-w-0: forbidden";
+  e.framework_id = "id-1";
+  e.last_results = json::array({{{"pod", "f-w-0"}}});
+  json s = FrameworkStatusJson(fw, e, ResourceCatalog(), "T", "T2");
+  EXPECT_EQ(s["frameworkID"], "id-1");
+  EXPECT_EQ(s["lastResults"][0]["pod"], "f-w-0");
+  EXPECT_EQ(s["conditions"][1]["type"], "TasksLaunched");
+  EXPECT_EQ(s["conditions"][1]["status"], "False");
+  EXPECT_EQ(s["conditions"][1]["reason"], "CreateFailed");
+  EXPECT_EQ(s["conditions"][1]["lastTransitionTime"], "T2");
 }
 
 // Records the status PATCHes the writer sends; fails the first `fail` of them.

@@ -1,0 +1,138 @@
+// The Framework controller: launches a Framework's tasks as pods and keeps them as the spec
+// says (Mesos' framework scheduler launching TaskInfos, done for the user).
+//
+// - Creates the pods of spec.tasks (named <framework>-<task>-<index>, owner reference to the
+//   Framework, the framework and task labels, schedulerName kubemesos) and recreates missing
+//   ones; scaling instances down (or removing a task) deletes the pods past the new count.
+// - restartPolicy OnFailure: a Failed pod is deleted and relaunched under the same name after
+//   a backoff (base * 2^retry, capped), at most maxRetries times; the relaunch count travels
+//   in the kubemesos.io/retry annotation. Never: a Failed pod stays as the task's result.
+// - A deleted Framework's pods are deleted (the garbage collector would too, later), and so
+//   are pods owned by a Framework that no longer exists.
+// - Adopted pods (the framework label, no owner reference to the Framework: Spark executors,
+//   Flink task managers) are counted and reported, never created or deleted.
+// - Every pod that finishes yields one TaskResult (TakeFinished) and joins the framework's
+//   newest results (lastResults, seeded from the Framework's status so a restart keeps them).
+//
+// Threads: owned and called by the scheduling loop's thread only; it does no I/O. Reconcile
+// returns the writes to make (TaskWriter does them) and their results come back as
+// TaskWriteResult events. Expectations: a pod being created or deleted is not acted on again
+// until its watch event or its write result arrives, so a slow API server causes no duplicate
+// writes. Errors: a failed create is reported (Problems, and in Tasks().problem) and retried
+// with a backoff per framework; nothing throws.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "operator/controller/task_pod.h"
+#include "operator/loop/events.h"
+
+namespace kubemesos::controller {
+
+struct ControllerOptions {
+  double retry_backoff_seconds = 10;  // first OnFailure relaunch delay, doubled per retry
+  double retry_backoff_max_seconds = 300;
+  double create_backoff_seconds = 5;  // after a failed create, doubled per failure
+  size_t last_results = 5;            // newest results kept in status.lastResults
+};
+
+// One write for the TaskWriter.
+struct TaskAction {
+  bool create = true;     // false: delete
+  std::string ns, name;   // the pod
+  std::string framework;  // the Framework's name
+  std::string uid;        // delete: precondition (only this incarnation of the name)
+  nlohmann::json pod;     // create: the pod object
+};
+
+// A framework's task view for its status (pending and running come from the engine).
+struct FrameworkTasks {
+  int desired = 0;                      // instances the spec asks for
+  int missing = 0;                      // desired pods that do not exist (yet): counted as pending
+  int succeeded = 0;                    // pods Succeeded
+  int failed = 0;                       // pods Failed for good (Never, retries used up, or adopted)
+  int retrying = 0;                     // Failed pods waiting for their relaunch
+  int lost = 0;                         // pods that vanished or went Unknown while not finished
+  int restarts = 0;                     // relaunches of the pods that exist
+  std::deque<TaskResult> last_results;  // newest first
+  std::string problem;                  // the last create failure, empty when fine
+};
+
+// A task result with the framework it belongs to, for the registry.
+struct FinishedTask {
+  std::string ns, framework;
+  TaskResult result;
+};
+
+// A problem to report on a Framework (an Event), once per new message.
+struct FrameworkProblem {
+  std::string ns, name, message;
+};
+
+class FrameworkController {
+ public:
+  explicit FrameworkController(ControllerOptions options = {});
+
+  // Mirrors watch events of Frameworks and pods, and task write results; other events are
+  // ignored. `now` is the loop's monotonic clock in seconds.
+  void Observe(const loop::LoopEvent& event, double now);
+
+  // The writes to make now. Call only when the watches have synced and this replica leads.
+  std::vector<TaskAction> Reconcile(double now);
+
+  // The task view of a framework ("namespace/name"); nullptr when it has none.
+  const FrameworkTasks* Tasks(const std::string& key);
+
+  std::vector<FinishedTask> TakeFinished();
+  std::vector<FrameworkProblem> TakeProblems();
+
+ private:
+  struct Desired {
+    std::string task;
+    bool on_failure = false;
+    int max_retries = 0;
+    nlohmann::json pod;
+  };
+  struct State {
+    std::string ns, name, uid;
+    bool exists = false;  // the Framework object is there
+    bool valid = false;   // ... and its spec converts (else its pods are left alone)
+    bool seeded = false;  // lastResults and lost read from its status
+    int lost_seen = 0;    // pods that vanished unfinished (seeded from status.tasks.lost)
+    std::map<std::string, Desired> desired;      // by pod name
+    std::map<std::string, TaskPod> pods;         // observed, by pod name
+    std::map<std::string, int> relaunch;         // pod name -> retry of its next create
+    std::map<std::string, double> failed_since;  // pod name -> first seen Failed
+    std::set<std::string> creating, deleting;    // in flight (pod names)
+    std::set<std::string> reported;              // "uid/state" whose result was taken
+    double create_retry_at = 0, create_backoff = 0;
+    FrameworkTasks view;
+    bool view_dirty = true;
+  };
+
+  void ObserveFramework(loop::WatchType watch, const nlohmann::json& object);
+  void ObservePod(loop::WatchType watch, const nlohmann::json& object, double now);
+  void ObserveWrite(const loop::TaskWriteResult& result, double now);
+  void ReconcileOne(const std::string& key, State& s, double now, std::vector<TaskAction>& out);
+  // Adds to lastResults (newest first, bounded); finished_now: also hand it to TakeFinished.
+  void AddResult(State& s, const TaskResult& result, bool finished_now);
+  State& StateOf(const std::string& ns, const std::string& name);
+  double RetryDelay(int retry) const;
+
+  ControllerOptions o_;
+  std::unordered_map<std::string, State> states_;  // by "namespace/name"
+  std::set<std::string> dirty_;                    // keys to reconcile
+  std::multimap<double, std::string> timers_;      // due time -> key
+  bool reconciled_once_ = false;
+  std::vector<FinishedTask> finished_;
+  std::vector<FrameworkProblem> problems_;
+};
+
+}  // namespace kubemesos::controller

@@ -1,0 +1,280 @@
+// The Framework controller's decisions, driven through a small in-memory API: launch, scale,
+// relaunch with backoff, results, deletion, adoption, orphans, write failures, restarts.
+#include "operator/controller/framework_controller.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace kubemesos::controller {
+namespace {
+
+using loop::LoopEvent;
+using loop::ObjectKind;
+using loop::WatchType;
+using nlohmann::json;
+
+json Framework(int instances, const std::string& policy = "Never", int max_retries = 0,
+               const std::string& uid = "fw-uid") {
+  return {{"apiVersion", "kubemesos.io/v1alpha1"},
+          {"kind", "Framework"},
+          {"metadata", {{"name", "fw"}, {"namespace", "team"}, {"uid", uid}}},
+          {"spec",
+           {{"resourceGroup", "g"},
+            {"tasks",
+             {{{"name", "worker"},
+               {"instances", instances},
+               {"restartPolicy", policy},
+               {"maxRetries", max_retries},
+               {"template",
+                {{"spec", {{"containers", {{{"name", "c"}, {"image", "busybox"}}}}}}}}}}}}}};
+}
+
+// The API server and the kubelet, reduced to what the controller sees: pods by name.
+class FakeApi {
+ public:
+  explicit FakeApi(FrameworkController& c) : c_(c) {}
+
+  void Framework(WatchType watch, const json& fw) {
+    c_.Observe(LoopEvent::Object(ObjectKind::kFramework, watch, fw), now);
+  }
+  // Runs one reconcile and carries out its writes; returns them.
+  std::vector<TaskAction> Step() {
+    auto actions = c_.Reconcile(now);
+    for (const auto& a : actions) {
+      loop::TaskWriteResult r{a.create, a.ns, a.name, a.framework, 201, ""};
+      if (a.create && fail_creates) {
+        r.status = 403;
+        r.message = "forbidden";
+      } else if (a.create) {
+        json pod = a.pod;
+        pod["metadata"]["uid"] = "uid-" + std::to_string(++next_uid_);
+        Put(WatchType::kAdded, pod);
+      } else {
+        EXPECT_EQ(pods.at(a.name)["metadata"]["uid"], a.uid) << a.name;
+        Delete(a.name);
+        r.status = 200;
+      }
+      c_.Observe(LoopEvent::TaskWritten(r), now);
+    }
+    return actions;
+  }
+  void Put(WatchType watch, const json& pod) {
+    pods[pod["metadata"]["name"].get<std::string>()] = pod;
+    c_.Observe(LoopEvent::Object(ObjectKind::kPod, watch, pod), now);
+  }
+  void Delete(const std::string& name) {
+    json pod = pods.at(name);
+    pods.erase(name);
+    c_.Observe(LoopEvent::Object(ObjectKind::kPod, WatchType::kDeleted, pod), now);
+  }
+  void Finish(const std::string& name, int exit_code, const std::string& finished) {
+    json pod = pods.at(name);
+    pod["status"] = {
+        {"phase", exit_code == 0 ? "Succeeded" : "Failed"},
+        {"containerStatuses",
+         {{{"name", "c"},
+           {"state", {{"terminated", {{"exitCode", exit_code}, {"finishedAt", finished}}}}}}}}};
+    Put(WatchType::kModified, pod);
+  }
+  void Run(const std::string& name) {
+    json pod = pods.at(name);
+    pod["spec"]["nodeName"] = "n1";
+    pod["status"] = {{"phase", "Running"}};
+    Put(WatchType::kModified, pod);
+  }
+
+  double now = 100;
+  bool fail_creates = false;
+  std::map<std::string, json> pods;
+
+ private:
+  FrameworkController& c_;
+  int next_uid_ = 0;
+};
+
+std::vector<std::string> Names(const std::vector<TaskAction>& actions, bool create) {
+  std::vector<std::string> out;
+  for (const auto& a : actions) {
+    if (a.create == create) out.push_back(a.name);
+  }
+  return out;
+}
+
+using Strings = std::vector<std::string>;
+
+TEST(FrameworkController, LaunchesEachInstanceOnceWithOwnerAndLabels) {
+  FrameworkController c;
+  FakeApi api(c);
+  api.Framework(WatchType::kAdded, Framework(3));
+  auto first = c.Reconcile(api.now);  // writes in flight, results not back yet
+  EXPECT_EQ(Names(first, true), (Strings{"fw-worker-0", "fw-worker-1", "fw-worker-2"}));
+  EXPECT_TRUE(c.Reconcile(api.now).empty()) << "no duplicate create while one is in flight";
+  const json& pod = first[0].pod;
+  EXPECT_EQ(pod["spec"]["schedulerName"], "kubemesos");
+  EXPECT_EQ(pod["metadata"]["labels"]["kubemesos.io/framework"], "fw");
+  EXPECT_EQ(pod["metadata"]["ownerReferences"][0]["uid"], "fw-uid");
+  const FrameworkTasks* t = c.Tasks("team/fw");
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->desired, 3);
+  EXPECT_EQ(t->missing, 3);
+}
+
+TEST(FrameworkController, ScalesUpAndDownAndRecreatesMissingPods) {
+  FrameworkController c;
+  FakeApi api(c);
+  api.Framework(WatchType::kAdded, Framework(3));
+  api.Step();
+  EXPECT_TRUE(api.Step().empty()) << "steady: nothing to do";
+  api.Framework(WatchType::kModified, Framework(5));
+  EXPECT_EQ(Names(api.Step(), true), (Strings{"fw-worker-3", "fw-worker-4"}));
+  api.Framework(WatchType::kModified, Framework(1));
+  auto down = api.Step();
+  EXPECT_EQ(Names(down, false),
+            (Strings{"fw-worker-1", "fw-worker-2", "fw-worker-3", "fw-worker-4"}));
+  EXPECT_EQ(api.pods.size(), 1u);
+  api.Run("fw-worker-0");
+  api.Delete("fw-worker-0");  // someone deleted a running task
+  EXPECT_EQ(Names(api.Step(), true), (Strings{"fw-worker-0"}));
+  EXPECT_EQ(c.Tasks("team/fw")->lost, 1);
+}
+
+TEST(FrameworkController, OnFailureRelaunchesWithBackoffUpToMaxRetries) {
+  ControllerOptions o;
+  o.retry_backoff_seconds = 10;
+  FrameworkController c(o);
+  FakeApi api(c);
+  api.Framework(WatchType::kAdded, Framework(1, "OnFailure", 2));
+  api.Step();
+  for (int retry = 0; retry < 2; ++retry) {
+    api.Finish("fw-worker-0", 7, "2026-11-27T05:00:0" + std::to_string(retry) + "Z");
+    EXPECT_EQ(c.Tasks("team/fw")->retrying, 1);
+    EXPECT_EQ(c.Tasks("team/fw")->failed, 0);
+    api.now += 10 * (1 << retry) - 1;
+    EXPECT_TRUE(api.Step().empty()) << "still backing off, retry " << retry;
+    api.now += 1;
+    auto relaunch = api.Step();  // delete, then (same step) nothing: create waits for the event
+    ASSERT_EQ(Names(relaunch, false), (Strings{"fw-worker-0"})) << retry;
+    auto created = api.Step();
+    ASSERT_EQ(Names(created, true), (Strings{"fw-worker-0"})) << retry;
+    EXPECT_EQ(created[0].pod["metadata"]["annotations"]["kubemesos.io/retry"],
+              std::to_string(retry + 1));
+  }
+  api.Finish("fw-worker-0", 7, "2026-11-27T05:00:09Z");
+  api.now += 1000;
+  EXPECT_TRUE(api.Step().empty()) << "maxRetries used up: the failure stays";
+  const FrameworkTasks* t = c.Tasks("team/fw");
+  EXPECT_EQ(t->failed, 1);
+  EXPECT_EQ(t->retrying, 0);
+  EXPECT_EQ(t->restarts, 2);
+  auto finished = c.TakeFinished();
+  ASSERT_EQ(finished.size(), 3u);
+  EXPECT_EQ(finished[2].result.exit_code, 7);
+  EXPECT_EQ(finished[2].result.retry, 2);
+  EXPECT_EQ(t->last_results.front().finish_time, "2026-11-27T05:00:09Z");  // newest first
+}
+
+TEST(FrameworkController, NeverKeepsResultsCountsAndBoundsLastResults) {
+  ControllerOptions o;
+  o.last_results = 3;
+  FrameworkController c(o);
+  FakeApi api(c);
+  api.Framework(WatchType::kAdded, Framework(5));
+  api.Step();
+  for (int i = 0; i < 5; ++i) {
+    api.Finish("fw-worker-" + std::to_string(i), i == 4 ? 1 : 0,
+               "2026-11-27T05:00:0" + std::to_string(i) + "Z");
+  }
+  api.Finish("fw-worker-4", 1, "2026-11-27T05:00:04Z");  // the same state again: one result
+  EXPECT_TRUE(api.Step().empty()) << "Never: a failed task is not relaunched";
+  const FrameworkTasks* t = c.Tasks("team/fw");
+  EXPECT_EQ(t->succeeded, 4);
+  EXPECT_EQ(t->failed, 1);
+  ASSERT_EQ(t->last_results.size(), 3u);
+  EXPECT_EQ(t->last_results[0].pod, "fw-worker-4");
+  EXPECT_EQ(t->last_results[2].pod, "fw-worker-2");
+  EXPECT_EQ(c.TakeFinished().size(), 5u);
+  EXPECT_TRUE(c.TakeFinished().empty());
+}
+
+TEST(FrameworkController, DeletionRemovesOwnedPodsNeverAdoptedOnes) {
+  FrameworkController c;
+  FakeApi api(c);
+  api.Framework(WatchType::kAdded, Framework(2));
+  api.Step();
+  json adopted = {{"metadata",
+                   {{"name", "spark-exec-1"},
+                    {"namespace", "team"},
+                    {"uid", "a1"},
+                    {"labels", {{"kubemesos.io/framework", "fw"}}}}},
+                  {"spec", {{"schedulerName", "kubemesos"}}}};
+  api.Put(WatchType::kAdded, adopted);
+  EXPECT_TRUE(api.Step().empty()) << "an adopted pod is not one of ours to delete";
+  api.Framework(WatchType::kDeleted, Framework(2));
+  EXPECT_EQ(Names(api.Step(), false), (Strings{"fw-worker-0", "fw-worker-1"}));
+  EXPECT_EQ(api.pods.count("spark-exec-1"), 1u);
+  EXPECT_TRUE(api.Step().empty());
+}
+
+TEST(FrameworkController, OrphansOfAFormerIncarnationAreDeleted) {
+  FrameworkController c;
+  FakeApi api(c);
+  api.Framework(WatchType::kAdded, Framework(1, "Never", 0, "old-uid"));
+  api.Step();
+  // The Framework was deleted and re-created while this replica was away.
+  FrameworkController fresh;
+  FakeApi restarted(fresh);
+  restarted.Put(WatchType::kAdded, api.pods.at("fw-worker-0"));
+  restarted.Framework(WatchType::kAdded, Framework(1, "Never", 0, "new-uid"));
+  auto actions = restarted.Step();
+  EXPECT_EQ(Names(actions, false), (Strings{"fw-worker-0"}));
+  EXPECT_EQ(Names(restarted.Step(), true), (Strings{"fw-worker-0"}));
+  EXPECT_EQ(restarted.pods.at("fw-worker-0")["metadata"]["ownerReferences"][0]["uid"], "new-uid");
+}
+
+TEST(FrameworkController, FailedCreatesAreReportedAndRetriedWithBackoff) {
+  ControllerOptions o;
+  o.create_backoff_seconds = 5;
+  FrameworkController c(o);
+  FakeApi api(c);
+  api.fail_creates = true;
+  api.Framework(WatchType::kAdded, Framework(1));
+  EXPECT_EQ(api.Step().size(), 1u);
+  auto problems = c.TakeProblems();
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].name, "fw");
+  EXPECT_NE(problems[0].message.find("forbidden"), std::string::npos);
+  EXPECT_NE(c.Tasks("team/fw")->problem, "");
+  api.now += 4;
+  EXPECT_TRUE(api.Step().empty()) << "backing off";
+  api.now += 1;
+  EXPECT_EQ(api.Step().size(), 1u);
+  EXPECT_TRUE(c.TakeProblems().empty()) << "the same message is reported once";
+  api.fail_creates = false;
+  api.now += 10;  // the backoff doubled
+  EXPECT_EQ(Names(api.Step(), true), (Strings{"fw-worker-0"}));
+  EXPECT_EQ(c.Tasks("team/fw")->problem, "");
+}
+
+TEST(FrameworkController, SeedsHistoryFromStatusAndLeavesInvalidSpecsAlone) {
+  FrameworkController c;
+  FakeApi api(c);
+  json fw = Framework(1);
+  fw["status"] = {
+      {"tasks", {{"lost", 2}}},
+      {"lastResults", {{{"pod", "fw-worker-0"}, {"state", "Succeeded"}, {"finishTime", "T1"}}}}};
+  api.Framework(WatchType::kAdded, fw);
+  const FrameworkTasks* t = c.Tasks("team/fw");
+  EXPECT_EQ(t->lost, 2);
+  ASSERT_EQ(t->last_results.size(), 1u);
+  EXPECT_TRUE(c.TakeFinished().empty()) << "history is not a new result";
+  api.Step();
+  json bad = Framework(1);
+  bad["spec"]["tasks"][0]["instances"] = -1;
+  api.Framework(WatchType::kModified, bad);
+  EXPECT_TRUE(api.Step().empty()) << "an invalid spec changes nothing";
+  EXPECT_EQ(api.pods.size(), 1u);
+}
+
+}  // namespace
+}  // namespace kubemesos::controller
