@@ -221,7 +221,8 @@ flags (each also a key of the YAML config file, in camelCase):
   --config FILE            YAML settings (keys: policy, minCycleInterval, maxCycleInterval,
                            bindConcurrency, clientQPS, clientBurst, statusWritesPerSecond,
                            statusBurst, taskRetryBackoffSeconds, logLevel, metricsAddress,
-                           etcdEndpoints, etcdPrefix, etcdCAFile, etcdCertFile, etcdKeyFile, identity, leaseSeconds)
+                           etcdEndpoints, etcdPrefix, etcdCAFile, etcdCertFile, etcdKeyFile,
+                           identity, leaseSeconds)
   --policy binpack|spread  placement policy (default binpack)
   --min-interval S         batch events this long before a cycle (default 0.02)
   --max-interval S         run a cycle at least this often (default 1)
