@@ -1,0 +1,299 @@
+// The registry's KvStore in sharded ConfigMaps, with resourceVersion as the CAS token (see
+// kube_kv_store.h).
+#include "operator/registry/kube_kv_store.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+namespace kubemesos::registry {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kLabel = "kubemesos.io/registry";
+constexpr const char* kRevision = "kubemesos.io/revision";
+constexpr size_t kMaxShardBytes = 900 * 1024;
+constexpr const char* kNoLeases =
+    "the kubernetes registry backend has no leases (leader election uses a "
+    "coordination.k8s.io Lease)";
+
+bool Plain(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.';
+}
+
+int Hex(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+uint32_t Fnv1a(const std::string& s) {
+  uint32_t h = 2166136261u;
+  for (unsigned char c : s) h = (h ^ c) * 16777619u;
+  return h;
+}
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+class FailedWatch : public KvWatch {
+ public:
+  bool Next(std::vector<WatchEvent>&) override { return false; }
+  void Cancel() override {}
+  int64_t CompactRevision() const override { return 0; }
+  std::string Error() const override {
+    return "the kubernetes registry backend does not support watches";
+  }
+};
+
+// One shard as read: the ConfigMap (null if absent) and its entries.
+struct Shard {
+  std::string name;
+  json object;  // null = does not exist
+  int64_t revision = 0;
+};
+
+class KubeKvStore : public KvStore {
+ public:
+  KubeKvStore(client::KubeClient& client, KubeStoreOptions o) : client_(client), o_(std::move(o)) {
+    if (o_.shards < 1) o_.shards = 1;
+  }
+
+  GetResult Get(const std::string& key) override {
+    GetResult r;
+    Shard s;
+    if (!(r.error = Read(ShardOf(key), s)).empty()) return r;
+    r.revision = s.revision;
+    r.found = Lookup(s, key, r.kv);
+    return r;
+  }
+
+  RangeResult Range(const std::string& prefix) override {
+    RangeResult r;
+    auto resp = client_.Request(
+        "GET", Collection() +
+                   "?labelSelector=" + client::QueryEscape(std::string(kLabel) + "=" + o_.name));
+    if (!resp.ok()) return {Describe("list", resp)};
+    json list = json::parse(resp.body, nullptr, false);
+    if (!list.is_object() || !list.contains("items") || !list["items"].is_array())
+      return {"kubernetes registry: list: not a ConfigMapList"};
+    for (auto& item : list["items"]) {
+      Shard s{item["metadata"].value("name", ""), item, RevisionOf(item)};
+      r.revision = std::max(r.revision, s.revision);
+      if (!item.contains("data") || !item["data"].is_object()) continue;
+      for (auto& [encoded, text] : item["data"].items()) {
+        std::string key;
+        if (!DecodeConfigMapKey(encoded, key) || key.compare(0, prefix.size(), prefix) != 0)
+          continue;
+        KeyValue kv;
+        if (Lookup(s, key, kv)) r.kvs.push_back(std::move(kv));
+      }
+    }
+    std::sort(r.kvs.begin(), r.kvs.end(),
+              [](const KeyValue& a, const KeyValue& b) { return a.key < b.key; });
+    return r;
+  }
+
+  PutResult Put(const std::string& key, const std::string& value, int64_t lease) override {
+    if (lease != 0) return {kNoLeases};
+    PutResult r;
+    TxnResult t = Mutate(key, std::nullopt, value);
+    r.error = t.error;
+    r.revision = t.revision;
+    return r;
+  }
+
+  TxnResult CompareAndPut(const std::string& key, Condition condition, const std::string& value,
+                          int64_t lease) override {
+    if (lease != 0) return {kNoLeases};
+    return Mutate(key, condition, value);
+  }
+
+  TxnResult CompareAndDelete(const std::string& key, Condition condition) override {
+    return Mutate(key, condition, std::nullopt);
+  }
+
+  DeleteResult Delete(const std::string& key) override {
+    DeleteResult r;
+    TxnResult t = Mutate(key, std::nullopt, std::nullopt);
+    r.error = t.error;
+    r.revision = t.revision;
+    r.deleted = t.succeeded ? 1 : 0;
+    return r;
+  }
+
+  LeaseResult LeaseGrant(int64_t) override { return {kNoLeases}; }
+  LeaseResult LeaseKeepAlive(int64_t) override { return {kNoLeases}; }
+  Status LeaseRevoke(int64_t) override { return {kNoLeases}; }
+  std::unique_ptr<KvWatch> Watch(const std::string&, int64_t) override {
+    return std::make_unique<FailedWatch>();
+  }
+
+ private:
+  std::string Collection() const { return "/api/v1/namespaces/" + o_.ns + "/configmaps"; }
+  std::string ShardOf(const std::string& key) const {
+    return o_.name + "-" + std::to_string(Fnv1a(key) % static_cast<uint32_t>(o_.shards));
+  }
+  static int64_t RevisionOf(const json& object) {
+    try {
+      return std::stoll(object.at("metadata").at("annotations").at(kRevision).get<std::string>());
+    } catch (...) {
+      return 0;
+    }
+  }
+  static std::string Describe(const std::string& what, const client::HttpResponse& r) {
+    return "kubernetes registry: " + what + ": " +
+           (r.message.empty() ? "HTTP " + std::to_string(r.status) : r.message);
+  }
+
+  // Reads one shard; a missing one is not an error (object stays null).
+  std::string Read(const std::string& name, Shard& s) {
+    s = Shard{name, nullptr, 0};
+    auto resp = client_.Request("GET", Collection() + "/" + name);
+    if (resp.status == 404) return "";
+    if (!resp.ok()) return Describe("get configmap " + name, resp);
+    s.object = json::parse(resp.body, nullptr, false);
+    if (!s.object.is_object()) return "kubernetes registry: configmap " + name + ": not JSON";
+    s.revision = RevisionOf(s.object);
+    return "";
+  }
+
+  static bool Lookup(const Shard& s, const std::string& key, KeyValue& kv) {
+    if (!s.object.is_object() || !s.object.contains("data")) return false;
+    const json& data = s.object["data"];
+    auto it = data.find(EncodeConfigMapKey(key));
+    if (it == data.end() || !it->is_string()) return false;
+    json e = json::parse(it->get<std::string>(), nullptr, false);
+    if (!e.is_object()) return false;
+    kv.key = key;
+    kv.value = e.value("v", "");
+    kv.create_revision = e.value("c", int64_t{0});
+    kv.mod_revision = e.value("m", int64_t{0});
+    kv.version = e.value("n", int64_t{0});
+    kv.lease = 0;
+    return true;
+  }
+
+  // The one write path: reads the shard, checks `condition` (none = unconditional), writes
+  // `value` (none = delete) with the shard's resourceVersion, retries on 409.
+  TxnResult Mutate(const std::string& key, std::optional<Condition> condition,
+                   std::optional<std::string> value) {
+    const std::string encoded = EncodeConfigMapKey(key);
+    if (encoded.size() > 253) return {"kubernetes registry: key too long: " + key};
+    const std::string name = ShardOf(key);
+    for (int attempt = 0; attempt < o_.max_attempts; ++attempt) {
+      TxnResult r;
+      Shard s;
+      if (!(r.error = Read(name, s)).empty()) return r;
+      KeyValue cur;
+      bool found = Lookup(s, key, cur);
+      if (condition) {
+        int64_t have = !found                                            ? 0
+                       : condition->target == Condition::kCreateRevision ? cur.create_revision
+                                                                         : cur.mod_revision;
+        if (have != condition->revision) {
+          r.revision = s.revision;
+          r.found = found;
+          if (found) r.current = cur;
+          return r;  // a failed compare is not an error
+        }
+      }
+      if (!value && !found) {  // nothing to delete; a held condition still succeeded
+        r.revision = s.revision;
+        r.succeeded = condition.has_value();
+        return r;
+      }
+      int64_t rev = std::max(s.revision + 1, NowMicros());
+      bool create = s.object.is_null();
+      json obj = create ? json{{"apiVersion", "v1"},
+                               {"kind", "ConfigMap"},
+                               {"metadata", {{"name", name}, {"namespace", o_.ns}}},
+                               {"data", json::object()}}
+                        : s.object;
+      obj["metadata"]["labels"][kLabel] = o_.name;
+      obj["metadata"]["annotations"][kRevision] = std::to_string(rev);
+      if (!obj.contains("data") || !obj["data"].is_object()) obj["data"] = json::object();
+      if (value) {
+        json e = {{"v", *value},
+                  {"c", found ? cur.create_revision : rev},
+                  {"m", rev},
+                  {"n", found ? cur.version + 1 : 1}};
+        obj["data"][encoded] = e.dump();
+      } else {
+        obj["data"].erase(encoded);
+      }
+      std::string body;
+      try {
+        body = obj.dump();
+      } catch (const std::exception& e) {
+        return {"kubernetes registry: " + key + ": value is not UTF-8 text"};
+      }
+      if (value && body.size() > kMaxShardBytes)
+        return {"kubernetes registry: configmap " + name + " is full (" +
+                std::to_string(body.size()) + " bytes): raise the number of shards"};
+      auto resp = create ? client_.Request("POST", Collection(), body)
+                         : client_.Request("PUT", Collection() + "/" + name, body);
+      if (resp.status == 409) continue;  // written meanwhile (or created): read again
+      if (!resp.ok())
+        return {Describe((create ? "create configmap " : "update configmap ") + name, resp)};
+      r.succeeded = true;
+      r.revision = rev;
+      return r;
+    }
+    return {"kubernetes registry: configmap " + name + ": too many concurrent writes"};
+  }
+
+  client::KubeClient& client_;
+  KubeStoreOptions o_;
+};
+
+}  // namespace
+
+std::string EncodeConfigMapKey(const std::string& key) {
+  std::string out;
+  out.reserve(key.size() + 8);
+  for (unsigned char c : key) {
+    if (Plain(c)) {
+      out += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "_%02x", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+bool DecodeConfigMapKey(const std::string& encoded, std::string& key) {
+  key.clear();
+  for (size_t i = 0; i < encoded.size(); ++i) {
+    char c = encoded[i];
+    if (c != '_') {
+      if (!Plain(static_cast<unsigned char>(c))) return false;
+      key += c;
+      continue;
+    }
+    if (i + 2 >= encoded.size()) return false;
+    int hi = Hex(encoded[i + 1]), lo = Hex(encoded[i + 2]);
+    if (hi < 0 || lo < 0) return false;
+    key += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return true;
+}
+
+std::unique_ptr<KvStore> MakeKubeKvStore(client::KubeClient& client, KubeStoreOptions options) {
+  return std::make_unique<KubeKvStore>(client, std::move(options));
+}
+
+}  // namespace kubemesos::registry

@@ -1,0 +1,214 @@
+// Leader election on a coordination.k8s.io/v1 Lease (see kube_lease_election.h).
+#include "operator/registry/kube_lease_election.h"
+
+#include <cstdio>
+#include <ctime>
+
+#include <nlohmann/json.hpp>
+
+namespace kubemesos::registry {
+
+using nlohmann::json;
+
+namespace {
+
+// Kubernetes MicroTime: "2026-11-27T04:03:18.123456Z".
+std::string NowMicroTime() {
+  auto now = std::chrono::system_clock::now();
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+  std::time_t secs = us / 1000000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(buf + n, sizeof buf - n, ".%06lldZ", static_cast<long long>(us % 1000000));
+  return buf;
+}
+
+std::string Describe(const std::string& what, const client::HttpResponse& r) {
+  return "lease: " + what + ": " +
+         (r.message.empty() ? "HTTP " + std::to_string(r.status) : r.message);
+}
+
+}  // namespace
+
+KubeLeaseElection::KubeLeaseElection(client::KubeClient& client, const Clock& clock,
+                                     KubeLeaseOptions options)
+    : client_(client), clock_(clock), o_(std::move(options)) {}
+
+KubeLeaseElection::~KubeLeaseElection() {
+  Stop();
+}
+
+void KubeLeaseElection::Step() {
+  const std::string collection = "/apis/coordination.k8s.io/v1/namespaces/" + o_.ns + "/leases";
+  const std::string path = collection + "/" + o_.name;
+  TimePoint sent = clock_.Now();
+  auto got = client_.Request("GET", path);
+  if (got.status == 404) {  // nobody ever led: create it, holding it
+    json lease = {{"apiVersion", "coordination.k8s.io/v1"},
+                  {"kind", "Lease"},
+                  {"metadata", {{"name", o_.name}, {"namespace", o_.ns}}},
+                  {"spec",
+                   {{"holderIdentity", o_.identity},
+                    {"leaseDurationSeconds", o_.lease_seconds},
+                    {"acquireTime", NowMicroTime()},
+                    {"renewTime", NowMicroTime()},
+                    {"leaseTransitions", 0}}}};
+    auto created = client_.Request("POST", collection, lease.dump());
+    if (created.ok()) {
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        holder_ = o_.identity;
+      }
+      SetLeader(true, sent + std::chrono::seconds(o_.lease_seconds) - o_.safety_margin);
+    } else if (created.status != 409) {
+      Fail(Describe("create", created));
+    }
+    return;
+  }
+  if (!got.ok()) return Fail(Describe("get", got));
+  json lease = json::parse(got.body, nullptr, false);
+  if (!lease.is_object() || !lease.contains("metadata")) return Fail("lease: get: not JSON");
+  json& spec = lease["spec"];
+  if (!spec.is_object()) spec = json::object();
+  std::string holder = spec.value("holderIdentity", "");
+  int64_t duration = spec.value("leaseDurationSeconds", o_.lease_seconds);
+  std::string version = lease["metadata"].value("resourceVersion", "");
+  bool leading;
+  TimePoint seen_at;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    holder_ = holder;
+    leading = leader_;
+    if (version != seen_version_) {  // it changed: someone is alive (or released it)
+      seen_version_ = version;
+      seen_at_ = sent;  // the change happened no later than our request was sent
+    }
+    seen_at = seen_at_;
+  }
+  bool ours = holder == o_.identity;
+  if (!ours && leading) SetLeader(false, TimePoint::min());  // someone took it: step down
+  bool expired = holder.empty() || sent >= seen_at + std::chrono::seconds(duration);
+  if (!ours && !expired) return;  // another replica leads: stay standby
+  if (!ours) {
+    spec["holderIdentity"] = o_.identity;
+    spec["acquireTime"] = NowMicroTime();
+    spec["leaseTransitions"] = spec.value("leaseTransitions", 0) + 1;
+  }
+  spec["leaseDurationSeconds"] = o_.lease_seconds;
+  spec["renewTime"] = NowMicroTime();
+  auto put = client_.Request("PUT", path, lease.dump());
+  if (!put.ok()) {
+    // 409: someone wrote it first (renewed, or took it): step down; the next round decides.
+    return Fail(Describe(ours ? "renew" : "acquire", put));
+  }
+  json stored = json::parse(put.body, nullptr, false);
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    holder_ = o_.identity;
+    if (stored.is_object() && stored.contains("metadata"))
+      seen_version_ = stored["metadata"].value("resourceVersion", "");
+    seen_at_ = sent;
+  }
+  SetLeader(true, sent + std::chrono::seconds(o_.lease_seconds) - o_.safety_margin);
+}
+
+void KubeLeaseElection::Fail(const std::string& error) {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    last_error_ = error;
+  }
+  SetLeader(false, TimePoint::min());
+}
+
+void KubeLeaseElection::SetLeader(bool leader, TimePoint deadline) {
+  Callback cb;
+  bool changed;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    changed = leader_ != leader;
+    leader_ = leader;
+    deadline_ = leader ? deadline : TimePoint::min();
+    if (leader) last_error_.clear();
+    cb = callback_;
+  }
+  if (changed && cb) cb(leader);
+}
+
+void KubeLeaseElection::Start() {
+  std::lock_guard<std::mutex> l(run_mu_);
+  if (thread_.joinable()) return;
+  stop_ = false;
+  thread_ = std::thread([this] {
+    std::unique_lock<std::mutex> lk(run_mu_);
+    while (!stop_) {
+      lk.unlock();
+      Step();
+      lk.lock();
+      run_cv_.wait_for(lk, o_.renew_interval, [this] { return stop_; });
+    }
+  });
+}
+
+void KubeLeaseElection::Stop() {
+  std::thread t;
+  {
+    std::lock_guard<std::mutex> l(run_mu_);
+    stop_ = true;
+    t = std::move(thread_);
+  }
+  run_cv_.notify_all();
+  if (t.joinable()) {
+    t.join();
+    Resign();
+  }
+}
+
+void KubeLeaseElection::Resign() {
+  bool was;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    was = leader_;
+  }
+  SetLeader(false, TimePoint::min());  // stop acting first, then release
+  if (!was) return;
+  const std::string path =
+      "/apis/coordination.k8s.io/v1/namespaces/" + o_.ns + "/leases/" + o_.name;
+  auto got = client_.Request("GET", path);
+  if (!got.ok()) return;
+  json lease = json::parse(got.body, nullptr, false);
+  if (!lease.is_object() || !lease["spec"].is_object() ||
+      lease["spec"].value("holderIdentity", "") != o_.identity)
+    return;
+  lease["spec"]["holderIdentity"] = "";  // released: a standby takes it at its next round
+  lease["spec"]["renewTime"] = NowMicroTime();
+  client_.Request("PUT", path, lease.dump());
+}
+
+bool KubeLeaseElection::IsLeader() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return leader_ && clock_.Now() < deadline_;
+}
+
+Election::TimePoint KubeLeaseElection::Deadline() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return deadline_;
+}
+
+std::string KubeLeaseElection::Holder() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return holder_;
+}
+
+std::string KubeLeaseElection::LastError() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return last_error_;
+}
+
+void KubeLeaseElection::OnChange(Callback cb) {
+  std::lock_guard<std::mutex> l(mu_);
+  callback_ = std::move(cb);
+}
+
+}  // namespace kubemesos::registry

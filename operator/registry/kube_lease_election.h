@@ -1,0 +1,84 @@
+// KubeLeaseElection: leader election on a coordination.k8s.io/v1 Lease, for clusters whose
+// etcd is out of reach. Same contract as Election (election.h); the same algorithm as
+// client-go's leaderelection, with fencing.
+//
+// The Lease "<name>" in namespace `ns`: spec.holderIdentity, leaseDurationSeconds, acquireTime,
+// renewTime (MicroTime), leaseTransitions. Every write is a PUT carrying the resourceVersion
+// just read (a POST when the Lease does not exist), so two replicas can never both win: the
+// API server refuses the later one with 409.
+// - Leader: each round renews (renewTime = now). Deadline() = the send time of the last
+//   successful renew + leaseDurationSeconds − safety_margin. A failed or refused renewal steps
+//   down at once.
+// - Standby: each round reads the Lease. Clocks of different machines are never compared: the
+//   standby notes, on its own steady clock, when it last saw the Lease change (holder,
+//   renewTime or resourceVersion); only leaseDurationSeconds after that, without a change, is
+//   the Lease expired and taken over (holderIdentity = self, leaseTransitions + 1). A Lease
+//   with an empty holder (released by Stop) is taken at once.
+// Because the standby's observation follows the leader's renewal, the standby takes over only
+// after the leader's Deadline(): no two leaders act at once, as long as steady clocks run at
+// the same rate.
+//
+// Needs RBAC (namespaced Role): leases get, create, update in `ns`.
+// Threads and errors: see election.h. Ownership: the client and clock must outlive this.
+#pragma once
+
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "operator/client/kube_client.h"
+#include "operator/registry/election.h"
+#include "operator/registry/leader_election.h"  // Clock, SystemClock, ManualClock
+
+namespace kubemesos::registry {
+
+struct KubeLeaseOptions {
+  std::string ns = "default";
+  std::string name = "kubemesos";  // the Lease's name
+  std::string identity;            // unique per replica
+  int64_t lease_seconds = 15;
+  std::chrono::milliseconds renew_interval{3000};
+  std::chrono::milliseconds safety_margin{3000};
+};
+
+class KubeLeaseElection : public Election {
+ public:
+  KubeLeaseElection(client::KubeClient& client, const Clock& clock, KubeLeaseOptions options);
+  ~KubeLeaseElection() override;  // Stop()s
+
+  void Step();  // one round (tests)
+  void Start() override;
+  void Stop() override;  // stops the thread, then releases the Lease if held
+  void Resign();
+
+  bool IsLeader() const override;
+  TimePoint Deadline() const override;
+  std::string Holder() const override;
+  std::string LastError() const override;
+  void OnChange(Callback cb) override;
+
+ private:
+  void SetLeader(bool leader, TimePoint deadline);
+  void Fail(const std::string& error);  // records it and steps down
+
+  client::KubeClient& client_;
+  const Clock& clock_;
+  const KubeLeaseOptions o_;
+
+  mutable std::mutex mu_;
+  bool leader_ = false;
+  TimePoint deadline_ = TimePoint::min();
+  std::string holder_, last_error_;
+  Callback callback_;
+  // What this replica last saw of the Lease, and when (its own steady clock).
+  std::string seen_version_;
+  TimePoint seen_at_{};
+
+  std::mutex run_mu_;
+  std::condition_variable run_cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace kubemesos::registry
