@@ -136,6 +136,10 @@ json TaskPod(const json& framework, const std::string& name, const std::string& 
   }
   json spec = *ReadObject(tmpl, "spec", path);
   spec["schedulerName"] = kSchedulerName;
+  // A task runs once (Mesos); relaunching is the Framework's restartPolicy. A template that
+  // wants the kubelet to restart its containers in place says restartPolicy: Always.
+  if (!spec.contains("restartPolicy") || spec["restartPolicy"].is_null())
+    spec["restartPolicy"] = "Never";
   return json{{"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", meta}, {"spec", spec}};
 }
 

@@ -77,7 +77,8 @@ Converted<GroupSpec> GroupFromJson(const nlohmann::json& group, ResourceCatalog&
 struct FrameworkObjects {
   FrameworkSpec framework;
   // v1 Pod objects named "<framework>-<task>-<index>" in the framework's namespace, in task then
-  // index order: the task's template with schedulerName "kubemesos", the labels
+  // index order: the task's template with schedulerName "kubemesos" (and the pod's
+  // restartPolicy "Never" unless the template sets one: a task runs once), the labels
   // kubemesos.io/framework and kubemesos.io/task added, and an owner reference to the
   // Framework when its metadata.uid is known. Convert each with PodFromJson.
   std::vector<nlohmann::json> task_pods;

@@ -18,7 +18,7 @@ constexpr const char* kFramework = R"({"apiVersion":"kubemesos.io/v1alpha1","kin
              "template":{"metadata":{"labels":{"role":"driver"}},
                          "spec":{"containers":[{"name":"d","resources":{"requests":{"cpu":"1"}}}]}}},
             {"name":"worker","instances":3,
-             "template":{"spec":{"schedulerName":"default-scheduler",
+             "template":{"spec":{"schedulerName":"default-scheduler","restartPolicy":"Always",
                                  "containers":[{"name":"w","resources":{"requests":{"cpu":"2"}}}]}}}]}})";
 
 TEST(FrameworkFromJsonTest, SpecAndTaskPods) {
@@ -47,6 +47,8 @@ TEST(FrameworkFromJsonTest, SpecAndTaskPods) {
   EXPECT_EQ(pods[0]["metadata"]["labels"]["role"], "driver");
   EXPECT_EQ(pods[0]["metadata"]["labels"]["kubemesos.io/task"], "driver");
   EXPECT_EQ(pods[1]["metadata"]["labels"]["kubemesos.io/task"], "worker");
+  EXPECT_EQ(pods[0]["spec"]["restartPolicy"], "Never");  // a task runs once by default
+  EXPECT_EQ(pods[1]["spec"]["restartPolicy"], "Always");  // unless its template says otherwise
 
   // The task pods convert into tasks of this framework.
   ResourceCatalog catalog;
