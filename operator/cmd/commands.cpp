@@ -19,6 +19,8 @@ void PrintUsage(std::ostream& out) {
          "  kubemesos run [--kubeconfig FILE] [--config FILE] [flags]\n"
          "      Run the scheduler: watch the cluster, allocate with DRF, bind pods\n"
          "      (kubemesos run --help lists the settings).\n"
+         "  kubemesos registry dump [PREFIX] | get KEY [connection flags of run]\n"
+         "      Print the registry's records (etcd or the Kubernetes backend) as JSON.\n"
          "  kubemesos version    Print the version.\n"
          "  kubemesos help       Print this help.\n";
 }
@@ -47,6 +49,7 @@ int Main(const Args& argv, std::ostream& out, std::ostream& err) {
   if (name == "simulate") return Simulate(rest, out, err);
   if (name == "version" || name == "--version") return Version(rest, out, err);
   if (name == "run") return Run(rest, out, err);
+  if (name == "registry") return Registry(rest, out, err);
   if (name == "help" || name == "--help" || name == "-h") return Help(rest, out, err);
   err << "kubemesos: unknown command \"" << name << "\"\n\n";
   PrintUsage(err);

@@ -17,6 +17,8 @@ int Simulate(const Args& args, std::ostream& out, std::ostream& err);
 int Version(const Args& args, std::ostream& out, std::ostream& err);
 // `kubemesos run`: the operator (operator/run/run_command.h); logs go to stderr as JSON lines.
 int Run(const Args& args, std::ostream& out, std::ostream& err);
+// `kubemesos registry dump [PREFIX] | get KEY` with run's connection flags (registry_cmd.cpp).
+int Registry(const Args& args, std::ostream& out, std::ostream& err);
 // `kubemesos help`, also printed for bad usage.
 int Help(const Args& args, std::ostream& out, std::ostream& err);
 void PrintUsage(std::ostream& out);

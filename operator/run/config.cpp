@@ -132,6 +132,24 @@ const std::map<std::string, std::pair<std::string, Setter>>& Settings() {
           c.identity = v;
           return !v.empty();
         }}},
+      {"registry",
+       {"registry",
+        [](RunConfig& c, const std::string& v) {
+          c.registry = v;
+          return v == "etcd" || v == "kubernetes" || v == "none";
+        }}},
+      {"registryNamespace",
+       {"registry-namespace",
+        [](RunConfig& c, const std::string& v) {
+          c.registry_namespace = v;
+          return !v.empty();
+        }}},
+      {"registryName",
+       {"registry-name",
+        [](RunConfig& c, const std::string& v) {
+          c.registry_name = v;
+          return !v.empty();
+        }}},
       {"leaseSeconds",
        {"lease-seconds",
         [](RunConfig& c, const std::string& v) {
@@ -222,7 +240,8 @@ flags (each also a key of the YAML config file, in camelCase):
                            bindConcurrency, clientQPS, clientBurst, statusWritesPerSecond,
                            statusBurst, taskRetryBackoffSeconds, logLevel, metricsAddress,
                            etcdEndpoints, etcdPrefix, etcdCAFile, etcdCertFile, etcdKeyFile,
-                           identity, leaseSeconds)
+                           identity, leaseSeconds, registry, registryNamespace,
+                           registryName)
   --policy binpack|spread  placement policy (default binpack)
   --min-interval S         batch events this long before a cycle (default 0.02)
   --max-interval S         run a cycle at least this often (default 1)
@@ -233,8 +252,15 @@ flags (each also a key of the YAML config file, in camelCase):
                            (default 10, at most 300)
   --log-level L            debug|info|warn|error (default info)
   --metrics-address A      where /metrics, /healthz and /readyz listen (default 0.0.0.0:8080)
-  --etcd-endpoints URLS    etcd for the registry and leader election (comma-separated); without
-                           it this replica is always the leader: run only one
+  --registry etcd|kubernetes|none
+                           where the registry and the leader lease live (default: etcd when
+                           --etcd-endpoints is set, else none: this replica is always the
+                           leader and records nothing, so run only one)
+  --registry-namespace NS  kubernetes backend: namespace of its Lease and ConfigMaps (default
+                           $POD_NAMESPACE, then the service account's namespace, then default)
+  --registry-name NAME     kubernetes backend: the Lease's name, ConfigMaps NAME-registry-<i>
+                           (default kubemesos)
+  --etcd-endpoints URLS    etcd for the registry and leader election (comma-separated)
   --etcd-prefix P          key prefix in etcd (default /kubemesos/)
   --etcd-ca-file F, --etcd-cert-file F, --etcd-key-file F   TLS to etcd
   --identity NAME          this replica in the election (default hostname-pid)

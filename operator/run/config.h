@@ -28,6 +28,12 @@ struct RunConfig {
   std::string etcd_ca_file, etcd_cert_file, etcd_key_file;
   std::string identity;  // this replica's name in the election; default hostname-pid
   int lease_seconds = 15;
+  // Which registry and election: "etcd", "kubernetes" (a Lease and ConfigMaps in
+  // registry_namespace), "none" (one replica, always the leader, nothing recorded); "" = etcd
+  // when etcd_endpoints is set, else none.
+  std::string registry;
+  std::string registry_namespace;         // "": $POD_NAMESPACE, the service account's, "default"
+  std::string registry_name = "kubemesos";  // the Lease's name; ConfigMaps "<name>-registry-<i>"
 };
 
 // Loads `path` (YAML; unknown keys are errors so typos do not pass silently) over the defaults.

@@ -23,9 +23,8 @@
 #include "operator/loop/status_reporter.h"
 #include "operator/metrics/http_server.h"
 #include "operator/metrics/metrics.h"
-#include "operator/registry/etcd_client.h"
-#include "operator/registry/leader_election.h"
 #include "operator/run/config.h"
+#include "operator/run/registry_setup.h"
 #include "operator/util/log.h"
 
 namespace kubemesos::run {
@@ -97,6 +96,24 @@ class MetricsPublisher {
   metrics::Metrics& metrics_;
   std::vector<metrics::ResourceValue> values_;
 };
+
+// The registry's frameworkID of the Framework "namespace/name" ("" while unknown).
+std::string FrameworkIdOf(const registry::RegistryRecorder& recorder, const std::string& key) {
+  size_t slash = key.find('/');
+  return slash == std::string::npos
+             ? ""
+             : recorder.FrameworkId(key.substr(0, slash), key.substr(slash + 1));
+}
+
+// A finished task as the registry stores it (times: RFC 3339 from the pod; unparsable = epoch).
+registry::TaskResult ToRegistryResult(const controller::FinishedTask& finished) {
+  const controller::TaskResult& r = finished.result;
+  registry::TaskResult out{finished.ns, finished.framework, r.pod, r.state, r.exit_code,
+                           r.reason,    r.message,          {},    {}};
+  registry::ParseTime(r.start_time, out.start_time);
+  registry::ParseTime(r.finish_time, out.finish_time);
+  return out;
+}
 
 loop::WatchType ToWatchType(client::EventType type) {
   switch (type) {
@@ -177,51 +194,17 @@ int RunCommand(const std::vector<std::string>& args) {
   }
   log::Info("serving /metrics, /healthz and /readyz",
             {{"address", config.metrics_address}, {"port", http.port()}});
-  // Leader election on etcd when configured; otherwise this replica is the only one.
-  std::unique_ptr<registry::KvStore> etcd;
-  registry::SystemClock clock;
-  std::unique_ptr<registry::LeaderElection> election;
-  if (!config.etcd_endpoints.empty()) {
-    registry::EtcdOptions etcd_options;
-    std::stringstream endpoints(config.etcd_endpoints);
-    for (std::string e; std::getline(endpoints, e, ',');)
-      if (!e.empty()) etcd_options.endpoints.push_back(e);
-    etcd_options.prefix = config.etcd_prefix;
-    etcd_options.ca_file = config.etcd_ca_file;
-    etcd_options.cert_file = config.etcd_cert_file;
-    etcd_options.key_file = config.etcd_key_file;
-    try {
-      etcd = registry::MakeEtcdClient(etcd_options);
-    } catch (const std::exception& e) {
-      log::Error("cannot set up the etcd client", {{"error", e.what()}});
-      return 1;
-    }
-    registry::LeaderElectionOptions election_options;
-    if (config.identity.empty()) {
-      char host[256] = {};
-      gethostname(host, sizeof(host) - 1);
-      config.identity = std::string(host) + "-" + std::to_string(getpid());
-    }
-    election_options.identity = config.identity;
-    election_options.ttl_seconds = config.lease_seconds;
-    election_options.renew_interval = std::chrono::milliseconds(config.lease_seconds * 1000 / 5);
-    election_options.safety_margin = std::chrono::milliseconds(config.lease_seconds * 1000 / 5);
-    election = std::make_unique<registry::LeaderElection>(*etcd, clock, election_options);
-    election->OnChange([&metrics, identity = config.identity](bool leader) {
-      metrics.SetLeader(leader);
-      log::Info(leader ? "became the leader" : "not the leader", {{"identity", identity}});
-    });
-    metrics.SetLeader(false);
-    election->Start();
-    log::Info("leader election on etcd", {{"identity", config.identity},
-                                          {"endpoints", config.etcd_endpoints},
-                                          {"leaseSeconds", config.lease_seconds}});
-  } else {
-    metrics.SetLeader(true);  // no election configured: run one replica only
+  // The registry and leader election (etcd, a Lease + ConfigMaps, or none): registry_setup.h.
+  RegistrySetup registry_setup;  // declared before the threads that read it
+  if (std::string error; !registry_setup.Build(config, *kube, metrics, error)) {
+    log::Error("cannot set up the registry", {{"error", error}});
+    return 1;
   }
+  registry_setup.Start();
+  registry::RegistryRecorder* recorder = registry_setup.recorder();  // null: no registry
   // Binds and cycles happen only while this replica holds the lease, with a safety margin
   // before it could expire (fencing).
-  auto is_leader = [&election] { return !election || election->IsLeader(); };
+  auto is_leader = [&registry_setup] { return registry_setup.IsLeader(); };
   MetricsPublisher publisher(metrics);
   double last_publish = 0;
 
@@ -241,8 +224,9 @@ int RunCommand(const std::vector<std::string>& args) {
   controller_options.retry_backoff_seconds = config.task_retry_backoff_seconds;
   controller::FrameworkController frameworks(controller_options);
   controller::TaskWriter task_writer(*kube, queue, config.bind_concurrency, is_leader);
-  auto framework_extras = [&frameworks](const std::string& key) {
+  auto framework_extras = [&frameworks, recorder](const std::string& key) {
     loop::FrameworkExtras extras;
+    if (recorder) extras.framework_id = FrameworkIdOf(*recorder, key);
     if (const auto* tasks = frameworks.Tasks(key)) {
       extras.missing = tasks->missing;
       extras.succeeded = tasks->succeeded;
@@ -259,15 +243,20 @@ int RunCommand(const std::vector<std::string>& args) {
   };
 
   std::vector<std::unique_ptr<client::Informer>> informers;
+  std::atomic<size_t> synced_kinds{0};  // on_synced is called once per informer
   for (const auto& watched : kWatched) {
     client::InformerOptions options;
     options.path = watched.path;
     loop::ObjectKind kind = watched.kind;
     client::Informer::Handlers handlers;
-    handlers.on_event = [&queue, kind](client::InformerEvent event) {
+    handlers.on_event = [&queue, kind, recorder](client::InformerEvent event) {
+      if (recorder && kind != loop::ObjectKind::kPod)  // no I/O: the recorder's own thread writes
+        registry::ObserveObject(*recorder, loop::KindName(kind),
+                                event.type == client::EventType::kDeleted, event.object);
       queue.Push(loop::LoopEvent::Object(kind, ToWatchType(event.type), std::move(event.object)));
     };
-    handlers.on_synced = [&queue, kind] {
+    handlers.on_synced = [&queue, kind, recorder, &synced_kinds] {
+      if (++synced_kinds == std::size(kWatched) && recorder) recorder->MarkSynced();
       queue.Push(loop::LoopEvent::Synced(kind));
       log::Info("watch synced", {{"kind", loop::KindName(kind)}});
     };
@@ -302,6 +291,7 @@ int RunCommand(const std::vector<std::string>& args) {
                                  problem.message);
         }
         for (const auto& finished : frameworks.TakeFinished()) {
+          if (recorder) recorder->TaskFinished(ToRegistryResult(finished));
           log::Debug("task finished", {{"framework", finished.ns + "/" + finished.framework},
                                        {"pod", finished.result.pod},
                                        {"state", finished.result.state},
@@ -347,7 +337,7 @@ int RunCommand(const std::vector<std::string>& args) {
   task_writer.Stop();
   status.Stop();
   object_status.Stop();
-  if (election) election->Stop();  // resigns, so a standby takes over at once
+  registry_setup.Stop();  // the recorder, then the election (resigns: a standby takes over)
   log::Info("stopped", {{"placed", bound_total},
                         {"bound", core.binds_succeeded()},
                         {"bindsSent", binder.sent()},
