@@ -266,6 +266,7 @@ int RunCommand(const std::vector<std::string>& args) {
 
   uint64_t bound_total = 0;
   uint64_t logged_binds = 0;
+  uint64_t logged_writes = 0;
   double last_progress = 0;
   loop::SchedulingLoop scheduling(
       core, queue,
@@ -306,13 +307,18 @@ int RunCommand(const std::vector<std::string>& args) {
             metrics.SetWatchRestarts(kWatched[i].resource, informers[i]->Stats().restarts);
           }
         }
-        // Progress of the binds, at most once a second while it changes.
-        if (core.binds_succeeded() != logged_binds && now - last_progress >= 1.0) {
+        // Progress of binds and writes, at most once a second while it changes.
+        if ((core.binds_succeeded() != logged_binds ||
+             object_status.writes() + task_writer.created() != logged_writes) &&
+            now - last_progress >= 1.0) {
           logged_binds = core.binds_succeeded();
+          logged_writes = object_status.writes() + task_writer.created();
           last_progress = now;
           log::Info("progress", {{"bound", logged_binds},
                                  {"bindFailures", core.bind_failures()},
-                                 {"pending", core.allocator().pending_task_count()}});
+                                 {"pending", core.allocator().pending_task_count()},
+                                 {"taskPodsCreated", task_writer.created()},
+                                 {"objectStatusWrites", object_status.writes()}});
         }
         if (stats.placements > 0 || stats.unplaced_reported > 0) {
           log::Info("allocation cycle", {{"placed", stats.placements},
