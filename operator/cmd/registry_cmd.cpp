@@ -93,7 +93,7 @@ int Registry(const Args& args, std::ostream& out, std::ostream& err) {
   const std::string where =
       backend == "etcd"
           ? "etcd at " + config.etcd_endpoints + " (prefix " + config.etcd_prefix + ")"
-          : "ConfigMaps " + config.registry_name + "-registry-* in namespace " +
+          : "ConfigMaps " + config.registry_name + "-* in namespace " +
                 run::RegistryNamespace(config);
   if (verb == "get") {
     auto g = store->Get(operand);

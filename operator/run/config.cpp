@@ -150,6 +150,12 @@ const std::map<std::string, std::pair<std::string, Setter>>& Settings() {
           c.registry_name = v;
           return !v.empty();
         }}},
+      {"leaseName",
+       {"lease-name",
+        [](RunConfig& c, const std::string& v) {
+          c.lease_name = v;
+          return !v.empty();
+        }}},
       {"leaseSeconds",
        {"lease-seconds",
         [](RunConfig& c, const std::string& v) {
@@ -241,7 +247,7 @@ flags (each also a key of the YAML config file, in camelCase):
                            statusBurst, taskRetryBackoffSeconds, logLevel, metricsAddress,
                            etcdEndpoints, etcdPrefix, etcdCAFile, etcdCertFile, etcdKeyFile,
                            identity, leaseSeconds, registry, registryNamespace,
-                           registryName)
+                           registryName, leaseName)
   --policy binpack|spread  placement policy (default binpack)
   --min-interval S         batch events this long before a cycle (default 0.02)
   --max-interval S         run a cycle at least this often (default 1)
@@ -258,8 +264,8 @@ flags (each also a key of the YAML config file, in camelCase):
                            leader and records nothing, so run only one)
   --registry-namespace NS  kubernetes backend: namespace of its Lease and ConfigMaps (default
                            $POD_NAMESPACE, then the service account's namespace, then default)
-  --registry-name NAME     kubernetes backend: the Lease's name, ConfigMaps NAME-registry-<i>
-                           (default kubemesos)
+  --registry-name NAME     kubernetes backend: ConfigMaps NAME-<i> (default kubemesos-registry)
+  --lease-name NAME        kubernetes backend: the leader Lease (default kubemesos)
   --etcd-endpoints URLS    etcd for the registry and leader election (comma-separated)
   --etcd-prefix P          key prefix in etcd (default /kubemesos/)
   --etcd-ca-file F, --etcd-cert-file F, --etcd-key-file F   TLS to etcd

@@ -33,7 +33,8 @@ struct RunConfig {
   // when etcd_endpoints is set, else none.
   std::string registry;
   std::string registry_namespace;         // "": $POD_NAMESPACE, the service account's, "default"
-  std::string registry_name = "kubemesos";  // the Lease's name; ConfigMaps "<name>-registry-<i>"
+  std::string registry_name = "kubemesos-registry";  // kubernetes: ConfigMaps "<name>-<i>"
+  std::string lease_name = "kubemesos";               // kubernetes: the leader Lease
 };
 
 // Loads `path` (YAML; unknown keys are errors so typos do not pass silently) over the defaults.

@@ -56,7 +56,7 @@ std::unique_ptr<registry::KvStore> MakeRegistryStore(const RunConfig& config,
   if (backend == "kubernetes") {
     registry::KubeStoreOptions o;
     o.ns = RegistryNamespace(config);
-    o.name = config.registry_name + "-registry";
+    o.name = config.registry_name;
     return registry::MakeKubeKvStore(kube, o);
   }
   error = "no registry configured (--registry none)";
@@ -88,7 +88,7 @@ bool RegistrySetup::Build(RunConfig& config, client::KubeClient& kube, metrics::
   } else {
     registry::KubeLeaseOptions o;
     o.ns = RegistryNamespace(config);
-    o.name = config.registry_name;
+    o.name = config.lease_name;
     o.identity = config.identity;
     o.lease_seconds = config.lease_seconds;
     o.renew_interval = fifth;
@@ -122,7 +122,8 @@ bool RegistrySetup::Build(RunConfig& config, client::KubeClient& kube, metrics::
     where["prefix"] = config.etcd_prefix;
   } else {
     where["namespace"] = RegistryNamespace(config);
-    where["lease"] = config.registry_name;
+    where["lease"] = config.lease_name;
+    where["configMaps"] = config.registry_name + "-*";
   }
   log::Info("registry and leader election", where);
   return true;

@@ -47,3 +47,8 @@ app.kubernetes.io/part-of: kubemesos
 {{- define "kubemesos.registryNamespace" -}}
 {{- default .Release.Namespace .Values.registry.kubernetes.namespace -}}
 {{- end -}}
+
+{{/* The registry ConfigMaps of the kubernetes backend are <prefix>-0 .. <prefix>-15. */}}
+{{- define "kubemesos.registryConfigMapPrefix" -}}
+{{- default (printf "%s-registry" (include "kubemesos.fullname" .)) .Values.registry.kubernetes.configMapPrefix -}}
+{{- end -}}

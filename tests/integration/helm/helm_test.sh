@@ -3,7 +3,9 @@
 # optional object, promtool on its alerts, the dashboard's queries name exported metrics, the
 # chart's crds/ equal the repository's crds/, `helm install` creates the CRDs and a
 # least-privilege account (kubectl auth can-i), and `kubemesos run` authenticated as that
-# account's token (with the chart's rendered config.yaml) schedules a pod: the RBAC is enough.
+# account's token (with the chart's rendered config.yaml: 2 replicas' settings, leader election
+# on a Lease, the registry in ConfigMaps) wins the Lease, schedules a pod and writes the
+# registry: the RBAC is enough, and `kubemesos registry dump` reads it back with the same config.
 # The Deployment's own pod never runs here (KWOK nodes have no container runtime, and no image
 # is built on this machine).
 set -euo pipefail
@@ -43,6 +45,30 @@ check "etcd backend without endpoints is refused" rejects --set registry.backend
 check "etcd backend renders endpoints, prefix and the TLS secret mount" bash -c \
   "'${HELM}' template x '${CHART}' --set registry.backend=etcd,registry.etcd.endpoints[0]=https://etcd:2379,registry.etcd.tls.secretName=etcd-client |
      grep -q 'secretName: etcd-client' && '${HELM}' template x '${CHART}' --set registry.backend=etcd,registry.etcd.endpoints[0]=https://etcd:2379 | grep -q 'https://etcd:2379'"
+# The registry settings are in the config.yaml that `run` reads (no separate file).
+config_of() {  # config_of OUT [helm --set ...]: the rendered config.yaml
+  local out=$1
+  shift
+  "${HELM}" template x "${CHART}" "$@" --show-only templates/configmap.yaml |
+    python3 -c 'import sys, yaml; print(yaml.safe_load(sys.stdin)["data"]["config.yaml"])' >"${out}"
+}
+config_of "${WORK}/default-config.yaml"
+config_of "${WORK}/etcd-config.yaml" --set registry.backend=etcd,registry.etcd.endpoints[0]=https://a:2379,registry.etcd.endpoints[1]=https://b:2379,registry.etcd.tls.secretName=s
+config_of "${WORK}/none-config.yaml" --set leaderElection.enabled=false,replicaCount=1
+check "default: 2 replicas" bash -c "'${HELM}' template x '${CHART}' | grep -q 'replicas: 2'"
+check "default: registry kubernetes, its Lease and ConfigMaps in config.yaml" bash -c \
+  "grep -qx 'registry: kubernetes' '${WORK}/default-config.yaml' &&
+   grep -qx 'leaseName: \"kubemesos-leader\"' '${WORK}/default-config.yaml' &&
+   grep -qx 'registryName: \"x-kubemesos-registry\"' '${WORK}/default-config.yaml'"
+check "etcd backend: endpoints joined, prefix and the mounted TLS files in config.yaml" bash -c \
+  "grep -qx 'registry: etcd' '${WORK}/etcd-config.yaml' &&
+   grep -qx 'etcdEndpoints: \"https://a:2379,https://b:2379\"' '${WORK}/etcd-config.yaml' &&
+   grep -qx 'etcdPrefix: \"/kubemesos/\"' '${WORK}/etcd-config.yaml' &&
+   grep -qx 'etcdCertFile: /etc/kubemesos/etcd-tls/tls.crt' '${WORK}/etcd-config.yaml'"
+check "kubemesos accepts the etcd config.yaml (and looks for the mounted CA)" bash -c \
+  "'${KUBEMESOS}' registry get leader --config '${WORK}/etcd-config.yaml' 2>&1 | grep -q 'cannot read /etc/kubemesos/etcd-tls/ca.crt'"
+check "leader election off: registry none" grep -qx 'registry: none' "${WORK}/none-config.yaml"
+check "a lease shorter than 5 s is refused" rejects --set leaderElection.leaseDurationSeconds=3
 
 # --- helm install -------------------------------------------------------------------------
 crds_before="$( (kc get crd resourcegroups.kubemesos.io frameworks.kubemesos.io -o name 2>/dev/null || true) | wc -l)"
@@ -84,6 +110,11 @@ check "cannot patch frameworks' spec" cannot patch frameworks.kubemesos.io -n "$
 check "cannot delete resourcegroups" cannot delete resourcegroups.kubemesos.io
 check "cannot create leases in another namespace" cannot create leases.coordination.k8s.io -n default
 check "cannot update another lease" cannot update leases.coordination.k8s.io/other -n "${TEST_NS}"
+check "can get and update its registry ConfigMaps" bash -c \
+  "[[ \$('${KUBECTL}' auth can-i --as='${AS}' update configmaps/${SA}-registry-15 -n '${TEST_NS}') == yes && \$('${KUBECTL}' auth can-i --as='${AS}' get configmaps/${SA}-registry-0 -n '${TEST_NS}') == yes ]]"
+check "cannot update other ConfigMaps (its own config included)" cannot update "configmaps/${SA}" -n "${TEST_NS}"
+check "cannot delete ConfigMaps" cannot delete configmaps -n "${TEST_NS}"
+check "cannot touch ConfigMaps in another namespace" cannot create configmaps -n default
 
 # --- kubemesos run as the chart's ServiceAccount schedules a pod ----------------------------
 server="$(kc config view --raw --minify -o jsonpath='{.clusters[0].cluster.server}')"
@@ -142,6 +173,22 @@ check "kubemesos_binds_total{result=success} counts it" \
   km::wait_for "bind metric" 30 bash -c "curl -sf '${METRICS_URL}/metrics' | grep -qx 'kubemesos_binds_total{result=\"success\"} 1'"
 check "/readyz is ready (every watch allowed and synced)" curl -sf "${METRICS_URL}/readyz" -o /dev/null
 check "no forbidden (403) response in the log" bash -c "! grep -qiE 'forbidden|\\b403\\b' '${WORK}/kubemesos.log'"
+holder() { kc get lease kubemesos-leader -n "${TEST_NS}" -o jsonpath='{.spec.holderIdentity}'; }
+check "it won the chart's Lease (holderIdentity set)" test -n "$(holder)"
+registry_has_fw() {
+  KUBECONFIG="${SA_KUBECONFIG}" "${KUBEMESOS}" registry dump --config "${WORK}/config.yaml" \
+    >"${WORK}/dump.json" && jq -e --arg k "frameworks/${TEST_NS}/fw" '.[$k].frameworkID' "${WORK}/dump.json" >/dev/null
+}
+check "kubemesos registry dump (as the ServiceAccount) shows the framework's registration" \
+  km::wait_for "registry record" 30 registry_has_fw
+check "the registry holds the group's settings and the node registrations" bash -c \
+  "jq -e --arg g 'settings/groups/${TEST_NS}-rg' '.[\$g].limit.cpu == \"4\"' '${WORK}/dump.json' >/dev/null &&
+   jq -e '[keys[] | select(startswith(\"agents/\"))] | length > 0' '${WORK}/dump.json' >/dev/null"
+fw_id_in_status() {
+  [[ "$(kc get fw fw -n "${TEST_NS}" -o jsonpath='{.status.frameworkID}')" == \
+     "$(jq -r --arg k "frameworks/${TEST_NS}/fw" '.[$k].frameworkID' "${WORK}/dump.json")" ]]
+}
+check "the Framework's status.frameworkID is the registry's" km::wait_for "frameworkID" 30 fw_id_in_status
 op_check_stopped_cleanly
 
 # --- helm uninstall ------------------------------------------------------------------------
