@@ -4,31 +4,15 @@
 #include <algorithm>
 #include <cmath>
 
+#include "operator/kube/lenient.h"
 #include "operator/kube/objects.h"
 
 namespace kubemesos::controller {
-namespace {
 
+using kube::lenient::Field;
+using kube::lenient::Int;
+using kube::lenient::Str;
 using nlohmann::json;
-
-const json& Field(const json& object, const char* key) {
-  static const json kNull;
-  if (!object.is_object()) return kNull;
-  auto it = object.find(key);
-  return it == object.end() ? kNull : *it;
-}
-
-std::string Str(const json& object, const char* key) {
-  const json& v = Field(object, key);
-  return v.is_string() ? v.get<std::string>() : std::string();
-}
-
-int Int(const json& object, const char* key) {
-  const json& v = Field(object, key);
-  return v.is_number_integer() ? v.get<int>() : 0;
-}
-
-}  // namespace
 
 FrameworkController::FrameworkController(ControllerOptions options) : o_(options) {}
 

@@ -3,24 +3,16 @@
 
 #include <cstdlib>
 
+#include "operator/kube/lenient.h"
 #include "operator/kube/objects.h"
 
 namespace kubemesos::controller {
 namespace {
 
+using kube::lenient::Field;
+using kube::lenient::Int;
+using kube::lenient::Str;
 using nlohmann::json;
-
-const json& Field(const json& object, const char* key) {
-  static const json kNull;
-  if (!object.is_object()) return kNull;
-  auto it = object.find(key);
-  return it == object.end() ? kNull : *it;
-}
-
-std::string Str(const json& object, const char* key) {
-  const json& v = Field(object, key);
-  return v.is_string() ? v.get<std::string>() : std::string();
-}
 
 int ParseCount(const std::string& s) {
   if (s.empty()) return 0;
@@ -47,8 +39,7 @@ TaskResult ReadResult(const json& status, const TaskPod& pod) {
     for (const auto& cs : statuses) {
       const json& term = Field(Field(cs, "state"), "terminated");
       if (!term.is_object()) continue;
-      const json& code = Field(term, "exitCode");
-      int exit_code = code.is_number_integer() ? code.get<int>() : 0;
+      int exit_code = Int(term, "exitCode");
       if (!have_code || (r.exit_code == 0 && exit_code != 0)) {
         r.exit_code = exit_code;
         have_code = true;
@@ -116,14 +107,12 @@ std::optional<TaskResult> TaskResultFromJson(const json& entry) {
   if (r.pod.empty()) return std::nullopt;
   r.task = Str(entry, "task");
   r.state = Str(entry, "state");
-  const json& code = Field(entry, "exitCode");
-  r.exit_code = code.is_number_integer() ? code.get<int>() : 0;
+  r.exit_code = Int(entry, "exitCode");
   r.reason = Str(entry, "reason");
   r.message = Str(entry, "message");
   r.start_time = Str(entry, "startTime");
   r.finish_time = Str(entry, "finishTime");
-  const json& retry = Field(entry, "retry");
-  r.retry = retry.is_number_integer() ? retry.get<int>() : 0;
+  r.retry = Int(entry, "retry");
   return r;
 }
 
