@@ -146,7 +146,9 @@ void KubeLeaseElection::Start() {
       lk.unlock();
       Step();
       lk.lock();
-      run_cv_.wait_for(lk, o_.renew_interval, [this] { return stop_; });
+      auto wait = o_.renew_interval;
+      if (o_.standby_poll.count() > 0 && !IsLeader()) wait = o_.standby_poll;
+      run_cv_.wait_for(lk, wait, [this] { return stop_; });
     }
   });
 }

@@ -39,6 +39,7 @@ struct KubeLeaseOptions {
   std::string identity;            // unique per replica
   int64_t lease_seconds = 15;
   std::chrono::milliseconds renew_interval{3000};
+  std::chrono::milliseconds standby_poll{0};  // a standby reads the Lease this often (0 = renew)
   std::chrono::milliseconds safety_margin{3000};
 };
 

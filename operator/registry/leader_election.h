@@ -13,7 +13,7 @@
 // tries to get the same lease and key back, else campaigns anew.
 //
 // Threads: Step() is one round, for tests; Start() runs rounds on an own thread (every
-// renew_interval, standby polls included) until Stop(). IsLeader, Deadline, Holder, LastError
+// renew_interval; standbys every standby_poll) until Stop(). IsLeader, Deadline, Holder, LastError
 // and the callback registration are thread-safe. The store and clock must outlive this.
 // Errors: none thrown; the last store error is in LastError().
 #pragma once
@@ -58,8 +58,11 @@ struct LeaderElectionOptions {
   std::string key = "leader";
   std::string identity;  // e.g. the pod name; must be unique per replica
   int64_t ttl_seconds = 15;
-  std::chrono::milliseconds renew_interval{3000};  // keepalive / standby poll period
-  std::chrono::milliseconds safety_margin{3000};   // subtracted from the deadline
+  std::chrono::milliseconds renew_interval{3000};  // keepalive period of the leader
+  // How often a standby looks at the lease (0 = renew_interval): a dead leader is replaced
+  // within its TTL plus this.
+  std::chrono::milliseconds standby_poll{0};
+  std::chrono::milliseconds safety_margin{3000};  // subtracted from the deadline
 };
 
 class LeaderElection : public Election {

@@ -4,11 +4,13 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 
 #include "operator/metrics/metrics.h"
+#include "operator/registry/counting_kv_store.h"
 #include "operator/registry/etcd_client.h"
 #include "operator/registry/kube_kv_store.h"
 #include "operator/registry/kube_lease_election.h"
@@ -71,7 +73,13 @@ bool RegistrySetup::Build(RunConfig& config, client::KubeClient& kube, metrics::
     log::Info("no registry and no leader election: this replica always leads; run only one");
     return true;
   }
-  if (!(store_ = MakeRegistryStore(config, kube, error))) return false;
+  auto store = MakeRegistryStore(config, kube, error);
+  if (!store) return false;
+  // Every store request counts in kubemesos_registry_requests_total{op,result}.
+  store_ = std::make_unique<registry::CountingKvStore>(
+      std::move(store), [&metrics](std::string_view op, bool ok) {
+        metrics.AddRegistryRequest(op, ok ? metrics::Outcome::kSuccess : metrics::Outcome::kError);
+      });
   if (config.identity.empty()) {
     char host[256] = {};
     gethostname(host, sizeof(host) - 1);
@@ -83,6 +91,7 @@ bool RegistrySetup::Build(RunConfig& config, client::KubeClient& kube, metrics::
     o.identity = config.identity;
     o.ttl_seconds = config.lease_seconds;
     o.renew_interval = fifth;
+    o.standby_poll = std::min(fifth, std::chrono::milliseconds(500));
     o.safety_margin = fifth;
     election_ = std::make_unique<registry::LeaderElection>(*store_, clock_, o);
   } else {
@@ -92,6 +101,7 @@ bool RegistrySetup::Build(RunConfig& config, client::KubeClient& kube, metrics::
     o.identity = config.identity;
     o.lease_seconds = config.lease_seconds;
     o.renew_interval = fifth;
+    o.standby_poll = std::min(fifth, std::chrono::milliseconds(500));
     o.safety_margin = fifth;
     election_ = std::make_unique<registry::KubeLeaseElection>(kube, clock_, o);
   }
@@ -103,9 +113,6 @@ bool RegistrySetup::Build(RunConfig& config, client::KubeClient& kube, metrics::
 
   registry_ = std::make_unique<registry::Registry>(*store_);
   registry::RecorderHooks hooks;
-  hooks.request = [&metrics](std::string_view op, bool ok) {
-    metrics.AddRegistryRequest(op, ok ? metrics::Outcome::kSuccess : metrics::Outcome::kError);
-  };
   hooks.log = [](std::string_view level, std::string_view msg, const nlohmann::json& fields) {
     if (level == "warn")
       log::Warn(msg, fields);
