@@ -178,6 +178,19 @@ void RegistryRecorder::Stop() {
   if (t.joinable()) t.join();
 }
 
+void RegistryRecorder::Won() {
+  {
+    std::lock_guard<std::mutex> l(run_mu_);
+    wake_ = true;
+  }
+  run_cv_.notify_one();
+}
+
+void RegistryRecorder::Lost() {
+  recovered_flag_ = false;
+  lost_ = true;
+}
+
 void RegistryRecorder::RunOnce() {
   Pass();
 }
@@ -257,8 +270,10 @@ bool RegistryRecorder::Recover() {
 
 RegistryRecorder::Outcome RegistryRecorder::Pass() {
   std::lock_guard<std::mutex> pass(pass_mu_);
+  if (lost_.exchange(false)) recovered_ = false;
   if (!is_leader_()) {
     recovered_ = false;  // read the registry again when leadership comes back
+    recovered_flag_ = false;
     std::lock_guard<std::mutex> l(mu_);
     idle_ = true;
     return Outcome::kIdle;
@@ -266,6 +281,7 @@ RegistryRecorder::Outcome RegistryRecorder::Pass() {
   if (!recovered_) {
     if (!Recover()) return Outcome::kError;
     recovered_ = true;
+    recovered_flag_ = true;
     written_generation_ = 0;
     next_refresh_ = {};
   }

@@ -36,6 +36,7 @@
 // outlive the recorder; the destructor stops the worker.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -115,6 +116,13 @@ class RegistryRecorder {
   // (not registered yet, or this replica has not led since it started).
   std::string FrameworkId(const std::string& ns, const std::string& name) const;
 
+  // Leadership changes (from the election's callback): Won() wakes the worker to read the
+  // registry at once; Lost() forgets what it read, so the next term reads it again.
+  void Won();
+  void Lost();
+  // True once the registry was read in the current term (`run` allocates only then).
+  bool Recovered() const { return recovered_flag_.load(); }
+
   // One pass on the calling thread (what the worker does each period). Tests use it with
   // the worker not started.
   void RunOnce();
@@ -163,7 +171,9 @@ class RegistryRecorder {
   std::mutex pass_mu_;
   std::unique_ptr<Written> written_;
   bool recovered_ = false;
-  bool idle_ = false;  // guarded by mu_
+  std::atomic<bool> recovered_flag_{false};  // recovered_, readable from any thread
+  std::atomic<bool> lost_{false};            // Lost() since the last pass
+  bool idle_ = false;                        // guarded by mu_
   uint64_t written_generation_ = 0;
   std::chrono::steady_clock::time_point next_refresh_{};
   int budget_ = 0;  // writes left in this pass

@@ -105,7 +105,8 @@ bool RegistrySetup::Build(RunConfig& config, client::KubeClient& kube, metrics::
     o.safety_margin = fifth;
     election_ = std::make_unique<registry::KubeLeaseElection>(kube, clock_, o);
   }
-  election_->OnChange([&metrics, identity = config.identity](bool leader) {
+  election_->OnChange([this, &metrics, identity = config.identity](bool leader) {
+    if (recorder_) leader ? recorder_->Won() : recorder_->Lost();
     metrics.SetLeader(leader);
     log::Info(leader ? "became the leader" : "not the leader", {{"identity", identity}});
   });

@@ -50,8 +50,11 @@ class RegistrySetup {
   void Stop();
 
   // True when this replica may act (allocate, bind, write status): always without an
-  // election, else while it holds the lease and before the fencing deadline.
-  bool IsLeader() const { return !election_ || election_->IsLeader(); }
+  // election, else while it holds the lease, before the fencing deadline, and once the
+  // registry has been read in this term (a new leader reads the registry, then allocates).
+  bool IsLeader() const {
+    return !election_ || (election_->IsLeader() && (!recorder_ || recorder_->Recovered()));
+  }
   // Null for backend "none".
   registry::RegistryRecorder* recorder() { return recorder_.get(); }
   registry::Election* election() { return election_.get(); }

@@ -278,3 +278,30 @@ TEST(Recorder, ObserveObjectParsesWatchedObjects) {
 
 }  // namespace
 }  // namespace kubemesos::registry
+
+namespace kubemesos::registry {
+namespace {
+
+TEST(Recorder, RecoveredOnlyAfterReadingTheRegistryInThisTerm) {
+  Fixture f;
+  auto rec = f.Make();
+  EXPECT_FALSE(rec->Recovered());
+  f.store.SetFailure("etcd unreachable");
+  rec->RunOnce();
+  EXPECT_FALSE(rec->Recovered());  // the read failed: not yet
+  f.store.SetFailure("");
+  rec->RunOnce();
+  EXPECT_TRUE(rec->Recovered());
+  EXPECT_EQ(rec->GetStats().recoveries, 1u);
+  rec->Lost();  // leadership lost and won back between two passes: read again
+  EXPECT_FALSE(rec->Recovered());
+  rec->RunOnce();
+  EXPECT_TRUE(rec->Recovered());
+  EXPECT_EQ(rec->GetStats().recoveries, 2u);
+  f.leader = false;
+  rec->RunOnce();
+  EXPECT_FALSE(rec->Recovered());
+}
+
+}  // namespace
+}  // namespace kubemesos::registry
