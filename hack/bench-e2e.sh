@@ -1,0 +1,277 @@
+#!/usr/bin/env bash
+# End-to-end benchmark (issue #8): on the local control plane (hack/cluster.sh, real
+# kube-apiserver + etcd + KWOK) it creates M pending pods and measures, one after the other on
+# the same fresh cluster state, how fast each contender binds them all:
+#   kubemesos              `kubemesos run` (Release build), frameworks and groups of the mix
+#   kube-scheduler         the pinned Kubernetes' kube-scheduler, default client limits (50/100)
+#   kube-scheduler-lifted  the same with clientConnection qps/burst 5000, as scheduler_perf does
+#   null                   bench/null_binder: round-robin binds, no decisions, kubemesos' client
+#                          library at the same bind concurrency (the API server's own ceiling)
+# Per contender: pods bound per second (average over first..last bind, p50/p99 of per-second
+# samples), queue→bound latency p50/p99, the process' CPU seconds and peak RSS. Prints one
+# table with the ratios and writes a PNG of bound pods over time (bench/e2e_report.py).
+#
+#   hack/bench-e2e.sh [--nodes 5000] [--pods 10000] [--frameworks 8] [--groups 4]
+#                     [--sizes 100m:128Mi,250m:512Mi,500m:1Gi,1:2Gi,2:4Gi] [--concurrency 16]
+#                     [--contenders kubemesos,kube-scheduler,kube-scheduler-lifted,null]
+#                     [--arrival backlog|stream] [--name bench-e2e] [--out DIR] [--chart FILE]
+#                     [--build-dir build-bench] [--no-build] [--reuse] [--keep] [--quick]
+# --arrival backlog (default): the pods exist before the contender starts; latency counts from
+#   max(pod first seen, contender start). stream: the contender starts first and the pods are
+#   created while it runs (create→bound latency; the rate is then capped by creation).
+# --quick: 50 nodes, 300 pods, 3 frameworks in 2 groups; checks every contender bound every pod
+#   (CTest integration.bench.quick), not speed. --reuse: use the running cluster NAME;
+#   --keep: leave it running.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+# shellcheck source=hack/lib/common.sh
+source hack/lib/common.sh
+# shellcheck source=hack/lib/objects.sh
+source hack/lib/objects.sh
+
+nodes=5000 pods=10000 frameworks=8 groups=4 concurrency=16 qps=5000
+sizes=100m:128Mi,250m:512Mi,500m:1Gi,1:2Gi,2:4Gi
+contenders=kubemesos,kube-scheduler,kube-scheduler-lifted,null
+arrival=backlog name=bench-e2e out="" chart="" build_dir=build-bench build=1 reuse=0 keep=0
+quick=0 timeout=1800
+while (($#)); do
+  case "$1" in
+    --nodes) nodes=$2; shift 2 ;;
+    --pods) pods=$2; shift 2 ;;
+    --frameworks) frameworks=$2; shift 2 ;;
+    --groups) groups=$2; shift 2 ;;
+    --sizes) sizes=$2; shift 2 ;;
+    --concurrency) concurrency=$2; shift 2 ;;
+    --contenders) contenders=$2; shift 2 ;;
+    --arrival) arrival=$2; shift 2 ;;
+    --name) name=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --chart) chart=$2; shift 2 ;;
+    --build-dir) build_dir=$2; shift 2 ;;
+    --no-build) build=0; shift ;;
+    --reuse) reuse=1; shift ;;
+    --keep) keep=1; shift ;;
+    --timeout) timeout=$2; shift 2 ;;
+    --quick) quick=1 nodes=50 pods=300 frameworks=3 groups=2; shift ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) km::die "unknown option $1 (see --help)" ;;
+  esac
+done
+[[ $arrival == backlog || $arrival == stream ]] || km::die "--arrival is backlog or stream"
+((groups >= 1 && frameworks >= groups)) || km::die "need 1 <= groups <= frameworks"
+[[ $build_dir = /* ]] || build_dir=$root/$build_dir
+out=${out:-$build_dir/bench-e2e}
+[[ $out = /* ]] || out=$root/$out
+chart=${chart:-$out/bench-e2e.png}
+IFS=, read -r -a contender_list <<<"$contenders"
+
+if ((build)); then
+  km::log "building kubemesos, null_binder, bind_watcher (Release) in $build_dir"
+  [[ -f $build_dir/build.ninja ]] ||
+    cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  ninja -C "$build_dir" -j2 kubemesos null_binder bind_watcher >/dev/null
+fi
+grep -q 'CMAKE_BUILD_TYPE:STRING=Release' "$build_dir/CMakeCache.txt" ||
+  km::log "warning: $build_dir is not a Release build"
+for b in kubemesos bench/null_binder bench/bind_watcher; do
+  [[ -x $build_dir/$b ]] || km::die "$build_dir/$b is missing (build it or drop --no-build)"
+done
+
+rm -rf "$out"
+mkdir -p "$out"
+if ((reuse)); then
+  kubeconfig=$(hack/cluster.sh kubeconfig --name "$name")
+else
+  km::log "starting cluster $name with $nodes nodes"
+  kubeconfig=$(hack/cluster.sh up --name "$name" --nodes "$nodes" --node-cpu 32 \
+    --node-memory 256Gi --timeout 900 | tail -n1)
+fi
+export KUBECONFIG=$kubeconfig
+# shellcheck disable=SC1091
+source "$(dirname "$kubeconfig")/cluster.env"
+pki=$KUBEMESOS_CLUSTER_DIR/pki
+kubectl() { "$KUBEMESOS_BIN_DIR/kubectl" "$@"; }
+api() { # api METHOD PATH [curl args...]: one request as the cluster admin
+  local method=$1 path=$2; shift 2
+  curl -sS --max-time 300 --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key" \
+    -X "$method" "$KUBEMESOS_APISERVER$path" "$@"
+}
+
+contender_pid="" watcher_pid=""
+cleanup() {
+  local p
+  for p in $contender_pid $watcher_pid; do
+    if kill -TERM "$p" 2>/dev/null; then wait "$p" 2>/dev/null || true; fi
+  done
+  if ((!keep && !reuse)); then hack/cluster.sh down --name "$name" >/dev/null 2>&1 || true; fi
+}
+trap cleanup EXIT
+
+kubectl apply -f crds/ >/dev/null
+kubectl wait --for=condition=Established crd/frameworks.kubemesos.io \
+  crd/resourcegroups.kubemesos.io --timeout=60s >/dev/null
+ready_nodes() {
+  [[ $(kubectl get nodes -l type=kwok --no-headers | grep -c ' Ready ') -ge $nodes ]]
+}
+km::wait_for "$nodes nodes Ready" 900 ready_nodes
+
+# pod_count NS: pods in the namespace (one cheap LIST of limit 1).
+pod_count() {
+  api GET "/api/v1/namespaces/$1/pods?limit=1" |
+    jq -e '(.items | length) + (.metadata.remainingItemCount // 0)'
+}
+# clear_pods NS: deletes every pod of NS at once (no grace) and waits until none is left.
+clear_pods() {
+  local ns=$1
+  pods_gone() {
+    [[ $(pod_count "$ns") == 0 ]] && return 0
+    api DELETE "/api/v1/namespaces/$ns/pods" -H 'Content-Type: application/json' \
+      -d '{"apiVersion":"v1","kind":"DeleteOptions","gracePeriodSeconds":0}' >/dev/null || true
+    [[ $(pod_count "$ns") == 0 ]]
+  }
+  km::wait_for "pods of $ns deleted" 900 pods_gone
+}
+
+# gen_pods NS SCHEDULER: the M pods as one YAML stream. Pod i belongs to framework fw-(i mod F)
+# (frameworks interleaved, as concurrent jobs submit) and takes size (i/F + f) mod |sizes|.
+gen_pods() {
+  awk -v ns="$1" -v sched="$2" -v count="$pods" -v fws="$frameworks" -v sizes="$sizes" 'BEGIN {
+    n = split(sizes, size, ",")
+    for (i = 0; i < count; i++) {
+      f = i % fws
+      split(size[(int(i / fws) + f) % n + 1], cm, ":")
+      printf "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p-%d\n  namespace: %s\n", i, ns
+      printf "  labels:\n    kubemesos.io/framework: fw-%d\nspec:\n  schedulerName: \"%s\"\n", f, sched
+      printf "  automountServiceAccountToken: false\n  containers:\n  - name: task\n"
+      printf "    image: fake.example/task:1\n    resources:\n      requests:\n"
+      printf "        cpu: \"%s\"\n        memory: \"%s\"\n", cm[1], cm[2]
+    }
+  }'
+}
+# gen_groups / gen_frameworks NS: G ResourceGroups (weights 1..4) and F Frameworks, fw-i in
+# group bench-g-(i mod G), for kubemesos' DRF.
+gen_groups() {
+  awk -v g="$groups" 'BEGIN { for (i = 0; i < g; i++)
+    printf "---\napiVersion: kubemesos.io/v1alpha1\nkind: ResourceGroup\nmetadata:\n  name: bench-g-%d\nspec:\n  weight: %d\n", i, i % 4 + 1 }'
+}
+gen_frameworks() {
+  awk -v ns="$1" -v f="$frameworks" -v g="$groups" 'BEGIN { for (i = 0; i < f; i++)
+    printf "---\napiVersion: kubemesos.io/v1alpha1\nkind: Framework\nmetadata:\n  name: fw-%d\n  namespace: %s\nspec:\n  resourceGroup: bench-g-%d\n", i, ns, i % g }'
+}
+
+# create_pods NS SCHEDULER DIR: POSTs the pods (64 in parallel over HTTP/2), records the time.
+create_pods() {
+  local started
+  started=$(date +%s.%N)
+  km::objects::post "$KUBEMESOS_APISERVER" "/api/v1/namespaces/$1/pods" "$pki" 64 \
+    gen_pods "$1" "$2"
+  awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN { printf "%.3f\n", e - s }' >"$3/create_seconds"
+}
+
+# start_contender NAME NS DIR: starts it in the background; sets contender_pid.
+start_contender() {
+  local c=$1 ns=$2 dir=$3
+  case $c in
+    kubemesos)
+      "$build_dir/kubemesos" run --kubeconfig "$kubeconfig" --metrics-address 127.0.0.1:0 \
+        --client-qps "$qps" --client-burst "$qps" --bind-concurrency "$concurrency" \
+        >"$dir/log" 2>&1 &
+      ;;
+    kube-scheduler | kube-scheduler-lifted)
+      {
+        echo "apiVersion: kubescheduler.config.k8s.io/v1"
+        echo "kind: KubeSchedulerConfiguration"
+        echo "clientConnection:"
+        echo "  kubeconfig: $pki/scheduler.kubeconfig"
+        [[ $c == kube-scheduler-lifted ]] && printf '  qps: %s\n  burst: %s\n' "$qps" "$qps"
+        echo "leaderElection: {leaderElect: false}"
+        echo "profiles:"
+        echo "- schedulerName: $c"
+      } >"$dir/config.yaml"
+      "$KUBEMESOS_BIN_DIR/kube-scheduler" --config "$dir/config.yaml" \
+        --authentication-kubeconfig "$pki/scheduler.kubeconfig" \
+        --authorization-kubeconfig "$pki/scheduler.kubeconfig" \
+        --bind-address 127.0.0.1 --secure-port "$KUBEMESOS_SCHEDULER_PORT" \
+        --cert-dir "$dir/serving" --profiling=false --v=1 >"$dir/log" 2>&1 &
+      ;;
+    null)
+      "$build_dir/bench/null_binder" --kubeconfig "$kubeconfig" --scheduler-name null-binder \
+        --namespace "$ns" --concurrency "$concurrency" --qps "$qps" --burst "$qps" \
+        >"$dir/result.json" 2>"$dir/log" &
+      ;;
+    *) km::die "unknown contender $c" ;;
+  esac
+  contender_pid=$!
+}
+# contender_ready NAME DIR: its watches have synced (for --arrival stream).
+contender_ready() {
+  kill -0 "$contender_pid" || return 125
+  case $1 in
+    kubemesos) (($(grep -c '"msg":"watch synced"' "$2/log") >= 4)) ;;
+    null) grep -q 'null_binder: synced' "$2/log" ;;
+    *) [[ $(curl -sk "https://127.0.0.1:$KUBEMESOS_SCHEDULER_PORT/readyz") == ok ]] ;;
+  esac
+}
+watcher_done() {
+  kill -0 "$watcher_pid" 2>/dev/null || return 0
+  kill -0 "$contender_pid" || { km::log "the contender exited early"; return 125; }
+  return 1
+}
+watcher_ready() { [[ -s $1 ]] || { kill -0 "$watcher_pid" || return 125; false; }; }
+
+# run_one NAME: one contender on a clean state; leaves DIR/{bound.csv,meta.json,log}.
+run_one() {
+  local c=$1 ns dir sched t0 cpu rss load rc=0
+  ns=bench-$c dir=$out/$c sched=$c
+  [[ $c == null ]] && sched=null-binder # a bare `null` would be YAML's null
+  mkdir -p "$dir"
+  kubectl get namespace "$ns" >/dev/null 2>&1 || kubectl create namespace "$ns" >/dev/null
+  clear_pods "$ns"
+  if [[ $c == kubemesos ]]; then
+    km::objects::post "$KUBEMESOS_APISERVER" /apis/kubemesos.io/v1alpha1/resourcegroups \
+      "$pki" 32 gen_groups
+    km::objects::post "$KUBEMESOS_APISERVER" "/apis/kubemesos.io/v1alpha1/namespaces/$ns/frameworks" \
+      "$pki" 32 gen_frameworks "$ns"
+  fi
+  [[ $arrival == backlog ]] && create_pods "$ns" "$sched" "$dir"
+  "$build_dir/bench/bind_watcher" --kubeconfig "$kubeconfig" --namespace "$ns" --count "$pods" \
+    --out "$dir/bound.csv" --ready-file "$dir/watcher.ready" --timeout-seconds "$timeout" \
+    2>"$dir/watcher.log" &
+  watcher_pid=$!
+  km::wait_for "the bind watcher" 120 watcher_ready "$dir/watcher.ready"
+  km::log "$c: $pods pods, $nodes nodes"
+  t0=$(date +%s.%N)
+  start_contender "$c" "$ns" "$dir"
+  if [[ $arrival == stream ]]; then
+    km::wait_for "$c ready" 300 contender_ready "$c" "$dir"
+    create_pods "$ns" "$sched" "$dir"
+  fi
+  if ! km::wait_for "$c to bind $pods pods" "$timeout" watcher_done; then
+    kill -TERM "$watcher_pid" 2>/dev/null || true
+  fi
+  wait "$watcher_pid" || rc=$?
+  watcher_pid=""
+  # CPU (utime + stime) and peak RSS of the contender, read before it is stopped.
+  cpu=$(awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$contender_pid/stat" 2>/dev/null || echo -1)
+  rss=$(awk '/VmHWM/ { print $2 / 1024 }' "/proc/$contender_pid/status" 2>/dev/null || echo -1)
+  kill -TERM "$contender_pid" 2>/dev/null || true
+  wait "$contender_pid" || true
+  contender_pid=""
+  load=$(cut -d' ' -f1 /proc/loadavg) # the machine is shared: say how busy it was
+  jq -n --arg c "$c" --argjson t0 "$t0" --argjson cpu "$cpu" --argjson rss "$rss" --argjson load "$load" \
+    --argjson pods "$pods" --argjson nodes "$nodes" --argjson rc "$rc" \
+    --argjson create "$(cat "$dir/create_seconds")" --arg arrival "$arrival" \
+    '{contender: $c, t0: $t0, cpu_seconds: $cpu, peak_rss_mib: $rss, pods: $pods,
+      nodes: $nodes, watcher_rc: $rc, create_seconds: $create, arrival: $arrival,
+      load1: $load}' >"$dir/meta.json"
+  km::log "$c: $(($(wc -l <"$dir/bound.csv") - 1)) of $pods bound; CPU ${cpu}s, peak RSS ${rss} MiB"
+  clear_pods "$ns"
+}
+
+for c in "${contender_list[@]}"; do run_one "$c"; done
+
+report_args=(--out "$out" --chart "$chart" --nodes "$nodes" --pods "$pods"
+  --frameworks "$frameworks" --groups "$groups" --concurrency "$concurrency" --arrival "$arrival")
+((quick)) && report_args+=(--check)
+python3 bench/e2e_report.py "${report_args[@]}" "${contender_list[@]}"
