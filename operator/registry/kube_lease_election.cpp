@@ -44,7 +44,7 @@ void KubeLeaseElection::Step() {
   const std::string collection = "/apis/coordination.k8s.io/v1/namespaces/" + o_.ns + "/leases";
   const std::string path = collection + "/" + o_.name;
   TimePoint sent = clock_.Now();
-  auto got = client_.Request("GET", path);
+  auto got = Call("GET", path);
   if (got.status == 404) {  // nobody ever led: create it, holding it
     json lease = {{"apiVersion", "coordination.k8s.io/v1"},
                   {"kind", "Lease"},
@@ -55,7 +55,7 @@ void KubeLeaseElection::Step() {
                     {"acquireTime", NowMicroTime()},
                     {"renewTime", NowMicroTime()},
                     {"leaseTransitions", 0}}}};
-    auto created = client_.Request("POST", collection, lease.dump());
+    auto created = Call("POST", collection, lease.dump());
     if (created.ok()) {
       {
         std::lock_guard<std::mutex> l(mu_);
@@ -98,7 +98,7 @@ void KubeLeaseElection::Step() {
   }
   spec["leaseDurationSeconds"] = o_.lease_seconds;
   spec["renewTime"] = NowMicroTime();
-  auto put = client_.Request("PUT", path, lease.dump());
+  auto put = Call("PUT", path, lease.dump());
   if (!put.ok()) {
     // 409: someone wrote it first (renewed, or took it): step down; the next round decides.
     return Fail(Describe(ours ? "renew" : "acquire", put));
@@ -112,6 +112,14 @@ void KubeLeaseElection::Step() {
     seen_at_ = sent;
   }
   SetLeader(true, sent + std::chrono::seconds(o_.lease_seconds) - o_.safety_margin);
+}
+
+client::HttpResponse KubeLeaseElection::Call(std::string_view method, const std::string& path,
+                                             const std::string& body) {
+  auto r = client_.Request(method, path, body);
+  // A missing Lease (404) and a lost race (409) are answers, not failures of the registry.
+  if (o_.report) o_.report("lease", r.ok() || r.status == 404 || r.status == 409);
+  return r;
 }
 
 void KubeLeaseElection::Fail(const std::string& error) {
@@ -177,7 +185,7 @@ void KubeLeaseElection::Resign() {
   if (!was) return;
   const std::string path =
       "/apis/coordination.k8s.io/v1/namespaces/" + o_.ns + "/leases/" + o_.name;
-  auto got = client_.Request("GET", path);
+  auto got = Call("GET", path);
   if (!got.ok()) return;
   json lease = json::parse(got.body, nullptr, false);
   if (!lease.is_object() || !lease["spec"].is_object() ||
@@ -185,7 +193,7 @@ void KubeLeaseElection::Resign() {
     return;
   lease["spec"]["holderIdentity"] = "";  // released: a standby takes it at its next round
   lease["spec"]["renewTime"] = NowMicroTime();
-  client_.Request("PUT", path, lease.dump());
+  Call("PUT", path, lease.dump());
 }
 
 bool KubeLeaseElection::IsLeader() const {

@@ -23,8 +23,10 @@
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "operator/client/kube_client.h"
@@ -41,6 +43,8 @@ struct KubeLeaseOptions {
   std::chrono::milliseconds renew_interval{3000};
   std::chrono::milliseconds standby_poll{0};  // a standby reads the Lease this often (0 = renew)
   std::chrono::milliseconds safety_margin{3000};
+  // Called after every request to the Lease ("lease", ok); may be empty. Thread-safe.
+  std::function<void(std::string_view op, bool ok)> report;
 };
 
 class KubeLeaseElection : public Election {
@@ -62,6 +66,8 @@ class KubeLeaseElection : public Election {
  private:
   void SetLeader(bool leader, TimePoint deadline);
   void Fail(const std::string& error);  // records it and steps down
+  client::HttpResponse Call(std::string_view method, const std::string& path,
+                            const std::string& body = "");
 
   client::KubeClient& client_;
   const Clock& clock_;

@@ -103,6 +103,9 @@ bool RegistrySetup::Build(RunConfig& config, client::KubeClient& kube, metrics::
     o.renew_interval = fifth;
     o.standby_poll = std::min(fifth, std::chrono::milliseconds(500));
     o.safety_margin = fifth;
+    o.report = [&metrics](std::string_view op, bool ok) {
+      metrics.AddRegistryRequest(op, ok ? metrics::Outcome::kSuccess : metrics::Outcome::kError);
+    };
     election_ = std::make_unique<registry::KubeLeaseElection>(kube, clock_, o);
   }
   election_->OnChange([this, &metrics, identity = config.identity](bool leader) {

@@ -69,13 +69,20 @@ fo_leaders() {
 fo_one_leader() { local l; l="$(fo_leaders)"; [[ -n "$l" && "$l" != *" "* ]]; }
 
 # fo_apiserver_binds CODE|other: the API server's own count of pods/binding POSTs answered with
-# CODE (or with anything but 201), whoever sent them.
+# CODE, whoever sent them. 201: bound. 409: the pod was already bound (a second bind). 504: the
+# sender vanished mid-request (a SIGKILLed leader); the binding may or may not have been
+# applied. other: any other code.
 fo_apiserver_binds() {
   kc get --raw /metrics | awk -v want="$1" '
     /^apiserver_request_total\{/ && /subresource="binding"/ && /verb="POST"/ {
       match($0, /code="[0-9]+"/); code = substr($0, RSTART + 6, RLENGTH - 7)
-      if ((want == "other" && code != "201") || code == want) sum += $2 }
+      known = code == "201" || code == "409" || code == "504"
+      if ((want == "other" && !known) || code == want) sum += $2 }
     END { print sum + 0 }'
+}
+# fo_binds_snapshot: "201 409 504 other" now.
+fo_binds_snapshot() {
+  echo "$(fo_apiserver_binds 201) $(fo_apiserver_binds 409) $(fo_apiserver_binds 504) $(fo_apiserver_binds other)"
 }
 
 # fo_bound: pods of the test's namespace with spec.nodeName.
