@@ -13,24 +13,41 @@ fo_free_port() {
 }
 
 # fo_start_etcd: a dedicated etcd on free loopback ports (FO_ETCD_URL), data in ${WORK}/etcd.
-# Calling it again after fo_stop_etcd restarts the same member on the same data and ports.
+# Calling it again after fo_stop_etcd restarts the same member on the same data and ports. A
+# first start that dies (a port taken meanwhile) is retried on other ports.
 fo_start_etcd() {
   [[ -x "${ETCD_BIN}" ]] || km::die "etcd not found in ${KUBEMESOS_BIN_DIR}"
-  : "${FO_ETCD_PORT:=$(fo_free_port)}" "${FO_ETCD_PEER:=$(fo_free_port)}"
-  FO_ETCD_URL="http://127.0.0.1:${FO_ETCD_PORT}"
-  "${ETCD_BIN}" --name fo --data-dir "${WORK}/etcd" \
-    --listen-client-urls "${FO_ETCD_URL}" --advertise-client-urls "${FO_ETCD_URL}" \
-    --listen-peer-urls "http://127.0.0.1:${FO_ETCD_PEER}" \
-    --initial-advertise-peer-urls "http://127.0.0.1:${FO_ETCD_PEER}" \
-    --initial-cluster "fo=http://127.0.0.1:${FO_ETCD_PEER}" \
-    >>"${WORK}/etcd.log" 2>&1 &
-  FO_ETCD_PID=$!
-  KM_CLEANUPS+=("kill -TERM ${FO_ETCD_PID}; wait ${FO_ETCD_PID}")
-  fo_etcd_healthy() { curl -sf "${FO_ETCD_URL}/health" | jq -e '.health == "true"' >/dev/null; }
-  km::wait_for "etcd healthy" 30 fo_etcd_healthy
+  local attempt
+  for attempt in 1 2 3; do
+    if [[ -z "${FO_ETCD_PORT:-}" ]]; then
+      FO_ETCD_PORT=$(fo_free_port)
+      FO_ETCD_PEER=$(fo_free_port)
+      rm -rf "${WORK}/etcd"
+    fi
+    FO_ETCD_URL="http://127.0.0.1:${FO_ETCD_PORT}"
+    "${ETCD_BIN}" --name fo --data-dir "${WORK}/etcd" \
+      --listen-client-urls "${FO_ETCD_URL}" --advertise-client-urls "${FO_ETCD_URL}" \
+      --listen-peer-urls "http://127.0.0.1:${FO_ETCD_PEER}" \
+      --initial-advertise-peer-urls "http://127.0.0.1:${FO_ETCD_PEER}" \
+      --initial-cluster "fo=http://127.0.0.1:${FO_ETCD_PEER}" \
+      >>"${WORK}/etcd.log" 2>&1 &
+    FO_ETCD_PID=$!
+    KM_CLEANUPS+=("kill -TERM ${FO_ETCD_PID}; wait ${FO_ETCD_PID}")
+    fo_etcd_up() {
+      kill -0 "${FO_ETCD_PID}" || return 125  # died: give up waiting
+      curl -sf "${FO_ETCD_URL}/health" | jq -e '.health == "true"' >/dev/null
+    }
+    km::wait_for "etcd healthy" 90 fo_etcd_up && return 0
+    kill -0 "${FO_ETCD_PID}" 2>/dev/null && break  # alive but not healthy: no retry
+    [[ -n "${FO_ETCD_STARTED:-}" ]] && break       # a restart must keep its ports
+    FO_ETCD_PORT=""
+  done
+  tail -n 20 "${WORK}/etcd.log" >&2
+  km::die "the registry's etcd did not start"
 }
 
 fo_stop_etcd() {
+  FO_ETCD_STARTED=1
   kill -TERM "${FO_ETCD_PID}"
   wait "${FO_ETCD_PID}" || true
 }
