@@ -6,9 +6,9 @@
 
 namespace kubemesos::loop {
 
-WriteQueue::WriteQueue(double writes_per_second, int burst)
+WriteQueue::WriteQueue(double writes_per_second, int burst, int concurrency)
     : rate_(writes_per_second), bucket_(writes_per_second, std::max(1, burst)) {
-  worker_ = std::thread([this] { Work(); });
+  for (int i = 0; i < std::max(1, concurrency); ++i) workers_.emplace_back([this] { Work(); });
 }
 
 WriteQueue::~WriteQueue() {
@@ -29,7 +29,9 @@ void WriteQueue::Stop() {
     stopping_ = true;
   }
   cv_.notify_all();
-  if (worker_.joinable()) worker_.join();
+  for (auto& worker : workers_) {
+    if (worker.joinable()) worker.join();
+  }
 }
 
 uint64_t WriteQueue::writes() const {
@@ -44,25 +46,34 @@ uint64_t WriteQueue::failures() const {
 
 void WriteQueue::Work() {
   std::unique_lock<std::mutex> lock(mu_);
+  // The oldest waiting key that has no write in flight.
+  auto next = [this] {
+    return std::find_if(order_.begin(), order_.end(),
+                        [this](const std::string& key) { return !in_flight_.count(key); });
+  };
   while (true) {
-    cv_.wait(lock, [&] { return stopping_ || !order_.empty(); });
+    cv_.wait(lock, [&] { return stopping_ || next() != order_.end(); });
     if (stopping_) return;
     if (!bucket_.TryAcquire()) {
       // Out of tokens: wait about one token's time (Stop interrupts the wait).
       cv_.wait_for(lock, std::chrono::duration<double>(1.0 / rate_), [&] { return stopping_; });
       continue;
     }
-    std::string key = std::move(order_.front());
-    order_.pop_front();
+    auto pos = next();
+    std::string key = std::move(*pos);
+    order_.erase(pos);
     auto it = pending_.find(key);
     if (it == pending_.end()) continue;
     auto write = std::move(it->second);
     pending_.erase(it);
+    in_flight_.insert(key);
     lock.unlock();
     bool ok = write();
     lock.lock();
+    in_flight_.erase(key);
     ++writes_;
     if (!ok) ++failures_;
+    cv_.notify_all();  // a newer write of this key may run now
   }
 }
 

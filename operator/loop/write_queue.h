@@ -1,6 +1,8 @@
-// A rate-limited, coalescing queue of API writes run by one worker thread: the newest write
+// A rate-limited, coalescing queue of API writes run by a few worker threads: the newest write
 // for a key replaces an older one still waiting, so a burst of changes to one object costs one
-// request, and a token bucket bounds the write rate. Shared by the status reporter (pod
+// request, and a token bucket bounds the write rate. Several writes are in flight at once (a
+// slow API server must not hold the rate down to one round trip at a time), but never two for
+// the same key, so writes of one object land in order. Shared by the status reporter (pod
 // conditions, Events) and the object status writer (ResourceGroup and Framework status).
 #pragma once
 
@@ -9,24 +11,26 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "operator/client/request_policy.h"
 
 namespace kubemesos::loop {
 
-// Threads: Submit may be called from any thread and never blocks on I/O; one worker runs the
-// writes. Errors: a write returns false on failure; failures are counted, not retried (the
-// next change of the object writes again).
+// Threads: Submit may be called from any thread and never blocks on I/O; `concurrency`
+// workers run the writes. Errors: a write returns false on failure; failures are counted, not
+// retried (the next change of the object writes again).
 class WriteQueue {
  public:
-  WriteQueue(double writes_per_second, int burst);
+  WriteQueue(double writes_per_second, int burst, int concurrency = 4);
   ~WriteQueue();  // Stop()
 
   // Queues `write` under `key`, replacing a write for the same key that has not run yet.
   void Submit(const std::string& key, std::function<bool()> write);
-  // Runs nothing more, joins the worker. Idempotent.
+  // Runs nothing more (writes in flight finish), joins the workers. Idempotent.
   void Stop();
 
   uint64_t writes() const;
@@ -41,9 +45,10 @@ class WriteQueue {
   std::condition_variable cv_;
   std::map<std::string, std::function<bool()>> pending_;
   std::deque<std::string> order_;
+  std::set<std::string> in_flight_;
   bool stopping_ = false;
   uint64_t writes_ = 0, failures_ = 0;
-  std::thread worker_;
+  std::vector<std::thread> workers_;
 };
 
 }  // namespace kubemesos::loop

@@ -1,0 +1,115 @@
+// WriteQueue: writes of different objects run concurrently, writes of one object never do and
+// land in order, and a burst of changes to one waiting object costs one write.
+#include "operator/loop/write_queue.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <vector>
+
+namespace kubemesos::loop {
+namespace {
+
+// A gate the writes wait at until the test opens it; counts who is waiting.
+class Gate {
+ public:
+  void Pass() {
+    std::unique_lock<std::mutex> lock(mu_);
+    ++waiting_;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return open_; });
+    --waiting_;
+  }
+  bool WaitForWaiting(int n) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(5), [&] { return waiting_ >= n; });
+  }
+  int waiting() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return waiting_;
+  }
+  void Open() {
+    std::lock_guard<std::mutex> lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int waiting_ = 0;
+  bool open_ = false;
+};
+
+// Opens the gate when the test ends, also on a failed assertion, so the queue's workers can
+// finish and be joined. Declare it after the queue (destroyed before it).
+struct OpenAtExit {
+  Gate& gate;
+  ~OpenAtExit() { gate.Open(); }
+};
+
+bool WaitForWrites(const WriteQueue& q, uint64_t n) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (q.writes() < n) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
+
+TEST(WriteQueue, DifferentObjectsInFlightTogether) {
+  Gate gate;
+  WriteQueue q(1000, 1000, 4);
+  OpenAtExit open{gate};
+  for (int i = 0; i < 4; ++i) {
+    q.Submit("obj-" + std::to_string(i), [&] {
+      gate.Pass();
+      return true;
+    });
+  }
+  EXPECT_TRUE(gate.WaitForWaiting(4)) << "4 writes should be in flight at once";
+  gate.Open();
+  EXPECT_TRUE(WaitForWrites(q, 4));
+}
+
+TEST(WriteQueue, OneObjectInOrderAndCoalesced) {
+  Gate gate;
+  std::mutex mu;
+  std::vector<int> landed;
+  WriteQueue q(1000, 1000, 4);
+  OpenAtExit open{gate};
+  auto write = [&](int version, bool wait) {
+    return [&, version, wait] {
+      if (wait) gate.Pass();
+      std::lock_guard<std::mutex> lock(mu);
+      landed.push_back(version);
+      return true;
+    };
+  };
+  q.Submit("obj", write(1, true));
+  ASSERT_TRUE(gate.WaitForWaiting(1));
+  q.Submit("obj", write(2, false));  // waits for version 1 to land...
+  q.Submit("obj", write(3, false));  // ...and is replaced by version 3
+  q.Submit("other", write(10, false));
+  ASSERT_TRUE(WaitForWrites(q, 1));  // "other" is not held up by "obj"
+  EXPECT_EQ(gate.waiting(), 1) << "the newer write of obj must not start while one is in flight";
+  gate.Open();
+  ASSERT_TRUE(WaitForWrites(q, 3));
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(landed, (std::vector<int>{10, 1, 3}));
+  EXPECT_EQ(q.writes(), 3u);
+}
+
+TEST(WriteQueue, FailuresCounted) {
+  WriteQueue q(1000, 1000, 2);
+  q.Submit("a", [] { return false; });
+  q.Submit("b", [] { return true; });
+  ASSERT_TRUE(WaitForWrites(q, 2));
+  EXPECT_EQ(q.failures(), 1u);
+}
+
+}  // namespace
+}  // namespace kubemesos::loop
