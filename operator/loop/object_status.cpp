@@ -37,6 +37,17 @@ std::string FrameworkPath(const std::string& key) {
          key.substr(slash + 1) + "/status";
 }
 
+// A merge patch only adds and replaces keys: a resource no longer held must be sent as null to
+// leave `allocated`. Every kind the catalog knows that is not held is nulled (a no-op when the
+// status does not have it), which also clears what an earlier process wrote.
+nlohmann::json WithRemovals(nlohmann::json status, const ResourceCatalog& catalog) {
+  nlohmann::json& allocated = status["allocated"];
+  for (ResourceId id = 0; id < catalog.size(); ++id) {
+    if (!allocated.contains(catalog.Name(id))) allocated[catalog.Name(id)] = nullptr;
+  }
+  return status;
+}
+
 }  // namespace
 
 std::string QuantityString(ResourceId id, int64_t amount) {
@@ -148,15 +159,17 @@ void ObjectStatusWriter::Publish(const Allocator& allocator,
     std::string key = "ResourceGroup " + g.name;
     seen.insert(key);
     Submit(key, "/apis/kubemesos.io/v1alpha1/resourcegroups/" + g.name + "/status",
-           GroupStatusJson(g, catalog, Since(key, g.valid)));
+           WithRemovals(GroupStatusJson(g, catalog, Since(key, g.valid)), catalog));
   }
   for (const auto& f : allocator.Frameworks()) {
     std::string key = "Framework " + f.key;
     seen.insert(key);
     FrameworkExtras more = extras ? extras(f.key) : FrameworkExtras{};
     Submit(key, FrameworkPath(f.key),
-           FrameworkStatusJson(f, more, catalog, Since(key, f.group_valid),
-                               Since(key + " TasksLaunched", more.launch_problem.empty())));
+           WithRemovals(
+               FrameworkStatusJson(f, more, catalog, Since(key, f.group_valid),
+                                   Since(key + " TasksLaunched", more.launch_problem.empty())),
+               catalog));
   }
   // Objects that are gone: forget them (a re-created object is written afresh).
   for (auto it = written_.begin(); it != written_.end();) {

@@ -208,5 +208,32 @@ TEST(ObjectStatusWriter, WritesOnlyChangesAndRetriesFailures) {
   EXPECT_TRUE(body.contains("status"));
 }
 
+TEST(ObjectStatusWriter, ReleasedResourcesAreRemovedFromAllocated) {
+  client::FakeKubeClient kube;
+  Recorder rec;
+  kube.SetHandler(rec.Handler());
+  ObjectStatusWriter writer(kube, 1000, 1000);
+  Allocator a;
+  Cluster(a);
+  a.UpsertPod(Task("ns/t1", "ns/spark", 1000));
+  a.Allocate(0);
+  writer.Publish(a);
+  ASSERT_TRUE(WaitFor([&] { return writer.writes() == 5; }));
+  a.RemovePod("ns/t1");  // the task finished: the group holds nothing any more
+  a.Allocate(1);
+  writer.Publish(a);
+  ASSERT_TRUE(WaitFor([&] { return writer.writes() == 7; }));
+  writer.Stop();
+  std::lock_guard<std::mutex> lock(rec.mu);
+  json group;
+  for (const auto& [path, body] : rec.patches) {
+    if (path == "/apis/kubemesos.io/v1alpha1/resourcegroups/team/status") group = body;
+  }
+  // A merge patch with an empty `allocated` would leave "cpu: 1" in place: it must say null.
+  ASSERT_TRUE(group["status"]["allocated"].contains("cpu")) << group.dump();
+  EXPECT_TRUE(group["status"]["allocated"]["cpu"].is_null()) << group.dump();
+  EXPECT_TRUE(group["status"]["allocated"]["memory"].is_null()) << group.dump();
+}
+
 }  // namespace
 }  // namespace kubemesos::loop
