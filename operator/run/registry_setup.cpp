@@ -91,7 +91,7 @@ bool RegistrySetup::Build(RunConfig& config, client::KubeClient& kube, metrics::
     o.identity = config.identity;
     o.ttl_seconds = config.lease_seconds;
     o.renew_interval = fifth;
-    o.standby_poll = std::min(fifth, std::chrono::milliseconds(500));
+    o.standby_poll = std::min(fifth, std::chrono::milliseconds(250));
     o.safety_margin = fifth;
     election_ = std::make_unique<registry::LeaderElection>(*store_, clock_, o);
   } else {
@@ -101,7 +101,7 @@ bool RegistrySetup::Build(RunConfig& config, client::KubeClient& kube, metrics::
     o.identity = config.identity;
     o.lease_seconds = config.lease_seconds;
     o.renew_interval = fifth;
-    o.standby_poll = std::min(fifth, std::chrono::milliseconds(500));
+    o.standby_poll = std::min(fifth, std::chrono::milliseconds(250));
     o.safety_margin = fifth;
     o.report = [&metrics](std::string_view op, bool ok) {
       metrics.AddRegistryRequest(op, ok ? metrics::Outcome::kSuccess : metrics::Outcome::kError);

@@ -83,6 +83,10 @@ for ((k = 1; k <= KILLS; k++)); do
     fi
     sleep 0.1  # polling interval of the measurement itself
   done
+  if [[ -n "${new}" ]]; then  # the exact instant: when the new leader logged its win
+    won="$(grep '"msg":"became the leader"' "${FO_LOG[$new]}" | tail -n 1 | jq -r .ts)"
+    [[ -n "${won}" ]] && takeover=$(awk -v a="$t0" -v b="$(date -d "${won}" +%s.%3N)" 'BEGIN { printf "%.1f", b - a }')
+  fi
   echo "     kill ${k}: replica-${leader} at ${bound_at_kill} bound; replica-${new:-none} leads after ${takeover:-?} s; binding again after ${resumed:-?} s"
   check "kill ${k}: a standby took over within lease + allocation interval (${LEASE}+${MAX_INTERVAL} s)" \
     awk -v t="${takeover:-999}" -v max="$((LEASE + MAX_INTERVAL))" 'BEGIN { exit !(t <= max) }'
