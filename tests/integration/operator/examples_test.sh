@@ -31,6 +31,8 @@ check "team-b/etl: 8 workers running" km::wait_for "etl" 60 fw_is team-b etl '.t
 check "nightly/report: Succeeded, 5 results with exit code 0" km::wait_for "report" 90 \
   fw_is nightly report '.phase == "Succeeded" and .tasks.succeeded == 5 and
     (.lastResults | length == 5 and all(.exitCode == 0))'
+nightly_released() { [[ -z "$(kc get rg nightly -o jsonpath='{.status.allocated.cpu}')" ]]; }
+check "the finished batch job's group holds nothing any more" km::wait_for "nightly released" 30 nightly_released
 check "spark/spark-pi: driver + 3 adopted executors running" km::wait_for "spark" 90 \
   fw_is spark spark-pi '.phase == "Running" and .tasks.running == 4'
 rg_row() {  # rg_row NAME COLUMN VALUE: the `kubectl get rg` column equals VALUE
