@@ -76,15 +76,16 @@ def fmt(v, digits=0):
 def table(results):
     head = ("| contender | bound | first bind (s) | all bound (s) | pods/s avg | pods/s p50 | "
             "pods/s p99 | latency p50 (s) | latency p99 (s) | CPU (s) | CPU ms/pod | peak RSS (MiB) | "
-            "load avg |")
-    lines = [head, "|" + "---|" * 13]
+            "API server CPU (s) | load avg |")
+    lines = [head, "|" + "---|" * 14]
     for m in results:
         lines.append("| " + " | ".join([
             m["label"], f"{m['bound']:,}/{m['pods']:,}", fmt(m.get("first_bind_s"), 1),
             fmt(m.get("all_bound_s"), 1), fmt(m.get("rate_avg")), fmt(m.get("rate_p50")),
             fmt(m.get("rate_p99")), fmt(m.get("lat_p50"), 1), fmt(m.get("lat_p99"), 1),
             fmt(m.get("cpu_seconds"), 1), fmt(m.get("cpu_ms_per_pod"), 2),
-            fmt(m.get("peak_rss_mib")), fmt(m.get("load1"), 1)]) + " |")
+            fmt(m.get("peak_rss_mib")), fmt(m.get("apiserver_cpu"), 1),
+            fmt(m.get("load1"), 1)]) + " |")
     return "\n".join(lines)
 
 

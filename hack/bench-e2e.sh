@@ -16,12 +16,13 @@
 #                     [--contenders kubemesos,kube-scheduler,kube-scheduler-lifted,null]
 #                     [--arrival backlog|stream] [--name bench-e2e] [--out DIR] [--chart FILE]
 #                     [--build-dir build-bench] [--no-build] [--reuse] [--keep] [--quick]
+#                     [--kubemesos-args "--policy spread ..."] [--perf]
 # --arrival backlog (default): the pods exist before the contender starts; latency counts from
 #   max(pod first seen, contender start). stream: the contender starts first and the pods are
 #   created while it runs (create→bound latency; the rate is then capped by creation).
 # --quick: 50 nodes, 300 pods, 3 frameworks in 2 groups; checks every contender bound every pod
 #   (CTest integration.bench.quick), not speed. --reuse: use the running cluster NAME;
-#   --keep: leave it running.
+#   --keep: leave it running. --perf: `perf record -g` each contender into DIR/perf.data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -34,7 +35,7 @@ nodes=5000 pods=10000 frameworks=8 groups=4 concurrency=16 qps=5000
 sizes=100m:128Mi,250m:512Mi,500m:1Gi,1:2Gi,2:4Gi
 contenders=kubemesos,kube-scheduler,kube-scheduler-lifted,null
 arrival=backlog name=bench-e2e out="" chart="" build_dir=build-bench build=1 reuse=0 keep=0
-quick=0 timeout=1800
+quick=0 timeout=1800 kubemesos_args="" perf=0
 while (($#)); do
   case "$1" in
     --nodes) nodes=$2; shift 2 ;;
@@ -53,6 +54,8 @@ while (($#)); do
     --reuse) reuse=1; shift ;;
     --keep) keep=1; shift ;;
     --timeout) timeout=$2; shift 2 ;;
+    --kubemesos-args) kubemesos_args=$2; shift 2 ;;
+    --perf) perf=1; shift ;;
     --quick) quick=1 nodes=50 pods=300 frameworks=3 groups=2; shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) km::die "unknown option $1 (see --help)" ;;
@@ -65,6 +68,7 @@ out=${out:-$build_dir/bench-e2e}
 [[ $out = /* ]] || out=$root/$out
 chart=${chart:-$out/bench-e2e.png}
 IFS=, read -r -a contender_list <<<"$contenders"
+read -r -a km_extra <<<"$kubemesos_args"
 
 if ((build)); then
   km::log "building kubemesos, null_binder, bind_watcher (Release) in $build_dir"
@@ -176,7 +180,7 @@ start_contender() {
     kubemesos)
       "$build_dir/kubemesos" run --kubeconfig "$kubeconfig" --metrics-address 127.0.0.1:0 \
         --client-qps "$qps" --client-burst "$qps" --bind-concurrency "$concurrency" \
-        >"$dir/log" 2>&1 &
+        "${km_extra[@]}" >"$dir/log" 2>&1 &
       ;;
     kube-scheduler | kube-scheduler-lifted)
       {
@@ -203,6 +207,9 @@ start_contender() {
     *) km::die "unknown contender $c" ;;
   esac
   contender_pid=$!
+  if ((perf)); then
+    perf record -q -F 499 -g -o "$dir/perf.data" -p "$contender_pid" >/dev/null 2>&1 &
+  fi
 }
 # contender_ready NAME DIR: its watches have synced (for --arrival stream).
 contender_ready() {
@@ -220,9 +227,20 @@ watcher_done() {
 }
 watcher_ready() { [[ -s $1 ]] || { kill -0 "$watcher_pid" || return 125; false; }; }
 
+# cpu_of PID: its CPU seconds so far (utime + stime); -1 when gone.
+cpu_of() {
+  awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat" 2>/dev/null || echo -1
+}
+# plane_cpu: CPU seconds so far of kube-apiserver, etcd and kwok (one line, in that order).
+plane_cpu() {
+  local c
+  for c in kube-apiserver etcd kwok; do cpu_of "$(cat "$KUBEMESOS_CLUSTER_DIR/pids/$c.pid")"; done |
+    paste -sd' '
+}
+
 # run_one NAME: one contender on a clean state; leaves DIR/{bound.csv,meta.json,log}.
 run_one() {
-  local c=$1 ns dir sched t0 cpu rss load rc=0
+  local c=$1 ns dir sched t0 cpu rss load plane0 plane rc=0
   ns=bench-$c dir=$out/$c sched=$c
   [[ $c == null ]] && sched=null-binder # a bare `null` would be YAML's null
   mkdir -p "$dir"
@@ -241,6 +259,7 @@ run_one() {
   watcher_pid=$!
   km::wait_for "the bind watcher" 120 watcher_ready "$dir/watcher.ready"
   km::log "$c: $pods pods, $nodes nodes"
+  plane0=$(plane_cpu)
   t0=$(date +%s.%N)
   start_contender "$c" "$ns" "$dir"
   if [[ $arrival == stream ]]; then
@@ -253,18 +272,21 @@ run_one() {
   wait "$watcher_pid" || rc=$?
   watcher_pid=""
   # CPU (utime + stime) and peak RSS of the contender, read before it is stopped.
-  cpu=$(awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$contender_pid/stat" 2>/dev/null || echo -1)
+  cpu=$(cpu_of "$contender_pid")
+  plane=$(paste -d' ' <(tr ' ' '\n' <<<"$plane0") <(plane_cpu | tr ' ' '\n') | awk '{ printf "%s%.2f", (NR > 1 ? "," : ""), $2 - $1 }')
   rss=$(awk '/VmHWM/ { print $2 / 1024 }' "/proc/$contender_pid/status" 2>/dev/null || echo -1)
   kill -TERM "$contender_pid" 2>/dev/null || true
   wait "$contender_pid" || true
   contender_pid=""
   load=$(cut -d' ' -f1 /proc/loadavg) # the machine is shared: say how busy it was
   jq -n --arg c "$c" --argjson t0 "$t0" --argjson cpu "$cpu" --argjson rss "$rss" --argjson load "$load" \
+    --argjson plane "[$plane]" \
     --argjson pods "$pods" --argjson nodes "$nodes" --argjson rc "$rc" \
     --argjson create "$(cat "$dir/create_seconds")" --arg arrival "$arrival" \
     '{contender: $c, t0: $t0, cpu_seconds: $cpu, peak_rss_mib: $rss, pods: $pods,
       nodes: $nodes, watcher_rc: $rc, create_seconds: $create, arrival: $arrival,
-      load1: $load}' >"$dir/meta.json"
+      load1: $load, apiserver_cpu: $plane[0], etcd_cpu: $plane[1], kwok_cpu: $plane[2]}' \
+    >"$dir/meta.json"
   km::log "$c: $(($(wc -l <"$dir/bound.csv") - 1)) of $pods bound; CPU ${cpu}s, peak RSS ${rss} MiB"
   clear_pods "$ns"
 }
