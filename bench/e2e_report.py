@@ -17,6 +17,7 @@ LABELS = {
     "kube-scheduler": "kube-scheduler (QPS 50/burst 100)",
     "kube-scheduler-lifted": "kube-scheduler (QPS/burst 5000)",
     "null": "null binder",
+    "null-watch-all": "null binder watching all pods",
 }
 
 
@@ -95,7 +96,7 @@ def ratios(results):
     out = []
     if not km or not km.get("rate_avg"):
         return out
-    for other in ("kube-scheduler", "kube-scheduler-lifted", "null"):
+    for other in ("kube-scheduler", "kube-scheduler-lifted", "null", "null-watch-all"):
         o = by.get(other)
         if o and o.get("rate_avg"):
             r = km["rate_avg"] / o["rate_avg"]

@@ -7,6 +7,7 @@
 #   kube-scheduler-lifted  the same with clientConnection qps/burst 5000, as scheduler_perf does
 #   null                   bench/null_binder: round-robin binds, no decisions, kubemesos' client
 #                          library at the same bind concurrency (the API server's own ceiling)
+#   null-watch-all         (optional) the null binder watching every pod, as a scheduler must
 # Per contender: pods bound per second (average over first..last bind, p50/p99 of per-second
 # samples), queue→bound latency p50/p99, the process' CPU seconds and peak RSS. Prints one
 # table with the ratios and writes a PNG of bound pods over time (bench/e2e_report.py).
@@ -22,7 +23,8 @@
 #   created while it runs (create→bound latency; the rate is then capped by creation).
 # --quick: 50 nodes, 300 pods, 3 frameworks in 2 groups; checks every contender bound every pod
 #   (CTest integration.bench.quick), not speed. --reuse: use the running cluster NAME;
-#   --keep: leave it running. --perf: `perf record -g` each contender into DIR/perf.data.
+#   --keep: leave it running. --perf: `perf record -g` each contender (from its watches synced)
+#   into DIR/CONTENDER/perf.data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -199,24 +201,23 @@ start_contender() {
         --bind-address 127.0.0.1 --secure-port "$KUBEMESOS_SCHEDULER_PORT" \
         --cert-dir "$dir/serving" --profiling=false --v=1 >"$dir/log" 2>&1 &
       ;;
-    null)
+    null | null-watch-all)
+      local all=()
+      [[ $c == null-watch-all ]] && all=(--watch-all-pods)
       "$build_dir/bench/null_binder" --kubeconfig "$kubeconfig" --scheduler-name null-binder \
-        --namespace "$ns" --concurrency "$concurrency" --qps "$qps" --burst "$qps" \
+        --namespace "$ns" --concurrency "$concurrency" --qps "$qps" --burst "$qps" "${all[@]}" \
         >"$dir/result.json" 2>"$dir/log" &
       ;;
     *) km::die "unknown contender $c" ;;
   esac
   contender_pid=$!
-  if ((perf)); then
-    perf record -q -F 499 -g -o "$dir/perf.data" -p "$contender_pid" >/dev/null 2>&1 &
-  fi
 }
 # contender_ready NAME DIR: its watches have synced (for --arrival stream).
 contender_ready() {
   kill -0 "$contender_pid" || return 125
   case $1 in
     kubemesos) (($(grep -c '"msg":"watch synced"' "$2/log") >= 4)) ;;
-    null) grep -q 'null_binder: synced' "$2/log" ;;
+    null*) grep -q 'null_binder: synced' "$2/log" ;;
     *) [[ $(curl -sk "https://127.0.0.1:$KUBEMESOS_SCHEDULER_PORT/readyz") == ok ]] ;;
   esac
 }
@@ -242,7 +243,7 @@ plane_cpu() {
 run_one() {
   local c=$1 ns dir sched t0 cpu rss load plane0 plane rc=0
   ns=bench-$c dir=$out/$c sched=$c
-  [[ $c == null ]] && sched=null-binder # a bare `null` would be YAML's null
+  [[ $c == null* ]] && sched=null-binder # a bare `null` would be YAML's null
   mkdir -p "$dir"
   kubectl get namespace "$ns" >/dev/null 2>&1 || kubectl create namespace "$ns" >/dev/null
   clear_pods "$ns"
@@ -262,10 +263,12 @@ run_one() {
   plane0=$(plane_cpu)
   t0=$(date +%s.%N)
   start_contender "$c" "$ns" "$dir"
-  if [[ $arrival == stream ]]; then
+  if [[ $arrival == stream ]] || ((perf)); then
     km::wait_for "$c ready" 300 contender_ready "$c" "$dir"
-    create_pods "$ns" "$sched" "$dir"
   fi
+  # Attached once its threads exist (perf -p follows only the threads present then).
+  ((perf)) && perf record -q -F 499 -g -o "$dir/perf.data" -p "$contender_pid" >/dev/null 2>&1 &
+  [[ $arrival == stream ]] && create_pods "$ns" "$sched" "$dir"
   if ! km::wait_for "$c to bind $pods pods" "$timeout" watcher_done; then
     kill -TERM "$watcher_pid" 2>/dev/null || true
   fi
