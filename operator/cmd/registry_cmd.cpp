@@ -21,7 +21,8 @@ tasks/<ns>/<framework>/<pod>, settings/groups/<group>.
 
 connection flags: those of `kubemesos run` (--config FILE, --registry etcd|kubernetes,
 --etcd-endpoints, --etcd-prefix, --etcd-ca-file, --etcd-cert-file, --etcd-key-file,
---kubeconfig, --registry-namespace, --registry-name); other run flags are accepted and ignored.
+--kubeconfig, --registry-namespace, --registry-name, --registry-shards); other run flags are
+accepted and ignored.
 )";
 
 // A value as JSON when it parses, else as a string.

@@ -150,6 +150,11 @@ const std::map<std::string, std::pair<std::string, Setter>>& Settings() {
           c.registry_name = v;
           return !v.empty();
         }}},
+      {"registryShards",
+       {"registry-shards",
+        [](RunConfig& c, const std::string& v) {
+          return ParseInt(v, c.registry_shards) && c.registry_shards <= 256;
+        }}},
       {"leaseName",
        {"lease-name",
         [](RunConfig& c, const std::string& v) {
@@ -247,7 +252,7 @@ flags (each also a key of the YAML config file, in camelCase):
                            statusBurst, taskRetryBackoffSeconds, logLevel, metricsAddress,
                            etcdEndpoints, etcdPrefix, etcdCAFile, etcdCertFile, etcdKeyFile,
                            identity, leaseSeconds, registry, registryNamespace,
-                           registryName, leaseName)
+                           registryName, registryShards, leaseName)
   --policy binpack|spread  placement policy (default binpack)
   --min-interval S         batch events this long before a cycle (default 0.02)
   --max-interval S         run a cycle at least this often (default 1)
@@ -265,6 +270,7 @@ flags (each also a key of the YAML config file, in camelCase):
   --registry-namespace NS  kubernetes backend: namespace of its Lease and ConfigMaps (default
                            $POD_NAMESPACE, then the service account's namespace, then default)
   --registry-name NAME     kubernetes backend: ConfigMaps NAME-<i> (default kubemesos-registry)
+  --registry-shards N      kubernetes backend: ConfigMaps NAME-0..N-1 (default 16; at most 256)
   --lease-name NAME        kubernetes backend: the leader Lease (default kubemesos)
   --etcd-endpoints URLS    etcd for the registry and leader election (comma-separated)
   --etcd-prefix P          key prefix in etcd (default /kubemesos/)

@@ -34,6 +34,7 @@ struct RunConfig {
   std::string registry;
   std::string registry_namespace;         // "": $POD_NAMESPACE, the service account's, "default"
   std::string registry_name = "kubemesos-registry";  // kubernetes: ConfigMaps "<name>-<i>"
+  int registry_shards = 16;                           // kubernetes: how many ConfigMaps
   std::string lease_name = "kubemesos";               // kubernetes: the leader Lease
 };
 

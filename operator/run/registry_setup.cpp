@@ -59,6 +59,7 @@ std::unique_ptr<registry::KvStore> MakeRegistryStore(const RunConfig& config,
     registry::KubeStoreOptions o;
     o.ns = RegistryNamespace(config);
     o.name = config.registry_name;
+    o.shards = config.registry_shards;
     return registry::MakeKubeKvStore(kube, o);
   }
   error = "no registry configured (--registry none)";

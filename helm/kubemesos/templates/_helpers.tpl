@@ -48,7 +48,7 @@ app.kubernetes.io/part-of: kubemesos
 {{- default .Release.Namespace .Values.registry.kubernetes.namespace -}}
 {{- end -}}
 
-{{/* The registry ConfigMaps of the kubernetes backend are <prefix>-0 .. <prefix>-15. */}}
+{{/* The registry ConfigMaps of the kubernetes backend are <prefix>-0 .. <prefix>-(shards-1). */}}
 {{- define "kubemesos.registryConfigMapPrefix" -}}
 {{- default (printf "%s-registry" (include "kubemesos.fullname" .)) .Values.registry.kubernetes.configMapPrefix -}}
 {{- end -}}
