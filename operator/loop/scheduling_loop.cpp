@@ -18,23 +18,34 @@ void SchedulingLoop::Run(const std::atomic<bool>& stop) {
   using std::chrono::duration;
   using std::chrono::steady_clock;
   double last_cycle = Now() - options_.max_interval_seconds;
+  double last_check = last_cycle;  // of may_allocate
+  bool allowed = true;             // at the last check
+  // A standby does not allocate, so changes do not hurry it; it only polls may_allocate.
+  auto cycle_wait = [&] {
+    return allowed && core_.dirty() ? options_.min_interval_seconds : options_.max_interval_seconds;
+  };
+  auto due = [&] {
+    double at = last_cycle + cycle_wait();
+    return allowed ? at : std::min(at, last_check + options_.standby_poll_seconds);
+  };
   while (!stop.load()) {
-    double wait = core_.dirty() ? options_.min_interval_seconds : options_.max_interval_seconds;
-    double due = last_cycle + wait;
     auto deadline = steady_clock::now() + std::chrono::duration_cast<steady_clock::duration>(
-                                              duration<double>(std::max(0.0, due - Now())));
+                                              duration<double>(std::max(0.0, due() - Now())));
     for (auto& event : queue_.PopAll(deadline)) {
       core_.Apply(event, Now());
       if (options_.observe) options_.observe(event);
     }
     double now = Now();
-    bool due_now = now - last_cycle >=
-                   (core_.dirty() ? options_.min_interval_seconds : options_.max_interval_seconds);
-    if (!due_now) continue;
+    if (now < due()) continue;
+    last_check = now;
+    bool was_allowed = allowed;
+    allowed = !options_.may_allocate || options_.may_allocate();
+    bool became_leader = allowed && !was_allowed;
+    if (now - last_cycle < cycle_wait() && !became_leader) continue;  // a standby's poll
     last_cycle = now;  // also while not synced, so that waiting never spins
     if (!core_.synced()) continue;
     CycleStats stats;
-    if (!options_.may_allocate || options_.may_allocate()) stats = core_.Cycle(now);
+    if (allowed) stats = core_.Cycle(now);
     if (on_cycle_) on_cycle_(stats);
   }
 }

@@ -15,11 +15,13 @@ struct LoopOptions {
   double min_interval_seconds = 0.02;
   double max_interval_seconds = 1.0;
   // Asked before each cycle: false (a standby replica) keeps mirroring events but allocates
-  // nothing. Empty: always allowed.
+  // nothing. Empty: always allowed. While it says false it is asked again every
+  // standby_poll_seconds, so a new leader allocates at once instead of at the next tick.
   std::function<bool()> may_allocate;
   // Called on the loop thread with every event after the core applied it (the Framework
   // controller mirrors the same events). Optional.
   std::function<void(const LoopEvent&)> observe;
+  double standby_poll_seconds = 0.1;  // see may_allocate
 };
 
 class SchedulingLoop {
