@@ -1,5 +1,6 @@
-// The cpprestsdk implementation of KubeClient (see rest_client.h). This file and nothing else
-// in the project includes cpprestsdk headers: they take seconds and half a gigabyte to compile.
+// The cpprestsdk implementation of KubeClient (see rest_client.h). This file, the etcd client
+// and their private cpprest_lines.h are the only ones that include cpprestsdk headers: they
+// take seconds and half a gigabyte to compile.
 #include "operator/client/rest_client.h"
 
 #include <atomic>
@@ -11,6 +12,7 @@
 #include <openssl/ssl.h>
 #include <pplx/threadpool.h>
 
+#include "operator/client/cpprest_lines.h"
 #include "operator/client/tls.h"
 
 namespace kubemesos::client {
@@ -20,12 +22,7 @@ namespace http = web::http;
 using http::client::http_client;
 using http::client::http_client_config;
 
-// A readable message for an exception out of cpprestsdk.
-std::string DescribeException(const std::exception& e) {
-  if (auto* he = dynamic_cast<const http::http_exception*>(&e))
-    return DescribeTransportError(he->error_code().value(), he->what());
-  return std::string("transport error: ") + e.what();
-}
+using cpprest::DescribeException;
 
 std::string Header(const http::http_response& r, const char* name) {
   auto it = r.headers().find(name);
@@ -36,84 +33,29 @@ std::string Header(const http::http_response& r, const char* name) {
 class RestWatchStream : public WatchStream {
  public:
   // A failed open: no body to read.
-  RestWatchStream(int status, std::string error) : status_(status), error_(std::move(error)) {
-    ended_ = true;
-  }
+  RestWatchStream(int status, std::string error) : status_(status), error_(std::move(error)) {}
   RestWatchStream(pplx::cancellation_token_source cts, http::http_response response)
       : cts_(std::move(cts)),
         response_(std::move(response)),
-        body_(response_.body().streambuf()),
+        lines_(response_.body().streambuf()),
         status_(200) {}
   ~RestWatchStream() override { Cancel(); }
 
-  bool Next(std::string& line) override {
-    while (true) {
-      size_t nl = buffer_.find('\n', start_);
-      if (nl != std::string::npos) {
-        size_t end = nl > start_ && buffer_[nl - 1] == '\r' ? nl - 1 : nl;
-        line.assign(buffer_, start_, end - start_);
-        start_ = nl + 1;
-        if (start_ > 65536 && start_ * 2 > buffer_.size()) {
-          buffer_.erase(0, start_);
-          start_ = 0;
-        }
-        if (line.empty()) continue;  // keep-alive blank lines
-        return true;
-      }
-      if (cancelled_) return false;
-      if (ended_) {
-        if (start_ < buffer_.size()) {  // a last line without a newline
-          line.assign(buffer_, start_, std::string::npos);
-          start_ = buffer_.size();
-          return true;
-        }
-        return false;
-      }
-      ReadMore();
-    }
-  }
+  bool Next(std::string& line) override { return lines_.Next(line, cancelled_); }
 
   void Cancel() override {
     if (!cancelled_.exchange(true)) cts_.cancel();
   }
   int Status() const override { return status_; }
-  std::string Error() const override { return error_; }
+  std::string Error() const override { return error_.empty() ? lines_.error() : error_; }
 
  private:
-  // Appends what the connection has buffered, waiting for at least one byte.
-  void ReadMore() {
-    try {
-      size_t avail = body_.in_avail();
-      if (avail == 0) {
-        auto c = body_.bumpc().get();  // waits for the next chunk, or the end
-        if (c == decltype(body_)::traits::eof()) {
-          ended_ = true;
-          return;
-        }
-        buffer_.push_back(static_cast<char>(c));
-        avail = body_.in_avail();
-      }
-      if (avail > 0) {
-        size_t old = buffer_.size();
-        buffer_.resize(old + avail);
-        size_t got = body_.getn(reinterpret_cast<uint8_t*>(&buffer_[old]), avail).get();
-        buffer_.resize(old + got);
-      }
-    } catch (const std::exception& e) {
-      ended_ = true;
-      if (!cancelled_) error_ = DescribeException(e);
-    }
-  }
-
   pplx::cancellation_token_source cts_;
   http::http_response response_;
-  concurrency::streams::streambuf<uint8_t> body_;
+  cpprest::LineReader lines_;
   int status_;
-  std::string error_;
+  std::string error_;  // a failed open
   std::atomic<bool> cancelled_{false};
-  bool ended_ = false;
-  std::string buffer_;
-  size_t start_ = 0;
 };
 
 class RestClient : public KubeClient {

@@ -10,6 +10,7 @@
 #include <cpprest/http_client.h>
 #include <nlohmann/json.hpp>
 
+#include "operator/client/cpprest_lines.h"
 #include "operator/client/tls.h"
 
 namespace kubemesos::registry {
@@ -38,11 +39,7 @@ std::string Str(const json& j, const char* name) {
   auto it = j.find(name);
   return it != j.end() && it->is_string() ? it->get<std::string>() : "";
 }
-std::string DescribeException(const std::exception& e) {
-  if (auto* he = dynamic_cast<const http::http_exception*>(&e))
-    return client::DescribeTransportError(he->error_code().value(), he->what());
-  return std::string("transport error: ") + e.what();
-}
+using client::cpprest::DescribeException;
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read " + path);
@@ -71,7 +68,7 @@ class EtcdWatch : public KvWatch {
   EtcdWatch(pplx::cancellation_token_source cts, http::http_response resp, std::string prefix)
       : cts_(std::move(cts)),
         resp_(std::move(resp)),
-        body_(resp_.body().streambuf()),
+        lines_(resp_.body().streambuf()),
         prefix_(std::move(prefix)) {}
   ~EtcdWatch() override { Cancel(); }
 
@@ -120,57 +117,24 @@ class EtcdWatch : public KvWatch {
     return false;
   }
   bool NextLine(std::string& line) {
-    while (true) {
-      size_t nl = buffer_.find('\n', start_);
-      if (nl != std::string::npos) {
-        line.assign(buffer_, start_, nl - start_);
-        start_ = nl + 1;
-        if (start_ > 65536) {
-          buffer_.erase(0, start_);
-          start_ = 0;
-        }
-        if (line.find_first_not_of(" \r\t") == std::string::npos) continue;
-        return true;
-      }
-      if (ended_ || cancelled_) return false;
-      ReadMore();
+    if (ended_) return false;
+    if (lines_.Next(line, cancelled_)) return true;
+    ended_ = true;
+    if (!cancelled_ && error_.empty()) {
+      error_ = lines_.error().empty() ? "etcd watch: the server closed the stream"
+                                      : "etcd watch: " + lines_.error();
     }
-  }
-  void ReadMore() {
-    try {
-      size_t avail = body_.in_avail();
-      if (avail == 0) {
-        auto c = body_.bumpc().get();  // waits for the next chunk, or the end
-        if (c == decltype(body_)::traits::eof()) {
-          ended_ = true;
-          if (!cancelled_ && error_.empty()) error_ = "etcd watch: the server closed the stream";
-          return;
-        }
-        buffer_.push_back(static_cast<char>(c));
-        avail = body_.in_avail();
-      }
-      if (avail > 0) {
-        size_t old = buffer_.size();
-        buffer_.resize(old + avail);
-        size_t got = body_.getn(reinterpret_cast<uint8_t*>(&buffer_[old]), avail).get();
-        buffer_.resize(old + got);
-      }
-    } catch (const std::exception& e) {
-      ended_ = true;
-      if (!cancelled_ && error_.empty()) error_ = "etcd watch: " + DescribeException(e);
-    }
+    return false;
   }
 
   pplx::cancellation_token_source cts_;
   http::http_response resp_;
-  concurrency::streams::streambuf<uint8_t> body_;
+  client::cpprest::LineReader lines_;
   std::string prefix_;
   std::string error_;
   int64_t compact_revision_ = 0;
   std::atomic<bool> cancelled_{false};
   bool ended_ = false;
-  std::string buffer_;
-  size_t start_ = 0;
 };
 
 class EtcdClient : public KvStore {
