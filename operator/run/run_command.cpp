@@ -182,8 +182,14 @@ int RunCommand(const std::vector<std::string>& args) {
 
   metrics::Metrics metrics;  // declared before the server, which reads it
   std::atomic<bool> caches_synced{false};
+  std::atomic<RegistrySetup*> registry_ready{nullptr};  // set once the registry is built
   metrics::HttpServer http(metrics, {config.metrics_address}, [&]() -> metrics::Readiness {
     if (!caches_synced.load()) return {false, "watch caches not synced yet"};
+    RegistrySetup* setup = registry_ready.load();
+    if (setup && setup->election() && setup->election()->IsLeader() && !setup->IsLeader()) {
+      return {false,
+              "leader, but the registry is not readable yet: " + setup->election()->LastError()};
+    }
     return {true, ""};
   });
   try {
@@ -201,6 +207,7 @@ int RunCommand(const std::vector<std::string>& args) {
     return 1;
   }
   registry_setup.Start();
+  registry_ready = &registry_setup;
   registry::RegistryRecorder* recorder = registry_setup.recorder();  // null: no registry
   // Binds and cycles happen only while this replica holds the lease, with a safety margin
   // before it could expire (fencing).
@@ -343,6 +350,7 @@ int RunCommand(const std::vector<std::string>& args) {
   task_writer.Stop();
   status.Stop();
   object_status.Stop();
+  registry_ready = nullptr;
   registry_setup.Stop();  // the recorder, then the election (resigns: a standby takes over)
   log::Info("stopped", {{"placed", bound_total},
                         {"bound", core.binds_succeeded()},
