@@ -41,8 +41,9 @@ std::string ConditionReason(const Reason& reason) {
   return "Unschedulable";
 }
 
-StatusReporter::StatusReporter(client::KubeClient& client, double writes_per_second, int burst)
-    : client_(client), queue_(writes_per_second, burst) {}
+StatusReporter::StatusReporter(client::KubeClient& client, double writes_per_second, int burst,
+                               std::function<bool()> may_write)
+    : client_(client), may_write_(std::move(may_write)), queue_(writes_per_second, burst) {}
 
 void StatusReporter::PodPending(const Unplaced& pending) {
   Item item;
@@ -56,6 +57,7 @@ void StatusReporter::PodPending(const Unplaced& pending) {
 
 void StatusReporter::ObjectProblem(ObjectKind kind, const std::string& ns, const std::string& name,
                                    const std::string& message) {
+  if (may_write_ && !may_write_()) return;  // the leader reports it
   Item item;
   item.is_pod = false;
   item.kind = kind;

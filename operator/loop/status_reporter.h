@@ -4,6 +4,7 @@
 // Writes are coalesced per object (only the newest reason is written) and rate-limited.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "operator/client/kube_client.h"
@@ -21,7 +22,10 @@ std::string ConditionReason(const Reason& reason);
 // change of reason writes again); nothing blocks the loop.
 class StatusReporter : public StatusSink {
  public:
-  StatusReporter(client::KubeClient& client, double writes_per_second, int burst);
+  // `may_write` (optional): false (a standby replica) drops reports instead of writing them,
+  // so one problem gets one Event, from the leader.
+  StatusReporter(client::KubeClient& client, double writes_per_second, int burst,
+                 std::function<bool()> may_write = nullptr);
 
   void PodPending(const Unplaced& pending) override;
   void ObjectProblem(ObjectKind kind, const std::string& ns, const std::string& name,
@@ -44,6 +48,7 @@ class StatusReporter : public StatusSink {
                  const std::string& event_reason);
 
   client::KubeClient& client_;
+  std::function<bool()> may_write_;
   WriteQueue queue_;
 };
 

@@ -223,7 +223,8 @@ int RunCommand(const std::vector<std::string>& args) {
   signal(SIGPIPE, SIG_IGN);  // a peer closing a socket must not kill the process
 
   loop::Binder binder(*kube, queue, config.bind_concurrency, is_leader);
-  loop::StatusReporter status(*kube, config.status_writes_per_second, config.status_burst);
+  loop::StatusReporter status(*kube, config.status_writes_per_second, config.status_burst,
+                              is_leader);
   loop::ObjectStatusWriter object_status(*kube, config.status_writes_per_second,
                                          config.status_burst);
   loop::SchedulerCore core(AllocatorOptions{config.policy}, binder, status);
@@ -294,9 +295,8 @@ int RunCommand(const std::vector<std::string>& args) {
           for (auto& action : frameworks.Reconcile(now)) task_writer.Write(std::move(action));
         }
         for (const auto& problem : frameworks.TakeProblems()) {
-          if (is_leader())
-            status.ObjectProblem(loop::ObjectKind::kFramework, problem.ns, problem.name,
-                                 problem.message);
+          status.ObjectProblem(loop::ObjectKind::kFramework, problem.ns, problem.name,
+                               problem.message);
         }
         for (const auto& finished : frameworks.TakeFinished()) {
           if (recorder) recorder->TaskFinished(ToRegistryResult(finished));
