@@ -246,7 +246,10 @@ run_one() {
   [[ $c == null* ]] && sched=null-binder # a bare `null` would be YAML's null
   mkdir -p "$dir"
   kubectl get namespace "$ns" >/dev/null 2>&1 || kubectl create namespace "$ns" >/dev/null
-  clear_pods "$ns"
+  local other # a fresh state: no pod of any contender left, from this run or an earlier one
+  for other in kubemesos kube-scheduler kube-scheduler-lifted null null-watch-all; do
+    if kubectl get namespace "bench-$other" >/dev/null 2>&1; then clear_pods "bench-$other"; fi
+  done
   if [[ $c == kubemesos ]]; then
     km::objects::post "$KUBEMESOS_APISERVER" /apis/kubemesos.io/v1alpha1/resourcegroups \
       "$pki" 32 gen_groups
@@ -291,10 +294,11 @@ run_one() {
       load1: $load, apiserver_cpu: $plane[0], etcd_cpu: $plane[1], kwok_cpu: $plane[2]}' \
     >"$dir/meta.json"
   km::log "$c: $(($(wc -l <"$dir/bound.csv") - 1)) of $pods bound; CPU ${cpu}s, peak RSS ${rss} MiB"
-  clear_pods "$ns"
 }
 
 for c in "${contender_list[@]}"; do run_one "$c"; done
+# A cluster that stays up is left without benchmark pods (one that goes down is not cleared).
+if ((keep || reuse)); then for c in "${contender_list[@]}"; do clear_pods "bench-$c"; done; fi
 
 report_args=(--out "$out" --chart "$chart" --nodes "$nodes" --pods "$pods"
   --frameworks "$frameworks" --groups "$groups" --concurrency "$concurrency" --arrival "$arrival")
