@@ -23,6 +23,18 @@ constexpr const char* kNoLeases =
     "the kubernetes registry backend has no leases (leader election uses a "
     "coordination.k8s.io Lease)";
 
+// A failed result of any of the store's result types (each has an `error` and defaults for
+// the rest).
+struct Failure {
+  std::string error;
+  template <typename Result>
+  operator Result() const {
+    Result r;
+    r.error = error;
+    return r;
+  }
+};
+
 bool Plain(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
          c == '.';
@@ -83,10 +95,10 @@ class KubeKvStore : public KvStore {
     auto resp = client_.Request(
         "GET", Collection() +
                    "?labelSelector=" + client::QueryEscape(std::string(kLabel) + "=" + o_.name));
-    if (!resp.ok()) return {Describe("list", resp)};
+    if (!resp.ok()) return Failure{Describe("list", resp)};
     json list = json::parse(resp.body, nullptr, false);
     if (!list.is_object() || !list.contains("items") || !list["items"].is_array())
-      return {"kubernetes registry: list: not a ConfigMapList"};
+      return Failure{"kubernetes registry: list: not a ConfigMapList"};
     for (auto& item : list["items"]) {
       Shard s{item["metadata"].value("name", ""), item, RevisionOf(item)};
       r.revision = std::max(r.revision, s.revision);
@@ -105,7 +117,7 @@ class KubeKvStore : public KvStore {
   }
 
   PutResult Put(const std::string& key, const std::string& value, int64_t lease) override {
-    if (lease != 0) return {kNoLeases};
+    if (lease != 0) return Failure{kNoLeases};
     PutResult r;
     TxnResult t = Mutate(key, std::nullopt, value);
     r.error = t.error;
@@ -115,7 +127,7 @@ class KubeKvStore : public KvStore {
 
   TxnResult CompareAndPut(const std::string& key, Condition condition, const std::string& value,
                           int64_t lease) override {
-    if (lease != 0) return {kNoLeases};
+    if (lease != 0) return Failure{kNoLeases};
     return Mutate(key, condition, value);
   }
 
@@ -132,9 +144,9 @@ class KubeKvStore : public KvStore {
     return r;
   }
 
-  LeaseResult LeaseGrant(int64_t) override { return {kNoLeases}; }
-  LeaseResult LeaseKeepAlive(int64_t) override { return {kNoLeases}; }
-  Status LeaseRevoke(int64_t) override { return {kNoLeases}; }
+  LeaseResult LeaseGrant(int64_t) override { return Failure{kNoLeases}; }
+  LeaseResult LeaseKeepAlive(int64_t) override { return Failure{kNoLeases}; }
+  Status LeaseRevoke(int64_t) override { return Failure{kNoLeases}; }
   std::unique_ptr<KvWatch> Watch(const std::string&, int64_t) override {
     return std::make_unique<FailedWatch>();
   }
@@ -189,7 +201,7 @@ class KubeKvStore : public KvStore {
   TxnResult Mutate(const std::string& key, std::optional<Condition> condition,
                    std::optional<std::string> value) {
     const std::string encoded = EncodeConfigMapKey(key);
-    if (encoded.size() > 253) return {"kubernetes registry: key too long: " + key};
+    if (encoded.size() > 253) return Failure{"kubernetes registry: key too long: " + key};
     const std::string name = ShardOf(key);
     for (int attempt = 0; attempt < o_.max_attempts; ++attempt) {
       TxnResult r;
@@ -236,21 +248,21 @@ class KubeKvStore : public KvStore {
       try {
         body = obj.dump();
       } catch (const std::exception& e) {
-        return {"kubernetes registry: " + key + ": value is not UTF-8 text"};
+        return Failure{"kubernetes registry: " + key + ": value is not UTF-8 text"};
       }
       if (value && body.size() > kMaxShardBytes)
-        return {"kubernetes registry: configmap " + name + " is full (" +
-                std::to_string(body.size()) + " bytes): raise the number of shards"};
+        return Failure{"kubernetes registry: configmap " + name + " is full (" +
+                       std::to_string(body.size()) + " bytes): raise the number of shards"};
       auto resp = create ? client_.Request("POST", Collection(), body)
                          : client_.Request("PUT", Collection() + "/" + name, body);
       if (resp.status == 409) continue;  // written meanwhile (or created): read again
       if (!resp.ok())
-        return {Describe((create ? "create configmap " : "update configmap ") + name, resp)};
+        return Failure{Describe((create ? "create configmap " : "update configmap ") + name, resp)};
       r.succeeded = true;
       r.revision = rev;
       return r;
     }
-    return {"kubernetes registry: configmap " + name + ": too many concurrent writes"};
+    return Failure{"kubernetes registry: configmap " + name + ": too many concurrent writes"};
   }
 
   client::KubeClient& client_;

@@ -161,7 +161,7 @@ TEST(AllocatorPolicy, BinpackFillsNodesInTurnSpreadBalances) {
     Allocator a({policy});
     a.UpsertGroup(Group("g"));
     a.UpsertFramework(Framework("ns/f", "g"));
-    for (int n = 0; n < 4; ++n) a.UpsertNode(Node("n" + std::to_string(n), 8, 8));
+    for (int n = 0; n < 4; ++n) a.UpsertNode(Node(Indexed("n", n), 8, 8));
     AddTasks(a, "ns/f", 8, 1, 1);
     auto per_node = PlacedPerNode(a.Allocate(0));
     if (policy == Policy::kBinpack) {

@@ -138,7 +138,7 @@ TEST(Drf, ExistingAllocationCounts) {
 TEST(Drf, SameInputSameOutput) {
   auto run = [] {
     Allocator a;
-    for (int n = 0; n < 5; ++n) a.UpsertNode(Node("n" + std::to_string(n), 4, 8));
+    for (int n = 0; n < 5; ++n) a.UpsertNode(Node(Indexed("n", n), 4, 8));
     a.UpsertGroup(Group("g1"));
     a.UpsertGroup(Group("g2", 2));
     a.UpsertFramework(Framework("ns/a", "g1"));

@@ -21,6 +21,13 @@ inline Resources Res(double cpu, double mem_gib, int64_t pods = 0) {
   return r;
 }
 
+// "n" + 3 -> "n3" (appending, which GCC 12's -Wrestrict does not misread as "n" + to_string does).
+inline std::string Indexed(const char* prefix, int index) {
+  std::string out(prefix);
+  out += std::to_string(index);
+  return out;
+}
+
 inline NodeSpec Node(const std::string& name, double cpu, double mem_gib, Labels labels = {},
                      int64_t pods = 110) {
   NodeSpec n;
