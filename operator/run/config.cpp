@@ -256,7 +256,7 @@ flags (each also a key of the YAML config file, in camelCase):
   --policy binpack|spread  placement policy (default binpack)
   --min-interval S         batch events this long before a cycle (default 0.02)
   --max-interval S         run a cycle at least this often (default 1)
-  --bind-concurrency N     binds in flight at once (default 16)
+  --bind-concurrency N     binds (and task pod writes) in flight at once (default 64)
   --client-qps Q           API request rate limit (default 500; burst --client-burst 1000)
   --status-qps Q           pod status and Event writes per second (default 50; --status-burst 100)
   --task-backoff S         first relaunch delay of a failed OnFailure task, doubled per retry

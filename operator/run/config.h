@@ -14,7 +14,7 @@ struct RunConfig {
   Policy policy = Policy::kBinpack;
   double min_cycle_interval_seconds = 0.02;  // a burst of events is batched this long
   double max_cycle_interval_seconds = 1.0;   // a cycle at least this often (filter expiry)
-  int bind_concurrency = 16;
+  int bind_concurrency = 64;  // a slow API server needs many binds in flight (docs/benchmark.md)
   double client_qps = 500;
   int client_burst = 1000;
   double status_writes_per_second = 50;

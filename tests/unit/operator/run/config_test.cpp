@@ -26,7 +26,7 @@ TEST(RunConfig, DefaultsAreSensible) {
   std::string error;
   ASSERT_TRUE(ParseRunFlags({}, config, error)) << error;
   EXPECT_EQ(config.policy, Policy::kBinpack);
-  EXPECT_EQ(config.bind_concurrency, 16);
+  EXPECT_EQ(config.bind_concurrency, 64);
   EXPECT_EQ(config.metrics_address, "0.0.0.0:8080");
   EXPECT_GT(config.client_qps, 100);
 }
