@@ -79,8 +79,7 @@ const std::map<std::string, std::pair<std::string, Setter>>& Settings() {
       {"taskRetryBackoffSeconds",
        {"task-backoff",
         [](RunConfig& c, const std::string& v) {
-          return ParseDouble(v, c.task_retry_backoff_seconds) &&
-                 c.task_retry_backoff_seconds >= 0;
+          return ParseDouble(v, c.task_retry_backoff_seconds) && c.task_retry_backoff_seconds >= 0;
         }}},
       {"logLevel",
        {"log-level",

@@ -32,10 +32,10 @@ struct RunConfig {
   // registry_namespace), "none" (one replica, always the leader, nothing recorded); "" = etcd
   // when etcd_endpoints is set, else none.
   std::string registry;
-  std::string registry_namespace;         // "": $POD_NAMESPACE, the service account's, "default"
+  std::string registry_namespace;  // "": $POD_NAMESPACE, the service account's, "default"
   std::string registry_name = "kubemesos-registry";  // kubernetes: ConfigMaps "<name>-<i>"
-  int registry_shards = 16;                           // kubernetes: how many ConfigMaps
-  std::string lease_name = "kubemesos";               // kubernetes: the leader Lease
+  int registry_shards = 16;                          // kubernetes: how many ConfigMaps
+  std::string lease_name = "kubemesos";              // kubernetes: the leader Lease
 };
 
 // Loads `path` (YAML; unknown keys are errors so typos do not pass silently) over the defaults.

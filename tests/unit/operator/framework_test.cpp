@@ -47,7 +47,7 @@ TEST(FrameworkFromJsonTest, SpecAndTaskPods) {
   EXPECT_EQ(pods[0]["metadata"]["labels"]["role"], "driver");
   EXPECT_EQ(pods[0]["metadata"]["labels"]["kubemesos.io/task"], "driver");
   EXPECT_EQ(pods[1]["metadata"]["labels"]["kubemesos.io/task"], "worker");
-  EXPECT_EQ(pods[0]["spec"]["restartPolicy"], "Never");  // a task runs once by default
+  EXPECT_EQ(pods[0]["spec"]["restartPolicy"], "Never");   // a task runs once by default
   EXPECT_EQ(pods[1]["spec"]["restartPolicy"], "Always");  // unless its template says otherwise
 
   // The task pods convert into tasks of this framework.
