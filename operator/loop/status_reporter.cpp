@@ -57,13 +57,18 @@ void StatusReporter::PodPending(const Unplaced& pending) {
 
 void StatusReporter::ObjectProblem(ObjectKind kind, const std::string& ns, const std::string& name,
                                    const std::string& message) {
+  ObjectWarning(kind, ns, name, "InvalidSpec", message);
+}
+
+void StatusReporter::ObjectWarning(ObjectKind kind, const std::string& ns, const std::string& name,
+                                   const std::string& event_reason, const std::string& message) {
   if (may_write_ && !may_write_()) return;  // the leader reports it
   Item item;
   item.is_pod = false;
   item.kind = kind;
   item.ns = ns;
   item.name = name;
-  item.reason = "Invalid";
+  item.reason = event_reason;
   item.message = message;
   queue_.Submit(std::string(KindName(kind)) + " " + ns + "/" + name,
                 [this, item] { return Write(item); });
@@ -85,10 +90,9 @@ bool StatusReporter::Write(const Item& item) {
   }
   bool is_crd = !item.is_pod &&
                 (item.kind == ObjectKind::kResourceGroup || item.kind == ObjectKind::kFramework);
-  return PostEvent(item, item.is_pod ? "Pod" : KindName(item.kind),
-                   is_crd ? "kubemesos.io/v1alpha1" : "v1",
-                   item.is_pod ? (item.reason == "Unschedulable" ? "FailedScheduling" : item.reason)
-                               : "InvalidSpec");
+  return PostEvent(
+      item, item.is_pod ? "Pod" : KindName(item.kind), is_crd ? "kubemesos.io/v1alpha1" : "v1",
+      item.is_pod && item.reason == "Unschedulable" ? "FailedScheduling" : item.reason);
 }
 
 bool StatusReporter::PostEvent(const Item& item, const std::string& kind,

@@ -28,8 +28,13 @@ class StatusReporter : public StatusSink {
                  std::function<bool()> may_write = nullptr);
 
   void PodPending(const Unplaced& pending) override;
+  // An Event with reason InvalidSpec on the object.
   void ObjectProblem(ObjectKind kind, const std::string& ns, const std::string& name,
                      const std::string& message) override;
+  // A Warning Event with `event_reason` on the object (e.g. a Framework's pods cannot be
+  // created: TaskCreateFailed). Same coalescing, rate limit and leader gate.
+  void ObjectWarning(ObjectKind kind, const std::string& ns, const std::string& name,
+                     const std::string& event_reason, const std::string& message);
   // Stops writing (what is still queued is dropped: the next change writes again). Idempotent.
   void Stop() { queue_.Stop(); }
 

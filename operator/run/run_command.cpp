@@ -295,8 +295,8 @@ int RunCommand(const std::vector<std::string>& args) {
           for (auto& action : frameworks.Reconcile(now)) task_writer.Write(std::move(action));
         }
         for (const auto& problem : frameworks.TakeProblems()) {
-          status.ObjectProblem(loop::ObjectKind::kFramework, problem.ns, problem.name,
-                               problem.message);
+          status.ObjectWarning(loop::ObjectKind::kFramework, problem.ns, problem.name,
+                               "TaskCreateFailed", problem.message);
         }
         for (const auto& finished : frameworks.TakeFinished()) {
           if (recorder) recorder->TaskFinished(ToRegistryResult(finished));

@@ -42,6 +42,32 @@ TEST(StatusReporter, OnlyTheLeaderPostsEvents) {
   EXPECT_EQ(events[0]["involvedObject"]["name"], "leader-saw-this");
   EXPECT_EQ(events[0]["involvedObject"]["kind"], "Framework");
   EXPECT_EQ(events[0]["message"], "bad spec");
+  EXPECT_EQ(events[0]["reason"], "InvalidSpec");
+}
+
+TEST(StatusReporter, WarningsCarryTheirReason) {
+  client::FakeKubeClient kube;
+  std::mutex mu;
+  json event;
+  kube.SetHandler([&](std::string_view method, const std::string& path,
+                      const std::string& body) -> std::optional<client::HttpResponse> {
+    if (method != "POST" || path.find("/events") == std::string::npos) return std::nullopt;
+    std::lock_guard<std::mutex> lock(mu);
+    event = json::parse(body);
+    return client::HttpResponse{201, "{}", "", ""};
+  });
+  StatusReporter reporter(kube, 1000, 1000);
+  reporter.ObjectWarning(ObjectKind::kFramework, "team", "fw", "TaskCreateFailed",
+                         "cannot create pod fw-a-0: forbidden");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (reporter.writes() < 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  reporter.Stop();
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(event["reason"], "TaskCreateFailed");
+  EXPECT_EQ(event["type"], "Warning");
+  EXPECT_EQ(event["involvedObject"]["apiVersion"], "kubemesos.io/v1alpha1");
 }
 
 }  // namespace
