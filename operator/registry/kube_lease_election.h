@@ -32,6 +32,7 @@
 #include "operator/client/kube_client.h"
 #include "operator/registry/election.h"
 #include "operator/registry/leader_election.h"  // Clock, SystemClock, ManualClock
+#include "operator/util/round_thread.h"
 
 namespace kubemesos::registry {
 
@@ -82,10 +83,7 @@ class KubeLeaseElection : public Election {
   std::string seen_version_;
   TimePoint seen_at_{};
 
-  std::mutex run_mu_;
-  std::condition_variable run_cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  util::RoundThread rounds_;  // last: stopped before the members its rounds use
 };
 
 }  // namespace kubemesos::registry

@@ -116,34 +116,15 @@ void LeaderElection::SetLeader(bool leader, Clock::time_point deadline) {
 }
 
 void LeaderElection::Start() {
-  std::lock_guard<std::mutex> l(run_mu_);
-  if (thread_.joinable()) return;
-  stop_ = false;
-  thread_ = std::thread([this] {
-    std::unique_lock<std::mutex> lk(run_mu_);
-    while (!stop_) {
-      lk.unlock();
-      Step();
-      lk.lock();
-      auto wait = o_.renew_interval;
-      if (o_.standby_poll.count() > 0 && !IsLeader()) wait = o_.standby_poll;
-      run_cv_.wait_for(lk, wait, [this] { return stop_; });
-    }
+  rounds_.Start([this]() -> util::RoundThread::Wait {
+    Step();
+    bool poll = o_.standby_poll.count() > 0 && !IsLeader();
+    return poll ? o_.standby_poll : o_.renew_interval;
   });
 }
 
 void LeaderElection::Stop() {
-  std::thread t;
-  {
-    std::lock_guard<std::mutex> l(run_mu_);
-    stop_ = true;
-    t = std::move(thread_);
-  }
-  run_cv_.notify_all();
-  if (t.joinable()) {
-    t.join();
-    Resign();
-  }
+  if (rounds_.Stop()) Resign();
 }
 
 void LeaderElection::Resign() {

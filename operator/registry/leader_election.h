@@ -28,6 +28,7 @@
 
 #include "operator/registry/election.h"
 #include "operator/registry/kv_store.h"
+#include "operator/util/round_thread.h"
 
 namespace kubemesos::registry {
 
@@ -106,10 +107,7 @@ class LeaderElection : public Election {
   std::string last_error_;
   Callback callback_;
 
-  std::mutex run_mu_;
-  std::condition_variable run_cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  util::RoundThread rounds_;  // last: stopped before the members its rounds use
 };
 
 }  // namespace kubemesos::registry
