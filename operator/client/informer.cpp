@@ -5,6 +5,8 @@
 #include <random>
 #include <unordered_set>
 
+#include "operator/util/guard.h"
+
 namespace kubemesos::client {
 namespace {
 
@@ -99,23 +101,42 @@ InformerStats Informer::Stats() const {
 
 void Informer::Run() {
   while (!stopping_) {
-    if (need_list_) {
-      bool listed = false;
-      try {
-        listed = ListAll();
-      } catch (const std::exception& e) {  // malformed objects (nlohmann type errors)
-        Fail(std::string("list: unexpected response: ") + e.what());
-      }
-      if (!listed) {
-        if (!SleepBackoff()) return;
-        continue;
-      }
-      need_list_ = false;  // the backoff resets only once a watch delivers events
-      if (!synced_.exchange(true) && handlers_.on_synced) handlers_.on_synced();
+    bool go_on = true;
+    if (util::Guarded("informer", options_.path, [&] { go_on = Step(); })) {
+      if (!go_on) return;
       continue;
     }
-    WatchOnce();
+    // Something unexpected threw (logged and counted): start over with a relist after a
+    // backoff; the relist delivers whatever this round missed as a difference.
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stream_.reset();
+      ++stats_.errors;
+      stats_.last_error = options_.path + ": internal error (see the log)";
+    }
+    need_list_ = true;
+    failed_line_ = false;
+    if (!SleepBackoff()) return;
   }
+}
+
+bool Informer::Step() {
+  if (need_list_) {
+    bool listed = false;
+    try {
+      listed = ListAll();
+    } catch (const std::exception& e) {  // malformed objects (nlohmann type errors)
+      Fail(std::string("list: unexpected response: ") + e.what());
+    }
+    if (!listed) return SleepBackoff();
+    need_list_ = false;  // the backoff resets only once a watch delivers events
+    if (!synced_.exchange(true) && handlers_.on_synced) {
+      util::Guarded("informer", options_.path, [&] { handlers_.on_synced(); });
+    }
+    return true;
+  }
+  WatchOnce();
+  return true;
 }
 
 std::string Informer::Query(bool watch) const {
@@ -140,7 +161,10 @@ void Informer::Emit(EventType type, json object) {
     std::lock_guard<std::mutex> lock(mu_);
     ++stats_.events;
   }
-  handlers_.on_event(InformerEvent{type, std::move(object)});
+  // A handler that throws loses this one event (logged and counted), not the informer.
+  util::Guarded("informer", options_.path, [&] {
+    handlers_.on_event(InformerEvent{type, std::move(object)});
+  });
 }
 
 void Informer::Fail(const std::string& error) {

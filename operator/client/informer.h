@@ -13,11 +13,13 @@
 //   dropped, so the consumer never sees a duplicate.
 // - `on_synced` is called once, after the Added events of the first complete list.
 // - Threads: the Informer runs its own thread between Start() and Stop(); handlers are called
-//   on that thread, one at a time, in order. Handlers must not call Stop() (deadlock), must
-//   not throw, and should be quick (push into a queue).
+//   on that thread, one at a time, in order. Handlers must not call Stop() (deadlock), should
+//   not throw (a handler that throws loses that event: logged and counted as an internal
+//   error of "informer"), and should be quick (push into a queue).
 // - Errors never stop the Informer: failed lists and watches are retried with exponential
 //   backoff (with jitter) between min_backoff and max_backoff; every failure is counted and
-//   the last one is kept (Stats()).
+//   the last one is kept (Stats()). Anything else that throws on its thread is logged, counted
+//   (util::Guarded, component "informer") and followed by a relist after a backoff.
 // - Stop() cancels the open watch and any backoff wait and joins; it returns at once unless
 //   a LIST request is in flight (bounded by the client's request timeout).
 #pragma once
@@ -96,6 +98,7 @@ class Informer {
     std::string resource_version;
   };
   void Run();
+  bool Step();       // one list or one watch; false when stopping
   bool ListAll();    // LIST every page and emit the difference; false on failure
   void WatchOnce();  // one watch until it ends; sets need_list_ on 410
   void HandleLine(const std::string& line);

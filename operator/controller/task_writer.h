@@ -16,7 +16,10 @@ namespace kubemesos::controller {
 
 // Threads: Write() from the loop thread; `concurrency` workers do the HTTP calls.
 // Ownership: borrows the client and the results queue; both must outlive the writer.
-// Errors: every action produces exactly one TaskWriteResult (status 0 when not sent).
+// Errors: every action that is started produces exactly one TaskWriteResult (status 0 when not
+// sent, also when building or sending it threw: that is counted as an internal error of
+// "task_writer"). Actions dropped by Stop(kDrop) produce none (the process is stopping; the
+// next leader's controller writes them again).
 class TaskWriter {
  public:
   // `may_write` (optional) is asked right before each write; false (no longer the leader)
@@ -25,8 +28,15 @@ class TaskWriter {
              int concurrency, std::function<bool()> may_write = nullptr);
 
   void Write(TaskAction action) { pool_.Push(std::move(action)); }
-  // Finishes what is queued, then joins the workers. Idempotent.
-  void Stop() { pool_.Stop(); }
+  // kDrain finishes what is queued, kDrop drops it (shutdown: a create can wait a long time for
+  // the client's rate limit); waits until `deadline` for the writes in flight. True when every
+  // worker ended (see WorkerPool::Stop). Idempotent.
+  bool Stop(util::StopMode mode = util::StopMode::kDrain,
+            util::WorkerPool<TaskAction>::Clock::time_point deadline =
+                util::WorkerPool<TaskAction>::Clock::time_point::max()) {
+    return pool_.Stop(mode, deadline);
+  }
+  size_t dropped() const { return pool_.dropped(); }
   uint64_t created() const { return created_; }
   uint64_t deleted() const { return deleted_; }
   uint64_t failures() const { return failures_; }

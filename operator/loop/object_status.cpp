@@ -119,7 +119,7 @@ nlohmann::json FrameworkStatusJson(const FrameworkStatus& fw, const FrameworkExt
 
 ObjectStatusWriter::ObjectStatusWriter(client::KubeClient& client, double writes_per_second,
                                        int burst)
-    : client_(client), queue_(writes_per_second, burst) {}
+    : client_(client), queue_(writes_per_second, burst, 4, "object_status") {}
 
 std::string ObjectStatusWriter::Since(const std::string& key, bool value) {
   auto it = ready_.find(key);

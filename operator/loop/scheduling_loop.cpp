@@ -4,7 +4,36 @@
 #include <algorithm>
 #include <chrono>
 
+#include "operator/util/guard.h"
+
 namespace kubemesos::loop {
+namespace {
+
+// What an event is about, for the log line of an event whose handling threw. Never throws (the
+// fallback fits the small-string buffer).
+std::string Describe(const LoopEvent& event) noexcept {
+  try {
+    switch (event.type) {
+      case LoopEvent::Type::kObject: {
+        const auto& md = event.object.at("metadata");
+        std::string ns = md.value("namespace", "");
+        return "applying an event of " + std::string(KindName(event.kind)) + " " +
+               (ns.empty() ? "" : ns + "/") + md.value("name", "");
+      }
+      case LoopEvent::Type::kBindResult:
+        return "applying the bind result of pod " + event.bind.pod;
+      case LoopEvent::Type::kTaskWrite:
+        return "applying the write result of pod " + event.task.ns + "/" + event.task.name;
+      case LoopEvent::Type::kSynced:
+      case LoopEvent::Type::kWake:
+        break;
+    }
+  } catch (...) {
+  }
+  return "an event";  // 8 bytes: no allocation
+}
+
+}  // namespace
 
 SchedulingLoop::SchedulingLoop(SchedulerCore& core, EventQueue<LoopEvent>& queue,
                                LoopOptions options, std::function<void(const CycleStats&)> on_cycle)
@@ -32,21 +61,33 @@ void SchedulingLoop::Run(const std::atomic<bool>& stop) {
     auto deadline = steady_clock::now() + std::chrono::duration_cast<steady_clock::duration>(
                                               duration<double>(std::max(0.0, due() - Now())));
     for (auto& event : queue_.PopAll(deadline)) {
-      core_.Apply(event, Now());
-      if (options_.observe) options_.observe(event);
+      // One event whose handling throws is reported and skipped; the loop goes on.
+      try {
+        core_.Apply(event, Now());
+        if (options_.observe) options_.observe(event);
+      } catch (...) {
+        util::ReportInternalError("scheduling_loop", Describe(event), std::current_exception());
+      }
     }
     double now = Now();
     if (now < due()) continue;
     last_check = now;
     bool was_allowed = allowed;
-    allowed = !options_.may_allocate || options_.may_allocate();
+    allowed = !options_.may_allocate;
+    if (options_.may_allocate) {  // a throw means "not now", like a lease that cannot be read
+      util::Guarded("scheduling_loop", "asking whether to allocate",
+                    [&] { allowed = options_.may_allocate(); });
+    }
     bool became_leader = allowed && !was_allowed;
     if (now - last_cycle < cycle_wait() && !became_leader) continue;  // a standby's poll
     last_cycle = now;  // also while not synced, so that waiting never spins
     if (!core_.synced()) continue;
-    CycleStats stats;
-    if (allowed) stats = core_.Cycle(now);
-    if (on_cycle_) on_cycle_(stats);
+    // A cycle that throws is reported; the next one runs when due (last_cycle is set).
+    util::Guarded("scheduling_loop", "an allocation cycle", [&] {
+      CycleStats stats;
+      if (allowed) stats = core_.Cycle(now);
+      if (on_cycle_) on_cycle_(stats);
+    });
   }
 }
 

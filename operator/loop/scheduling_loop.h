@@ -33,7 +33,9 @@ class SchedulingLoop {
                  std::function<void(const CycleStats&)> on_cycle = nullptr);
 
   // Runs until `stop` becomes true (checked at least every max_interval, and at once when an
-  // event is pushed after it is set).
+  // event is pushed after it is set). Errors: an event whose handling (Apply, observe) throws,
+  // and a cycle (Cycle, on_cycle) that throws, are logged and counted as internal errors of
+  // "scheduling_loop" (util::Guarded); the loop goes on with the next event or cycle.
   void Run(const std::atomic<bool>& stop);
 
   // Seconds on the loop's monotonic clock, as passed to the engine.

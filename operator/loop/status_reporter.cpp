@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "operator/util/text.h"
 #include "operator/util/time_format.h"
 
 namespace kubemesos::loop {
@@ -43,7 +44,9 @@ std::string ConditionReason(const Reason& reason) {
 
 StatusReporter::StatusReporter(client::KubeClient& client, double writes_per_second, int burst,
                                std::function<bool()> may_write)
-    : client_(client), may_write_(std::move(may_write)), queue_(writes_per_second, burst) {}
+    : client_(client),
+      may_write_(std::move(may_write)),
+      queue_(writes_per_second, burst, 4, "status_reporter") {}
 
 void StatusReporter::PodPending(const Unplaced& pending) {
   Item item;
@@ -85,7 +88,7 @@ bool StatusReporter::Write(const Item& item) {
                                                  {"lastTransitionTime", util::NowRfc3339()}}})}}}};
     auto response =
         client_.Request("PATCH", "/api/v1/namespaces/" + item.ns + "/pods/" + item.name + "/status",
-                        patch.dump(), "application/strategic-merge-patch+json");
+                        util::SafeDump(patch), "application/strategic-merge-patch+json");
     if (!response.ok()) return false;
   }
   bool is_crd = !item.is_pod &&
@@ -105,7 +108,9 @@ bool StatusReporter::PostEvent(const Item& item, const std::string& kind,
       {"metadata", {{"name", item.name + "." + UniqueSuffix()}, {"namespace", ns}}},
       {"involvedObject", {{"apiVersion", api_version}, {"kind", kind}, {"name", item.name}}},
       {"reason", event_reason},
-      {"message", item.message.substr(0, 1024)},
+      // Messages quote user text (names, labels, server replies): cut on a character
+      // boundary, or the body would hold a partial character and not serialise.
+      {"message", util::SanitizeUtf8(item.message, kMaxEventMessageBytes)},
       {"type", "Warning"},
       {"source", {{"component", "kubemesos"}}},
       {"reportingComponent", "kubemesos"},
@@ -113,7 +118,8 @@ bool StatusReporter::PostEvent(const Item& item, const std::string& kind,
       {"lastTimestamp", now},
       {"count", 1}};
   if (!item.ns.empty()) event["involvedObject"]["namespace"] = item.ns;
-  return client_.Request("POST", "/api/v1/namespaces/" + ns + "/events", event.dump()).ok();
+  return client_.Request("POST", "/api/v1/namespaces/" + ns + "/events", util::SafeDump(event))
+      .ok();
 }
 
 }  // namespace kubemesos::loop

@@ -4,6 +4,7 @@
 // Writes are coalesced per object (only the newest reason is written) and rate-limited.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <string>
 
@@ -17,9 +18,14 @@ namespace kubemesos::loop {
 // other nodes would help), otherwise a reason the autoscaler ignores.
 std::string ConditionReason(const Reason& reason);
 
-// Threads: the sink methods are called by the loop thread and only queue; one worker writes.
+// The longest Event message written, in bytes (a longer one is cut on a character boundary).
+inline constexpr size_t kMaxEventMessageBytes = 1024;
+
+// Threads: the sink methods are called by the loop thread and only queue; workers write.
 // Ownership: borrows the client. Errors: failed writes are counted and dropped (the next
-// change of reason writes again); nothing blocks the loop.
+// change of reason writes again); nothing blocks the loop. Text from users (messages that
+// quote names, labels or server replies) may hold anything: bodies are serialised with
+// invalid UTF-8 replaced, and nothing a write throws leaves its worker (WriteQueue).
 class StatusReporter : public StatusSink {
  public:
   // `may_write` (optional): false (a standby replica) drops reports instead of writing them,

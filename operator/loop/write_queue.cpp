@@ -4,10 +4,14 @@
 #include <algorithm>
 #include <chrono>
 
+#include "operator/util/guard.h"
+
 namespace kubemesos::loop {
 
-WriteQueue::WriteQueue(double writes_per_second, int burst, int concurrency)
-    : rate_(writes_per_second), bucket_(writes_per_second, std::max(1, burst)) {
+WriteQueue::WriteQueue(double writes_per_second, int burst, int concurrency, std::string component)
+    : rate_(writes_per_second),
+      component_(std::move(component)),
+      bucket_(writes_per_second, std::max(1, burst)) {
   for (int i = 0; i < std::max(1, concurrency); ++i) workers_.emplace_back([this] { Work(); });
 }
 
@@ -68,7 +72,9 @@ void WriteQueue::Work() {
     pending_.erase(it);
     in_flight_.insert(key);
     lock.unlock();
-    bool ok = write();
+    bool ok = false;
+    util::Guarded(component_, key, [&] { ok = write(); });  // `what`: the object
+    write = nullptr;  // its captures (user text) go now, not when the next write replaces it
     lock.lock();
     in_flight_.erase(key);
     ++writes_;

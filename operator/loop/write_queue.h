@@ -22,10 +22,13 @@ namespace kubemesos::loop {
 
 // Threads: Submit may be called from any thread and never blocks on I/O; `concurrency`
 // workers run the writes. Errors: a write returns false on failure; failures are counted, not
-// retried (the next change of the object writes again).
+// retried (the next change of the object writes again). A write that throws counts as a
+// failure and as an internal error of `component` (util::Guarded); its worker goes on with the
+// next key.
 class WriteQueue {
  public:
-  WriteQueue(double writes_per_second, int burst, int concurrency = 4);
+  WriteQueue(double writes_per_second, int burst, int concurrency = 4,
+             std::string component = "write_queue");
   ~WriteQueue();  // Stop()
 
   // Queues `write` under `key`, replacing a write for the same key that has not run yet.
@@ -40,6 +43,7 @@ class WriteQueue {
   void Work();
 
   const double rate_;
+  const std::string component_;
   client::TokenBucket bucket_;
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -16,6 +16,8 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include "operator/util/guard.h"
+
 namespace kubemesos::metrics {
 namespace {
 
@@ -177,6 +179,9 @@ struct Metrics::Impl {
   Family<Counter>& watch_restarts =
       Reg(prometheus::BuildCounter(), *registry, "kubemesos_watch_restarts_total",
           "Restarts of a watch stream, by watched resource.");
+  Family<Counter>& internal_errors =
+      Reg(prometheus::BuildCounter(), *registry, "kubemesos_internal_errors_total",
+          "Exceptions caught at a thread entry point (logged; the thread went on), by component.");
 
   std::mutex mu;
   Histogram* cycle_seconds = &cycle.Add({}, CycleBuckets());
@@ -194,6 +199,7 @@ struct Metrics::Impl {
   ResourceSeries capacity, allocated;
   ByName<std::array<Counter*, 3>> registry_ops;
   ByName<FollowedCounter> watches;
+  ByName<FollowedCounter> internal_error_series;
 
   void RemoveGroup(GroupEntry& g) {
     group_share.Remove(g.dominant_share);
@@ -341,6 +347,20 @@ void Metrics::SetWatchRestarts(std::string_view resource, uint64_t total) {
 }
 
 std::string Metrics::ExpositionText() const {
+  {
+    Impl& m = *impl_;
+    auto counts = util::InternalErrors();
+    std::lock_guard lock(m.mu);
+    for (const auto& [component, total] : counts) {
+      auto it = m.internal_error_series.find(component);
+      if (it == m.internal_error_series.end())
+        it = m.internal_error_series.emplace(component, FollowedCounter{}).first;
+      const std::string& name = it->first;
+      Follow(m.internal_errors, it->second, static_cast<double>(total), [&] {
+        return Labels{{"component", name}};
+      });
+    }
+  }
   // Registry and families lock themselves; no need to hold `mu` while serializing.
   return prometheus::TextSerializer().Serialize(impl_->registry->Collect());
 }

@@ -20,7 +20,8 @@
 // - Errors: nothing throws after construction except std::bad_alloc. Negative or NaN
 //   durations are ignored. Counters fed from totals show the total; a total that goes down
 //   (its owner recreated) restarts the series at the new total, which Prometheus reads as a
-//   counter reset.
+//   counter reset. kubemesos_internal_errors_total has a series per component once that
+//   component has had an error (the set of components is small and fixed in the code).
 // - prometheus-cpp stays inside metrics.cpp; this header has no third-party includes.
 #pragma once
 
@@ -109,7 +110,9 @@ class Metrics {
   void SetWatchRestarts(std::string_view resource, uint64_t total);
 
   // Everything in the Prometheus text exposition format (version 0.0.4), as served on
-  // /metrics.
+  // /metrics. First brings kubemesos_internal_errors_total{component} up to the process-wide
+  // counts of util::InternalErrors() (operator/util/guard.h: exceptions caught at thread entry
+  // points), so a scrape shows them even when the loop thread is busy or stuck.
   std::string ExpositionText() const;
 
  private:

@@ -25,16 +25,11 @@
 #include "operator/metrics/metrics.h"
 #include "operator/run/config.h"
 #include "operator/run/registry_setup.h"
+#include "operator/run/shutdown.h"
 #include "operator/util/log.h"
 
 namespace kubemesos::run {
 namespace {
-
-std::atomic<bool> g_stop{false};
-
-void OnSignal(int) {
-  g_stop = true;  // async-signal-safe; the loop notices within max_interval
-}
 
 struct Watched {
   loop::ObjectKind kind;
@@ -216,10 +211,8 @@ int RunCommand(const std::vector<std::string>& args) {
   double last_publish = 0;
 
   loop::EventQueue<loop::LoopEvent> queue;
-  struct sigaction action {};
-  action.sa_handler = OnSignal;
-  sigaction(SIGTERM, &action, nullptr);
-  sigaction(SIGINT, &action, nullptr);
+  // SIGTERM/SIGINT: the loop wakes at once (an empty event); shutdown.h bounds what follows.
+  ShutdownSignals signals(kShutdownHardLimit, [&queue] { queue.Push(loop::LoopEvent{}); });
   signal(SIGPIPE, SIG_IGN);  // a peer closing a socket must not kill the process
 
   loop::Binder binder(*kube, queue, config.bind_concurrency, is_leader);
@@ -334,9 +327,21 @@ int RunCommand(const std::vector<std::string>& args) {
                                          {"seconds", stats.seconds}});
         }
       });
-  scheduling.Run(g_stop);
+  scheduling.Run(signals.requested());
 
-  log::Info("stopping: finishing binds in flight");
+  // Bounded: queued task-pod writes are dropped (a create can wait long for the client's rate
+  // limit; the next leader's controller writes them again), queued binds are sent until the
+  // drain deadline, then dropped; the hard limit (shutdown.h) covers whatever still hangs.
+  auto stop_started = std::chrono::steady_clock::now();
+  auto drain_deadline = stop_started + kShutdownDrain;
+  log::Info("stopping: finishing binds in flight, dropping queued task-pod writes",
+            {{"drainSeconds", kShutdownDrain.count()}});
+  bool writes_ended = task_writer.Stop(util::StopMode::kDrop, drain_deadline);
+  bool binds_ended = binder.Stop(drain_deadline);
+  if (!writes_ended || !binds_ended) {
+    log::Warn("requests still in flight at the drain deadline; stopping the rest",
+              {{"binds", !binds_ended}, {"taskPodWrites", !writes_ended}});
+  }
   nlohmann::json watches = nlohmann::json::object();
   for (auto& informer : informers) {
     informer->Stop();
@@ -346,21 +351,25 @@ int RunCommand(const std::vector<std::string>& args) {
                                  {"restarts", stats.restarts},
                                  {"errors", stats.errors}};
   }
-  binder.Stop();
-  task_writer.Stop();
   status.Stop();
   object_status.Stop();
   registry_ready = nullptr;
   registry_setup.Stop();  // the recorder, then the election (resigns: a standby takes over)
-  log::Info("stopped", {{"placed", bound_total},
-                        {"bound", core.binds_succeeded()},
-                        {"bindsSent", binder.sent()},
-                        {"bindFailures", core.bind_failures()},
-                        {"statusWrites", status.writes()},
-                        {"objectStatusWrites", object_status.writes()},
-                        {"taskPodsCreated", task_writer.created()},
-                        {"taskPodsDeleted", task_writer.deleted()},
-                        {"watches", watches}});
+  log::Info(
+      "stopped",
+      {{"placed", bound_total},
+       {"bound", core.binds_succeeded()},
+       {"bindsSent", binder.sent()},
+       {"bindFailures", core.bind_failures()},
+       {"statusWrites", status.writes()},
+       {"objectStatusWrites", object_status.writes()},
+       {"taskPodsCreated", task_writer.created()},
+       {"taskPodsDeleted", task_writer.deleted()},
+       {"bindsDropped", binder.dropped()},
+       {"taskPodWritesDropped", task_writer.dropped()},
+       {"stopSeconds",
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - stop_started).count()},
+       {"watches", watches}});
   return 0;
 }
 

@@ -1,24 +1,43 @@
 // A fixed set of threads working through a FIFO of items with one handler: the shape shared by
-// the writers that turn the loop's decisions into API calls.
+// the writers that turn the loop's decisions into API calls (binds, task pods).
 //
 // Threads: Push from any thread; the handler runs on the pool's threads, concurrently up to
-// the pool's size. Stop finishes every queued item, then joins; it is idempotent and called
-// by the destructor. Ownership: the pool owns its threads and the queued items.
+// the pool's size. Ownership: the pool owns its threads and the queued items.
+// Errors: a handler that throws is caught (util::Guarded: logged and counted under the pool's
+// component); that thread goes on with the next item.
+// Stopping: Stop(mode, deadline) takes no new items from then on (Push drops them). kDrain runs
+// what is queued until the deadline, kDrop drops it at once; at the deadline whatever is still
+// queued is dropped. Then it waits, until the deadline, for the items being handled. It returns
+// true when every thread has ended and was joined; false when a handler is still running at
+// the deadline (it cannot be interrupted: a later Stop, or the destructor, joins it).
+// Idempotent; the destructor calls Stop() (drain, no deadline).
 #pragma once
 
+#include <algorithm>
+#include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "operator/util/guard.h"
+
 namespace kubemesos::util {
+
+enum class StopMode { kDrain, kDrop };
 
 template <typename Item>
 class WorkerPool {
  public:
-  WorkerPool(int threads, std::function<void(Item&)> handler) : handler_(std::move(handler)) {
+  using Clock = std::chrono::steady_clock;
+
+  // `component` labels the errors a handler throws (kubemesos_internal_errors_total).
+  WorkerPool(int threads, std::function<void(Item&)> handler, std::string component = "workers")
+      : handler_(std::move(handler)), component_(std::move(component)) {
     for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([this] { Work(); });
   }
   ~WorkerPool() { Stop(); }
@@ -28,47 +47,80 @@ class WorkerPool {
   void Push(Item item) {
     {
       std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_) {
+        ++dropped_;
+        return;
+      }
       queue_.push_back(std::move(item));
     }
     cv_.notify_one();
   }
 
-  void Stop() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stopping_ = true;
-    }
+  bool Stop(StopMode mode = StopMode::kDrain,
+            Clock::time_point deadline = Clock::time_point::max()) {
+    std::unique_lock<std::mutex> lock(mu_);
+    stopping_ = true;
+    if (mode == StopMode::kDrop) DropQueuedLocked();
     cv_.notify_all();
+    auto all_ended_now = [&] { return ended_ == threads_.size(); };
+    bool all_ended = true;
+    if (deadline == Clock::time_point::max()) {
+      cv_.wait(lock, all_ended_now);
+    } else {
+      all_ended = cv_.wait_until(lock, deadline, all_ended_now);
+    }
+    if (!all_ended) {
+      // Out of time: nothing more starts; the items in hand finish when they finish.
+      DropQueuedLocked();
+      cv_.notify_all();
+      return false;
+    }
+    lock.unlock();
     for (auto& t : threads_) {
       if (t.joinable()) t.join();
     }
+    return true;
   }
 
   size_t queued() const {
     std::lock_guard<std::mutex> lock(mu_);
     return queue_.size();
   }
+  // Items dropped by Stop (and pushed after it), never handled.
+  size_t dropped() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return dropped_;
+  }
 
  private:
+  void DropQueuedLocked() {
+    dropped_ += queue_.size();
+    queue_.clear();
+  }
+
   void Work() {
+    std::unique_lock<std::mutex> lock(mu_);
     while (true) {
-      Item item;
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty()) return;  // stopping and drained
-        item = std::move(queue_.front());
-        queue_.pop_front();
-      }
-      handler_(item);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) break;  // stopping and drained (or dropped)
+      Item item = std::move(queue_.front());
+      queue_.pop_front();
+      lock.unlock();
+      Guarded(component_, "handling an item", [&] { handler_(item); });
+      lock.lock();
     }
+    ++ended_;
+    cv_.notify_all();  // Stop waits for every thread to end
   }
 
   std::function<void(Item&)> handler_;
+  const std::string component_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Item> queue_;
   bool stopping_ = false;
+  size_t dropped_ = 0;
+  size_t ended_ = 0;                  // threads that left Work
   std::vector<std::thread> threads_;  // last: started after everything above exists
 };
 

@@ -5,10 +5,12 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <stdexcept>
 
 #include <gtest/gtest.h>
 
 #include "operator/client/fake_client.h"
+#include "operator/util/guard.h"
 
 namespace kubemesos::client {
 namespace {
@@ -363,6 +365,72 @@ TEST(InformerTest, StopIsPromptWhileWatchingAndWhileBackingOff) {
     inf.Stop();  // blocked in a one-hour backoff
     EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
     EXPECT_FALSE(inf.HasSynced());
+  }
+}
+
+// No exception leaves a thread (issue #12): a handler that throws loses that one event, not
+// the informer; later events still arrive. Counted as internal errors of "informer".
+TEST(InformerTest, AHandlerThatThrowsLosesOnlyThatEvent) {
+  FakeKubeClient fake;
+  fake.Create(kPods, Pod("poison"));
+  fake.Create(kPods, Pod("a"));
+  Recorder rec;
+  auto handlers = rec.Handlers();
+  auto record = handlers.on_event;
+  handlers.on_event = [record](InformerEvent e) {
+    if (e.object["metadata"]["name"] == "poison") throw std::runtime_error("consumer broke");
+    record(std::move(e));
+  };
+  uint64_t before = util::InternalErrors()["informer"];
+  Informer inf(fake, Options(), handlers);
+  inf.Start();
+  EXPECT_EQ(rec.WaitFor(2), Strs({"ADDED a", "SYNCED"}));
+  ASSERT_TRUE(fake.WaitForWatchCalls(kPods, 1, kDeadline));
+  fake.Create(kPods, Pod("b"));
+  EXPECT_EQ(rec.WaitFor(3), Strs({"ADDED a", "SYNCED", "ADDED b"}));
+  inf.Stop();
+  EXPECT_EQ(util::InternalErrors()["informer"], before + 1);
+}
+
+// A client that throws on its first list or its first watch, with something that is not a
+// nlohmann error: the informer counts it, backs off, relists and carries on.
+class ThrowingClient : public FakeKubeClient {
+ public:
+  int list_throws = 0, watch_throws = 0;
+  HttpResponse Request(std::string_view method, const std::string& path_and_query,
+                       const std::string& body, std::string_view content_type) override {
+    if (method == "GET" && list_throws > 0 && list_throws--) throw 17;
+    return FakeKubeClient::Request(method, path_and_query, body, content_type);
+  }
+  std::unique_ptr<WatchStream> Watch(const std::string& path_and_query) override {
+    if (watch_throws > 0 && watch_throws--) throw std::runtime_error("transport broke");
+    return FakeKubeClient::Watch(path_and_query);
+  }
+};
+
+TEST(InformerTest, AClientThatThrowsIsCountedAndTheInformerRelists) {
+  struct Case {
+    const char* name;
+    int list_throws, watch_throws;
+  };
+  for (const Case& c : {Case{"list", 1, 0}, Case{"watch", 0, 1}}) {
+    SCOPED_TRACE(c.name);
+    ThrowingClient fake;
+    fake.list_throws = c.list_throws;
+    fake.watch_throws = c.watch_throws;
+    fake.Create(kPods, Pod("a"));
+    Recorder rec;
+    uint64_t before = util::InternalErrors()["informer"];
+    Informer inf(fake, Options(), rec.Handlers());
+    inf.Start();
+    EXPECT_EQ(rec.WaitFor(2), Strs({"ADDED a", "SYNCED"}));
+    // The informer goes on watching: a new pod arrives.
+    ASSERT_TRUE(fake.WaitForWatchCalls(kPods, 1, kDeadline));  // a throwing one never counts
+    fake.Create(kPods, Pod("b"));
+    EXPECT_EQ(rec.WaitFor(3).back(), "ADDED b");
+    inf.Stop();
+    EXPECT_EQ(util::InternalErrors()["informer"], before + 1);
+    EXPECT_GE(inf.Stats().errors, 1u);
   }
 }
 

@@ -4,10 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 
 #include "operator/client/fake_client.h"
+#include "operator/util/guard.h"
 
 namespace kubemesos::controller {
 namespace {
@@ -104,6 +107,74 @@ TEST(TaskWriter, SendsNothingWhenNotTheLeader) {
   EXPECT_EQ(r[0].status, 0);
   EXPECT_NE(r[0].message.find("leader"), std::string::npos);
   EXPECT_EQ(pods.Uid("p"), "");
+}
+
+// No exception leaves a thread (issue #12): a write that throws still gives the loop its
+// result (status 0; the pod would otherwise stay "being written" for good), is counted as an
+// internal error of "task_writer", and the worker goes on.
+TEST(TaskWriter, AWriteThatThrowsGivesAFailedResultAndTheWorkerGoesOn) {
+  client::FakeKubeClient api;
+  api.SetHandler([](std::string_view method, const std::string&,
+                    const std::string& body) -> std::optional<client::HttpResponse> {
+    if (method == "POST" && json::parse(body)["metadata"]["name"] == "bad")
+      throw std::runtime_error("client broke");
+    return client::HttpResponse{201, "{}", "", ""};
+  });
+  loop::EventQueue<loop::LoopEvent> results;
+  uint64_t before = util::InternalErrors()["task_writer"];
+  TaskWriter writer(api, results, 1);  // one worker: it must survive the throw
+  writer.Write({true, "team", "bad", "fw", "", json{{"metadata", {{"name", "bad"}}}}});
+  writer.Write({true, "team", "good", "fw", "", json{{"metadata", {{"name", "good"}}}}});
+  auto r = Drain(results, 2);
+  writer.Stop();
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].name, "bad");
+  EXPECT_EQ(r[0].status, 0);
+  EXPECT_TRUE(r[1].ok()) << r[1].message;
+  EXPECT_EQ(writer.created(), 1u);
+  EXPECT_EQ(util::InternalErrors()["task_writer"], before + 1);
+}
+
+// Bounded shutdown (issue #12, finding 9): Stop(kDrop) drops the queued creates instead of
+// sending them all through the client's rate limit; the one in flight finishes.
+TEST(TaskWriter, StopDropDropsQueuedCreates) {
+  client::FakeKubeClient api;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool open = false;
+  int posts = 0;
+  api.SetHandler([&](std::string_view method, const std::string&,
+                     const std::string&) -> std::optional<client::HttpResponse> {
+    if (method != "POST") return std::nullopt;
+    std::unique_lock<std::mutex> lock(mu);
+    ++posts;
+    cv.notify_all();
+    cv.wait(lock, [&] { return open; });
+    return client::HttpResponse{201, "{}", "", ""};
+  });
+  loop::EventQueue<loop::LoopEvent> results;
+  TaskWriter writer(api, results, 1);
+  for (int i = 0; i < 100; ++i) {
+    std::string name = "fw-w-" + std::to_string(i);
+    writer.Write({true, "team", name, "fw", "", json{{"metadata", {{"name", name}}}}});
+  }
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(5), [&] { return posts == 1; }));
+  }
+  // The create in flight outlasts the deadline: Stop returns false, the 99 queued are gone.
+  EXPECT_FALSE(writer.Stop(util::StopMode::kDrop,
+                           std::chrono::steady_clock::now() + std::chrono::milliseconds(20)));
+  EXPECT_EQ(writer.dropped(), 99u);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    open = true;
+  }
+  cv.notify_all();
+  EXPECT_TRUE(writer.Stop());  // joins once the create in flight is done
+  EXPECT_EQ(writer.created(), 1u);
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(posts, 1);
 }
 
 }  // namespace

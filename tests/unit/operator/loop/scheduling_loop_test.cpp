@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <stdexcept>
 #include <thread>
+
+#include "operator/util/guard.h"
 
 namespace kubemesos::loop {
 namespace {
@@ -56,6 +59,50 @@ TEST(SchedulingLoop, NewLeaderAllocatesAtOnceAndStandbyDoesNotSpin) {
   stop = true;
   queue.Push(LoopEvent{});  // wakes the loop
   thread.join();
+}
+
+LoopEvent NodeEvent(const std::string& name) {
+  return LoopEvent::Object(ObjectKind::kNode, WatchType::kAdded,
+                           {{"apiVersion", "v1"},
+                            {"kind", "Node"},
+                            {"metadata", {{"name", name}, {"uid", name}}},
+                            {"status", {{"allocatable", {{"cpu", "4"}, {"memory", "8Gi"}}}}}});
+}
+
+// No exception leaves a thread (issue #12): an event whose handling throws, and a cycle that
+// throws, are counted as internal errors of "scheduling_loop"; the loop goes on with the next
+// event and the next cycle.
+TEST(SchedulingLoop, AnEventOrACycleThatThrowsIsReportedAndTheLoopGoesOn) {
+  NoSinks sinks;
+  SchedulerCore core(AllocatorOptions{}, sinks, sinks);
+  EventQueue<LoopEvent> queue;
+  for (auto kind :
+       {ObjectKind::kNode, ObjectKind::kPod, ObjectKind::kResourceGroup, ObjectKind::kFramework}) {
+    queue.Push(LoopEvent::Synced(kind));
+  }
+  queue.Push(NodeEvent("poison"));
+  queue.Push(NodeEvent("fine"));
+  std::atomic<bool> stop{false};
+  std::atomic<int> observed_fine{0}, cycles{0};
+  LoopOptions options;
+  options.min_interval_seconds = 0.001;
+  options.max_interval_seconds = 0.01;
+  options.observe = [&](const LoopEvent& event) {
+    if (event.type != LoopEvent::Type::kObject) return;
+    if (event.object["metadata"]["name"] == "poison") throw std::runtime_error("bad event");
+    ++observed_fine;
+  };
+  uint64_t before = util::InternalErrors()["scheduling_loop"];
+  SchedulingLoop loop(core, queue, options, [&](const CycleStats&) {
+    if (++cycles == 1) throw std::logic_error("bad cycle");
+  });
+  std::thread thread([&] { loop.Run(stop); });
+  EXPECT_TRUE(WaitFor([&] { return cycles >= 3; }, 5)) << "cycles go on after one threw";
+  stop = true;
+  queue.Push(LoopEvent{});
+  thread.join();
+  EXPECT_EQ(observed_fine.load(), 1) << "the event after the one that threw is handled";
+  EXPECT_EQ(util::InternalErrors()["scheduling_loop"], before + 2);
 }
 
 }  // namespace

@@ -4,12 +4,16 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <thread>
 
 #include "operator/client/fake_client.h"
+#include "operator/util/guard.h"
+#include "operator/util/text.h"
 
 namespace kubemesos::loop {
 namespace {
@@ -68,6 +72,70 @@ TEST(StatusReporter, WarningsCarryTheirReason) {
   EXPECT_EQ(event["reason"], "TaskCreateFailed");
   EXPECT_EQ(event["type"], "Warning");
   EXPECT_EQ(event["involvedObject"]["apiVersion"], "kubemesos.io/v1alpha1");
+}
+
+std::string Repeat(std::string_view piece, size_t times) {
+  std::string out;
+  for (size_t i = 0; i < times; ++i) out += piece;
+  return out;
+}
+
+// Finding 1 of issue #12: a message over 1,024 bytes was cut in the middle of a character and
+// the Event's dump() threw on the writer thread, which aborted the process. Each message here
+// is cut (or cleaned) into a valid, shorter one, and the reporter goes on writing.
+TEST(StatusReporter, LongOrInvalidMessagesBecomeValidUtf8EventsOfAtMost1024Bytes) {
+  struct Case {
+    const char* name;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"2-byte characters, 1,200 bytes", Repeat("\xC3\xA9", 600)},            // é
+      {"3-byte characters after 1 byte", "x" + Repeat("\xE2\x82\xAC", 400)},  // €
+      {"4-byte characters after 2 bytes", "xy" + Repeat("\xF0\x9D\x84\x9E", 300)},
+      {"a label key quoted by the server",
+       "pods \"fw-0\" is invalid: metadata.labels: Invalid "
+       "value: \"" +
+           Repeat("\xD0\xB6", 700) + "\""},
+      {"invalid bytes (a reply cut elsewhere)", "bad \xC3 and \xFF\xFE end"},
+      {"short and valid", "cannot create pod fw-a-0: forbidden"},
+  };
+  client::FakeKubeClient kube;
+  std::mutex mu;
+  std::map<std::string, std::string> bodies;  // object name -> Event body as sent
+  kube.SetHandler([&](std::string_view method, const std::string& path,
+                      const std::string& body) -> std::optional<client::HttpResponse> {
+    if (method != "POST" || path.find("/events") == std::string::npos) return std::nullopt;
+    std::lock_guard<std::mutex> lock(mu);
+    bodies[json::parse(body)["involvedObject"]["name"]] = body;
+    return client::HttpResponse{201, "{}", "", ""};
+  });
+  uint64_t errors_before = util::InternalErrors()["status_reporter"];
+  StatusReporter reporter(kube, 1000, 1000);
+  for (size_t i = 0; i < cases.size(); ++i) {
+    reporter.ObjectWarning(ObjectKind::kFramework, "team", "fw-" + std::to_string(i),
+                           "TaskCreateFailed", cases[i].message);
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (reporter.writes() < cases.size() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  reporter.Stop();
+  EXPECT_EQ(reporter.failures(), 0u);
+  EXPECT_EQ(util::InternalErrors()["status_reporter"], errors_before);
+  std::lock_guard<std::mutex> lock(mu);
+  for (size_t i = 0; i < cases.size(); ++i) {
+    SCOPED_TRACE(cases[i].name);
+    auto it = bodies.find("fw-" + std::to_string(i));
+    ASSERT_NE(it, bodies.end()) << "no Event posted";
+    ASSERT_TRUE(util::IsValidUtf8(it->second));
+    std::string message = json::parse(it->second)["message"];
+    EXPECT_LE(message.size(), kMaxEventMessageBytes);
+    EXPECT_TRUE(util::IsValidUtf8(message));
+    // As much of the message as fits, cut on a character boundary, invalid bytes replaced.
+    std::string clean = util::SanitizeUtf8(cases[i].message);
+    EXPECT_TRUE(clean.starts_with(message));
+    EXPECT_GT(message.size() + 4, std::min(clean.size(), kMaxEventMessageBytes));
+  }
 }
 
 }  // namespace

@@ -7,8 +7,15 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
+#include <stdexcept>
+#include <thread>
 #include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "operator/util/guard.h"
 
 namespace kubemesos::loop {
 namespace {
@@ -109,6 +116,37 @@ TEST(WriteQueue, FailuresCounted) {
   q.Submit("b", [] { return true; });
   ASSERT_TRUE(WaitForWrites(q, 2));
   EXPECT_EQ(q.failures(), 1u);
+}
+
+// No exception leaves a thread (issue #12): a write that throws (a body that does not
+// serialise, a client that throws) counts as a failure and an internal error of the queue's
+// component; its worker goes on with the next key.
+TEST(WriteQueue, AWriteThatThrowsIsCountedAndTheWorkerGoesOn) {
+  struct Case {
+    const char* name;
+    std::function<bool()> write;
+  };
+  const std::vector<Case> cases = {
+      {"std::exception", []() -> bool { throw std::runtime_error("boom"); }},
+      {"json type error",
+       [] {
+         nlohmann::json event = {{"message", std::string("\xC3")}};  // cut in a character
+         return !event.dump().empty();
+       }},
+      {"not a std::exception", []() -> bool { throw 42; }},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    uint64_t before = util::InternalErrors()["write_queue_test"];
+    WriteQueue q(1000, 1000, 1, "write_queue_test");  // one worker: it must survive
+    std::atomic<bool> next_ran{false};
+    q.Submit("Framework team/bad", c.write);
+    q.Submit("Framework team/good", [&] { return next_ran = true; });
+    ASSERT_TRUE(WaitForWrites(q, 2));
+    EXPECT_TRUE(next_ran);
+    EXPECT_EQ(q.failures(), 1u);
+    EXPECT_EQ(util::InternalErrors()["write_queue_test"], before + 1);
+  }
 }
 
 }  // namespace

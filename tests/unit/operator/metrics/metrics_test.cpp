@@ -9,8 +9,10 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <vector>
 
+#include "operator/util/guard.h"
 #include "tests/unit/operator/metrics/scrape.h"
 
 namespace kubemesos::metrics {
@@ -36,6 +38,7 @@ void Populate(Metrics& m) {
   m.SetLeader(true);
   m.AddRegistryRequest("put", Outcome::kSuccess);
   m.SetWatchRestarts("pods", 2);
+  util::Guarded("metrics_test_populate", "a thread's work", [] { throw 1; });
 }
 
 // name -> type from the "# TYPE" lines.
@@ -72,6 +75,7 @@ TEST(Metrics, ExportsExactlyTheDesignFamilies) {
       {"kubemesos_is_leader", "gauge"},
       {"kubemesos_registry_requests_total", "counter"},
       {"kubemesos_watch_restarts_total", "counter"},
+      {"kubemesos_internal_errors_total", "counter"},
   };
   EXPECT_EQ(Families(m.ExpositionText()), want);
 }
@@ -246,6 +250,22 @@ TEST(Metrics, RepeatedUpdatesKeepTheSeriesCountBounded) {
   EXPECT_LT(lines, 150u) << text;
   EXPECT_TRUE(Mentions(text, R"(group="group-0")"));  // 999 % 3 == 0: the last one
   EXPECT_FALSE(Mentions(text, R"(group="group-1")"));
+}
+
+// No exception leaves a thread (issue #12): what util::Guarded caught shows up in the next
+// scrape, per component, without anyone feeding the metrics.
+TEST(Metrics, InternalErrorsFollowTheGuardedFailures) {
+  Metrics m;
+  const std::string series = R"(kubemesos_internal_errors_total{component="metrics_test_x"})";
+  EXPECT_FALSE(Mentions(m.ExpositionText(), series));
+  util::Guarded("metrics_test_x", "a write", [] { throw std::runtime_error("boom"); });
+  util::Guarded("metrics_test_x", "a write", [] { throw 2; });
+  EXPECT_EQ(Sample(m.ExpositionText(), series), 2);
+  util::Guarded("metrics_test_x", "a write", [] { throw 3; });
+  util::Guarded("metrics_test_y", "a round", [] { throw 4; });
+  std::string text = m.ExpositionText();
+  EXPECT_EQ(Sample(text, series), 3);
+  EXPECT_EQ(Sample(text, R"(kubemesos_internal_errors_total{component="metrics_test_y"})"), 1);
 }
 
 }  // namespace
