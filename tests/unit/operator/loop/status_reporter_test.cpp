@@ -74,8 +74,9 @@ TEST(StatusReporter, WarningsCarryTheirReason) {
   EXPECT_EQ(event["involvedObject"]["apiVersion"], "kubemesos.io/v1alpha1");
 }
 
-std::string Repeat(std::string_view piece, size_t times) {
-  std::string out;
+// `prefix`, then `piece` `times` times.
+std::string Repeat(std::string_view piece, size_t times, std::string_view prefix = "") {
+  std::string out(prefix);
   for (size_t i = 0; i < times; ++i) out += piece;
   return out;
 }
@@ -89,9 +90,9 @@ TEST(StatusReporter, LongOrInvalidMessagesBecomeValidUtf8EventsOfAtMost1024Bytes
     std::string message;
   };
   const std::vector<Case> cases = {
-      {"2-byte characters, 1,200 bytes", Repeat("\xC3\xA9", 600)},            // é
-      {"3-byte characters after 1 byte", "x" + Repeat("\xE2\x82\xAC", 400)},  // €
-      {"4-byte characters after 2 bytes", "xy" + Repeat("\xF0\x9D\x84\x9E", 300)},
+      {"2-byte characters, 1,200 bytes", Repeat("\xC3\xA9", 600)},           // é
+      {"3-byte characters after 1 byte", Repeat("\xE2\x82\xAC", 400, "x")},  // €
+      {"4-byte characters after 2 bytes", Repeat("\xF0\x9D\x84\x9E", 300, "xy")},
       {"a label key quoted by the server",
        "pods \"fw-0\" is invalid: metadata.labels: Invalid "
        "value: \"" +
