@@ -114,7 +114,7 @@ def main():
         check_exprs("alerts", [r["expr"] for r in rules])
         alerts = {r["alert"] for r in rules}
         for want in ("KubemesosNoLeader", "KubemesosTasksPendingTooLong", "KubemesosBindErrors",
-                     "KubemesosRegistryErrors"):
+                     "KubemesosRegistryErrors", "KubemesosInternalErrors"):
             if want not in alerts:
                 fail(f"alert {want} missing")
         with open(rules_out, "w") as f:
