@@ -49,7 +49,7 @@ namespace kubemesos::controller {
 struct ControllerOptions {
   double retry_backoff_seconds = 10;  // first OnFailure relaunch delay, doubled per retry
   double retry_backoff_max_seconds = 300;
-  double create_backoff_seconds = 5;  // after a failed create, doubled per failure
+  double create_backoff_seconds = 5;  // after failed creates, doubled per failed round
   size_t last_results = 5;            // newest results kept in status.lastResults
   // Total instances a Framework may ask for (--max-framework-instances); more: TooManyInstances.
   int64_t max_instances_per_framework = 100'000;

@@ -108,8 +108,8 @@ struct FrameworkObjects {
 std::string TaskPodName(const std::string& framework, const std::string& task, int64_t index);
 
 // The task and index of a pod named by TaskPodName for `framework`, or nullopt when the name is
-// not of that form (the index is the decimal after the last '-', without leading zeros; task
-// names never end in '-', so this is unambiguous). Never throws.
+// not of that form. The index is the decimal after the last '-' (no leading zeros, at most 9
+// digits); an index holds no '-', so any task name parses back. Never throws.
 std::optional<std::pair<std::string, int64_t>> ParseTaskPodName(const std::string& framework,
                                                                 const std::string& pod_name);
 
