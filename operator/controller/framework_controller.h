@@ -4,6 +4,14 @@
 // - Creates the pods of spec.tasks (named <framework>-<task>-<index>, owner reference to the
 //   Framework, the framework and task labels, schedulerName kubemesos) and recreates missing
 //   ones; scaling instances down (or removing a task) deletes the pods past the new count.
+// - Costs memory in proportion to the spec and the pods that exist, never to `instances`: a
+//   task pod is built only when it is about to be created, at most creates_in_flight per
+//   Framework at once (the next ones follow as results come back), and which instances are
+//   missing is found from a cursor per task, not from a list of every instance.
+// - A Framework asking for more than max_instances_per_framework instances in total launches
+//   nothing (its pods are left alone, as with an invalid spec) and is reported once: a
+//   TooManyInstances problem naming the cap and the flag (Event, and the TasksLaunched
+//   condition through Tasks().problem).
 // - restartPolicy OnFailure: a Failed pod is deleted and relaunched under the same name after
 //   a backoff (base * 2^retry, capped), at most maxRetries times; the relaunch count travels
 //   in the kubemesos.io/retry annotation. Never: a Failed pod stays as the task's result.
@@ -19,7 +27,8 @@
 // TaskWriteResult events. Expectations: a pod being created or deleted is not acted on again
 // until its watch event or its write result arrives, so a slow API server causes no duplicate
 // writes. Errors: a failed create is reported (Problems, and in Tasks().problem) and retried
-// with a backoff per framework; nothing throws.
+// with a backoff per framework; nothing throws. State: one timer per Framework at most; what is
+// kept for a Framework or a pod is dropped when the object goes.
 #pragma once
 
 #include <deque>
@@ -32,6 +41,7 @@
 #include <nlohmann/json.hpp>
 
 #include "operator/controller/task_pod.h"
+#include "operator/kube/objects.h"
 #include "operator/loop/events.h"
 
 namespace kubemesos::controller {
@@ -39,8 +49,11 @@ namespace kubemesos::controller {
 struct ControllerOptions {
   double retry_backoff_seconds = 10;  // first OnFailure relaunch delay, doubled per retry
   double retry_backoff_max_seconds = 300;
-  double create_backoff_seconds = 5;  // after a failed create, doubled per failure
+  double create_backoff_seconds = 5;  // after failed creates, doubled per failed round
   size_t last_results = 5;            // newest results kept in status.lastResults
+  // Total instances a Framework may ask for (--max-framework-instances); more: TooManyInstances.
+  int64_t max_instances_per_framework = 100'000;
+  size_t creates_in_flight = 100;  // task pod creates per Framework queued or in flight at once
 };
 
 // One write for the TaskWriter.
@@ -62,7 +75,8 @@ struct FrameworkTasks {
   int lost = 0;                         // pods that vanished or went Unknown while not finished
   int restarts = 0;                     // relaunches of the pods that exist
   std::deque<TaskResult> last_results;  // newest first
-  std::string problem;                  // the last create failure, empty when fine
+  std::string problem;                  // why pods are not launched, empty when fine
+  std::string problem_reason;           // TooManyInstances or CreateFailed; empty when fine
 };
 
 // A task result with the framework it belongs to, for the registry.
@@ -74,6 +88,7 @@ struct FinishedTask {
 // A problem to report on a Framework (an Event), once per new message.
 struct FrameworkProblem {
   std::string ns, name, message;
+  std::string reason;  // the Event's reason: TaskCreateFailed or TooManyInstances
 };
 
 class FrameworkController {
@@ -81,8 +96,11 @@ class FrameworkController {
   explicit FrameworkController(ControllerOptions options = {});
 
   // Mirrors watch events of Frameworks and pods, and task write results; other events are
-  // ignored. `now` is the loop's monotonic clock in seconds.
-  void Observe(const loop::LoopEvent& event, double now);
+  // ignored. `now` is the loop's monotonic clock in seconds. `converted` (optional): the
+  // event's Framework as already converted (SchedulerCore::framework_conversion); its value is
+  // moved out. Null: the Framework is converted here.
+  void Observe(const loop::LoopEvent& event, double now,
+               kube::Converted<kube::FrameworkObjects>* converted = nullptr);
 
   // The writes to make now. Call only when the watches have synced and this replica leads.
   std::vector<TaskAction> Reconcile(double now);
@@ -93,43 +111,67 @@ class FrameworkController {
   std::vector<FinishedTask> TakeFinished();
   std::vector<FrameworkProblem> TakeProblems();
 
+  // For tests: pending timers (at most one per Framework) and Frameworks with state.
+  size_t timer_count() const { return timers_.size(); }
+  size_t state_count() const { return states_.size(); }
+
  private:
-  struct Desired {
-    std::string task;
-    bool on_failure = false;
-    int max_retries = 0;
-    nlohmann::json pod;
+  struct Pod {  // an observed pod
+    TaskPod pod;
+    std::string task;    // the task its name says (kube::ParseTaskPodName); "": none
+    int64_t index = -1;  // ... and the instance; -1: not named as a task instance
   };
   struct State {
     std::string ns, name, uid;
-    bool exists = false;  // the Framework object is there
-    bool valid = false;   // ... and its spec converts (else its pods are left alone)
-    bool seeded = false;  // lastResults and lost read from its status
-    int lost_seen = 0;    // pods that vanished unfinished (seeded from status.tasks.lost)
-    std::map<std::string, Desired> desired;      // by pod name
-    std::map<std::string, TaskPod> pods;         // observed, by pod name
+    bool exists = false;          // the Framework object is there
+    bool valid = false;           // ... and its spec converts (else its pods are left alone)
+    bool over_cap = false;        // ... but asks for too many instances (its pods are left alone)
+    bool seeded = false;          // lastResults and lost read from its status
+    int lost_seen = 0;            // pods that vanished unfinished (seeded from status.tasks.lost)
+    kube::FrameworkObjects spec;  // when valid
+    std::unordered_map<std::string, size_t> tasks;  // task name -> index in spec.tasks
+    // Per spec task: every instance below it has a pod or a create in flight (the scan for
+    // missing pods resumes here; a pod that goes away moves it back).
+    std::vector<int64_t> next_index;
+    std::map<std::string, Pod> pods;             // observed, by pod name
     std::map<std::string, int> relaunch;         // pod name -> retry of its next create
     std::map<std::string, double> failed_since;  // pod name -> first seen Failed
     std::set<std::string> creating, deleting;    // in flight (pod names)
     std::set<std::string> reported;              // "uid/state" whose result was taken
+    std::set<std::string> changed;               // pods to look at at the next reconcile
+    bool all_changed = true;                     // ... all of them
+    bool timer_due = false;                      // look at the Failed pods (backoffs)
     double create_retry_at = 0, create_backoff = 0;
+    std::string create_failure;  // the last failed create's message (reported once)
     FrameworkTasks view;
     bool view_dirty = true;
   };
 
-  void ObserveFramework(loop::WatchType watch, const nlohmann::json& object);
+  void ObserveFramework(loop::WatchType watch, const nlohmann::json& object,
+                        kube::Converted<kube::FrameworkObjects>* converted);
   void ObservePod(loop::WatchType watch, const nlohmann::json& object, double now);
   void ObserveWrite(const loop::TaskWriteResult& result, double now);
   void ReconcileOne(const std::string& key, State& s, double now, std::vector<TaskAction>& out);
+  void LookAt(const std::string& key, State& s, Pod& pod, double now, std::vector<TaskAction>& out);
+  void CreateMissing(const std::string& key, State& s, double now, std::vector<TaskAction>& out);
+  // The spec task whose instance the pod is, or nullptr when the spec does not ask for it.
+  const kube::FrameworkTask* DesiredTask(const State& s, const Pod& pod) const;
+  // The instance named `pod_name` may have no pod now: the scan for missing pods covers it.
+  void MayBeMissing(State& s, const std::string& pod_name);
   // Adds to lastResults (newest first, bounded); finished_now: also hand it to TakeFinished.
   void AddResult(State& s, const TaskResult& result, bool finished_now);
   State& StateOf(const std::string& ns, const std::string& name);
+  // Drops the state of a Framework that is gone and has no pods or writes left.
+  void ForgetIfGone(const std::string& key);
+  // Reconcile `key` again at `at` (one timer per key: the earliest wins).
+  void Schedule(const std::string& key, double at);
   double RetryDelay(int retry) const;
 
   ControllerOptions o_;
-  std::unordered_map<std::string, State> states_;  // by "namespace/name"
-  std::set<std::string> dirty_;                    // keys to reconcile
-  std::multimap<double, std::string> timers_;      // due time -> key
+  std::unordered_map<std::string, State> states_;     // by "namespace/name"
+  std::set<std::string> dirty_;                       // keys to reconcile
+  std::set<std::pair<double, std::string>> timers_;   // (due time, key)
+  std::unordered_map<std::string, double> timer_of_;  // key -> its due time in timers_
   bool reconciled_once_ = false;
   std::vector<FinishedTask> finished_;
   std::vector<FrameworkProblem> problems_;

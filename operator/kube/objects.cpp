@@ -10,8 +10,6 @@
 namespace kubemesos::kube {
 namespace {
 
-constexpr int64_t kMaxInstances = 1'000'000;
-
 std::string StringOr(const json& object, std::string_view key, std::string fallback) {
   const json* v = Find(object, key);
   if (v && v->is_string() && !v->get<std::string>().empty()) return v->get<std::string>();
@@ -112,25 +110,25 @@ GroupSpec ConvertGroup(const json& group, ResourceCatalog& catalog) {
   return out;
 }
 
-json TaskPod(const json& framework, const std::string& name, const std::string& ns,
-             const std::string& task, int64_t index, const json& tmpl, const std::string& path) {
+// The pod every instance of a task gets, without its name (see FrameworkTask::pod).
+json TaskPodTemplate(const FrameworkObjects& f, const std::string& task, const json& tmpl,
+                     const std::string& path) {
   json meta = json::object();
   if (const json* m = ReadObject(tmpl, "metadata", path)) meta = *m;
   // Validate the template's labels and annotations before copying them.
   ReadStringMap(meta, "labels", Join(path, "metadata"));
   ReadStringMap(meta, "annotations", Join(path, "metadata"));
   meta.erase("generateName");
-  meta["name"] = name + "-" + task + "-" + std::to_string(index);
-  meta["namespace"] = ns;
+  meta.erase("name");
+  meta["namespace"] = f.ns;
   if (!meta.contains("labels") || meta["labels"].is_null()) meta["labels"] = json::object();
-  meta["labels"][kFrameworkLabel] = name;
+  meta["labels"][kFrameworkLabel] = f.name;
   meta["labels"][kTaskLabel] = task;
-  const json& fmeta = *ReadObjectOrEmpty(framework, "metadata");
-  if (auto uid = ReadString(fmeta, "uid", "metadata"); uid && !uid->empty()) {
+  if (!f.uid.empty()) {
     meta["ownerReferences"] = json::array({{{"apiVersion", "kubemesos.io/v1alpha1"},
                                             {"kind", "Framework"},
-                                            {"name", name},
-                                            {"uid", *uid},
+                                            {"name", f.name},
+                                            {"uid", f.uid},
                                             {"controller", true},
                                             {"blockOwnerDeletion", true}}});
   }
@@ -143,15 +141,44 @@ json TaskPod(const json& framework, const std::string& name, const std::string& 
   return json{{"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", meta}, {"spec", spec}};
 }
 
+FrameworkTask ConvertTask(const FrameworkObjects& f, const json& task, const std::string& path) {
+  if (!task.is_object()) {
+    throw FieldError(path, std::string("expected an object, got ") + TypeName(task));
+  }
+  FrameworkTask out;
+  out.name = RequireString(task, "name", path);
+  out.instances = ReadInt(task, "instances", path).value_or(1);
+  if (out.instances < 0 || out.instances > kMaxTaskInstances) {
+    throw FieldError(Join(path, "instances"),
+                     "must be between 0 and " + std::to_string(kMaxTaskInstances));
+  }
+  if (auto policy = ReadString(task, "restartPolicy", path)) {
+    if (*policy != "Never" && *policy != "OnFailure") {
+      throw FieldError(Join(path, "restartPolicy"),
+                       "unsupported value \"" + *policy + "\" (Never or OnFailure)");
+    }
+    out.on_failure = *policy == "OnFailure";
+  }
+  out.max_retries = ReadInt(task, "maxRetries", path).value_or(0);
+  if (out.max_retries < 0) throw FieldError(Join(path, "maxRetries"), "must not be negative");
+  std::string tmpl_path = Join(path, "template");
+  const json* tmpl = ReadObject(task, "template", path);
+  if (!tmpl) throw FieldError(tmpl_path, "required");
+  if (!ReadObject(*tmpl, "spec", tmpl_path)) throw FieldError(Join(tmpl_path, "spec"), "required");
+  out.pod = TaskPodTemplate(f, out.name, *tmpl, tmpl_path);
+  return out;
+}
+
 FrameworkObjects ConvertFramework(const json& framework) {
   FrameworkObjects out;
   const json& meta = *ReadObjectOrEmpty(framework, "metadata");
-  std::string name = RequireString(meta, "name", "metadata");
-  std::string ns = ReadString(meta, "namespace", "metadata").value_or("");
-  if (ns.empty()) ns = "default";
+  out.name = RequireString(meta, "name", "metadata");
+  out.ns = ReadString(meta, "namespace", "metadata").value_or("");
+  if (out.ns.empty()) out.ns = "default";
+  out.uid = ReadString(meta, "uid", "metadata").value_or("");
   const json* spec = ReadObject(framework, "spec", "");
   if (!spec) throw FieldError("spec", "required");
-  out.framework.key = ns + "/" + name;
+  out.framework.key = out.ns + "/" + out.name;
   out.framework.group = RequireString(*spec, "resourceGroup", "spec");
   out.framework.suspended = ReadBool(*spec, "suspended", "spec").value_or(false);
   if (const json* filters = ReadObject(*spec, "offerFilters", "spec")) {
@@ -164,38 +191,24 @@ FrameworkObjects ConvertFramework(const json& framework) {
   }
   const json* tasks = ReadArray(*spec, "tasks", "spec");
   if (!tasks) return out;
+  if (static_cast<int64_t>(tasks->size()) > kMaxFrameworkTasks) {
+    throw FieldError("spec.tasks", "must have at most " + std::to_string(kMaxFrameworkTasks) +
+                                       " items, has " + std::to_string(tasks->size()));
+  }
   std::set<std::string> seen;
   for (size_t i = 0; i < tasks->size(); ++i) {
     std::string path = Join("spec.tasks", i);
-    const json& task = (*tasks)[i];
-    if (!task.is_object()) {
-      throw FieldError(path, std::string("expected an object, got ") + TypeName(task));
+    FrameworkTask task = ConvertTask(out, (*tasks)[i], path);
+    if (!seen.insert(task.name).second) {
+      throw FieldError(Join(path, "name"), "duplicate task name \"" + task.name + "\"");
     }
-    std::string task_name = RequireString(task, "name", path);
-    if (!seen.insert(task_name).second) {
-      throw FieldError(Join(path, "name"), "duplicate task name \"" + task_name + "\"");
-    }
-    int64_t instances = ReadInt(task, "instances", path).value_or(1);
-    if (instances < 0 || instances > kMaxInstances) {
-      throw FieldError(Join(path, "instances"),
-                       "must be between 0 and " + std::to_string(kMaxInstances));
-    }
-    if (auto policy = ReadString(task, "restartPolicy", path);
-        policy && *policy != "Never" && *policy != "OnFailure") {
-      throw FieldError(Join(path, "restartPolicy"),
-                       "unsupported value \"" + *policy + "\" (Never or OnFailure)");
-    }
-    if (auto retries = ReadInt(task, "maxRetries", path); retries && *retries < 0) {
-      throw FieldError(Join(path, "maxRetries"), "must not be negative");
-    }
-    std::string tmpl_path = Join(path, "template");
-    const json* tmpl = ReadObject(task, "template", path);
-    if (!tmpl) throw FieldError(tmpl_path, "required");
-    if (!ReadObject(*tmpl, "spec", tmpl_path))
-      throw FieldError(Join(tmpl_path, "spec"), "required");
-    for (int64_t k = 0; k < instances; ++k) {
-      out.task_pods.push_back(TaskPod(framework, name, ns, task_name, k, *tmpl, tmpl_path));
-    }
+    out.total_instances += task.instances;  // at most 100 x 1,000,000: no overflow
+    out.tasks.push_back(std::move(task));
+  }
+  if (out.total_instances > kMaxFrameworkInstances) {
+    throw FieldError("spec.tasks", "ask for " + std::to_string(out.total_instances) +
+                                       " instances in total, more than " +
+                                       std::to_string(kMaxFrameworkInstances));
   }
   return out;
 }
@@ -225,6 +238,37 @@ Converted<NodeSpec> NodeFromJson(const json& node, ResourceCatalog& catalog) {
 
 Converted<GroupSpec> GroupFromJson(const json& group, ResourceCatalog& catalog) {
   return Guard<GroupSpec>(group, [&] { return ConvertGroup(group, catalog); });
+}
+
+std::string TaskPodName(const std::string& framework, const std::string& task, int64_t index) {
+  return framework + "-" + task + "-" + std::to_string(index);
+}
+
+std::optional<std::pair<std::string, int64_t>> ParseTaskPodName(const std::string& framework,
+                                                                const std::string& pod_name) {
+  if (pod_name.size() <= framework.size() + 1 || !pod_name.starts_with(framework) ||
+      pod_name[framework.size()] != '-') {
+    return std::nullopt;
+  }
+  std::string_view rest = std::string_view(pod_name).substr(framework.size() + 1);
+  size_t dash = rest.rfind('-');
+  if (dash == std::string_view::npos || dash == 0) return std::nullopt;
+  std::string_view digits = rest.substr(dash + 1);
+  if (digits.empty() || digits.size() > 9 || (digits.size() > 1 && digits[0] == '0')) {
+    return std::nullopt;  // at most 9 digits: every index below kMaxTaskInstances fits
+  }
+  int64_t index = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    index = index * 10 + (c - '0');
+  }
+  return std::make_pair(std::string(rest.substr(0, dash)), index);
+}
+
+json TaskPodJson(const FrameworkObjects& framework, const FrameworkTask& task, int64_t index) {
+  json pod = task.pod;
+  pod["metadata"]["name"] = TaskPodName(framework.name, task.name, index);
+  return pod;
 }
 
 Converted<FrameworkObjects> FrameworkFromJson(const json& framework) {

@@ -16,8 +16,10 @@
 // - Units follow ResourceCatalog: cpu in millicores, everything else in whole units.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -73,21 +75,55 @@ bool IsKubemesosPod(const nlohmann::json& pod);
 // is an error), spec.nodeSelector.
 Converted<GroupSpec> GroupFromJson(const nlohmann::json& group, ResourceCatalog& catalog);
 
-// A Framework together with the pods its spec.tasks describe.
+// The most spec.tasks entries, instances per task and instances in total that a Framework may
+// ask for: the CRD's limits (crds/kubemesos.io_frameworks.yaml), checked here again. The
+// operator's own cap on total instances (--max-framework-instances) is at most the total.
+inline constexpr int64_t kMaxFrameworkTasks = 100;
+inline constexpr int64_t kMaxTaskInstances = 1'000'000;
+inline constexpr int64_t kMaxFrameworkInstances = 1'000'000;
+
+// One entry of a Framework's spec.tasks: what it takes to build any of its pods when it is due.
+struct FrameworkTask {
+  std::string name;
+  int64_t instances = 1;
+  bool on_failure = false;  // restartPolicy OnFailure (else Never)
+  int64_t max_retries = 0;
+  // The v1 Pod every instance gets, without metadata.name: the task's template with
+  // schedulerName "kubemesos" (and the pod's restartPolicy "Never" unless the template sets
+  // one: a task runs once), the labels kubemesos.io/framework and kubemesos.io/task added, and
+  // an owner reference to the Framework when its metadata.uid is known. See TaskPodJson.
+  nlohmann::json pod;
+};
+
+// A Framework as the engine and the Framework controller see it. Its size follows the spec,
+// never `instances`: task pods are built one at a time, when they are about to be created.
 struct FrameworkObjects {
   FrameworkSpec framework;
-  // v1 Pod objects named "<framework>-<task>-<index>" in the framework's namespace, in task then
-  // index order: the task's template with schedulerName "kubemesos" (and the pod's
-  // restartPolicy "Never" unless the template sets one: a task runs once), the labels
-  // kubemesos.io/framework and kubemesos.io/task added, and an owner reference to the
-  // Framework when its metadata.uid is known. Convert each with PodFromJson.
-  std::vector<nlohmann::json> task_pods;
+  std::string ns, name, uid;         // uid: empty when not known (hand-written input)
+  std::vector<FrameworkTask> tasks;  // in spec order
+  int64_t total_instances = 0;       // the sum of tasks[].instances
 };
+
+// "<framework>-<task>-<index>": the name of a task instance's pod.
+std::string TaskPodName(const std::string& framework, const std::string& task, int64_t index);
+
+// The task and index of a pod named by TaskPodName for `framework`, or nullopt when the name is
+// not of that form. The index is the decimal after the last '-' (no leading zeros, at most 9
+// digits); an index holds no '-', so any task name parses back. Never throws.
+std::optional<std::pair<std::string, int64_t>> ParseTaskPodName(const std::string& framework,
+                                                                const std::string& pod_name);
+
+// The pod of instance `index` of `task`: a copy of task.pod named TaskPodName(...) in the
+// framework's namespace. Convert it with PodFromJson. Never throws (beyond std::bad_alloc).
+nlohmann::json TaskPodJson(const FrameworkObjects& framework, const FrameworkTask& task,
+                           int64_t index);
 
 // A kubemesos.io/v1alpha1 Framework: key "namespace/name", spec.resourceGroup (required),
 // spec.suspended (default false), spec.offerFilters.refuseSeconds (default 5, >= 0) and
-// spec.tasks[] (name required and unique, instances >= 0 (default 1), template.spec required,
-// restartPolicy Never|OnFailure, maxRetries >= 0).
+// spec.tasks[] (at most kMaxFrameworkTasks; name required and unique, instances between 0 and
+// kMaxTaskInstances (default 1) and at most kMaxFrameworkInstances in total, template.spec
+// required, restartPolicy Never|OnFailure, maxRetries >= 0). Costs time and memory in
+// proportion to the object, not to its instances.
 Converted<FrameworkObjects> FrameworkFromJson(const nlohmann::json& framework);
 
 }  // namespace kubemesos::kube

@@ -96,7 +96,9 @@ nlohmann::json FrameworkStatusJson(const FrameworkStatus& fw, const FrameworkExt
   bool launched = extras.launch_problem.empty();
   conditions.push_back({{"type", "TasksLaunched"},
                         {"status", launched ? "True" : "False"},
-                        {"reason", launched ? "Launched" : "CreateFailed"},
+                        {"reason", launched                       ? "Launched"
+                                   : extras.launch_reason.empty() ? "CreateFailed"
+                                                                  : extras.launch_reason},
                         {"message", extras.launch_problem},
                         {"lastTransitionTime", launched_since}});
   nlohmann::json status = {

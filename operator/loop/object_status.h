@@ -34,13 +34,15 @@ struct FrameworkExtras {
   int restarts = 0;
   nlohmann::json last_results;  // array, newest first; null: not reported
   std::string launch_problem;   // why task pods cannot be created, empty when fine
+  std::string launch_reason;    // TasksLaunched's reason then (default CreateFailed)
   std::string framework_id;     // empty: not registered (no registry)
 };
 
 // `status` of a Framework: phase, frameworkID, allocated, dominantShare, tasks {pending,
 // running, succeeded, failed, lost, restarts}, offers {accepted, declined}, lastResults, and
 // conditions: Ready (False with reason UnknownGroup when its group is missing or invalid) and
-// TasksLaunched (False with reason CreateFailed when a task pod cannot be created). Phase:
+// TasksLaunched (False with reason CreateFailed when a task pod cannot be created, or
+// extras.launch_reason, e.g. TooManyInstances). Phase:
 // Suspended; Running while a task runs; Pending while a task waits (or is to be created or
 // relaunched); once all ended: Failed if any failed for good, else Succeeded; Pending with
 // nothing at all. `since` holds the conditions' lastTransitionTimes.

@@ -80,13 +80,18 @@ bool SchedulerCore::synced() const {
 void SchedulerCore::Problem(ObjectKind kind, const std::string& ns, const std::string& name,
                             const std::string& message) {
   std::string key = std::string(KindName(kind)) + " " + ns + "/" + name;
+  if (message.empty()) {  // fine again (or gone): nothing to remember
+    problems_.erase(key);
+    return;
+  }
   auto& last = problems_[key];
   if (last == message) return;
   last = message;
-  if (!message.empty()) status_.ObjectProblem(kind, ns, name, message);
+  status_.ObjectProblem(kind, ns, name, message);
 }
 
 void SchedulerCore::Apply(const LoopEvent& event, double now) {
+  framework_.reset();  // the conversion belongs to one event
   switch (event.type) {
     case LoopEvent::Type::kSynced:
       synced_[static_cast<int>(event.kind)] = true;
@@ -123,6 +128,7 @@ void SchedulerCore::ApplyNode(WatchType watch, const nlohmann::json& object) {
   if (name.name.empty()) return;
   if (watch == WatchType::kDeleted) {
     allocator_.RemoveNode(name.name);
+    Problem(ObjectKind::kNode, "", name.name, "");
     return;
   }
   auto node = kube::NodeFromJson(object, allocator_.catalog());
@@ -143,6 +149,7 @@ void SchedulerCore::ApplyPod(WatchType watch, const nlohmann::json& object) {
     allocator_.RemovePod(key);
     pod_order_.erase(key);
     pod_created_.erase(key);
+    Problem(ObjectKind::kPod, name.ns, name.name, "");
     return;
   }
   if (PodIsPending(object) && !kube::IsKubemesosPod(object)) {
@@ -173,7 +180,7 @@ void SchedulerCore::ApplyGroup(WatchType watch, const nlohmann::json& object) {
   groups_changed_ = true;
   if (watch == WatchType::kDeleted) {
     allocator_.RemoveGroup(name.name);
-    problems_.erase(std::string(KindName(ObjectKind::kResourceGroup)) + " /" + name.name);
+    Problem(ObjectKind::kResourceGroup, "", name.name, "");
     return;
   }
   auto group = kube::GroupFromJson(object, allocator_.catalog());
@@ -190,16 +197,17 @@ void SchedulerCore::ApplyFramework(WatchType watch, const nlohmann::json& object
   if (name.name.empty()) return;
   if (watch == WatchType::kDeleted) {
     allocator_.RemoveFramework(Key(name));
+    Problem(ObjectKind::kFramework, name.ns, name.name, "");
     return;
   }
-  auto framework = kube::FrameworkFromJson(object);
-  if (!framework.ok()) {
-    Problem(ObjectKind::kFramework, name.ns, name.name, framework.error);
+  framework_ = kube::FrameworkFromJson(object);
+  if (!framework_->ok()) {
+    Problem(ObjectKind::kFramework, name.ns, name.name, framework_->error);
     allocator_.RemoveFramework(Key(name));
     return;
   }
   Problem(ObjectKind::kFramework, name.ns, name.name, "");
-  allocator_.UpsertFramework(framework.value->framework);
+  allocator_.UpsertFramework(framework_->value->framework);
 }
 
 void SchedulerCore::ApplyBindResult(const BindResult& result, double now) {

@@ -6,10 +6,12 @@
 
 #include <array>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "operator/kube/objects.h"
 #include "operator/loop/events.h"
 #include "operator/loop/sinks.h"
 #include "scheduler/allocator.h"
@@ -50,6 +52,13 @@ class SchedulerCore {
   uint64_t binds_succeeded() const { return binds_succeeded_; }
   // The bind outcomes since the last call (the caller feeds them to metrics).
   std::vector<BindOutcome> TakeBindOutcomes();
+  // The conversion of the Framework that the last Apply mirrored (an added or modified
+  // Framework; also when it did not convert), else nullptr. The loop's observer hands it to
+  // the Framework controller, which may move its value out: each event is converted once.
+  // Valid until the next Apply.
+  kube::Converted<kube::FrameworkObjects>* framework_conversion() {
+    return framework_ ? &*framework_ : nullptr;
+  }
 
  private:
   void ApplyNode(WatchType watch, const nlohmann::json& object);
@@ -71,7 +80,8 @@ class SchedulerCore {
   std::unordered_map<std::string, uint64_t> pod_order_;  // first-seen order of pods
   std::unordered_map<std::string, double> pod_created_;  // pending pods: creation (Unix s)
   std::vector<BindOutcome> bind_outcomes_;
-  std::map<std::string, std::string> problems_;  // object -> last reported message
+  std::map<std::string, std::string> problems_;  // object with a problem -> its last message
+  std::optional<kube::Converted<kube::FrameworkObjects>> framework_;  // see framework_conversion
   uint64_t bind_failures_ = 0;
   uint64_t binds_succeeded_ = 0;
 };

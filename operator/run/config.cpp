@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 
+#include "operator/kube/objects.h"
 #include "operator/util/log.h"
 
 namespace kubemesos::run {
@@ -80,6 +81,12 @@ const std::map<std::string, std::pair<std::string, Setter>>& Settings() {
        {"task-backoff",
         [](RunConfig& c, const std::string& v) {
           return ParseDouble(v, c.task_retry_backoff_seconds) && c.task_retry_backoff_seconds >= 0;
+        }}},
+      {"maxFrameworkInstances",
+       {"max-framework-instances",
+        [](RunConfig& c, const std::string& v) {
+          return ParseInt(v, c.max_framework_instances) &&
+                 c.max_framework_instances <= kube::kMaxFrameworkInstances;
         }}},
       {"logLevel",
        {"log-level",
@@ -248,7 +255,8 @@ flags (each also a key of the YAML config file, in camelCase):
   --kubeconfig FILE        kubeconfig (default: $KUBECONFIG, then the in-cluster account)
   --config FILE            YAML settings (keys: policy, minCycleInterval, maxCycleInterval,
                            bindConcurrency, clientQPS, clientBurst, statusWritesPerSecond,
-                           statusBurst, taskRetryBackoffSeconds, logLevel, metricsAddress,
+                           statusBurst, taskRetryBackoffSeconds, maxFrameworkInstances,
+                           logLevel, metricsAddress,
                            etcdEndpoints, etcdPrefix, etcdCAFile, etcdCertFile, etcdKeyFile,
                            identity, leaseSeconds, registry, registryNamespace,
                            registryName, registryShards, leaseName)
@@ -260,6 +268,10 @@ flags (each also a key of the YAML config file, in camelCase):
   --status-qps Q           pod status and Event writes per second (default 50; --status-burst 100)
   --task-backoff S         first relaunch delay of a failed OnFailure task, doubled per retry
                            (default 10, at most 300)
+  --max-framework-instances N
+                           task instances one Framework may ask for in total (default 100000,
+                           1 to 1000000); a Framework asking for more launches nothing and gets
+                           TasksLaunched=False, reason TooManyInstances, and one Event
   --log-level L            debug|info|warn|error (default info)
   --metrics-address A      where /metrics, /healthz and /readyz listen (default 0.0.0.0:8080)
   --registry etcd|kubernetes|none

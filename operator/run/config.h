@@ -20,6 +20,7 @@ struct RunConfig {
   double status_writes_per_second = 50;
   int status_burst = 100;
   double task_retry_backoff_seconds = 10;  // first OnFailure relaunch delay, doubled per retry
+  int max_framework_instances = 100'000;   // total task instances one Framework may ask for
   std::string log_level = "info";
   std::string metrics_address = "0.0.0.0:8080";
   // The etcd registry and leader election; empty endpoints: one replica, always the leader.

@@ -223,6 +223,7 @@ int RunCommand(const std::vector<std::string>& args) {
   loop::SchedulerCore core(AllocatorOptions{config.policy}, binder, status);
   controller::ControllerOptions controller_options;
   controller_options.retry_backoff_seconds = config.task_retry_backoff_seconds;
+  controller_options.max_instances_per_framework = config.max_framework_instances;
   controller::FrameworkController frameworks(controller_options);
   controller::TaskWriter task_writer(*kube, queue, config.bind_concurrency, is_leader);
   auto framework_extras = [&frameworks, recorder](const std::string& key) {
@@ -236,6 +237,7 @@ int RunCommand(const std::vector<std::string>& args) {
       extras.lost = tasks->lost;
       extras.restarts = tasks->restarts;
       extras.launch_problem = tasks->problem;
+      extras.launch_reason = tasks->problem_reason;
       extras.last_results = nlohmann::json::array();
       for (const auto& r : tasks->last_results)
         extras.last_results.push_back(controller::TaskResultJson(r));
@@ -272,8 +274,8 @@ int RunCommand(const std::vector<std::string>& args) {
   loop::SchedulingLoop scheduling(
       core, queue,
       {config.min_cycle_interval_seconds, config.max_cycle_interval_seconds, is_leader,
-       [&frameworks](const loop::LoopEvent& event) {
-         frameworks.Observe(event, loop::SchedulingLoop::Now());
+       [&frameworks, &core](const loop::LoopEvent& event) {  // the core's conversion, shared
+         frameworks.Observe(event, loop::SchedulingLoop::Now(), core.framework_conversion());
        }},
       [&](const loop::CycleStats& stats) {
         bound_total += stats.placements;
@@ -289,7 +291,7 @@ int RunCommand(const std::vector<std::string>& args) {
         }
         for (const auto& problem : frameworks.TakeProblems()) {
           status.ObjectWarning(loop::ObjectKind::kFramework, problem.ns, problem.name,
-                               "TaskCreateFailed", problem.message);
+                               problem.reason, problem.message);
         }
         for (const auto& finished : frameworks.TakeFinished()) {
           if (recorder) recorder->TaskFinished(ToRegistryResult(finished));

@@ -154,9 +154,16 @@ class ModelBuilder {
           return false;
         }
         model_.frameworks.push_back(framework.value->framework);
-        for (const auto& pod : framework.value->task_pods) {
-          if (existing_pods_.count(PodKey(pod))) continue;
-          if (!AddPod(input.file, pod, kube::DescribeObject(object) + ": ", error)) return false;
+        const kube::FrameworkObjects& f = *framework.value;
+        for (const auto& task : f.tasks) {
+          for (int64_t k = 0; k < task.instances; ++k) {  // one pod at a time
+            if (existing_pods_.count(f.ns + "/" + kube::TaskPodName(f.name, task.name, k)))
+              continue;
+            if (!AddPod(input.file, kube::TaskPodJson(f, task, k),
+                        kube::DescribeObject(object) + ": ", error)) {
+              return false;
+            }
+          }
         }
         return true;
       }

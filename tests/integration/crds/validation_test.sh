@@ -61,7 +61,8 @@ task() { printf '{name: worker, %s template: {spec: {containers: [{name: c, imag
 
 # A freshly updated CRD's schema reaches the handlers within moments: wait for the newest rule.
 newest_rule_active() {
-  ! fw "$(printf 'x%.0s' {1..70})" "{resourceGroup: ${RG}-a}" | kc apply --dry-run=server -f - >/dev/null 2>&1
+  ! fw f "{resourceGroup: ${RG}-a, tasks: [$(task 'instances: 600000'), {name: w-2, instances: 600000, template: {spec: {containers: [{name: c, image: busybox}]}}}]}" |
+    kc apply --dry-run=server -f - >/dev/null 2>&1
 }
 km::wait_for "the CRDs' CEL rules to be served" 30 newest_rule_active
 
@@ -124,6 +125,25 @@ fw f "{resourceGroup: ${RG}-a, tasks: [{name: w, template: {spec: {containers: [
   "spec.tasks[0].template.spec.containers[0].resources.limits.memory" "greater than or equal to 0"
 fw "$(printf 'x%.0s' {1..64})" "{resourceGroup: ${RG}-a}" |
   refused "framework name longer than 63 (the pods' label value)" "metadata.name" "Too long"
+# The bounds on a Framework's size (issue #12: a Framework costs memory per instance it asks for).
+# named_tasks N INSTANCES: N tasks w0..w(N-1) of INSTANCES instances each (a flow sequence).
+named_tasks() {
+  local i out=""
+  for ((i = 0; i < $1; i++)); do
+    out+="${out:+, }{name: w$i, instances: $2, template: {spec: {containers: [{name: c, image: busybox}]}}}"
+  done
+  printf '[%s]' "${out}"
+}
+fw f "{resourceGroup: ${RG}-a, tasks: [$(task 'instances: 1000001')]}" |
+  refused "instances > 1000000" "spec.tasks[0].instances" "less than or equal to 1000000"
+fw f "{resourceGroup: ${RG}-a, tasks: $(named_tasks 2 600000)}" |
+  refused "more than 1000000 instances in total (CEL sum)" "spec.tasks" "at most 1000000 instances in total"
+fw f "{resourceGroup: ${RG}-a, tasks: $(named_tasks 101 0)}" |
+  refused "more than 100 tasks" "spec.tasks" "must have at most 100 items"
+containers="$(for ((i = 0; i < 101; i++)); do printf '{name: c%d, image: busybox}, ' "$i"; done)"
+fw f "{resourceGroup: ${RG}-a, tasks: [{name: w, template: {spec: {containers: [${containers%, }]}}}]}" |
+  refused "more than 100 containers in a task template" "spec.tasks[0].template.spec.containers" \
+  "must have at most 100 items"
 
 echo "# valid specs"
 # examples/demo and examples/crds as they are, except that Frameworks go to the test's namespace
@@ -138,6 +158,10 @@ rg "${RG}-full" "{parent: ${RG}-root, weight: 0.5, guarantee: {cpu: 500m, memory
   accepted "group with guarantee equal to limit (2Gi = 2048Mi), integer and decimal quantities"
 fw f "{resourceGroup: ${RG}-a, tasks: [$(task 'instances: 0, restartPolicy: OnFailure, maxRetries: 0'), {name: w-2, template: {spec: {containers: [{name: c, image: busybox}]}}}]}" |
   accepted "framework with zero instances and zero retries"
+fw f "{resourceGroup: ${RG}-a, tasks: $(named_tasks 100 10000)}" |
+  accepted "framework at the limits: 100 tasks, 1000000 instances in total"
+fw f "{resourceGroup: ${RG}-a, tasks: [$(task 'instances: 1000000')]}" |
+  accepted "one task of 1000000 instances"
 
 echo "# defaults, printer columns, category (real objects)"
 cat <<YAML | kc_quiet apply -f -
@@ -185,6 +209,28 @@ check "kubectl get fw: group, phase, running, pending, share, age" columns_are \
   "NAME GROUP PHASE RUNNING PENDING SHARE AGE
 defaults ${RG}-team Running 5 2 0.25 AGE" fw defaults -n "${TEST_NS}"
 check "the status subresource leaves the spec alone" jsonpath_is 2 '{.spec.weight}' rg "${RG}-team"
+many() {  # N JSON: a JSON array of N copies
+  local i out=""
+  for ((i = 0; i < $1; i++)); do out+="${out:+,}$2"; done
+  printf '[%s]' "${out}"
+}
+status_refused() {  # DESCRIPTION EXPECTED PATCH ARGS...: a status patch the API server refuses
+  local what="$1" want="$2" patch="$3" out; shift 3
+  if out="$(kc patch "$@" --subresource=status --type=merge --dry-run=server -p "${patch}" 2>&1)"; then
+    echo "FAIL - refused: ${what}: accepted"; KM_FAILURES=$((KM_FAILURES + 1))
+  elif [[ "${out}" != *"${want}"* ]]; then
+    echo "FAIL - refused: ${what}: message lacks '${want}':"; indent <<<"${out}"
+    KM_FAILURES=$((KM_FAILURES + 1))
+  else
+    echo "ok   - refused: ${what}"
+  fi
+}
+status_refused "more than 16 Framework conditions" "must have at most 16 items" \
+  "{\"status\":{\"conditions\":$(many 17 '{"type":"X"}')}}" fw defaults -n "${TEST_NS}"
+status_refused "more than 100 lastResults" "must have at most 100 items" \
+  "{\"status\":{\"lastResults\":$(many 101 '{"pod":"p"}')}}" fw defaults -n "${TEST_NS}"
+status_refused "more than 16 ResourceGroup conditions" "must have at most 16 items" \
+  "{\"status\":{\"conditions\":$(many 17 '{"type":"X"}')}}" rg "${RG}-team"
 category_lists_both() {
   local got; got="$(kc get kubemesos -n "${TEST_NS}" -o name)"
   if grep -qx "resourcegroup.kubemesos.io/${RG}-team" <<<"${got}" &&

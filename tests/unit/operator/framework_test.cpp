@@ -1,4 +1,5 @@
-// FrameworkFromJson: the FrameworkSpec, the task pods it expands into, and validation errors.
+// FrameworkFromJson: the FrameworkSpec, the task templates and the pods built from them, the
+// limits on tasks and instances, and validation errors.
 #include <gtest/gtest.h>
 
 #include "operator/kube/objects.h"
@@ -30,7 +31,17 @@ TEST(FrameworkFromJsonTest, SpecAndTaskPods) {
   EXPECT_TRUE(f.suspended);
   EXPECT_EQ(f.refuse_seconds, 30.0);
 
-  const auto& pods = converted.value->task_pods;
+  const FrameworkObjects& fw = *converted.value;
+  ASSERT_EQ(fw.tasks.size(), 2u);
+  EXPECT_EQ(fw.tasks[0].name, "driver");
+  EXPECT_TRUE(fw.tasks[0].on_failure);
+  EXPECT_EQ(fw.tasks[0].max_retries, 3);
+  EXPECT_FALSE(fw.tasks[1].on_failure);
+  EXPECT_EQ(fw.total_instances, 4);
+  std::vector<json> pods;
+  for (const auto& task : fw.tasks) {
+    for (int64_t k = 0; k < task.instances; ++k) pods.push_back(TaskPodJson(fw, task, k));
+  }
   std::vector<std::string> names;
   for (const auto& pod : pods) names.push_back(pod["metadata"]["name"]);
   EXPECT_EQ(names, (std::vector<std::string>{"etl-driver-0", "etl-worker-0", "etl-worker-1",
@@ -68,16 +79,82 @@ TEST(FrameworkFromJsonTest, Defaults) {
   EXPECT_EQ(converted.value->framework.key, "default/f");
   EXPECT_FALSE(converted.value->framework.suspended);
   EXPECT_EQ(converted.value->framework.refuse_seconds, 5.0);
-  ASSERT_EQ(converted.value->task_pods.size(), 1u);  // instances default to 1; 0 gives none
-  EXPECT_EQ(converted.value->task_pods[0]["metadata"]["name"], "f-t-0");
-  EXPECT_FALSE(converted.value->task_pods[0]["metadata"].contains("ownerReferences"));
+  const FrameworkObjects& fw = *converted.value;
+  ASSERT_EQ(fw.tasks.size(), 2u);
+  EXPECT_EQ(fw.tasks[0].instances, 1);  // instances default to 1; 0 gives none
+  EXPECT_EQ(fw.tasks[1].instances, 0);
+  EXPECT_EQ(fw.total_instances, 1);
+  json pod = TaskPodJson(fw, fw.tasks[0], 0);
+  EXPECT_EQ(pod["metadata"]["name"], "f-t-0");
+  EXPECT_EQ(pod["metadata"]["namespace"], "default");
+  EXPECT_FALSE(pod["metadata"].contains("ownerReferences"));
 }
 
 TEST(FrameworkFromJsonTest, NoTasks) {
   auto converted = FrameworkFromJson(
       J(R"({"kind":"Framework","metadata":{"name":"f"},"spec":{"resourceGroup":"g"}})"));
   ASSERT_TRUE(converted.ok()) << converted.error;
-  EXPECT_TRUE(converted.value->task_pods.empty());
+  EXPECT_TRUE(converted.value->tasks.empty());
+  EXPECT_EQ(converted.value->total_instances, 0);
+}
+
+// Issue #12, finding 2: each instance used to become a full pod JSON at conversion. Now a
+// million instances cost one template: the result holds the task, not a pod per instance.
+TEST(FrameworkFromJsonTest, AMillionInstancesAreOneTemplate) {
+  json object = J(R"({"kind":"Framework","metadata":{"name":"big","namespace":"t","uid":"u"},
+      "spec":{"resourceGroup":"g","tasks":[{"name":"w","instances":1000000,
+        "template":{"spec":{"containers":[{"name":"c","image":"busybox"}]}}}]}})");
+  auto converted = FrameworkFromJson(object);
+  ASSERT_TRUE(converted.ok()) << converted.error;
+  const FrameworkObjects& fw = *converted.value;
+  ASSERT_EQ(fw.tasks.size(), 1u);
+  EXPECT_EQ(fw.tasks[0].instances, 1000000);
+  EXPECT_EQ(fw.total_instances, 1000000);
+  // The template is one pod without a name, the same as for a single instance.
+  json one = object;
+  one["spec"]["tasks"][0]["instances"] = 1;
+  EXPECT_EQ(fw.tasks[0].pod, FrameworkFromJson(one).value->tasks[0].pod);
+  EXPECT_FALSE(fw.tasks[0].pod["metadata"].contains("name"));
+  json last = TaskPodJson(fw, fw.tasks[0], 999999);
+  EXPECT_EQ(last["metadata"]["name"], "big-w-999999");
+  EXPECT_EQ(last["metadata"]["ownerReferences"][0]["uid"], "u");
+}
+
+TEST(FrameworkFromJsonTest, TaskPodNamesRoundTrip) {
+  EXPECT_EQ(TaskPodName("fw", "x-1", 0), "fw-x-1-0");
+  using Parsed = std::optional<std::pair<std::string, int64_t>>;
+  EXPECT_EQ(ParseTaskPodName("fw", "fw-x-1-0"), Parsed({"x-1", 0}));
+  EXPECT_EQ(ParseTaskPodName("fw", "fw-x-1"), Parsed({"x", 1}));
+  EXPECT_EQ(ParseTaskPodName("fw", "fw-worker-999999"), Parsed({"worker", 999999}));
+  for (const char* bad : {"fw", "fw-", "fw-x", "fw-x-", "fw-x-01", "fw-x-1a", "fw--1", "fwx-y-1",
+                          "other-x-1", "fw-x-1234567890"}) {
+    EXPECT_EQ(ParseTaskPodName("fw", bad), std::nullopt) << bad;
+  }
+}
+
+TEST(FrameworkFromJsonTest, LimitsOnTasksAndTotalInstances) {
+  json object = J(R"({"kind":"Framework","metadata":{"name":"f","namespace":"t"},
+      "spec":{"resourceGroup":"g","tasks":[]}})");
+  json task = J(R"({"instances":1000000,"template":{"spec":{}}})");
+  for (int i = 0; i < 2; ++i) {
+    task["name"] = "t" + std::to_string(i);
+    object["spec"]["tasks"].push_back(task);
+  }
+  auto two_million = FrameworkFromJson(object);
+  ASSERT_FALSE(two_million.ok());
+  EXPECT_EQ(two_million.error,
+            "Framework t/f: spec.tasks: ask for 2000000 instances in total, more than 1000000");
+  object["spec"]["tasks"] = json::array();
+  task["instances"] = 0;
+  for (int i = 0; i < 101; ++i) {
+    task["name"] = "t" + std::to_string(i);
+    object["spec"]["tasks"].push_back(task);
+  }
+  auto many = FrameworkFromJson(object);
+  ASSERT_FALSE(many.ok());
+  EXPECT_EQ(many.error, "Framework t/f: spec.tasks: must have at most 100 items, has 101");
+  object["spec"]["tasks"].erase(100);
+  EXPECT_TRUE(FrameworkFromJson(object).ok());
 }
 
 struct ErrorCase {

@@ -99,10 +99,13 @@ Expected ExpectedFrom(const std::vector<std::string>& files) {
       auto f = kube::FrameworkFromJson(o.object);
       EXPECT_TRUE(f.ok()) << f.error;
       e.tasks[f.value->framework.key] += 0;
-      for (const auto& p : f.value->task_pods) {
-        if (!existing.count(p["metadata"]["namespace"].get<std::string>() + "/" +
-                            p["metadata"]["name"].get<std::string>())) {
-          count_pod(p);
+      for (const auto& task : f.value->tasks) {
+        for (int64_t k = 0; k < task.instances; ++k) {
+          json p = kube::TaskPodJson(*f.value, task, k);
+          if (!existing.count(p["metadata"]["namespace"].get<std::string>() + "/" +
+                              p["metadata"]["name"].get<std::string>())) {
+            count_pod(p);
+          }
         }
       }
     }

@@ -1,9 +1,11 @@
 // The Framework controller's decisions, driven through a small in-memory API: launch, scale,
-// relaunch with backoff, results, deletion, adoption, orphans, write failures, restarts.
+// relaunch with backoff, results, deletion, adoption, orphans, write failures, restarts, and
+// its bounds (lazy creates in batches, one timer per Framework, the instance cap, pruning).
 #include "operator/controller/framework_controller.h"
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <map>
 
 namespace kubemesos::controller {
@@ -43,7 +45,7 @@ class FakeApi {
     auto actions = c_.Reconcile(now);
     for (const auto& a : actions) {
       loop::TaskWriteResult r{a.create, a.ns, a.name, a.framework, 201, ""};
-      if (a.create && fail_creates) {
+      if (a.create && (fail_creates || pods.size() >= quota)) {
         r.status = 403;
         r.message = "forbidden";
       } else if (a.create) {
@@ -86,6 +88,7 @@ class FakeApi {
 
   double now = 100;
   bool fail_creates = false;
+  size_t quota = SIZE_MAX;  // creates past this many pods fail with 403 (a ResourceQuota)
   std::map<std::string, json> pods;
 
  private:
@@ -274,6 +277,145 @@ TEST(FrameworkController, SeedsHistoryFromStatusAndLeavesInvalidSpecsAlone) {
   api.Framework(WatchType::kModified, bad);
   EXPECT_TRUE(api.Step().empty()) << "an invalid spec changes nothing";
   EXPECT_EQ(api.pods.size(), 1u);
+}
+
+// Issue #12, finding 2: a 100,000-instance Framework is launched a batch at a time, each pod
+// built when its create is due; the next batch follows the results of the last.
+TEST(FrameworkController, CreatesLazilyInBoundedBatches) {
+  ControllerOptions o;
+  o.creates_in_flight = 100;
+  FrameworkController c(o);
+  FakeApi api(c);
+  api.Framework(WatchType::kAdded, Framework(100'000));
+  EXPECT_EQ(c.Tasks("team/fw")->missing, 100'000);  // counted, not listed
+  auto first = c.Reconcile(api.now);
+  ASSERT_EQ(first.size(), 100u) << "one batch, not one create per instance";
+  EXPECT_EQ(first.front().name, "fw-worker-0");
+  EXPECT_EQ(first.back().name, "fw-worker-99");
+  EXPECT_TRUE(c.Reconcile(api.now).empty()) << "the batch is in flight";
+  for (const auto& a : first) {  // the batch's results and pods come back
+    json pod = a.pod;
+    pod["metadata"]["uid"] = "u-" + a.name;
+    api.Put(WatchType::kAdded, pod);
+    c.Observe(LoopEvent::TaskWritten({true, a.ns, a.name, a.framework, 201, ""}), api.now);
+  }
+  auto second = api.Step();
+  ASSERT_EQ(second.size(), 100u);
+  EXPECT_EQ(second.front().name, "fw-worker-100");
+  EXPECT_EQ(c.Tasks("team/fw")->missing, 100'000 - 200);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(api.Step().size(), 100u);
+  EXPECT_EQ(api.pods.size(), 1'200u);
+  api.Delete("fw-worker-7");  // a hole below the scan: found again
+  EXPECT_EQ(Names(api.Step(), true).front(), "fw-worker-7");
+}
+
+// Issue #12, finding 3: with creates refused (a namespace ResourceQuota), the old controller
+// added a timer per missing pod at every reconcile (51,000 after 50). One per Framework now.
+TEST(FrameworkController, OneTimerPerFrameworkWhileCreatesFail) {
+  ControllerOptions o;
+  o.create_backoff_seconds = 1;
+  FrameworkController c(o);
+  FakeApi api(c);
+  api.quota = 10;
+  api.Framework(WatchType::kAdded, Framework(1'000));
+  size_t creates = 0;
+  for (int i = 0; i < 50; ++i) {
+    creates += Names(api.Step(), true).size();
+    EXPECT_LE(c.timer_count(), 1u) << "reconcile " << i;
+    api.now += 0.5;
+  }
+  EXPECT_EQ(api.pods.size(), 10u);
+  EXPECT_GT(creates, 10u) << "the refused creates were retried";
+  EXPECT_LT(creates, 1'000u) << "with a backoff, in batches";
+  auto problems = c.TakeProblems();
+  ASSERT_EQ(problems.size(), 1u) << "one Event for one refusal message";
+  EXPECT_EQ(problems[0].reason, "TaskCreateFailed");
+  EXPECT_EQ(c.Tasks("team/fw")->problem_reason, "CreateFailed");
+  EXPECT_EQ(c.Tasks("team/fw")->missing, 990);
+  // Deleted: its pods go, and so does everything kept for it.
+  api.Framework(WatchType::kDeleted, Framework(1'000));
+  EXPECT_EQ(Names(api.Step(), false).size(), 10u);
+  EXPECT_TRUE(api.Step().empty());
+  EXPECT_EQ(c.timer_count(), 0u);
+  EXPECT_EQ(c.state_count(), 0u);
+  EXPECT_EQ(c.Tasks("team/fw"), nullptr);
+}
+
+TEST(FrameworkController, OnFailureBackoffsShareOneTimer) {
+  ControllerOptions o;
+  o.retry_backoff_seconds = 10;
+  FrameworkController c(o);
+  FakeApi api(c);
+  api.Framework(WatchType::kAdded, Framework(50, "OnFailure", 3));
+  api.Step();
+  for (int i = 0; i < 50; ++i) {
+    api.Finish("fw-worker-" + std::to_string(i), 1, "2026-11-27T05:00:00Z");
+    api.now += 0.1;
+    EXPECT_TRUE(api.Step().empty());
+  }
+  EXPECT_EQ(c.timer_count(), 1u);
+  api.now += 10;
+  EXPECT_EQ(Names(api.Step(), false).size(), 50u) << "every due relaunch, from one timer";
+  EXPECT_EQ(Names(api.Step(), true).size(), 50u);
+  EXPECT_EQ(c.timer_count(), 0u);
+}
+
+// The cap on total instances: nothing launched, one problem (the Event) naming the cap and the
+// flag, the TasksLaunched reason; the Framework's pods are left alone until the spec fits.
+TEST(FrameworkController, TooManyInstancesLaunchesNothingAndSaysWhy) {
+  ControllerOptions o;
+  o.max_instances_per_framework = 10;
+  FrameworkController c(o);
+  FakeApi api(c);
+  api.Framework(WatchType::kAdded, Framework(3));
+  api.Step();
+  ASSERT_EQ(api.pods.size(), 3u);
+  api.Framework(WatchType::kModified, Framework(11));
+  EXPECT_TRUE(api.Step().empty()) << "no creates, and its pods are left alone";
+  EXPECT_EQ(api.pods.size(), 3u);
+  auto problems = c.TakeProblems();
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].reason, "TooManyInstances");
+  EXPECT_EQ(problems[0].message,
+            "spec.tasks ask for 11 instances in total, more than this kubemesos allows per "
+            "Framework (10, --max-framework-instances); no task pods are launched until the spec "
+            "asks for fewer");
+  const FrameworkTasks* t = c.Tasks("team/fw");
+  EXPECT_EQ(t->problem_reason, "TooManyInstances");
+  EXPECT_EQ(t->problem, problems[0].message);
+  EXPECT_EQ(t->desired, 11);
+  EXPECT_EQ(t->missing, 0) << "nothing is waiting to be launched";
+  api.Framework(WatchType::kModified, Framework(11));  // e.g. a status write: no new Event
+  api.Framework(WatchType::kModified, Framework(12));
+  EXPECT_TRUE(api.Step().empty());
+  EXPECT_TRUE(c.TakeProblems().empty()) << "one Event while it stays over the cap";
+  EXPECT_NE(c.Tasks("team/fw")->problem.find("ask for 12"), std::string::npos);
+  api.Framework(WatchType::kModified, Framework(10));
+  EXPECT_EQ(Names(api.Step(), true).size(), 7u);
+  EXPECT_EQ(c.Tasks("team/fw")->problem, "");
+  EXPECT_EQ(c.Tasks("team/fw")->problem_reason, "");
+}
+
+// The scheduling core's conversion is used as given (moved in), not converted again.
+TEST(FrameworkController, UsesTheConversionItIsGiven) {
+  FrameworkController c;
+  json object = Framework(3);
+  auto converted = kube::FrameworkFromJson(Framework(2));
+  c.Observe(LoopEvent::Object(ObjectKind::kFramework, WatchType::kAdded, object), 0, &converted);
+  EXPECT_EQ(Names(c.Reconcile(0), true), (Strings{"fw-worker-0", "fw-worker-1"}));
+}
+
+TEST(FrameworkController, PodsOfAGoneFrameworkLeaveNoState) {
+  FrameworkController c;
+  FakeApi api(c);
+  api.Framework(WatchType::kAdded, Framework(2));
+  api.Step();
+  api.Framework(WatchType::kDeleted, Framework(2));
+  // A standby never reconciles: the deletions alone prune the state.
+  api.Delete("fw-worker-0");
+  EXPECT_EQ(c.state_count(), 1u);
+  api.Delete("fw-worker-1");
+  EXPECT_EQ(c.state_count(), 0u);
 }
 
 }  // namespace

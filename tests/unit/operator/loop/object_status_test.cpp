@@ -142,6 +142,9 @@ TEST(ObjectStatusJson, FrameworkPhaseAndTaskCounts) {
   EXPECT_EQ(s["conditions"][1]["status"], "False");
   EXPECT_EQ(s["conditions"][1]["reason"], "CreateFailed");
   EXPECT_EQ(s["conditions"][1]["lastTransitionTime"], "T2");
+  e.launch_reason = "TooManyInstances";
+  s = FrameworkStatusJson(fw, e, ResourceCatalog(), "T", "T2");
+  EXPECT_EQ(s["conditions"][1]["reason"], "TooManyInstances");
 }
 
 // Records the status PATCHes the writer sends; fails the first `fail` of them.

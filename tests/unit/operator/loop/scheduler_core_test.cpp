@@ -208,5 +208,40 @@ TEST_F(CoreTest, BadObjectsAreReportedAndEverythingElseIsScheduled) {
   EXPECT_EQ(rec.problems.size() + rec.pending.size(), before);
 }
 
+// Each Framework event is converted once: the core's conversion is handed on (to the Framework
+// controller) and belongs to that event only.
+TEST_F(CoreTest, FrameworkConversionIsSharedForItsEventOnly) {
+  Add(ObjectKind::kFramework, FrameworkJson("spark", "g"));
+  auto* converted = core.framework_conversion();
+  ASSERT_NE(converted, nullptr);
+  ASSERT_TRUE(converted->ok());
+  EXPECT_EQ(converted->value->framework.key, "team/spark");
+  Add(ObjectKind::kNode, NodeJson("n1", "8"));
+  EXPECT_EQ(core.framework_conversion(), nullptr);
+  json bad = FrameworkJson("bad", "g");
+  bad["spec"].erase("resourceGroup");
+  Add(ObjectKind::kFramework, bad);
+  ASSERT_NE(core.framework_conversion(), nullptr);
+  EXPECT_FALSE(core.framework_conversion()->ok());
+  core.Apply(LoopEvent::Object(ObjectKind::kFramework, WatchType::kDeleted, bad), 0);
+  EXPECT_EQ(core.framework_conversion(), nullptr);
+}
+
+// What is remembered about an object's problem goes with the object: a re-created object with
+// the same problem is reported again.
+TEST_F(CoreTest, ProblemsAreForgottenWhenTheObjectGoes) {
+  json bad = FrameworkJson("bad", "g");
+  bad["spec"].erase("resourceGroup");
+  json bad_pod = PodJson("bad-quantity", "spark", "1");
+  bad_pod["spec"]["containers"][0]["resources"]["requests"]["cpu"] = "lots";
+  for (int round = 0; round < 2; ++round) {
+    Add(ObjectKind::kFramework, bad);
+    Add(ObjectKind::kPod, bad_pod);
+    EXPECT_EQ(rec.problems.size(), 2u * (round + 1)) << "round " << round;
+    core.Apply(LoopEvent::Object(ObjectKind::kFramework, WatchType::kDeleted, bad), 0);
+    core.Apply(LoopEvent::Object(ObjectKind::kPod, WatchType::kDeleted, bad_pod), 0);
+  }
+}
+
 }  // namespace
 }  // namespace kubemesos::loop

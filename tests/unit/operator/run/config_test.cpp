@@ -57,6 +57,20 @@ TEST(RunConfig, EtcdSettings) {
   EXPECT_EQ(config.etcd_prefix, "/x/");
 }
 
+TEST(RunConfig, MaxFrameworkInstances) {
+  RunConfig config;
+  EXPECT_EQ(config.max_framework_instances, 100'000);
+  std::string error;
+  std::string path = WriteTemp("maxFrameworkInstances: 5000\n");
+  ASSERT_TRUE(ParseRunFlags({"--config", path}, config, error)) << error;
+  EXPECT_EQ(config.max_framework_instances, 5000);
+  std::remove(path.c_str());
+  ASSERT_TRUE(ParseRunFlags({"--max-framework-instances", "1000000"}, config, error)) << error;
+  for (const char* bad : {"0", "1000001", "-1", "many"}) {
+    EXPECT_FALSE(ParseRunFlags({"--max-framework-instances", bad}, config, error)) << bad;
+  }
+}
+
 struct BadCase {
   const char* name;
   std::string file;  // empty: no file
