@@ -57,7 +57,7 @@ Reason Allocator::Impl::Explain(int cls, double now) {
     } else {
       ++eligible;
       if (!node.spec.allocatable.Contains(c.request)) ++too_small;
-      Resources free = node.spec.allocatable - node.used;
+      ResourceSum free = ResourceSum(node.spec.allocatable) - node.used;
       for (int r = 0; r < kMaxResourceKinds; ++r)
         if (c.request[r] > free[r]) ++short_of[r];
     }
@@ -215,7 +215,7 @@ AllocationResult Allocator::Impl::Allocate(double now) {
       }
       int node = order_.Next(c.cursor, cycle_, [&](int n) {
         return Eligible(cls, n, now) &&
-               (nodes_[n].spec.allocatable - nodes_[n].used).Contains(c.request);
+               FitsWithin(nodes_[n].spec.allocatable, nodes_[n].used, c.request);
       });
       if (node < 0) {
         Reason reason = Explain(cls, now);

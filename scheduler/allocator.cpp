@@ -21,11 +21,11 @@ double AllocationScore(const NodeState& node) {
   return kinds ? sum / kinds : 0.0;
 }
 
-Resources ClippedFree(const NodeState& node) {
-  Resources free;
+ResourceSum ClippedFree(const NodeState& node) {
+  ResourceSum free;
   if (!node.alive || !node.healthy) return free;
   for (int r = 0; r < kMaxResourceKinds; ++r)
-    free[r] = std::max<int64_t>(0, node.spec.allocatable[r] - node.used[r]);
+    free[r] = std::max<WideAmount>(0, node.spec.allocatable[r] - node.used[r]);
   return free;
 }
 
@@ -89,7 +89,9 @@ void Allocator::Impl::RefreshNodeHealth(int node) {
   state.reserved_for = ReservationFor(state.spec);
 }
 
-void Allocator::Impl::UpsertNode(const NodeSpec& spec) {
+void Allocator::Impl::UpsertNode(const NodeSpec& input) {
+  NodeSpec spec = input;
+  spec.allocatable = Clamped(input.allocatable);  // see the overflow contract in resources.h
   auto it = node_index_.find(spec.name);
   int node;
   if (it == node_index_.end()) {
@@ -168,7 +170,10 @@ void Allocator::Impl::RemoveNode(const std::string& name) {
 
 // ---------------------------------------------------------------- groups
 
-void Allocator::Impl::UpsertGroup(const GroupSpec& group) {
+void Allocator::Impl::UpsertGroup(const GroupSpec& input) {
+  GroupSpec group = input;
+  group.guarantee.amount = Clamped(input.guarantee.amount);
+  group.limit.amount = Clamped(input.limit.amount);
   auto it = group_specs_.find(group.name);
   if (it != group_specs_.end() && it->second.parent == group.parent &&
       it->second.weight == group.weight && it->second.guarantee.amount == group.guarantee.amount &&
@@ -290,7 +295,7 @@ void Allocator::Impl::RebuildGroups() {
   UnblockAll();
 }
 
-void Allocator::Impl::AddToGroupPath(int framework, const Resources& delta) {
+void Allocator::Impl::AddToGroupPath(int framework, const ResourceSum& delta) {
   int group = frameworks_[framework].group;
   if (group == kNone || groups_dirty_) return;
   for (int g = group; g != kNone; g = groups_[g].parent) groups_[g].allocated += delta;
@@ -310,7 +315,7 @@ void Allocator::Impl::UpsertFramework(const FrameworkSpec& spec) {
       // Moving to another group: take the allocation out of the old path, into the new one.
       if (fw.group != kNone && !groups_dirty_) {
         --groups_[fw.group].direct_frameworks;
-        Resources minus = Resources{} - fw.allocated;
+        ResourceSum minus = ResourceSum{} - fw.allocated;
         AddToGroupPath(it->second, minus);
       }
       fw.spec = spec;
@@ -380,7 +385,7 @@ std::vector<GroupStatus> Allocator::Impl::Groups() const {
     status.name = group.spec.name;
     status.valid = group.valid;
     status.invalid_message = group.invalid_message;
-    status.allocated = group.allocated;
+    status.allocated = Narrow(group.allocated);
     status.dominant_share = DominantShare(group.allocated);
     status.frameworks = group.direct_frameworks;
     status.guarantee = group.spec.guarantee;
@@ -399,7 +404,7 @@ std::vector<FrameworkStatus> Allocator::Impl::Frameworks() const {
     status.group = fw.spec.group;
     status.group_valid = fw.group != kNone;
     status.suspended = fw.spec.suspended;
-    status.allocated = fw.allocated;
+    status.allocated = Narrow(fw.allocated);
     status.dominant_share = DominantShare(fw.allocated);
     status.running = fw.running;
     status.pending = fw.pending;
@@ -469,10 +474,10 @@ std::optional<Reason> Allocator::PendingReason(const std::string& key) const {
   return impl_->PendingReason(key);
 }
 Resources Allocator::TotalCapacity() const {
-  return impl_->capacity_;
+  return Narrow(impl_->capacity_);
 }
 Resources Allocator::TotalAllocated() const {
-  return impl_->used_total_;
+  return Narrow(impl_->used_total_);
 }
 size_t Allocator::node_count() const {
   return impl_->node_index_.size();
