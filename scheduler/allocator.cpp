@@ -14,18 +14,17 @@ double AllocationScore(const NodeState& node) {
   int kinds = 0;
   for (ResourceId r : {kCpu, kMemory}) {
     if (node.spec.allocatable[r] > 0) {
-      sum += static_cast<double>(node.used[r]) / static_cast<double>(node.spec.allocatable[r]);
+      sum += ToDouble(node.used[r]) / static_cast<double>(node.spec.allocatable[r]);
       ++kinds;
     }
   }
   return kinds ? sum / kinds : 0.0;
 }
 
-ResourceSum ClippedFree(const NodeState& node) {
-  ResourceSum free;
+Resources ClippedFree(const NodeState& node) {
+  Resources free;
   if (!node.alive || !node.healthy) return free;
-  for (int r = 0; r < kMaxResourceKinds; ++r)
-    free[r] = std::max<WideAmount>(0, node.spec.allocatable[r] - node.used[r]);
+  for (int r = 0; r < kMaxResourceKinds; ++r) free[r] = std::max<int64_t>(0, node.free[r]);
   return free;
 }
 
@@ -76,10 +75,20 @@ bool Allocator::Impl::InSubtree(int group, int ancestor) const {
 
 void Allocator::Impl::AddNodeUsage(int node, const Resources& delta) {
   auto& state = nodes_[node];
-  free_total_ -= ClippedFree(state);
-  state.used += delta;
-  free_total_ += ClippedFree(state);
-  used_total_ += delta;
+  // One pass per kind (this runs for every placement): used, free and the totals. Kinds past
+  // the catalog's are zero everywhere.
+  const bool counts_free = state.alive && state.healthy;  // as ClippedFree
+  for (int r = 0; r < catalog_.size(); ++r) {
+    const int64_t old_free = state.free[r];
+    state.used[r] += delta[r];
+    const WideAmount free = state.spec.allocatable[r] - state.used[r];
+    state.free[r] = free > kMaxAmount    ? kMaxAmount
+                    : free < -kMaxAmount ? -kMaxAmount
+                                         : static_cast<int64_t>(free);
+    if (counts_free)
+      free_total_[r] += std::max<int64_t>(0, state.free[r]) - std::max<int64_t>(0, old_free);
+    used_total_[r] += delta[r];
+  }
   order_.Update(node, AllocationScore(state));
 }
 
@@ -99,6 +108,7 @@ void Allocator::Impl::UpsertNode(const NodeSpec& input) {
     node_index_[spec.name] = node;
     nodes_[node].alive = true;
     nodes_[node].spec = spec;
+    nodes_[node].free = spec.allocatable;
     RefreshNodeHealth(node);
     capacity_ += spec.allocatable;
     free_total_ += ClippedFree(nodes_[node]);
@@ -128,6 +138,7 @@ void Allocator::Impl::UpsertNode(const NodeSpec& input) {
     free_total_ -= ClippedFree(state);
     capacity_ -= state.spec.allocatable;
     state.spec = spec;
+    state.free = FreeOf(spec.allocatable, state.used);
     RefreshNodeHealth(node);
     capacity_ += spec.allocatable;
     free_total_ += ClippedFree(state);

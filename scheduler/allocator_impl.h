@@ -35,7 +35,10 @@ struct NodeState {
   bool alive = false;
   bool healthy = false;      // ready and schedulable: may receive tasks
   int reserved_for = kNone;  // group whose subtree the node is reserved for
-  ResourceSum used;          // requests of the non-terminal pods on it (bound or assumed)
+  // FreeOf(allocatable, used): what the placement loops compare (next to `alive` and
+  // `healthy`, which they read first).
+  Resources free;
+  ResourceSum used;  // requests of the non-terminal pods on it (bound or assumed)
 };
 
 struct GroupState {

@@ -47,15 +47,20 @@ bool Allocator::Impl::BelowGuarantee(int framework, const Resources& request) co
 }
 
 void Allocator::Impl::RecomputeNeed(int group) {
+  const int kinds = catalog_.size();  // kinds past the catalog's are zero everywhere
   for (int g = group; g != kNone; g = groups_[g].parent) {
     auto& state = groups_[g];
-    ResourceSum old = state.need;
+    GroupState* parent = state.parent != kNone ? &groups_[state.parent] : nullptr;
     // No early exit: an ancestor's own unmet guarantee changes with the allocation too.
-    state.need = Max(Unmet(state), state.children_need);
-    if (state.parent != kNone) {
-      auto& parent = groups_[state.parent];
-      parent.children_need -= old;
-      parent.children_need += state.need;
+    // need = max(unmet guarantee, children's need), kind by kind, in one pass (this runs
+    // along the path of every placement).
+    for (int r = 0; r < kinds; ++r) {
+      WideAmount unmet = 0;
+      if (state.spec.guarantee.Has(r))
+        unmet = std::max<WideAmount>(0, state.spec.guarantee.amount[r] - state.allocated[r]);
+      const WideAmount need = std::max(unmet, state.children_need[r]);
+      if (parent) parent->children_need[r] += need - state.need[r];
+      state.need[r] = need;
     }
   }
 }

@@ -172,13 +172,25 @@ Resources Narrow(const ResourceSum& sum);
 // Each amount clamped into [0, kMaxAmount]: what the engine stores of its inputs, so that a
 // caller that skipped validation gets a bounded number, never a wrapped or negative one.
 Resources Clamped(const Resources& r);
-// True when used + request <= capacity in every kind, computed exactly (the placement test).
-inline bool FitsWithin(const Resources& capacity, const ResourceSum& used,
-                       const Resources& request) {
-  bool ok = true;
-  for (int i = 0; i < kMaxResourceKinds; ++i)
-    ok &= used.amount[i] + request.amount[i] <= capacity.amount[i];
-  return ok;
+// capacity - used per kind, clamped into [-kMaxAmount, kMaxAmount]: as an int64 vector it
+// decides free.Contains(request) exactly for every request within [0, kMaxAmount], so the
+// placement loops compare int64s while the totals stay exact.
+inline Resources FreeOf(const Resources& capacity, const ResourceSum& used) {
+  Resources out;
+  for (int i = 0; i < kMaxResourceKinds; ++i) {
+    WideAmount free = capacity.amount[i] - used.amount[i];
+    out.amount[i] = free > kMaxAmount    ? kMaxAmount
+                    : free < -kMaxAmount ? -kMaxAmount
+                                         : static_cast<int64_t>(free);
+  }
+  return out;
+}
+
+// A total as a double (shares, scores), without the slow generic __int128 conversion when it
+// fits in int64, as it nearly always does.
+inline double ToDouble(WideAmount v) {
+  return v >= INT64_MIN && v <= INT64_MAX ? static_cast<double>(static_cast<int64_t>(v))
+                                          : static_cast<double>(v);
 }
 
 // Element-wise max and min.

@@ -275,7 +275,7 @@ void Allocator::Impl::UnblockAll() {
 
 void Allocator::Impl::OnCapacityFreed(int node, int framework) {
   const auto& state = nodes_[node];
-  ResourceSum free = ResourceSum(state.spec.allocatable) - state.used;
+  const Resources& free = state.free;
   for (size_t i = blocked_classes_.size(); i-- > 0;) {
     if (i >= blocked_classes_.size()) continue;
     int cls = blocked_classes_[i];
@@ -332,10 +332,11 @@ bool Allocator::Impl::Eligible(int cls, int node, double now) {
 
 double Allocator::Impl::DominantShare(const ResourceSum& allocated) const {
   double share = 0;
-  for (int r = 0; r < kMaxResourceKinds; ++r) {
+  // Kinds past the catalog's are zero everywhere: skip them (this runs for every framework
+  // and group at each stage of a cycle).
+  for (int r = 0; r < catalog_.size(); ++r) {
     if (capacity_[r] > 0 && allocated[r] > 0)
-      share =
-          std::max(share, static_cast<double>(allocated[r]) / static_cast<double>(capacity_[r]));
+      share = std::max(share, ToDouble(allocated[r]) / ToDouble(capacity_[r]));
   }
   return share;
 }
