@@ -9,12 +9,12 @@
 namespace kubemesos {
 namespace {
 
-double AllocationScore(const NodeState& node) {
+double AllocationScore(const NodeState& node, const ResourceSum& used) {
   double sum = 0;
   int kinds = 0;
   for (ResourceId r : {kCpu, kMemory}) {
     if (node.spec.allocatable[r] > 0) {
-      sum += ToDouble(node.used[r]) / static_cast<double>(node.spec.allocatable[r]);
+      sum += ToDouble(used[r]) / static_cast<double>(node.spec.allocatable[r]);
       ++kinds;
     }
   }
@@ -75,13 +75,14 @@ bool Allocator::Impl::InSubtree(int group, int ancestor) const {
 
 void Allocator::Impl::AddNodeUsage(int node, const Resources& delta) {
   auto& state = nodes_[node];
+  auto& used = node_used_[node];
   // One pass per kind (this runs for every placement): used, free and the totals. Kinds past
   // the catalog's are zero everywhere.
   const bool counts_free = state.alive && state.healthy;  // as ClippedFree
   for (int r = 0; r < catalog_.size(); ++r) {
     const int64_t old_free = state.free[r];
-    state.used[r] += delta[r];
-    const WideAmount free = state.spec.allocatable[r] - state.used[r];
+    used[r] += delta[r];
+    const WideAmount free = state.spec.allocatable[r] - used[r];
     state.free[r] = free > kMaxAmount    ? kMaxAmount
                     : free < -kMaxAmount ? -kMaxAmount
                                          : static_cast<int64_t>(free);
@@ -89,7 +90,7 @@ void Allocator::Impl::AddNodeUsage(int node, const Resources& delta) {
       free_total_[r] += std::max<int64_t>(0, state.free[r]) - std::max<int64_t>(0, old_free);
     used_total_[r] += delta[r];
   }
-  order_.Update(node, AllocationScore(state));
+  order_.Update(node, AllocationScore(state, used));
 }
 
 void Allocator::Impl::RefreshNodeHealth(int node) {
@@ -109,6 +110,8 @@ void Allocator::Impl::UpsertNode(const NodeSpec& input) {
     nodes_[node].alive = true;
     nodes_[node].spec = spec;
     nodes_[node].free = spec.allocatable;
+    node_used_.resize(nodes_.size());
+    node_used_[node] = ResourceSum{};
     RefreshNodeHealth(node);
     capacity_ += spec.allocatable;
     free_total_ += ClippedFree(nodes_[node]);
@@ -138,11 +141,11 @@ void Allocator::Impl::UpsertNode(const NodeSpec& input) {
     free_total_ -= ClippedFree(state);
     capacity_ -= state.spec.allocatable;
     state.spec = spec;
-    state.free = FreeOf(spec.allocatable, state.used);
+    state.free = FreeOf(spec.allocatable, node_used_[node]);
     RefreshNodeHealth(node);
     capacity_ += spec.allocatable;
     free_total_ += ClippedFree(state);
-    order_.Update(node, AllocationScore(state));
+    order_.Update(node, AllocationScore(state, node_used_[node]));
   }
   ++node_epoch_;
   // A new or changed node may fit anything that was waiting for capacity or eligibility.
@@ -170,7 +173,8 @@ void Allocator::Impl::RemoveNode(const std::string& name) {
   }
   free_total_ -= ClippedFree(state);
   capacity_ -= state.spec.allocatable;
-  used_total_ -= state.used;
+  used_total_ -= node_used_[node];
+  node_used_[node] = ResourceSum{};
   state = NodeState{};
   order_.Remove(node);
   node_index_.erase(it);

@@ -35,10 +35,8 @@ struct NodeState {
   bool alive = false;
   bool healthy = false;      // ready and schedulable: may receive tasks
   int reserved_for = kNone;  // group whose subtree the node is reserved for
-  // FreeOf(allocatable, used): what the placement loops compare (next to `alive` and
-  // `healthy`, which they read first).
+  // FreeOf(allocatable, the exact used in Impl::node_used_): what the placement loops compare.
   Resources free;
-  ResourceSum used;  // requests of the non-terminal pods on it (bound or assumed)
 };
 
 struct GroupState {
@@ -173,6 +171,9 @@ class Allocator::Impl {
   ResourceCatalog catalog_;
 
   std::vector<NodeState> nodes_;
+  // By node slot: the exact requests of the non-terminal pods on it (bound or assumed). Apart
+  // from NodeState so that the nodes the placement loops walk stay small.
+  std::vector<ResourceSum> node_used_;
   std::unordered_map<std::string, int> node_index_;
   std::vector<int> free_nodes_;
   NodeOrder order_;
