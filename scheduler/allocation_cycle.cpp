@@ -57,7 +57,7 @@ Reason Allocator::Impl::Explain(int cls, double now) {
     } else {
       ++eligible;
       if (!node.spec.allocatable.Contains(c.request)) ++too_small;
-      Resources free = node.spec.allocatable - node.used;
+      const Resources& free = node.free;
       for (int r = 0; r < kMaxResourceKinds; ++r)
         if (c.request[r] > free[r]) ++short_of[r];
     }
@@ -154,7 +154,7 @@ AllocationResult Allocator::Impl::Allocate(double now) {
   auto exhausted = [&](const NodeState& node) {
     if (!node.alive || !node.healthy) return true;
     for (int r = 0; r < kMaxResourceKinds; ++r)
-      if (node.spec.allocatable[r] - node.used[r] < smallest[r]) return true;
+      if (node.free[r] < smallest[r]) return true;
     return false;
   };
   if (!runnable_.empty()) {
@@ -214,8 +214,7 @@ AllocationResult Allocator::Impl::Allocate(double now) {
         }
       }
       int node = order_.Next(c.cursor, cycle_, [&](int n) {
-        return Eligible(cls, n, now) &&
-               (nodes_[n].spec.allocatable - nodes_[n].used).Contains(c.request);
+        return Eligible(cls, n, now) && nodes_[n].free.Contains(c.request);
       });
       if (node < 0) {
         Reason reason = Explain(cls, now);

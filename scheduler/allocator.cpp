@@ -9,12 +9,12 @@
 namespace kubemesos {
 namespace {
 
-double AllocationScore(const NodeState& node) {
+double AllocationScore(const NodeState& node, const ResourceSum& used) {
   double sum = 0;
   int kinds = 0;
   for (ResourceId r : {kCpu, kMemory}) {
     if (node.spec.allocatable[r] > 0) {
-      sum += static_cast<double>(node.used[r]) / static_cast<double>(node.spec.allocatable[r]);
+      sum += ToDouble(used[r]) / static_cast<double>(node.spec.allocatable[r]);
       ++kinds;
     }
   }
@@ -24,8 +24,7 @@ double AllocationScore(const NodeState& node) {
 Resources ClippedFree(const NodeState& node) {
   Resources free;
   if (!node.alive || !node.healthy) return free;
-  for (int r = 0; r < kMaxResourceKinds; ++r)
-    free[r] = std::max<int64_t>(0, node.spec.allocatable[r] - node.used[r]);
+  for (int r = 0; r < kMaxResourceKinds; ++r) free[r] = std::max<int64_t>(0, node.free[r]);
   return free;
 }
 
@@ -76,11 +75,22 @@ bool Allocator::Impl::InSubtree(int group, int ancestor) const {
 
 void Allocator::Impl::AddNodeUsage(int node, const Resources& delta) {
   auto& state = nodes_[node];
-  free_total_ -= ClippedFree(state);
-  state.used += delta;
-  free_total_ += ClippedFree(state);
-  used_total_ += delta;
-  order_.Update(node, AllocationScore(state));
+  auto& used = node_used_[node];
+  // One pass per kind (this runs for every placement): used, free and the totals. Kinds past
+  // the catalog's are zero everywhere.
+  const bool counts_free = state.alive && state.healthy;  // as ClippedFree
+  for (int r = 0; r < catalog_.size(); ++r) {
+    const int64_t old_free = state.free[r];
+    used[r] += delta[r];
+    const WideAmount free = state.spec.allocatable[r] - used[r];
+    state.free[r] = free > kMaxAmount    ? kMaxAmount
+                    : free < -kMaxAmount ? -kMaxAmount
+                                         : static_cast<int64_t>(free);
+    if (counts_free)
+      free_total_[r] += std::max<int64_t>(0, state.free[r]) - std::max<int64_t>(0, old_free);
+    used_total_[r] += delta[r];
+  }
+  order_.Update(node, AllocationScore(state, used));
 }
 
 void Allocator::Impl::RefreshNodeHealth(int node) {
@@ -89,7 +99,9 @@ void Allocator::Impl::RefreshNodeHealth(int node) {
   state.reserved_for = ReservationFor(state.spec);
 }
 
-void Allocator::Impl::UpsertNode(const NodeSpec& spec) {
+void Allocator::Impl::UpsertNode(const NodeSpec& input) {
+  NodeSpec spec = input;
+  spec.allocatable = Clamped(input.allocatable);  // see the overflow contract in resources.h
   auto it = node_index_.find(spec.name);
   int node;
   if (it == node_index_.end()) {
@@ -97,6 +109,9 @@ void Allocator::Impl::UpsertNode(const NodeSpec& spec) {
     node_index_[spec.name] = node;
     nodes_[node].alive = true;
     nodes_[node].spec = spec;
+    nodes_[node].free = spec.allocatable;
+    node_used_.resize(nodes_.size());
+    node_used_[node] = ResourceSum{};
     RefreshNodeHealth(node);
     capacity_ += spec.allocatable;
     free_total_ += ClippedFree(nodes_[node]);
@@ -126,10 +141,11 @@ void Allocator::Impl::UpsertNode(const NodeSpec& spec) {
     free_total_ -= ClippedFree(state);
     capacity_ -= state.spec.allocatable;
     state.spec = spec;
+    state.free = FreeOf(spec.allocatable, node_used_[node]);
     RefreshNodeHealth(node);
     capacity_ += spec.allocatable;
     free_total_ += ClippedFree(state);
-    order_.Update(node, AllocationScore(state));
+    order_.Update(node, AllocationScore(state, node_used_[node]));
   }
   ++node_epoch_;
   // A new or changed node may fit anything that was waiting for capacity or eligibility.
@@ -157,7 +173,8 @@ void Allocator::Impl::RemoveNode(const std::string& name) {
   }
   free_total_ -= ClippedFree(state);
   capacity_ -= state.spec.allocatable;
-  used_total_ -= state.used;
+  used_total_ -= node_used_[node];
+  node_used_[node] = ResourceSum{};
   state = NodeState{};
   order_.Remove(node);
   node_index_.erase(it);
@@ -168,7 +185,10 @@ void Allocator::Impl::RemoveNode(const std::string& name) {
 
 // ---------------------------------------------------------------- groups
 
-void Allocator::Impl::UpsertGroup(const GroupSpec& group) {
+void Allocator::Impl::UpsertGroup(const GroupSpec& input) {
+  GroupSpec group = input;
+  group.guarantee.amount = Clamped(input.guarantee.amount);
+  group.limit.amount = Clamped(input.limit.amount);
   auto it = group_specs_.find(group.name);
   if (it != group_specs_.end() && it->second.parent == group.parent &&
       it->second.weight == group.weight && it->second.guarantee.amount == group.guarantee.amount &&
@@ -290,7 +310,7 @@ void Allocator::Impl::RebuildGroups() {
   UnblockAll();
 }
 
-void Allocator::Impl::AddToGroupPath(int framework, const Resources& delta) {
+void Allocator::Impl::AddToGroupPath(int framework, const ResourceSum& delta) {
   int group = frameworks_[framework].group;
   if (group == kNone || groups_dirty_) return;
   for (int g = group; g != kNone; g = groups_[g].parent) groups_[g].allocated += delta;
@@ -310,7 +330,7 @@ void Allocator::Impl::UpsertFramework(const FrameworkSpec& spec) {
       // Moving to another group: take the allocation out of the old path, into the new one.
       if (fw.group != kNone && !groups_dirty_) {
         --groups_[fw.group].direct_frameworks;
-        Resources minus = Resources{} - fw.allocated;
+        ResourceSum minus = ResourceSum{} - fw.allocated;
         AddToGroupPath(it->second, minus);
       }
       fw.spec = spec;
@@ -380,7 +400,7 @@ std::vector<GroupStatus> Allocator::Impl::Groups() const {
     status.name = group.spec.name;
     status.valid = group.valid;
     status.invalid_message = group.invalid_message;
-    status.allocated = group.allocated;
+    status.allocated = Narrow(group.allocated);
     status.dominant_share = DominantShare(group.allocated);
     status.frameworks = group.direct_frameworks;
     status.guarantee = group.spec.guarantee;
@@ -399,7 +419,7 @@ std::vector<FrameworkStatus> Allocator::Impl::Frameworks() const {
     status.group = fw.spec.group;
     status.group_valid = fw.group != kNone;
     status.suspended = fw.spec.suspended;
-    status.allocated = fw.allocated;
+    status.allocated = Narrow(fw.allocated);
     status.dominant_share = DominantShare(fw.allocated);
     status.running = fw.running;
     status.pending = fw.pending;
@@ -469,10 +489,10 @@ std::optional<Reason> Allocator::PendingReason(const std::string& key) const {
   return impl_->PendingReason(key);
 }
 Resources Allocator::TotalCapacity() const {
-  return impl_->capacity_;
+  return Narrow(impl_->capacity_);
 }
 Resources Allocator::TotalAllocated() const {
-  return impl_->used_total_;
+  return Narrow(impl_->used_total_);
 }
 size_t Allocator::node_count() const {
   return impl_->node_index_.size();

@@ -10,8 +10,11 @@
 // - Deterministic: the same sequence of calls gives the same placements. Ties break by name.
 // - Threads: none inside. An Allocator is not thread-safe; one scheduling loop owns it.
 // - Errors: inputs are trusted to be validated by the caller (quantities parsed, names
-//   non-empty). Inconsistent references (a pod naming an unknown framework, a framework naming
-//   an unknown group, a group loop) are not errors: the affected tasks stay pending with a
+//   non-empty). Amounts (allocatable, requests, guarantees, limits) are clamped into
+//   [0, kMaxAmount = 2^62]; the engine's totals are exact 128-bit sums, so no number of pods or
+//   nodes can overflow them (the overflow contract is in resources.h). Views narrow totals to
+//   int64, saturating. Inconsistent references (a pod naming an unknown framework, a framework
+//   naming an unknown group, a group loop) are not errors: the affected tasks stay pending with a
 //   Reason that says so, and everything else is scheduled.
 // - Placement is "assumed": a placed task counts on its node at once. The caller binds it and
 //   later reports the bound pod through UpsertPod (no change) or calls BindFailed().

@@ -35,7 +35,8 @@ struct NodeState {
   bool alive = false;
   bool healthy = false;      // ready and schedulable: may receive tasks
   int reserved_for = kNone;  // group whose subtree the node is reserved for
-  Resources used;            // requests of the non-terminal pods on it (bound or assumed)
+  // FreeOf(allocatable, the exact used in Impl::node_used_): what the placement loops compare.
+  Resources free;
 };
 
 struct GroupState {
@@ -47,9 +48,9 @@ struct GroupState {
   int depth = 0;
   std::vector<int> children;  // valid child groups
   int direct_frameworks = 0;
-  Resources allocated;      // the whole subtree
-  Resources need;           // headroom this subtree needs for unmet guarantees
-  Resources children_need;  // sum of the children's `need`
+  ResourceSum allocated;      // the whole subtree
+  ResourceSum need;           // headroom this subtree needs for unmet guarantees
+  ResourceSum children_need;  // sum of the children's `need`
 };
 
 // Why a class of tasks is parked until something changes.
@@ -76,7 +77,7 @@ struct FrameworkState {
   FrameworkSpec spec;
   bool alive = false;
   int group = kNone;  // resolved valid group, or kNone
-  Resources allocated;
+  ResourceSum allocated;
   int running = 0;
   int pending = 0;
   std::vector<int> classes;  // live classes with pending tasks
@@ -144,7 +145,7 @@ class Allocator::Impl {
   void RebuildGroups();
   void EnsureGroups();  // rebuilds the group tree if a group changed since the last rebuild
   int ResolveGroup(const std::string& name) const;
-  void AddToGroupPath(int framework, const Resources& delta);
+  void AddToGroupPath(int framework, const ResourceSum& delta);
   void AddNodeUsage(int node, const Resources& delta);
   void RefreshNodeHealth(int node);
   int ReservationFor(const NodeSpec& node) const;
@@ -152,7 +153,7 @@ class Allocator::Impl {
   int NextClass(int framework) const;
   Reason Explain(int cls, double now);
   Reason LimitReason(int group) const;
-  double DominantShare(const Resources& allocated) const;
+  double DominantShare(const ResourceSum& allocated) const;
   bool Eligible(int cls, int node, double now);
 
   // ---- quota (quota.cpp) ----
@@ -170,12 +171,16 @@ class Allocator::Impl {
   ResourceCatalog catalog_;
 
   std::vector<NodeState> nodes_;
+  // By node slot: the exact requests of the non-terminal pods on it (bound or assumed). Apart
+  // from NodeState so that the nodes the placement loops walk stay small.
+  std::vector<ResourceSum> node_used_;
   std::unordered_map<std::string, int> node_index_;
   std::vector<int> free_nodes_;
   NodeOrder order_;
-  Resources capacity_;    // sum of allocatable of alive nodes
-  Resources free_total_;  // sum over healthy nodes of max(0, allocatable - used)
-  Resources used_total_;
+  // Totals are exact (ResourceSum; see the overflow contract in resources.h).
+  ResourceSum capacity_;    // sum of allocatable of alive nodes
+  ResourceSum free_total_;  // sum over healthy nodes of max(0, allocatable - used)
+  ResourceSum used_total_;
   uint64_t node_epoch_ = 1;  // bumps when eligibility can change
 
   std::vector<GroupState> groups_;  // [0] is the virtual root

@@ -1,16 +1,27 @@
-// Exact parsing of Kubernetes quantities using 128-bit integer arithmetic.
+// Exact parsing of Kubernetes quantities using 128-bit integer arithmetic. Every multiply and
+// add is checked before it happens (CheckedMul/CheckedAdd), so no input can wrap.
 #include "scheduler/quantity.h"
 
 #include <cctype>
+
+#include "scheduler/resources.h"
 
 namespace kubemesos {
 namespace {
 
 using i128 = __int128;
-constexpr i128 kLimit = static_cast<i128>(INT64_MAX);
+constexpr i128 kLimit = kMaxAmount;
 
 bool Fail(std::string* error, std::string_view text, const char* why) {
   if (error) *error = "invalid quantity \"" + std::string(text) + "\": " + why;
+  return false;
+}
+
+bool FailTooLarge(std::string* error, std::string_view text) {
+  if (error) {
+    *error = "quantity too large: \"" + std::string(text) + "\" (max " +
+             std::to_string(kMaxAmount) + "m)";
+  }
   return false;
 }
 
@@ -65,9 +76,12 @@ std::optional<int64_t> ParseQuantityMilli(std::string_view text, std::string* er
   // Keep at most kMaxDigits significant digits; `shift` is the power of ten of the kept
   // mantissa's last digit (negative inside the fraction) and `sticky` records whether a
   // dropped digit was non-zero (the true value is then a little more than what is kept).
+  // `shift` and `digits` count characters, so int64 cannot overflow on any input that fits in
+  // memory.
   constexpr int kMaxDigits = 20;  // 10^20 * 2^60 still fits in 127 bits
   i128 mantissa = 0;
-  int kept = 0, digits = 0, shift = 0;
+  int kept = 0;
+  int64_t digits = 0, shift = 0;
   bool seen_dot = false, sticky = false;
   size_t i = 0;
   for (; i < s.size(); ++i) {
@@ -80,7 +94,12 @@ std::optional<int64_t> ParseQuantityMilli(std::string_view text, std::string* er
     if (!std::isdigit(static_cast<unsigned char>(c))) break;
     ++digits;
     if (kept < kMaxDigits) {
-      mantissa = mantissa * 10 + (c - '0');
+      // Below 10^20: cannot overflow, checked all the same.
+      if (!CheckedMul(mantissa, i128{10}, &mantissa) ||
+          !CheckedAdd(mantissa, i128{c - '0'}, &mantissa)) {
+        FailTooLarge(error, text);
+        return std::nullopt;
+      }
       if (mantissa != 0) ++kept;  // leading zeros are not significant
       if (seen_dot) --shift;
     } else {
@@ -98,13 +117,18 @@ std::optional<int64_t> ParseQuantityMilli(std::string_view text, std::string* er
     return std::nullopt;
   }
   // milli-value = mantissa * 10^(shift + pow10 + 3) * 2^pow2, rounded up in magnitude.
-  i128 value = mantissa << pow2;
-  int exp10 = shift + pow10 + 3;
+  i128 value = 0;
+  if (!CheckedMul(mantissa, i128{1} << pow2, &value)) {
+    FailTooLarge(error, text);
+    return std::nullopt;
+  }
+  int64_t exp10 = shift + pow10 + 3;
   if (value != 0 && exp10 > 0) {
+    // Check before every multiply: a value already above the limit stays above it, and one at
+    // or below it (< 2^63) times 10 cannot leave 128 bits.
     for (; exp10 > 0; --exp10) {
-      value *= 10;
-      if (value > kLimit) {
-        Fail(error, text, "too large");
+      if (value > kLimit || !CheckedMul(value, i128{10}, &value)) {
+        FailTooLarge(error, text);
         return std::nullopt;
       }
     }
@@ -112,20 +136,21 @@ std::optional<int64_t> ParseQuantityMilli(std::string_view text, std::string* er
     i128 divisor = 1;
     bool underflow = false;
     for (; exp10 < 0; ++exp10) {
-      if (divisor > value) {
-        underflow = true;  // the quotient is 0 whatever comes next
+      // Once the divisor exceeds the value (or would leave 128 bits, which is more than any
+      // value), the quotient is 0 whatever comes next.
+      if (divisor > value || !CheckedMul(divisor, i128{10}, &divisor)) {
+        underflow = true;
         break;
       }
-      divisor *= 10;
     }
     i128 quotient = underflow ? 0 : value / divisor;
     bool inexact = underflow ? value != 0 : value % divisor != 0;
     value = quotient + ((inexact || sticky) ? 1 : 0);
   } else if (sticky) {
-    value += 1;
+    value += 1;  // value < 2^127 - 1 here (see the shift above)
   }
   if (value > kLimit) {
-    Fail(error, text, "too large");
+    FailTooLarge(error, text);
     return std::nullopt;
   }
   int64_t result = static_cast<int64_t>(value);

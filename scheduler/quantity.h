@@ -13,8 +13,11 @@ namespace kubemesos {
 // Quantity.MilliValue() does), e.g. "500m" -> 500, "2Ki" -> 2048000, "1e3" -> 1000000.
 // Accepts the full grammar: optional sign, digits with an optional fraction, and a binary
 // (Ki..Ei), decimal SI (n, u, m, "", k, M, G, T, P, E) or exponent (e3, E-2) suffix.
-// Returns nullopt and sets *error (when given) on malformed text or a value whose milli-value
-// does not fit in 63 bits. Negative values parse; callers decide whether they are allowed.
+// Returns nullopt and sets *error (when given) on malformed text ("invalid quantity \"x\": no
+// digits") or a value whose milli-value exceeds kMaxAmount = 2^62 in magnitude
+// ("quantity too large: \"8Ei\" (max 4611686018427387904m)"; see scheduler/resources.h).
+// Never wraps: every multiply and add is checked first. Any length of input is safe; the cost
+// is linear in it. Negative values parse; callers decide whether they are allowed.
 std::optional<int64_t> ParseQuantityMilli(std::string_view text, std::string* error = nullptr);
 
 // Formats a quantity in milli-units the shortest exact way Kubernetes would accept:

@@ -8,11 +8,11 @@ namespace kubemesos {
 namespace {
 
 // The unmet part of a group's guarantee, per guaranteed resource.
-Resources Unmet(const GroupState& g) {
-  Resources unmet;
+ResourceSum Unmet(const GroupState& g) {
+  ResourceSum unmet;
   for (int r = 0; r < kMaxResourceKinds; ++r) {
     if (g.spec.guarantee.Has(r))
-      unmet[r] = std::max<int64_t>(0, g.spec.guarantee.amount[r] - g.allocated[r]);
+      unmet[r] = std::max<WideAmount>(0, g.spec.guarantee.amount[r] - g.allocated[r]);
   }
   return unmet;
 }
@@ -47,15 +47,20 @@ bool Allocator::Impl::BelowGuarantee(int framework, const Resources& request) co
 }
 
 void Allocator::Impl::RecomputeNeed(int group) {
+  const int kinds = catalog_.size();  // kinds past the catalog's are zero everywhere
   for (int g = group; g != kNone; g = groups_[g].parent) {
     auto& state = groups_[g];
-    Resources old = state.need;
+    GroupState* parent = state.parent != kNone ? &groups_[state.parent] : nullptr;
     // No early exit: an ancestor's own unmet guarantee changes with the allocation too.
-    state.need = Max(Unmet(state), state.children_need);
-    if (state.parent != kNone) {
-      auto& parent = groups_[state.parent];
-      parent.children_need -= old;
-      parent.children_need += state.need;
+    // need = max(unmet guarantee, children's need), kind by kind, in one pass (this runs
+    // along the path of every placement).
+    for (int r = 0; r < kinds; ++r) {
+      WideAmount unmet = 0;
+      if (state.spec.guarantee.Has(r))
+        unmet = std::max<WideAmount>(0, state.spec.guarantee.amount[r] - state.allocated[r]);
+      const WideAmount need = std::max(unmet, state.children_need[r]);
+      if (parent) parent->children_need[r] += need - state.need[r];
+      state.need[r] = need;
     }
   }
 }
@@ -66,7 +71,7 @@ void Allocator::Impl::RecomputeAllNeeds() {
   for (size_t i = 0; i < groups_.size(); ++i) by_depth[i] = static_cast<int>(i);
   std::sort(by_depth.begin(), by_depth.end(),
             [&](int a, int b) { return groups_[a].depth > groups_[b].depth; });
-  for (auto& g : groups_) g.children_need = Resources{};
+  for (auto& g : groups_) g.children_need = ResourceSum{};
   for (int g : by_depth) {
     auto& state = groups_[g];
     if (!state.valid) continue;
@@ -79,21 +84,21 @@ ResourceId Allocator::Impl::HeadroomViolation(int framework, const Resources& re
   const auto& root = groups_[kRootGroup];
   if (root.need.IsZero()) return -1;
   // Headroom after the placement: recompute `need` along the path as if `request` were added.
-  Resources child_old, child_new;
+  ResourceSum child_old, child_new;
   bool first = true;
   int g = frameworks_[framework].group;
   for (; g != kNone; g = groups_[g].parent) {
     const auto& state = groups_[g];
-    Resources children_need = state.children_need;
+    ResourceSum children_need = state.children_need;
     if (!first) {
       children_need -= child_old;
       children_need += child_new;
     }
-    Resources unmet;
+    ResourceSum unmet;
     if (g != kRootGroup) {
       for (int r = 0; r < kMaxResourceKinds; ++r) {
         if (state.spec.guarantee.Has(r))
-          unmet[r] = std::max<int64_t>(
+          unmet[r] = std::max<WideAmount>(
               0, state.spec.guarantee.amount[r] - state.allocated[r] - request[r]);
       }
     }
@@ -101,7 +106,7 @@ ResourceId Allocator::Impl::HeadroomViolation(int framework, const Resources& re
     child_new = Max(unmet, children_need);
     first = false;
   }
-  const Resources& headroom_after = child_new;  // the root's new need
+  const ResourceSum& headroom_after = child_new;  // the root's new need
   for (int r = 0; r < kMaxResourceKinds; ++r) {
     if (request[r] > 0 && headroom_after[r] > 0 && free_total_[r] - request[r] < headroom_after[r])
       return r;

@@ -1,4 +1,4 @@
-// Resource catalog (names <-> ids) and unit conversions.
+// Resource catalog (names <-> ids), unit conversions and the helpers on totals.
 #include "scheduler/resources.h"
 
 #include <algorithm>
@@ -30,15 +30,19 @@ double ResourceCatalog::ToDisplay(ResourceId id, int64_t amount) {
   return id == kCpu ? static_cast<double>(amount) / 1000.0 : static_cast<double>(amount);
 }
 
-Resources Max(const Resources& a, const Resources& b) {
+Resources Narrow(const ResourceSum& sum) {
   Resources out;
-  for (int i = 0; i < kMaxResourceKinds; ++i) out.amount[i] = std::max(a.amount[i], b.amount[i]);
+  for (int i = 0; i < kMaxResourceKinds; ++i) {
+    WideAmount v = sum.amount[i];
+    out.amount[i] = v > INT64_MAX ? INT64_MAX : v < INT64_MIN ? INT64_MIN : static_cast<int64_t>(v);
+  }
   return out;
 }
 
-Resources Min(const Resources& a, const Resources& b) {
+Resources Clamped(const Resources& r) {
   Resources out;
-  for (int i = 0; i < kMaxResourceKinds; ++i) out.amount[i] = std::min(a.amount[i], b.amount[i]);
+  for (int i = 0; i < kMaxResourceKinds; ++i)
+    out.amount[i] = std::clamp<int64_t>(r.amount[i], 0, kMaxAmount);
   return out;
 }
 

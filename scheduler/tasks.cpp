@@ -172,6 +172,7 @@ void Allocator::Impl::UpsertPod(const PodSpec& pod) {
     return;
   }
   const int constraints = InternConstraints(*this, pod.constraints);
+  const Resources request = Clamped(pod.request);  // see the overflow contract in resources.h
   int task;
   if (it == task_index_.end()) {
     task = TakeSlot(tasks_, free_tasks_);
@@ -185,9 +186,8 @@ void Allocator::Impl::UpsertPod(const PodSpec& pod) {
       t.assumed = false;
       return;
     }
-    if (t.node_name == pod.node_name && t.framework_key == pod.framework &&
-        t.request == pod.request && !t.assumed && t.order == pod.order &&
-        t.constraints == constraints)
+    if (t.node_name == pod.node_name && t.framework_key == pod.framework && t.request == request &&
+        !t.assumed && t.order == pod.order && t.constraints == constraints)
       return;  // nothing the engine uses changed
     Detach(task);
   }
@@ -196,7 +196,7 @@ void Allocator::Impl::UpsertPod(const PodSpec& pod) {
   t.framework_key = pod.framework;
   auto f = framework_index_.find(pod.framework);
   t.framework = f == framework_index_.end() ? kNone : f->second;
-  t.request = pod.request;
+  t.request = request;
   t.constraints = constraints;
   t.order = pod.order;
   t.node_name = pod.node_name;
@@ -275,7 +275,7 @@ void Allocator::Impl::UnblockAll() {
 
 void Allocator::Impl::OnCapacityFreed(int node, int framework) {
   const auto& state = nodes_[node];
-  Resources free = state.spec.allocatable - state.used;
+  const Resources& free = state.free;
   for (size_t i = blocked_classes_.size(); i-- > 0;) {
     if (i >= blocked_classes_.size()) continue;
     int cls = blocked_classes_[i];
@@ -330,12 +330,13 @@ bool Allocator::Impl::Eligible(int cls, int node, double now) {
   return true;
 }
 
-double Allocator::Impl::DominantShare(const Resources& allocated) const {
+double Allocator::Impl::DominantShare(const ResourceSum& allocated) const {
   double share = 0;
-  for (int r = 0; r < kMaxResourceKinds; ++r) {
+  // Kinds past the catalog's are zero everywhere: skip them (this runs for every framework
+  // and group at each stage of a cycle).
+  for (int r = 0; r < catalog_.size(); ++r) {
     if (capacity_[r] > 0 && allocated[r] > 0)
-      share =
-          std::max(share, static_cast<double>(allocated[r]) / static_cast<double>(capacity_[r]));
+      share = std::max(share, ToDouble(allocated[r]) / ToDouble(capacity_[r]));
   }
   return share;
 }

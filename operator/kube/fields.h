@@ -64,7 +64,9 @@ std::string RequireString(const json& object, std::string_view key, std::string_
 Labels ReadStringMap(const json& object, std::string_view key, std::string_view path);
 
 // A quantity given as a string ("1.5Gi") or a JSON number (written out with json::dump, so 0.1
-// stays "0.1"), in milli-units. Throws on unparsable or negative values.
+// stays "0.1"), in milli-units. Throws on unparsable or negative values, and on values above
+// kMaxAmount = 2^62 milli-units ("quantity too large: \"5000000000000000\" (max
+// 4611686018427387904m)"), so every amount read here is within the engine's per-object bound.
 int64_t ReadQuantityMilli(const json& value, std::string_view path);
 
 // Whether a zero amount of a kind the catalog does not know yet is interned. kDropUnknownZero

@@ -6,7 +6,8 @@
 //
 // Contract:
 // - Every converter validates what the engine trusts the caller to validate: required fields,
-//   types, quantities (parsed exactly, never negative), enumerations, ranges.
+//   types, quantities (parsed exactly, never negative, at most 2^62 milli-units: see the
+//   overflow contract in scheduler/resources.h), enumerations, ranges.
 // - Failures come back as a Converted<T> holding an error that names the object and the
 //   field, e.g. `Pod default/x: spec.containers[0].resources.requests.cpu: invalid quantity
 //   "abc": no digits`. No exception escapes; malformed input never crashes.
@@ -62,7 +63,10 @@ Converted<NodeSpec> NodeFromJson(const nlohmann::json& node, ResourceCatalog& ca
 // (empty otherwise, and empty for a kubemesos pod without the label: see IsKubemesosPod).
 // request = the effective request Kubernetes computes (see EffectiveRequest in pod.cpp):
 // max(sum of containers and sidecars, each init container plus the sidecars started before
-// it), pod-level spec.resources where set, plus spec.overhead, and pods = 1. Constraints from
+// it), pod-level spec.resources where set, plus spec.overhead, and pods = 1. Each quantity and
+// each kind of that total is at most 2^62 milli-units (kMaxAmount); more is an error naming the
+// field or the container that pushed the total over ("spec.containers[1]: total cpu request
+// too large (max 4611686018427387904m)"), never a wrapped number. Constraints from
 // spec.nodeSelector, required node affinity and spec.tolerations. node_name = spec.nodeName;
 // terminal = status.phase Succeeded or Failed. `order` is left 0 for the caller.
 Converted<PodSpec> PodFromJson(const nlohmann::json& pod, ResourceCatalog& catalog);

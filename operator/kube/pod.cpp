@@ -1,5 +1,6 @@
-// The Pod converter (see objects.h): the effective request as Kubernetes computes it, and the
-// placement constraints (nodeSelector, required node affinity, tolerations).
+// The Pod converter (see objects.h): the effective request as Kubernetes computes it (every sum
+// checked against the per-object maximum), and the placement constraints (nodeSelector,
+// required node affinity, tolerations).
 #include "operator/kube/convert_guard.h"
 #include "operator/kube/fields.h"
 #include "operator/kube/objects.h"
@@ -11,6 +12,22 @@ using Op = NodeSelectorRequirement::Op;
 
 // A zero request of a resource no node has is the same as none: keep catalog slots free.
 constexpr ZeroKinds kZeros = ZeroKinds::kDropUnknownZero;
+
+// a + b for the effective request. A kind whose sum exceeds the per-object maximum (2^62
+// milli-units; ResourceCatalog::MaxAmount) makes the pod an error at `path`, the part that
+// pushed it over: the API server accepts such pods, and a wrapped (or saturated) total would
+// place them next to others on a full node (issue #12).
+Resources Sum(const Resources& a, const Resources& b, const std::string& path,
+              const ResourceCatalog& catalog) {
+  Resources out;
+  for (ResourceId id = 0; id < kMaxResourceKinds; ++id) {
+    if (!CheckedAdd(a[id], b[id], &out[id]) || out[id] > ResourceCatalog::MaxAmount(id)) {
+      throw FieldError(path, "total " + catalog.Name(id) + " request too large (max " +
+                                 std::to_string(kMaxAmount) + "m)");
+    }
+  }
+  return out;
+}
 
 // A container's requests, each defaulting to the limit of the same resource when only the
 // limit is set (the API server's defaulting).
@@ -41,7 +58,8 @@ Resources EffectiveRequest(const json& spec, ResourceCatalog& catalog) {
   }
   Resources total;
   for (size_t i = 0; i < containers->size(); ++i) {
-    total += ContainerRequest((*containers)[i], Join("spec.containers", i), catalog);
+    std::string path = Join("spec.containers", i);
+    total = Sum(total, ContainerRequest((*containers)[i], path, catalog), path, catalog);
   }
   Resources init_peak;  // the largest request while init containers run
   Resources sidecars;   // sidecars started so far
@@ -55,11 +73,11 @@ Resources EffectiveRequest(const json& spec, ResourceCatalog& catalog) {
                          "unsupported value \"" + *policy + "\" (only Always is allowed)");
       }
       if (policy) {  // a sidecar: keeps running next to the main containers
-        total += request;
-        sidecars += request;
+        total = Sum(total, request, path, catalog);
+        sidecars = Sum(sidecars, request, path, catalog);
         init_peak = Max(init_peak, sidecars);
       } else {
-        init_peak = Max(init_peak, request + sidecars);
+        init_peak = Max(init_peak, Sum(request, sidecars, path, catalog));
       }
     }
   }
@@ -77,7 +95,8 @@ Resources EffectiveRequest(const json& spec, ResourceCatalog& catalog) {
       }
     }
   }
-  request += ReadResourceList(spec, "overhead", "spec", catalog, kZeros);
+  request = Sum(request, ReadResourceList(spec, "overhead", "spec", catalog, kZeros),
+                "spec.overhead", catalog);
   request[kPods] = 1;
   return request;
 }

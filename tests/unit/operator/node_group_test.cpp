@@ -58,6 +58,18 @@ TEST(NodeFromJsonTest, CapacityWhenNoAllocatable) {
   EXPECT_TRUE(node.value->taints.empty());
 }
 
+// The largest allocatable a node may report: 2^62 milli-units of each kind (issue #12).
+TEST(NodeFromJsonTest, AllocatableAtTheMaximum) {
+  ResourceCatalog catalog;
+  auto node = NodeFromJson(J(R"({"kind":"Node","metadata":{"name":"n"},
+      "status":{"allocatable":{"cpu":"4611686018427387904m","memory":"4Pi","pods":"4611686018427387"}}})"),
+                           catalog);
+  ASSERT_TRUE(node.ok()) << node.error;
+  EXPECT_EQ(node.value->allocatable[kCpu], kMaxAmount);
+  EXPECT_EQ(node.value->allocatable[kMemory], 4 * (int64_t{1} << 50));
+  EXPECT_EQ(node.value->allocatable[kPods], 4'611'686'018'427'387);
+}
+
 TEST(NodeFromJsonTest, ZeroAmountsOfUnknownKindsTakeNoCatalogSlot) {
   ResourceCatalog catalog;
   json node = J(R"({"kind":"Node","metadata":{"name":"n"},
@@ -153,7 +165,20 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{
             "Overflow",
             R"({"kind":"Node","metadata":{"name":"n"},"status":{"allocatable":{"memory":"100Ei"}}})",
-            R"(Node n: status.allocatable.memory: invalid quantity "100Ei": too large)"}),
+            R"(Node n: status.allocatable.memory: quantity too large: "100Ei" (max 4611686018427387904m))"},
+        // Issue #12: capacities that were accepted and wrapped the cluster's totals.
+        ErrorCase{
+            "CpuAboveMaximum",
+            R"({"kind":"Node","metadata":{"name":"n"},"status":{"allocatable":{"cpu":"5000000000000000"}}})",
+            R"(Node n: status.allocatable.cpu: quantity too large: "5000000000000000" (max 4611686018427387904m))"},
+        ErrorCase{
+            "CapacityAboveMaximum",
+            R"({"kind":"Node","metadata":{"name":"n"},"status":{"capacity":{"pods":"9223372036854775807"}}})",
+            R"(Node n: status.capacity.pods: quantity too large: "9223372036854775807" (max 4611686018427387904m))"},
+        ErrorCase{
+            "ParserWrapped",
+            R"({"kind":"Node","metadata":{"name":"n"},"status":{"allocatable":{"example.com/x":"488589780479268790.24Ei"}}})",
+            R"(Node n: status.allocatable[example.com/x]: quantity too large: "488589780479268790.24Ei" (max 4611686018427387904m))"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(GroupFromJsonTest, Defaults) {
@@ -234,6 +259,15 @@ INSTANTIATE_TEST_SUITE_P(
             "NegativeLimit",
             R"({"kind":"ResourceGroup","metadata":{"name":"g"},"spec":{"limit":{"cpu":-1}}})",
             R"(ResourceGroup g: spec.limit.cpu: invalid quantity "-1": must not be negative)"},
+        // Issue #12: quotas are stored as strings and reached the parser that wrapped.
+        ErrorCase{
+            "LimitParserWrapped",
+            R"({"kind":"ResourceGroup","metadata":{"name":"g"},"spec":{"limit":{"cpu":"488589780479268790.24Ei"}}})",
+            R"(ResourceGroup g: spec.limit.cpu: quantity too large: "488589780479268790.24Ei" (max 4611686018427387904m))"},
+        ErrorCase{
+            "GuaranteeAboveMaximum",
+            R"({"kind":"ResourceGroup","metadata":{"name":"g"},"spec":{"guarantee":{"memory":"8Ei"}}})",
+            R"(ResourceGroup g: spec.guarantee.memory: quantity too large: "8Ei" (max 4611686018427387904m))"},
         ErrorCase{
             "NodeSelectorValue",
             R"({"kind":"ResourceGroup","metadata":{"name":"g"},"spec":{"nodeSelector":{"gpu":true}}})",

@@ -314,6 +314,76 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"NotAnObject", R"(["Pod"])", "object (array): expected an object"}),
     [](const auto& info) { return std::string(info.param.name); });
 
+// Issue #12: requests that do not fit the per-object maximum of 2^62 milli-units are an error
+// on the pod, naming the field or the part that pushed the total over; before, they were
+// summed in int64 and wrapped (the reproducer became a negative cpu request and was placed on
+// a full 4-core node).
+INSTANTIATE_TEST_SUITE_P(
+    TooLarge, PodErrorTest,
+    ::testing::Values(
+        ErrorCase{
+            "IssueReproducer",
+            R"({"kind":"Pod","metadata":{"name":"big"},"spec":{"containers":[{"name":"a","resources":{"requests":{"cpu":"5000000000000000"}}},{"name":"b","resources":{"requests":{"cpu":"5000000000000000"}}}]}})",
+            R"(Pod default/big: spec.containers[0].resources.requests.cpu: quantity too large: "5000000000000000" (max 4611686018427387904m))"},
+        ErrorCase{
+            "ContainersSum",
+            R"({"kind":"Pod","metadata":{"name":"big"},"spec":{"containers":[{"name":"a","resources":{"requests":{"cpu":"3000000000000000"}}},{"name":"b","resources":{"requests":{"cpu":"3000000000000000"}}}]}})",
+            "Pod default/big: spec.containers[1]: total cpu request too large (max "
+            "4611686018427387904m)"},
+        ErrorCase{
+            "ContainersSumLeavesInt64",
+            R"({"kind":"Pod","metadata":{"name":"big"},"spec":{"containers":[{"name":"a","resources":{"requests":{"cpu":"4611686018427387904m"}}},{"name":"b","resources":{"requests":{"cpu":"4611686018427387904m"}}}]}})",
+            "Pod default/big: spec.containers[1]: total cpu request too large (max "
+            "4611686018427387904m)"},
+        ErrorCase{
+            "MemorySum",
+            R"({"kind":"Pod","metadata":{"name":"big"},"spec":{"containers":[{"name":"a","resources":{"requests":{"memory":"4Pi"}}},{"name":"b","resources":{"limits":{"memory":"4Pi"}}}]}})",
+            "Pod default/big: spec.containers[1]: total memory request too large (max "
+            "4611686018427387904m)"},
+        ErrorCase{
+            "ExtendedSum",
+            R"({"kind":"Pod","metadata":{"name":"big"},"spec":{"containers":[{"name":"a","resources":{"limits":{"example.com/x":"3e15"}}},{"name":"b","resources":{"limits":{"example.com/x":"3e15"}}}]}})",
+            "Pod default/big: spec.containers[1]: total example.com/x request too large (max "
+            "4611686018427387904m)"},
+        ErrorCase{
+            "Sidecar",
+            R"({"kind":"Pod","metadata":{"name":"big"},"spec":{"initContainers":[{"name":"s","restartPolicy":"Always","resources":{"requests":{"cpu":"3e15"}}}],"containers":[{"name":"a","resources":{"requests":{"cpu":"3e15"}}}]}})",
+            "Pod default/big: spec.initContainers[0]: total cpu request too large (max "
+            "4611686018427387904m)"},
+        ErrorCase{
+            "InitBesideSidecar",
+            R"({"kind":"Pod","metadata":{"name":"big"},"spec":{"initContainers":[{"name":"s","restartPolicy":"Always","resources":{"requests":{"cpu":"3e15"}}},{"name":"i","resources":{"requests":{"cpu":"3e15"}}}],"containers":[{"name":"a"}]}})",
+            "Pod default/big: spec.initContainers[1]: total cpu request too large (max "
+            "4611686018427387904m)"},
+        ErrorCase{
+            "Overhead",
+            R"({"kind":"Pod","metadata":{"name":"big"},"spec":{"containers":[{"name":"a","resources":{"requests":{"cpu":"4e15"}}}],"overhead":{"cpu":"1e15"}}})",
+            "Pod default/big: spec.overhead: total cpu request too large (max "
+            "4611686018427387904m)"},
+        ErrorCase{
+            "LimitOnly",
+            R"({"kind":"Pod","metadata":{"name":"big"},"spec":{"containers":[{"name":"a","resources":{"limits":{"cpu":"488589780479268790.24Ei"}}}]}})",
+            R"(Pod default/big: spec.containers[0].resources.limits.cpu: quantity too large: "488589780479268790.24Ei" (max 4611686018427387904m))"},
+        ErrorCase{
+            "PodLevel",
+            R"({"kind":"Pod","metadata":{"name":"big"},"spec":{"containers":[{"name":"a"}],"resources":{"requests":{"memory":1e300}}}})",
+            R"(Pod default/big: spec.resources.requests.memory: quantity too large: "1e+300" (max 4611686018427387904m))"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+// The largest effective request that fits: exactly 2^62 milli-units of each kind.
+TEST(PodFromJsonTest, TotalAtTheMaximum) {
+  ResourceCatalog catalog;
+  auto pod = PodFromJson(
+      PodWithSpec(
+          R"({"containers":[{"name":"a","resources":{"requests":{"cpu":"2305843009213693952m","memory":"2305843009213693952m"}}},
+                            {"name":"b","resources":{"requests":{"cpu":"2305843009213693952m","memory":"2305843009213693952m"}}}]})"),
+      catalog);
+  ASSERT_TRUE(pod.ok()) << pod.error;
+  EXPECT_EQ(pod.value->request[kCpu], kMaxAmount);
+  EXPECT_EQ(pod.value->request[kMemory], ResourceCatalog::MaxAmount(kMemory));
+  EXPECT_EQ(ResourceCatalog::MaxAmount(kMemory), 4'611'686'018'427'388);  // bytes, rounded up
+}
+
 TEST(PodFromJsonTest, TooManyResourceKinds) {
   ResourceCatalog catalog;
   json requests = json::object();

@@ -2,9 +2,13 @@
 // that shares nothing with the engine but the constraint matcher:
 // no node over-committed, no limit exceeded, no pending task that would fit an eligible node
 // within its groups' limits (unless held back by guarantee headroom), guarantees served
-// whenever feasible, and identical output for identical input.
+// whenever feasible, and identical output for identical input. The same properties hold for
+// clusters of extreme amounts near the per-object maximum of 2^62 (issue #12): the model sums
+// in its own 128-bit arithmetic, and the engine's totals and views must match it exactly.
 #include <gtest/gtest.h>
 
+#include <array>
+#include <cmath>
 #include <map>
 #include <random>
 #include <set>
@@ -16,6 +20,47 @@ namespace {
 
 using namespace kubemesos::testing;
 
+// The per-object maximum of the overflow contract (kMaxAmount in resources.h), spelled out so
+// that the model shares nothing with the engine.
+constexpr int64_t kTop = int64_t{1} << 62;
+
+// The model's exact totals: 128-bit, so sums of extreme amounts neither wrap nor saturate.
+struct Wide {
+  std::array<__int128, kMaxResourceKinds> a{};
+  Wide& operator+=(const Resources& r) {
+    for (int i = 0; i < kMaxResourceKinds; ++i) a[i] += r[i];
+    return *this;
+  }
+  Wide& operator+=(const Wide& w) {
+    for (int i = 0; i < kMaxResourceKinds; ++i) a[i] += w.a[i];
+    return *this;
+  }
+  __int128 operator[](ResourceId id) const { return a[id]; }
+  bool IsZero() const {
+    for (auto v : a)
+      if (v != 0) return false;
+    return true;
+  }
+  // this + extra <= capacity in every kind.
+  bool FitsWithin(const Resources& capacity, const Resources& extra = {}) const {
+    for (int i = 0; i < kMaxResourceKinds; ++i)
+      if (a[i] + extra[i] > capacity[i]) return false;
+    return true;
+  }
+  // Clamped to int64, as the engine's views report totals.
+  Resources Narrow() const {
+    Resources out;
+    for (int i = 0; i < kMaxResourceKinds; ++i)
+      out[i] = a[i] > INT64_MAX ? INT64_MAX : a[i] < INT64_MIN ? INT64_MIN : int64_t(a[i]);
+    return out;
+  }
+};
+
+Wide Minus(Wide w, const Wide& o) {
+  for (int i = 0; i < kMaxResourceKinds; ++i) w.a[i] -= o.a[i];
+  return w;
+}
+
 struct World {
   std::vector<NodeSpec> nodes;
   std::vector<GroupSpec> groups;
@@ -23,9 +68,26 @@ struct World {
   std::vector<PodSpec> pods;
 };
 
-World Generate(uint32_t seed) {
+// `extreme`: amounts drawn near the per-object maximum, so that any two on one node, in one
+// group or in the cluster's capacity overflow int64.
+World Generate(uint32_t seed, bool extreme = false) {
   std::mt19937 rng(seed);
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  // An extreme amount: the maximum, just below it, just above half of it, or a small one.
+  auto huge = [&](int64_t small) -> int64_t {
+    switch (pick(0, 4)) {
+      case 0:
+        return kTop;
+      case 1:
+        return kTop - pick(0, 1000);
+      case 2:
+        return kTop / 2 + pick(1, 1000);
+      case 3:
+        return kTop / 3 + pick(0, 1000);
+      default:
+        return small;
+    }
+  };
   World w;
   int node_count = pick(1, 12);
   for (int n = 0; n < node_count; ++n) {
@@ -35,6 +97,11 @@ World Generate(uint32_t seed) {
     if (pick(0, 14) == 0) node.unschedulable = true;
     if (pick(0, 7) == 0) node.taints.push_back({"dedicated", "x", TaintEffect::kNoSchedule});
     if (pick(0, 9) == 0) node.labels["pool"] = "special";
+    if (extreme) {
+      node.allocatable[kCpu] = huge(node.allocatable[kCpu]);
+      node.allocatable[kMemory] = huge(node.allocatable[kMemory]);
+      if (pick(0, 1)) node.allocatable[kPods] = kTop;
+    }
     w.nodes.push_back(node);
   }
   int group_count = pick(1, 5);
@@ -42,8 +109,12 @@ World Generate(uint32_t seed) {
   for (int g = 0; g < group_count; ++g) {
     GroupSpec group = Group("g" + std::to_string(g), pick(1, 4));
     if (g > 0 && pick(0, 2) == 0) group.parent = "g" + std::to_string(pick(0, g - 1));
-    if (quotas && pick(0, 2) == 0) group.limit.Set(kCpu, pick(1, 30) * 1000);
+    if (quotas && pick(0, 2) == 0)
+      group.limit.Set(kCpu, extreme ? huge(pick(1, 30) * 1000) : pick(1, 30) * 1000);
     if (quotas && pick(0, 3) == 0) group.guarantee.Set(kCpu, pick(1, 10) * 1000);
+    if (extreme && group.guarantee.Has(kCpu) && pick(0, 1))
+      group.guarantee.Set(
+          kCpu, std::min(huge(1000), group.limit.Has(kCpu) ? group.limit.amount[kCpu] : kTop));
     if (pick(0, 9) == 0) group.node_selector = {{"pool", "special"}};
     w.groups.push_back(group);
   }
@@ -67,7 +138,11 @@ World Generate(uint32_t seed) {
       t.exists = true;
       pod.constraints.tolerations.push_back(t);
     }
-    if (pick(0, 6) == 0) {
+    if (extreme) {
+      pod.request[kCpu] = huge(pod.request[kCpu]);
+      if (pick(0, 1)) pod.request[kMemory] = huge(pod.request[kMemory]);
+    }
+    if (pick(0, extreme ? 2 : 6) == 0) {
       // Already running: on a random node (may be over-committed by a foreign scheduler).
       pod.node_name = w.nodes[pick(0, node_count - 1)].name;
       if (pick(0, 1)) pod.framework.clear();
@@ -92,7 +167,7 @@ std::vector<std::string> Feed(Allocator& a, const World& w) {
 struct Model {
   const World& w;
   std::map<std::string, std::string> where;  // pod -> node
-  std::map<std::string, Resources> used;     // node -> requests
+  std::map<std::string, Wide> used;          // node -> requests
   std::map<std::string, const GroupSpec*> groups;
 
   explicit Model(const World& world) : w(world) {
@@ -110,8 +185,8 @@ struct Model {
     }
     return path;
   }
-  Resources GroupUsage(const std::string& group) const {
-    Resources sum;
+  Wide GroupUsage(const std::string& group) const {
+    Wide sum;
     for (const auto& p : w.pods) {
       auto it = where.find(p.key);
       if (it == where.end() || p.framework.empty()) continue;
@@ -148,14 +223,14 @@ struct Model {
   }
 };
 
-void CheckProperties(uint32_t seed) {
-  World w = Generate(seed);
+void CheckProperties(uint32_t seed, bool extreme = false) {
+  World w = Generate(seed, extreme);
   Allocator a;
   auto placements = Feed(a, w);
   Model m(w);
   for (const auto& p : w.pods)
     if (!p.node_name.empty()) m.where[p.key] = p.node_name;
-  std::map<std::string, Resources> preexisting;
+  std::map<std::string, Wide> preexisting;
   for (const auto& p : w.pods)
     if (!p.node_name.empty()) preexisting[p.node_name] += p.request;
   for (const auto& s : placements) {
@@ -167,16 +242,17 @@ void CheckProperties(uint32_t seed) {
 
   // 1. No node over-committed by our placements.
   for (const auto& n : w.nodes) {
-    Resources mine = m.used[n.name] - preexisting[n.name];
+    Wide mine = Minus(m.used[n.name], preexisting[n.name]);
     if (mine.IsZero()) continue;
-    EXPECT_TRUE(n.allocatable.Contains(m.used[n.name])) << "seed " << seed << " node " << n.name;
+    // Also: no negative free resources where we placed anything.
+    EXPECT_TRUE(m.used[n.name].FitsWithin(n.allocatable)) << "seed " << seed << " node " << n.name;
     EXPECT_TRUE(n.ready && !n.unschedulable)
         << "seed " << seed << " placed on unhealthy " << n.name;
   }
   // 2. No limit exceeded (unless it already was before the cycle and nothing was added).
   for (const auto& g : w.groups) {
     if (!g.limit.Has(kCpu)) continue;
-    Resources usage = m.GroupUsage(g.name);
+    Wide usage = m.GroupUsage(g.name);
     bool added = false;
     for (const auto& s : placements) {
       std::string pod = s.substr(0, s.find('@'));
@@ -186,7 +262,7 @@ void CheckProperties(uint32_t seed) {
             added |= pg->name == g.name;
     }
     if (added) {
-      EXPECT_LE(usage[kCpu], g.limit.amount[kCpu]) << "seed " << seed << " group " << g.name;
+      EXPECT_TRUE(usage[kCpu] <= g.limit.amount[kCpu]) << "seed " << seed << " group " << g.name;
     }
   }
   // 3. Every pending task is explained, and none would fit an eligible node within its limits
@@ -218,7 +294,7 @@ void CheckProperties(uint32_t seed) {
     }
     for (const auto& n : w.nodes) {
       if (!m.EligibleFor(p, n, path)) continue;
-      bool fits = (n.allocatable - m.used[n.name]).Contains(p.request);
+      bool fits = m.used[n.name].FitsWithin(n.allocatable, p.request);
       if (fits) {
         EXPECT_TRUE(any_unmet_guarantee && reason->message.find("headroom") != std::string::npos)
             << "seed " << seed << " pod " << p.key << " fits " << n.name
@@ -242,6 +318,61 @@ TEST(Properties, RandomClusters) {
   }
 }
 
+// The engine's totals and views against the model, exactly: what the cluster offers, what its
+// pods hold, each group's and framework's allocation (narrowed to int64, saturating, as the
+// views report them), shares that are numbers; and every total back at zero once every pod and
+// node is gone (adds and removes are exact, nothing saturated on the way).
+void CheckTotals(uint32_t seed, bool extreme) {
+  World w = Generate(seed, extreme);
+  Allocator a;
+  auto placements = Feed(a, w);
+  Model m(w);
+  for (const auto& p : w.pods)
+    if (!p.node_name.empty()) m.where[p.key] = p.node_name;
+  for (const auto& s : placements) m.where[s.substr(0, s.find('@'))] = s.substr(s.find('@') + 1);
+  Wide capacity, allocated;
+  for (const auto& n : w.nodes) capacity += n.allocatable;
+  for (const auto& p : w.pods)
+    if (m.where.count(p.key)) allocated += p.request;
+  EXPECT_EQ(a.TotalCapacity(), capacity.Narrow()) << "seed " << seed;
+  EXPECT_EQ(a.TotalAllocated(), allocated.Narrow()) << "seed " << seed;
+  for (const auto& g : a.Groups()) {
+    EXPECT_EQ(g.allocated, m.GroupUsage(g.name).Narrow()) << "seed " << seed << " " << g.name;
+    EXPECT_TRUE(std::isfinite(g.dominant_share) && g.dominant_share >= 0) << "seed " << seed;
+  }
+  for (const auto& f : a.Frameworks()) {
+    Wide usage;
+    for (const auto& p : w.pods)
+      if (p.framework == f.key && m.where.count(p.key)) usage += p.request;
+    EXPECT_EQ(f.allocated, usage.Narrow()) << "seed " << seed << " " << f.key;
+    EXPECT_TRUE(std::isfinite(f.dominant_share) && f.dominant_share >= 0) << "seed " << seed;
+  }
+  for (const auto& p : w.pods) a.RemovePod(p.key);
+  EXPECT_TRUE(a.TotalAllocated().IsZero()) << "seed " << seed;
+  for (const auto& g : a.Groups()) EXPECT_TRUE(g.allocated.IsZero()) << "seed " << seed;
+  for (const auto& f : a.Frameworks()) EXPECT_TRUE(f.allocated.IsZero()) << "seed " << seed;
+  for (const auto& n : w.nodes) a.RemoveNode(n.name);
+  EXPECT_TRUE(a.TotalCapacity().IsZero()) << "seed " << seed;
+}
+
+TEST(Properties, TotalsAreExact) {
+  for (uint32_t seed = 1; seed <= 1000; ++seed) {
+    CheckTotals(seed, false);
+    if (::testing::Test::HasFailure()) break;
+  }
+}
+
+// Issue #12: amounts near the per-object maximum of 2^62, so that two on a node (foreign pods
+// already there), in a group or in the cluster's capacity exceed int64. No node is
+// over-committed, no limit exceeded, nothing that fits is left pending, and every total is exact.
+TEST(Properties, ExtremeAmounts) {
+  for (uint32_t seed = 1; seed <= 3000; ++seed) {
+    CheckProperties(seed, /*extreme=*/true);
+    CheckTotals(seed, /*extreme=*/true);
+    if (::testing::Test::HasFailure()) break;
+  }
+}
+
 TEST(Properties, IdenticalInputIdenticalOutput) {
   for (uint32_t seed = 1; seed <= 500; ++seed) {
     World w = Generate(seed);
@@ -253,8 +384,10 @@ TEST(Properties, IdenticalInputIdenticalOutput) {
 // Incremental cycles end where they would have: after removing random running tasks and
 // re-allocating, nothing left pending would fit (same check as above, on the new state).
 TEST(Properties, IncrementalCyclesLeaveNothingThatFits) {
-  for (uint32_t seed = 1; seed <= 1000; ++seed) {
-    World w = Generate(seed);
+  for (uint32_t run = 1; run <= 2000; ++run) {
+    const uint32_t seed = (run + 1) / 2;
+    const bool extreme = run % 2 == 0;  // each seed also with amounts near 2^62
+    World w = Generate(seed, extreme);
     Allocator a;
     auto first = Feed(a, w);
     std::mt19937 rng(seed);
@@ -267,24 +400,31 @@ TEST(Properties, IncrementalCyclesLeaveNothingThatFits) {
       }
     }
     auto second = a.Allocate(1);
-    std::map<std::string, Resources> used;
     std::set<std::string> running;
     for (const auto& s : first) {
       std::string pod = s.substr(0, s.find('@'));
-      if (!removed.count(pod)) running.insert(pod), used[s.substr(s.find('@') + 1)];
+      if (!removed.count(pod)) running.insert(pod);
     }
     for (const auto& p : second.placements) running.insert(p.pod);
     // Capacity check on the final state.
     std::map<std::string, std::string> where;
     for (const auto& s : first) where[s.substr(0, s.find('@'))] = s.substr(s.find('@') + 1);
     for (const auto& p : second.placements) where[p.pod] = p.node;
-    std::map<std::string, Resources> load;
+    std::map<std::string, Wide> load;
     for (const auto& p : w.pods) {
       if (removed.count(p.key)) continue;
       if (!p.node_name.empty())
         load[p.node_name] += p.request;
       else if (running.count(p.key))
         load[where[p.key]] += p.request;
+    }
+    std::set<std::string> placed_on;
+    for (const auto& p : second.placements) placed_on.insert(p.node);
+    for (const auto& n : w.nodes) {
+      if (placed_on.count(n.name)) {
+        EXPECT_TRUE(load[n.name].FitsWithin(n.allocatable))
+            << "seed " << seed << " extreme " << extreme << " over-committed " << n.name;
+      }
     }
     bool unlimited = true;
     for (const auto& g : w.groups)
@@ -301,8 +441,9 @@ TEST(Properties, IncrementalCyclesLeaveNothingThatFits) {
       for (const auto& n : w.nodes) {
         if (!n.ready || n.unschedulable || !Admits(p.constraints, {n.name, n.labels, n.taints}))
           continue;
-        EXPECT_FALSE((n.allocatable - load[n.name]).Contains(p.request))
-            << "seed " << seed << " pod " << p.key << " still fits " << n.name;
+        EXPECT_FALSE(load[n.name].FitsWithin(n.allocatable, p.request))
+            << "seed " << seed << " extreme " << extreme << " pod " << p.key << " still fits "
+            << n.name;
       }
     }
     if (::testing::Test::HasFailure()) break;
