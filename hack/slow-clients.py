@@ -237,10 +237,17 @@ def main():
         slow = SlowClients(a.host, a.port, a.clients, a.drip)
         samples = {port: [] for port in a.probe}
         end = time.monotonic() + a.duration
-        while time.monotonic() < end:
-            for port in a.probe:
+
+        def probe_loop(port):  # one thread per port: a slow port does not thin another's samples
+            while time.monotonic() < end:
                 samples[port].append(time_probe(a.host, port, a.path, a.timeout))
-            time.sleep(a.interval)
+                time.sleep(a.interval)
+
+        probers = [threading.Thread(target=probe_loop, args=(port,)) for port in a.probe]
+        for t in probers:
+            t.start()
+        for t in probers:
+            t.join()
         slow.close()
         load_end = os.getloadavg()
     finally:
