@@ -1,6 +1,7 @@
 // HttpServer on civetweb's C++ wrapper (CivetServer), the same embedded server prometheus-cpp's
 // Exposer uses. The Exposer of prometheus-cpp 1.0.1 offers no way to add other handlers, so
 // this file serves all three paths itself and renders /metrics with Metrics::ExpositionText().
+// Two CivetServers (two thread pools): the main listener and the probe listener.
 #include "operator/metrics/http_server.h"
 
 #include <CivetServer.h>
@@ -128,7 +129,7 @@ void StartListener(Listener& l, const std::string& address, int threads,
   // Why these: civetweb gives each connection a worker thread from accept to close, so a
   // client that sends nothing holds one. request_timeout_ms is a total deadline on the
   // request header (and bounds each stalled write); keep-alive off means no idle connection
-  // waits for a next request; max_request_size bounds the header (413 beyond); the default
+  // waits for a next request; max_request_size bounds the header (400/413 beyond); the default
   // linger (none) lets close() return at once while the kernel flushes the reply.
   std::vector<std::string> civet_options = {
       "listening_ports",    address,
