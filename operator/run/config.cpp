@@ -344,8 +344,16 @@ bool LoadConfigFile(const std::string& path, RunConfig& config, std::string& err
 }
 
 bool ParseRunFlags(const std::vector<std::string>& args, RunConfig& config, std::string& error) {
-  for (size_t i = 0; i + 1 < args.size(); ++i) {
-    if (args[i] == "--config" && !LoadConfigFile(args[i + 1], config, error)) return false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string path;
+    if (args[i] == "--config" && i + 1 < args.size()) {
+      path = args[i + 1];
+    } else if (args[i].rfind("--config=", 0) == 0) {
+      path = args[i].substr(9);
+    } else {
+      continue;
+    }
+    if (!LoadConfigFile(path, config, error)) return false;
   }
   for (size_t i = 0; i < args.size(); ++i) {
     std::string flag = args[i];

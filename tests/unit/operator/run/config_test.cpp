@@ -175,6 +175,9 @@ TEST(RunConfig, FileThenFlagsOverride) {
   EXPECT_EQ(config.bind_concurrency, 8);      // the flag wins wherever it stands
   EXPECT_EQ(config.log_level, "debug");
   EXPECT_DOUBLE_EQ(config.client_qps, 50);
+  RunConfig with_equals;
+  ASSERT_TRUE(ParseRunFlags({"--config=" + path}, with_equals, error)) << error;
+  EXPECT_EQ(with_equals.bind_concurrency, 4) << "--config=FILE is read too";
   std::remove(path.c_str());
 }
 
