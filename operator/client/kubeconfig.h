@@ -30,7 +30,7 @@ class KubeConfigError : public std::runtime_error {
 
 struct KubeConfig {
   std::string server;           // "https://10.0.0.1:6443" (no trailing slash)
-  std::string ca_pem;           // PEM bundle of trusted CAs; empty = the system's default roots
+  std::string ca_pem;           // PEM bundle: the only CAs trusted; empty = the system roots
   std::string client_cert_pem;  // PEM client certificate (chain); empty = none
   std::string client_key_pem;   // PEM private key matching client_cert_pem
   std::string token;            // static bearer token; empty = none

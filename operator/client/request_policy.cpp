@@ -2,7 +2,6 @@
 #include "operator/client/request_policy.h"
 
 #include <algorithm>
-#include <charconv>
 #include <random>
 #include <thread>
 
@@ -60,14 +59,29 @@ std::chrono::milliseconds RetryPolicy::Delay(int attempt, std::string_view retry
   base = std::min(base, static_cast<double>(max_backoff.count()));
   base *= std::uniform_real_distribution<double>(0.8, 1.2)(rng);
   auto delay = std::chrono::milliseconds(static_cast<int64_t>(base));
-  int64_t seconds = 0;
-  auto [ptr, ec] =
-      std::from_chars(retry_after.data(), retry_after.data() + retry_after.size(), seconds);
-  if (ec == std::errc() && seconds > 0) {
-    delay = std::max(
-        delay, std::min<std::chrono::milliseconds>(std::chrono::seconds(seconds), max_retry_after));
-  }
+  if (auto server = ParseRetryAfter(retry_after, max_retry_after)) delay = std::max(delay, *server);
   return delay;
+}
+
+std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
+                                                         std::chrono::milliseconds cap) {
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  if (value.empty()) return std::nullopt;
+  const int64_t cap_ms = std::max<int64_t>(0, cap.count());
+  const int64_t cap_seconds = cap_ms / 1000;
+  int64_t seconds = 0;
+  bool over = false;
+  for (char c : value) {
+    if (c < '0' || c > '9') return std::nullopt;
+    // Stop growing once past the cap: seconds <= cap_seconds <= INT64_MAX / 1000 here, so
+    // neither this nor the conversion to milliseconds below overflows.
+    if (!over) {
+      seconds = seconds * 10 + (c - '0');
+      over = seconds > cap_seconds;
+    }
+  }
+  return std::chrono::milliseconds(over ? cap_ms : seconds * 1000);
 }
 
 std::string DescribeHttpError(std::string_view method, std::string_view path, int status,

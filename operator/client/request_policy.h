@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -47,9 +48,15 @@ struct RetryPolicy {
 
   // The wait before attempt `attempt + 1` after attempt `attempt` (1-based) failed:
   // exponential from initial_backoff with ±20% jitter, capped at max_backoff; at least the
-  // server's Retry-After (seconds) when given, capped at max_retry_after.
+  // server's Retry-After (ParseRetryAfter) when given, capped at max_retry_after.
   std::chrono::milliseconds Delay(int attempt, std::string_view retry_after) const;
 };
+
+// A Retry-After header value as a wait: delay-seconds only (decimal digits, surrounding spaces
+// allowed), as client-go reads it; an HTTP-date, a sign, a fraction or any other text gives
+// nullopt (ignored). Never overflows: any value above `cap` (however many digits) is `cap`.
+std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
+                                                         std::chrono::milliseconds cap);
 
 // A readable description of a failed response for HttpResponse::message, e.g.
 // `GET /api/v1/pods: 403 Forbidden: <identity> is authenticated but RBAC does not allow this

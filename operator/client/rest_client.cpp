@@ -68,6 +68,13 @@ class RestClient : public KubeClient {
     if (!config.tls_server_name.empty())
       throw KubeConfigError(config.Describe() + ": tls-server-name is not supported");
     bool https = config.server.rfind("https://", 0) == 0;
+    bool has_token = !config.token.empty() || !config.token_file.empty();
+    if (!https && has_token && !options.allow_insecure_token) {
+      throw KubeConfigError(config.Describe() +
+                            ": refusing to send a bearer token over plain http:// (anyone on "
+                            "the path could read it); use an https:// server, or pass "
+                            "--allow-insecure-token to send it anyway");
+    }
     if (https && !config.insecure_skip_tls_verify) {
       tls_ = TlsMaterial::Load(config.ca_pem, config.client_cert_pem, config.client_key_pem);
     } else if (https) {

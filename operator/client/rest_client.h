@@ -2,11 +2,12 @@
 // only; this header does not expose it).
 //
 // What it adds around each request (see kube_client.h for the shared contract):
-// - TLS: the kubeconfig's CA bundle is trusted in addition to the system roots, the client
-//   certificate/key is presented, and the server certificate is verified (host name or IP)
-//   unless insecure_skip_tls_verify.
+// - TLS: with a CA bundle in the kubeconfig only those CAs are trusted (as client-go; without
+//   one, the system roots), the client certificate/key is presented, and the server
+//   certificate is verified (host name or IP) unless insecure_skip_tls_verify.
 // - Authentication: "Authorization: Bearer" from a static token or a token file re-read every
-//   token_reload_period (projected service-account tokens rotate).
+//   token_reload_period (projected service-account tokens rotate). A token is never sent to an
+//   http:// server unless allow_insecure_token (MakeRestClient refuses the configuration).
 // - A client-side rate limit (token bucket, qps/burst) shared by requests and watch opens.
 // - Retries with exponential backoff (RetryPolicy in request_policy.h): 429 for every method,
 //   transport errors and 5xx for idempotent ones, honouring Retry-After, bounded attempts.
@@ -44,11 +45,14 @@ struct RestClientOptions {
   std::chrono::seconds watch_idle_timeout{120};  // a watch silent this long ends with an error
   std::chrono::seconds token_reload_period{60};
   std::string user_agent = "kubemesos";
+  // Send the bearer token to an http:// server (anyone on the path can read it). Off: such a
+  // configuration is refused (`kubemesos run --allow-insecure-token` turns this on).
+  bool allow_insecure_token = false;
 };
 
 // Builds a client for `config`. Throws TlsError (tls.h) or KubeConfigError for unusable TLS
-// material, an unsupported setting (tls-server-name) or a token file never readable; it does
-// not contact the server.
+// material, an unsupported setting (tls-server-name), a token file never readable or a token
+// for an http:// server without allow_insecure_token; it does not contact the server.
 std::unique_ptr<KubeClient> MakeRestClient(const KubeConfig& config,
                                            const RestClientOptions& options = {});
 

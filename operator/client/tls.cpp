@@ -79,6 +79,14 @@ std::shared_ptr<const TlsMaterial> TlsMaterial::Load(const std::string& ca_pem,
 
 void TlsMaterial::Apply(SSL_CTX* ctx) const {
   X509_STORE* store = SSL_CTX_get_cert_store(ctx);
+  if (!impl_->cas.empty()) {
+    // The given CAs replace whatever the context trusts so far (cpprestsdk has loaded the
+    // system roots, $SSL_CERT_FILE and $SSL_CERT_DIR): a public CA must not vouch for the
+    // server. SSL_CTX_set_cert_store frees the old store.
+    store = X509_STORE_new();
+    if (store == nullptr) throw TlsError("cannot create a trust store: " + LastOpenSslError());
+    SSL_CTX_set_cert_store(ctx, store);
+  }
   for (X509* ca : impl_->cas) {
     if (X509_STORE_add_cert(store, ca) != 1) {
       unsigned long e = ERR_peek_last_error();

@@ -21,7 +21,8 @@ class TlsError : public std::runtime_error {
 // any thread, for every new connection.
 class TlsMaterial {
  public:
-  // `ca_pem`: zero or more CA certificates (empty = keep the system roots only).
+  // `ca_pem`: zero or more CA certificates: then only they are trusted (as kubectl and
+  // client-go do); empty = the system roots.
   // `cert_pem`/`key_pem`: a client certificate (optionally followed by its chain) and its
   // private key, both empty or both set. Throws TlsError naming what is wrong (no PEM block,
   // unreadable key, key not matching the certificate).
@@ -30,8 +31,9 @@ class TlsMaterial {
                                                  const std::string& key_pem);
   ~TlsMaterial();
 
-  // Adds the CAs to the context's trust store and installs the client certificate and key.
-  // Throws TlsError if OpenSSL refuses.
+  // With CAs: replaces the context's trust store by one holding only them (the system roots
+  // loaded before are dropped); without: leaves the store alone. Installs the client
+  // certificate and key. Throws TlsError if OpenSSL refuses.
   void Apply(SSL_CTX* ctx) const;
 
   size_t ca_count() const;

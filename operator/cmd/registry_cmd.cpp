@@ -73,7 +73,9 @@ int Registry(const Args& args, std::ostream& out, std::ostream& err) {
     try {
       client::KubeConfigOptions options;
       options.kubeconfig_path = config.kubeconfig;
-      kube = client::MakeRestClient(client::LoadKubeConfig(options), {});
+      client::RestClientOptions client_options;
+      client_options.allow_insecure_token = config.allow_insecure_token;
+      kube = client::MakeRestClient(client::LoadKubeConfig(options), client_options);
     } catch (const std::exception& e) {
       err << "kubemesos registry: cannot load the cluster configuration: " << e.what() << "\n";
       return 1;

@@ -1,6 +1,7 @@
 // HttpServer on civetweb's C++ wrapper (CivetServer), the same embedded server prometheus-cpp's
 // Exposer uses. The Exposer of prometheus-cpp 1.0.1 offers no way to add other handlers, so
 // this file serves all three paths itself and renders /metrics with Metrics::ExpositionText().
+// Two CivetServers (two thread pools): the main listener and the probe listener.
 #include "operator/metrics/http_server.h"
 
 #include <CivetServer.h>
@@ -10,10 +11,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace kubemesos::metrics {
 namespace {
@@ -107,6 +111,67 @@ void PokeListener(const std::string& address, int port) {
 
 constexpr const char* kText = "text/plain; charset=utf-8";
 
+// One civetweb server: its listening socket and worker threads.
+struct Listener {
+  std::unique_ptr<CivetServer> server;
+  std::string address;
+  int port = 0;
+};
+
+// Starts a listener on `address` with the given handlers; throws HttpServerError naming it.
+void StartListener(Listener& l, const std::string& address, int threads,
+                   std::chrono::milliseconds header_timeout, size_t max_header_bytes,
+                   const std::vector<std::pair<const char*, CivetHandler*>>& handlers) {
+  if (address.empty() || address.find(',') != std::string::npos) {
+    throw HttpServerError("metrics HTTP server: invalid listen address '" + address +
+                          "' (want host:port or port)");
+  }
+  // Why these: civetweb gives each connection a worker thread from accept to close, so a
+  // client that sends nothing holds one. request_timeout_ms is a total deadline on the
+  // request header (and bounds each stalled write); keep-alive off means no idle connection
+  // waits for a next request; max_request_size bounds the header (400/413 beyond); the default
+  // linger (none) lets close() return at once while the kernel flushes the reply.
+  std::vector<std::string> civet_options = {
+      "listening_ports",    address,
+      "num_threads",        std::to_string(std::max(1, threads)),
+      "request_timeout_ms", std::to_string(std::max<int64_t>(1, header_timeout.count())),
+      "enable_keep_alive",  "no",
+      "max_request_size",   std::to_string(std::max<size_t>(1024, max_header_bytes)),
+  };
+  CivetCallbacks callbacks;
+  callbacks.log_message = &LogMessage;
+  t_starting = true;
+  t_start_error.clear();
+  try {
+    l.server = std::make_unique<CivetServer>(civet_options, &callbacks);
+  } catch (const std::exception& e) {
+    t_starting = false;
+    std::string why = t_start_error.empty() ? e.what() : t_start_error;
+    throw HttpServerError("metrics HTTP server cannot listen on " + address + ": " + why);
+  }
+  t_starting = false;
+  for (const auto& [path, handler] : handlers) l.server->addHandler(path, handler);
+  std::vector<int> ports = l.server->getListeningPorts();
+  l.address = address;
+  l.port = ports.empty() ? 0 : ports.front();
+}
+
+void StopListener(Listener& l) {
+  if (!l.server) return;
+  std::atomic<bool> closed{false};
+  std::thread closer([&] {
+    l.server->close();  // stops the listener and joins the workers
+    closed = true;
+  });
+  while (!closed && l.port > 0) {
+    PokeListener(l.address, l.port);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  closer.join();
+  l.server.reset();
+  l.port = 0;
+}
+
 }  // namespace
 
 struct HttpServer::Impl {
@@ -137,8 +202,8 @@ struct HttpServer::Impl {
     }
   }};
 
-  std::unique_ptr<CivetServer> server;
-  int port = 0;
+  Listener main;
+  Listener probes;
 
   Impl(const Metrics& m, HttpServerOptions o, std::function<Readiness()> r)
       : metrics(m), options(std::move(o)), readiness(std::move(r)) {}
@@ -154,56 +219,35 @@ HttpServer::~HttpServer() {
 
 void HttpServer::Start() {
   Impl& s = *impl_;
-  const std::string& address = s.options.address;
-  if (s.server) throw HttpServerError("metrics HTTP server on " + address + " already started");
-  if (address.empty() || address.find(',') != std::string::npos) {
-    throw HttpServerError("metrics HTTP server: invalid listen address '" + address +
-                          "' (want host:port or port)");
-  }
-  std::vector<std::string> civet_options = {
-      "listening_ports",    address,
-      "num_threads",        std::to_string(s.options.threads > 0 ? s.options.threads : 1),
-      "request_timeout_ms", "10000",
-      "enable_keep_alive",  "no",
-  };
-  CivetCallbacks callbacks;
-  callbacks.log_message = &LogMessage;
-  t_starting = true;
-  t_start_error.clear();
+  const HttpServerOptions& o = s.options;
+  if (s.main.server)
+    throw HttpServerError("metrics HTTP server on " + o.address + " already started");
+  StartListener(s.main, o.address, o.threads, o.header_timeout, o.max_header_bytes,
+                {{"/metrics", &s.metrics_handler},
+                 {"/healthz", &s.healthz_handler},
+                 {"/readyz", &s.readyz_handler}});
+  if (o.probe_address.empty()) return;
   try {
-    s.server = std::make_unique<CivetServer>(civet_options, &callbacks);
-  } catch (const std::exception& e) {
-    t_starting = false;
-    std::string why = t_start_error.empty() ? e.what() : t_start_error;
-    throw HttpServerError("metrics HTTP server cannot listen on " + address + ": " + why);
+    StartListener(s.probes, o.probe_address, o.probe_threads, o.probe_header_timeout,
+                  o.max_header_bytes,
+                  {{"/healthz", &s.healthz_handler}, {"/readyz", &s.readyz_handler}});
+  } catch (...) {
+    StopListener(s.main);
+    throw;
   }
-  t_starting = false;
-  s.server->addHandler("/metrics", s.metrics_handler);
-  s.server->addHandler("/healthz", s.healthz_handler);
-  s.server->addHandler("/readyz", s.readyz_handler);
-  std::vector<int> ports = s.server->getListeningPorts();
-  s.port = ports.empty() ? 0 : ports.front();
 }
 
 void HttpServer::Stop() {
-  Impl& s = *impl_;
-  if (!s.server) return;
-  std::atomic<bool> closed{false};
-  std::thread closer([&] {
-    s.server->close();  // stops the listener and joins the workers
-    closed = true;
-  });
-  while (!closed && s.port > 0) {
-    PokeListener(s.options.address, s.port);
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  closer.join();
-  s.server.reset();
-  s.port = 0;
+  StopListener(impl_->probes);
+  StopListener(impl_->main);
 }
 
 int HttpServer::port() const {
-  return impl_->port;
+  return impl_->main.port;
+}
+
+int HttpServer::probe_port() const {
+  return impl_->probes.port;
 }
 
 const std::string& HttpServer::address() const {

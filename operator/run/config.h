@@ -1,5 +1,6 @@
 // `kubemesos run` configuration: a YAML file (--config), every field with a default, and
-// command-line flags that override the file.
+// command-line flags that override the file. Every numeric setting has an allowed range
+// (finite, inclusive [min, max]) shown in `--help` and in the error for a value outside it.
 #pragma once
 
 #include <string>
@@ -23,6 +24,11 @@ struct RunConfig {
   int max_framework_instances = 100'000;   // total task instances one Framework may ask for
   std::string log_level = "info";
   std::string metrics_address = "0.0.0.0:8080";
+  // /healthz and /readyz on a listener of their own; "" = the metrics host, metrics port + 1
+  // (port 0 stays 0), resolved by ParseRunFlags.
+  std::string probe_address;
+  // Send the bearer token even when the API server URL is plain http:// (refused otherwise).
+  bool allow_insecure_token = false;
   // The etcd registry and leader election; empty endpoints: one replica, always the leader.
   std::string etcd_endpoints;  // comma-separated http(s):// URLs
   std::string etcd_prefix = "/kubemesos/";
@@ -40,13 +46,15 @@ struct RunConfig {
 };
 
 // Loads `path` (YAML; unknown keys are errors so typos do not pass silently) over the defaults.
-// Returns false with `error` naming the file and the key on bad input.
+// Returns false with `error` naming the file and the key on bad input, e.g.
+// `/x/config.yaml: bindConcurrency: 2000000000 is out of range [1, 1024]`.
 bool LoadConfigFile(const std::string& path, RunConfig& config, std::string& error);
 
-// Applies flags (--kubeconfig X, --policy binpack|spread, --bind-concurrency N, --client-qps Q,
-// --client-burst B, --log-level L, --min-interval S, --max-interval S, --metrics-address A);
-// `--config FILE` is read first wherever it appears. Returns false with `error` on a bad flag
-// or value.
+// Applies flags (see RunUsage; each is also a YAML key); `--config FILE` is read first wherever
+// it appears, then the flags override it; then the settings are checked together (e.g.
+// min-interval <= max-interval) and probe_address is resolved. Returns false with `error` on
+// an unknown flag or a bad value, e.g. `--bind-concurrency: 2000000000 is out of range
+// [1, 1024]`.
 bool ParseRunFlags(const std::vector<std::string>& args, RunConfig& config, std::string& error);
 
 // The usage text for `kubemesos run --help`.

@@ -154,6 +154,7 @@ int RunCommand(const std::vector<std::string>& args) {
   client::RestClientOptions client_options;
   client_options.qps = config.client_qps;
   client_options.burst = config.client_burst;
+  client_options.allow_insecure_token = config.allow_insecure_token;
   std::unique_ptr<client::KubeClient> kube;
   try {
     kube = client::MakeRestClient(kubeconfig, client_options);
@@ -161,6 +162,10 @@ int RunCommand(const std::vector<std::string>& args) {
     log::Error("cannot set up the API client",
                {{"cluster", kubeconfig.Describe()}, {"error", e.what()}});
     return 1;
+  }
+  if (config.allow_insecure_token && kubeconfig.server.rfind("http://", 0) == 0) {
+    log::Warn("the bearer token goes over plain http:// (--allow-insecure-token)",
+              {{"server", kubeconfig.server}});
   }
   log::Info("starting", {{"cluster", kubeconfig.Describe()},
                          {"policy", config.policy == Policy::kBinpack ? "binpack" : "spread"},
@@ -178,7 +183,9 @@ int RunCommand(const std::vector<std::string>& args) {
   metrics::Metrics metrics;  // declared before the server, which reads it
   std::atomic<bool> caches_synced{false};
   std::atomic<RegistrySetup*> registry_ready{nullptr};  // set once the registry is built
-  metrics::HttpServer http(metrics, {config.metrics_address}, [&]() -> metrics::Readiness {
+  metrics::HttpServerOptions http_options{.address = config.metrics_address,
+                                          .probe_address = config.probe_address};
+  metrics::HttpServer http(metrics, http_options, [&]() -> metrics::Readiness {
     if (!caches_synced.load()) return {false, "watch caches not synced yet"};
     RegistrySetup* setup = registry_ready.load();
     if (setup && setup->election() && setup->election()->IsLeader() && !setup->IsLeader()) {
@@ -193,8 +200,10 @@ int RunCommand(const std::vector<std::string>& args) {
     log::Error("cannot serve metrics", {{"error", e.what()}});
     return 1;
   }
-  log::Info("serving /metrics, /healthz and /readyz",
-            {{"address", config.metrics_address}, {"port", http.port()}});
+  log::Info("serving /metrics, /healthz and /readyz", {{"address", config.metrics_address},
+                                                       {"port", http.port()},
+                                                       {"probeAddress", config.probe_address},
+                                                       {"probePort", http.probe_port()}});
   // The registry and leader election (etcd, a Lease + ConfigMaps, or none): registry_setup.h.
   RegistrySetup registry_setup;  // declared before the threads that read it
   if (std::string error; !registry_setup.Build(config, *kube, metrics, error)) {

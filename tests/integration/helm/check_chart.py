@@ -8,7 +8,10 @@ usage: check_chart.py RENDERED.yaml METRICS_CPP RULES_OUT.yaml
   and in the PrometheusRule's expressions is a metric the operator exports (the list below,
   each of which must also be registered in operator/metrics/metrics.cpp);
 - the Deployment is hardened (non-root, read-only root, no capabilities, RuntimeDefault
-  seccomp, /healthz and /readyz probes, requests and limits, pod anti-affinity);
+  seccomp, /healthz and /readyz probes on the probe port, which config.yaml's probeAddress
+  names and the Service does not expose, requests and limits, pod anti-affinity);
+- the NetworkPolicy (rendered with one metricsFrom peer) selects exactly the Deployment's pods,
+  restricts ingress only, and admits that peer to the metrics port and nothing else;
 - writes the PrometheusRule's spec (its `groups`) to RULES_OUT for `promtool check rules`.
 """
 import json
@@ -144,13 +147,52 @@ def main():
             "image ghcr.io/kubemesos/kubemesos:<appVersion>": c["image"].startswith("ghcr.io/kubemesos/kubemesos:"),
             "runs `run --config`": c.get("args", [])[:2] == ["run", "--config"],
         }
+        ports = {p["name"]: p["containerPort"] for p in c.get("ports", [])}
+        probe_ports = {c.get(p, {}).get("httpGet", {}).get("port")
+                       for p in ("livenessProbe", "readinessProbe")}
+        config_cm = [m for m in by_kind.get("ConfigMap", []) if "config.yaml" in m.get("data", {})]
+        config = yaml.safe_load(config_cm[0]["data"]["config.yaml"]) if config_cm else {}
+        services = by_kind.get("Service", [])
+        checks.update({
+            "probes on the http-probe port": probe_ports == {"http-probe"},
+            "probe port differs from the metrics port":
+                "http-probe" in ports and ports.get("http-probe") != ports.get("http-metrics"),
+            "config.yaml probeAddress is the probe port":
+                config.get("probeAddress") == f"0.0.0.0:{ports.get('http-probe')}",
+            "config.yaml metricsAddress is the metrics port":
+                config.get("metricsAddress") == f"0.0.0.0:{ports.get('http-metrics')}",
+            "the Service does not expose the probe port":
+                bool(services) and all(p.get("targetPort") != "http-probe"
+                                       for svc in services for p in svc["spec"]["ports"]),
+        })
         for what, ok in checks.items():
             if not ok:
                 fail(f"Deployment: {what}")
         print(f"deployment: {len(checks)} hardening checks")
 
+    # NetworkPolicy.
+    nps = by_kind.get("NetworkPolicy", [])
+    if len(nps) != 1 or len(deps) != 1:
+        fail(f"expected 1 NetworkPolicy, got {len(nps)}")
+    else:
+        spec = nps[0]["spec"]
+        selector = deps[0]["spec"]["selector"]["matchLabels"]
+        rules = spec.get("ingress", [])
+        np_checks = {
+            "selects the Deployment's pods": spec.get("podSelector", {}).get("matchLabels") == selector,
+            "policyTypes [Ingress]": spec.get("policyTypes") == ["Ingress"],
+            "one rule": len(rules) == 1,
+            "the rule admits the metrics port only":
+                len(rules) == 1 and rules[0].get("ports") == [{"port": "http-metrics", "protocol": "TCP"}],
+            "the rule names its peers": len(rules) == 1 and len(rules[0].get("from", [])) >= 1,
+        }
+        for what, ok in np_checks.items():
+            if not ok:
+                fail(f"NetworkPolicy: {what}")
+        print(f"networkpolicy: {len(np_checks)} checks")
+
     for kind in ("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding",
-                 "Service", "ServiceMonitor"):
+                 "Service", "ServiceMonitor", "NetworkPolicy"):
         if kind not in by_kind:
             fail(f"no {kind} rendered")
 

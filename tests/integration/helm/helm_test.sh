@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The helm chart (helm/kubemesos) against the real kube-apiserver: lint, render with every
-# optional object, promtool on its alerts, the dashboard's queries name exported metrics, the
-# chart's crds/ equal the repository's crds/, `helm install` creates the CRDs and a
+# optional object (the NetworkPolicy accepted by a server-side dry run), probes on their own
+# port, promtool on its alerts, the dashboard's queries name exported metrics, the chart's
+# crds/ equal the repository's crds/, `helm install` creates the CRDs and a
 # least-privilege account (kubectl auth can-i), and `kubemesos run` authenticated as that
 # account's token (with the chart's rendered config.yaml: 2 replicas' settings, leader election
 # on a Lease, the registry in ConfigMaps) wins the Lease, schedules a pod and writes the
@@ -27,11 +28,13 @@ KUBE_VERSION=1.37.2
 # --- Static checks --------------------------------------------------------------------------
 check "chart crds/ equal the repository's crds/ (one source of truth)" \
   diff -r "${KM_REPO_ROOT}/crds" "${CHART}/crds"
+ALL_ON="serviceMonitor.enabled=true,prometheusRule.enabled=true,networkPolicy.enabled=true"
+ALL_ON+=",networkPolicy.metricsFrom[0].namespaceSelector.matchLabels.team=monitoring"
 check "helm lint --strict" quiet "${HELM}" lint --strict "${CHART}" --kube-version "${KUBE_VERSION}" \
-  --set serviceMonitor.enabled=true,prometheusRule.enabled=true
-check "helm template --kube-version ${KUBE_VERSION} (ServiceMonitor, PrometheusRule on)" \
+  --set "${ALL_ON}"
+check "helm template --kube-version ${KUBE_VERSION} (ServiceMonitor, PrometheusRule, NetworkPolicy on)" \
   bash -c "'${HELM}' template '${REL}' '${CHART}' -n '${TEST_NS}' --kube-version ${KUBE_VERSION} \
-    --set serviceMonitor.enabled=true,prometheusRule.enabled=true >'${WORK}/rendered.yaml'"
+    --set '${ALL_ON}' >'${WORK}/rendered.yaml'"
 check "dashboard JSON valid, every query names an exported metric; alerts likewise; Deployment hardened" \
   python3 "${HERE}/check_chart.py" "${WORK}/rendered.yaml" \
   "${KM_REPO_ROOT}/operator/metrics/metrics.cpp" "${WORK}/rules.yaml"
@@ -39,6 +42,21 @@ check "promtool check rules on the PrometheusRule's groups" quiet promtool check
 rejects() { ! "${HELM}" template x "${CHART}" "$@" >/dev/null 2>&1; }
 check "values schema rejects policy=fifo" rejects --set config.policy=fifo
 check "values schema rejects an unknown key" rejects --set confg.policy=spread
+check "values schema rejects bindConcurrency 2000 (the binary's range is [1, 1024])" \
+  rejects --set config.bindConcurrency=2000
+check "values schema rejects maxCycleInterval 1e10 (the binary's range is [0.01, 600])" \
+  rejects --set config.maxCycleInterval=1e10
+check "the probe port must differ from the metrics port" rejects --set metrics.probePort=8080
+check "values schema rejects a metricsFrom peer with an unknown key" \
+  rejects --set networkPolicy.enabled=true,networkPolicy.metricsFrom[0].pods=all
+check "default: no NetworkPolicy" bash -c \
+  "! '${HELM}' template x '${CHART}' | grep -q 'kind: NetworkPolicy'"
+check "NetworkPolicy without metricsFrom admits nothing (ingress: [])" bash -c \
+  "'${HELM}' template x '${CHART}' --set networkPolicy.enabled=true --show-only templates/networkpolicy.yaml |
+     python3 -c 'import sys, yaml; s = yaml.safe_load(sys.stdin)[\"spec\"]; sys.exit(s[\"ingress\"] != [] or s[\"policyTypes\"] != [\"Ingress\"])'"
+check "the API server accepts the rendered NetworkPolicy (server-side dry run)" bash -c \
+  "'${HELM}' template x '${CHART}' -n '${TEST_NS}' --set '${ALL_ON}' --show-only templates/networkpolicy.yaml |
+     '${KUBECTL}' apply --dry-run=server -n '${TEST_NS}' -f - >/dev/null"
 check "2 replicas without leader election are refused" \
   rejects --set replicaCount=2,leaderElection.enabled=false
 check "etcd backend without endpoints is refused" rejects --set registry.backend=etcd
@@ -68,6 +86,9 @@ check "etcd backend: endpoints joined, prefix and the mounted TLS files in confi
 check "kubemesos accepts the etcd config.yaml (and looks for the mounted CA)" bash -c \
   "'${KUBEMESOS}' registry get leader --config '${WORK}/etcd-config.yaml' 2>&1 | grep -q 'cannot read /etc/kubemesos/etcd-tls/ca.crt'"
 check "leader election off: registry none" grep -qx 'registry: none' "${WORK}/none-config.yaml"
+check "config.yaml: metrics on 0.0.0.0:8080, probes on 0.0.0.0:8081" bash -c \
+  "grep -qx 'metricsAddress: \"0.0.0.0:8080\"' '${WORK}/default-config.yaml' &&
+   grep -qx 'probeAddress: \"0.0.0.0:8081\"' '${WORK}/default-config.yaml'"
 check "a lease shorter than 5 s is refused" rejects --set leaderElection.leaseDurationSeconds=3
 
 # --- helm install -------------------------------------------------------------------------
@@ -166,12 +187,18 @@ spec:
 YAML
 KM_CLEANUPS+=("'${KUBECTL}' delete rg ${TEST_NS}-rg --wait=false")
 
-KUBECONFIG="${SA_KUBECONFIG}" op_start_kubemesos --config "${WORK}/config.yaml"
+# Ephemeral loopback ports instead of the config's 0.0.0.0:8080/8081 (tests run side by side).
+KUBECONFIG="${SA_KUBECONFIG}" op_start_kubemesos --config "${WORK}/config.yaml" \
+  --probe-address 127.0.0.1:0
 bound() { [[ -n "$(kc get pod task-0 -n "${TEST_NS}" -o jsonpath='{.spec.nodeName}')" ]]; }
 check "kubemesos run with the ServiceAccount's token binds the pod" km::wait_for "pod bound" 60 bound
 check "kubemesos_binds_total{result=success} counts it" \
   km::wait_for "bind metric" 30 bash -c "curl -sf '${METRICS_URL}/metrics' | grep -qx 'kubemesos_binds_total{result=\"success\"} 1'"
 check "/readyz is ready (every watch allowed and synced)" curl -sf "${METRICS_URL}/readyz" -o /dev/null
+probe_url="http://127.0.0.1:$(grep -m1 '"serving /metrics' "${WORK}/kubemesos.log" | jq -e .probePort)"
+check "/healthz and /readyz on the probe port; /metrics is not served there" bash -c \
+  "curl -sf '${probe_url}/healthz' -o /dev/null && curl -sf '${probe_url}/readyz' -o /dev/null &&
+   [[ \$(curl -s -o /dev/null -w '%{http_code}' '${probe_url}/metrics') == 404 ]]"
 check "no forbidden (403) response in the log" bash -c "! grep -qiE 'forbidden|\\b403\\b' '${WORK}/kubemesos.log'"
 holder() { kc get lease kubemesos-leader -n "${TEST_NS}" -o jsonpath='{.spec.holderIdentity}'; }
 check "it won the chart's Lease (holderIdentity set)" test -n "$(holder)"

@@ -7,8 +7,12 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <string>
+
 #include "operator/client/request_policy.h"
 #include "operator/client/tls.h"
+#include "tests/unit/operator/client/test_certs.h"
 
 namespace kubemesos::client {
 namespace {
@@ -53,6 +57,31 @@ TEST(RetryPolicyTest, DelayGrowsIsCappedAndHonoursRetryAfter) {
   EXPECT_GE(p.Delay(1, "3"), 3s);
   EXPECT_EQ(p.Delay(1, "3600"), 5s);
   EXPECT_LE(p.Delay(1, "Wed, 21 Oct 2015 07:28:00 GMT"), 120ms) << "HTTP dates are ignored";
+  // A huge Retry-After is the cap, not an overflowed (negative, ignored) wait.
+  EXPECT_EQ(p.Delay(1, "9223372036854775807"), 5s);
+  EXPECT_EQ(p.Delay(1, "18446744073709551616000"), 5s);
+  EXPECT_LE(p.Delay(1, "10abc"), 120ms) << "garbage is ignored, not read as 10";
+}
+
+TEST(RetryPolicyTest, ParseRetryAfterIsBoundedAndStrict) {
+  const auto cap = std::chrono::milliseconds(60000);
+  static const std::string many_nines(400, '9');
+  struct Case {
+    const char* value;
+    std::optional<std::chrono::milliseconds> want;
+  };
+  for (const Case& c :
+       {Case{"0", 0ms}, Case{"1", 1000ms}, Case{" 30 ", 30000ms}, Case{"60", 60000ms},
+        Case{"61", cap}, Case{"9223372036854775807", cap}, Case{"9223372036854775808", cap},
+        Case{many_nines.c_str(), cap}, Case{"", std::nullopt}, Case{" ", std::nullopt},
+        Case{"-1", std::nullopt}, Case{"+5", std::nullopt}, Case{"1.5", std::nullopt},
+        Case{"5s", std::nullopt}, Case{"0x10", std::nullopt},
+        Case{"Wed, 21 Oct 2015 07:28:00 GMT", std::nullopt}}) {
+    EXPECT_EQ(ParseRetryAfter(c.value, cap), c.want) << c.value;
+  }
+  // A cap near the type's limit does not overflow either.
+  EXPECT_EQ(ParseRetryAfter("99999999999999999999", std::chrono::milliseconds::max()),
+            std::chrono::milliseconds::max());
 }
 
 TEST(DescribeHttpErrorTest, UsesTheStatusMessage) {
@@ -63,39 +92,8 @@ TEST(DescribeHttpErrorTest, UsesTheStatusMessage) {
             std::string::npos);
 }
 
-// A self-signed certificate and its key, as PEM.
-struct Pem {
-  std::string cert, key;
-};
-
-Pem MakeSelfSigned(const char* cn) {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509* x = X509_new();
-  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-  X509_gmtime_adj(X509_getm_notBefore(x), 0);
-  X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-  X509_set_pubkey(x, key);
-  X509_NAME* name = X509_get_subject_name(x);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn),
-                             -1, -1, 0);
-  X509_set_issuer_name(x, name);
-  X509_sign(x, key, EVP_sha256());
-  Pem pem;
-  BIO* b = BIO_new(BIO_s_mem());
-  PEM_write_bio_X509(b, x);
-  char* data;
-  long n = BIO_get_mem_data(b, &data);
-  pem.cert.assign(data, static_cast<size_t>(n));
-  BIO_free(b);
-  b = BIO_new(BIO_s_mem());
-  PEM_write_bio_PrivateKey(b, key, nullptr, nullptr, 0, nullptr, nullptr);
-  n = BIO_get_mem_data(b, &data);
-  pem.key.assign(data, static_cast<size_t>(n));
-  BIO_free(b);
-  X509_free(x);
-  EVP_PKEY_free(key);
-  return pem;
-}
+using testing::MakeSelfSigned;
+using testing::Pem;
 
 std::string ErrorOf(const std::string& ca, const std::string& cert, const std::string& key) {
   try {

@@ -5,6 +5,8 @@
 #include "operator/client/rest_client.h"
 
 #include <condition_variable>
+#include <cstdio>
+#include <fstream>
 #include <future>
 
 #include <gtest/gtest.h>
@@ -37,6 +39,7 @@ RestClientOptions Fast() {
   o.retry.max_backoff = 5ms;
   o.request_timeout = 5s;
   o.watch_idle_timeout = 5s;
+  o.allow_insecure_token = true;  // Plain() sends a token to the plain-HTTP test server
   return o;
 }
 
@@ -128,6 +131,47 @@ TEST_F(RestClientTest, UnauthorizedAndForbiddenNameTheIdentity) {
   EXPECT_NE(r.message.find("RBAC does not allow"), std::string::npos) << r.message;
   EXPECT_NE(r.message.find("cannot list"), std::string::npos) << r.message;
   EXPECT_NE(r.body.find("\"kind\":\"Status\""), std::string::npos) << "body kept";
+}
+
+TEST_F(RestClientTest, TokenOverPlainHttpIsRefusedUnlessAllowed) {
+  TestHttpServer server([](const HttpRequest&, Connection& c) { c.Respond(200, "{}"); });
+  KubeConfig c = Plain(server);  // http:// with a token
+  RestClientOptions o = Fast();
+  o.allow_insecure_token = false;
+  auto refused = [&]() -> std::string {
+    try {
+      MakeRestClient(c, o);
+    } catch (const KubeConfigError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  std::string error = refused();
+  EXPECT_NE(error.find("refusing to send a bearer token over plain http://"), std::string::npos)
+      << error;
+  EXPECT_NE(error.find("--allow-insecure-token"), std::string::npos) << error;
+  EXPECT_NE(error.find(server.url()), std::string::npos) << "names the server: " << error;
+
+  // A token file likewise.
+  std::string token_file = ::testing::TempDir() + "kubemesos-insecure-token";
+  std::ofstream(token_file) << "file-token\n";
+  c.token.clear();
+  c.token_file = token_file;
+  EXPECT_NE(refused().find("--allow-insecure-token"), std::string::npos);
+  EXPECT_TRUE(server.Requests().empty()) << "nothing was sent";
+
+  // Allowed: the token is sent.
+  o.allow_insecure_token = true;
+  EXPECT_EQ(MakeRestClient(c, o)->Request("GET", "/version").status, 200);
+  auto reqs = server.Requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].Header("Authorization"), "Bearer file-token");
+
+  // No token: plain http:// needs no flag.
+  c.token_file.clear();
+  o.allow_insecure_token = false;
+  EXPECT_EQ(MakeRestClient(c, o)->Request("GET", "/version").status, 200);
+  std::remove(token_file.c_str());
 }
 
 TEST_F(RestClientTest, TransportErrorsAreReadable) {

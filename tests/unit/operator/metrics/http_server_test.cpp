@@ -1,11 +1,14 @@
 // Unit tests of HttpServer over a real socket on an ephemeral port: /metrics serves what the
 // Metrics hold (and validates with `promtool check metrics`), /healthz answers ok, /readyz
-// follows the readiness callback, a port in use is an error naming the address.
+// follows the readiness callback, a port in use is an error naming the address; against
+// hostile clients: the probes answer while slow clients hold the metrics port, a silent client
+// is dropped at the header deadline, an oversized request is refused.
 #include "operator/metrics/http_server.h"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -19,6 +22,8 @@
 namespace kubemesos::metrics {
 namespace {
 
+using testing::ConnectLoopback;
+using testing::HttpExchange;
 using testing::HttpGet;
 using testing::HttpReply;
 using testing::Sample;
@@ -26,8 +31,31 @@ using testing::Sample;
 HttpServerOptions Ephemeral() {
   HttpServerOptions options;
   options.address = "127.0.0.1:0";
+  options.probe_address = "127.0.0.1:0";
   return options;
 }
+
+// `n` connections that start a request and never finish its header (slowloris); closed when
+// the object goes.
+class SlowClients {
+ public:
+  SlowClients(int port, int n) {
+    for (int i = 0; i < n; ++i) {
+      int fd = ConnectLoopback(port);
+      EXPECT_GE(fd, 0);
+      const char partial[] = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
+      ::send(fd, partial, sizeof partial - 1, MSG_NOSIGNAL);
+      fds_.push_back(fd);
+    }
+  }
+  ~SlowClients() {
+    for (int fd : fds_) ::close(fd);
+  }
+  const std::vector<int>& fds() const { return fds_; }
+
+ private:
+  std::vector<int> fds_;
+};
 
 TEST(HttpServer, ServesMetricsOverHttp) {
   Metrics m;
@@ -122,6 +150,18 @@ TEST(HttpServer, PortInUseIsAnErrorNamingTheAddress) {
   // The first server is unaffected.
   EXPECT_EQ(HttpGet(first.port(), "/healthz").status, 200);
 
+  // A probe address in use: an error naming it, and the main listener is not left running.
+  HttpServerOptions probe_taken = Ephemeral();
+  probe_taken.probe_address = taken.address;
+  HttpServer fourth(m, probe_taken, nullptr);
+  try {
+    fourth.Start();
+    FAIL() << "expected HttpServerError";
+  } catch (const HttpServerError& e) {
+    EXPECT_NE(std::string(e.what()).find(taken.address), std::string::npos) << e.what();
+    EXPECT_EQ(fourth.port(), 0);
+  }
+
   HttpServerOptions bad;
   bad.address = "not-an-address:http";
   HttpServer third(m, bad, nullptr);
@@ -133,11 +173,14 @@ TEST(HttpServer, StopsCleanlyAndCanStartAgain) {
   HttpServer server(m, Ephemeral(), nullptr);
   server.Start();
   int port = server.port();
+  int probe_port = server.probe_port();
   EXPECT_THROW(server.Start(), HttpServerError);  // already started
   server.Stop();
   server.Stop();  // idempotent
   EXPECT_EQ(server.port(), 0);
+  EXPECT_EQ(server.probe_port(), 0);
   EXPECT_EQ(HttpGet(port, "/healthz").status, 0);  // nothing listens any more
+  EXPECT_EQ(HttpGet(probe_port, "/healthz").status, 0);
   server.Start();
   EXPECT_EQ(HttpGet(server.port(), "/healthz").status, 200);
 }
@@ -153,6 +196,78 @@ TEST(HttpServer, AllInterfacesByDefaultAndStopIsQuick) {
   auto start = std::chrono::steady_clock::now();
   server.Stop();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1000));
+}
+
+// The kubelet's probes go to the probe listener, whose threads /metrics clients cannot take:
+// with every thread of the main listener held by a client that never finishes its header (a
+// long header deadline, so they stay for the whole test), /healthz and /readyz still answer
+// there. Connections are served in arrival order, so the probes come after all slow clients.
+TEST(HttpServer, ProbesAnswerWhileSlowClientsHoldEveryMetricsThread) {
+  Metrics m;
+  HttpServerOptions options = Ephemeral();
+  options.threads = 2;
+  options.header_timeout = std::chrono::seconds(60);
+  HttpServer server(m, options, []() -> Readiness { return {true, ""}; });
+  server.Start();
+  ASSERT_GT(server.probe_port(), 0);
+  ASSERT_NE(server.probe_port(), server.port());
+  SlowClients slow(server.port(), 8);
+  EXPECT_EQ(HttpGet(server.probe_port(), "/healthz").status, 200);
+  EXPECT_EQ(HttpGet(server.probe_port(), "/readyz").status, 200);
+  EXPECT_EQ(HttpGet(server.probe_port(), "/metrics").status, 404) << "only probes there";
+}
+
+// With the default thread count, 16 slow clients on the metrics port leave threads for a scrape
+// and the probes on that port too (the header deadline is long here so none is dropped).
+TEST(HttpServer, DefaultThreadsServeBesideSixteenSlowClients) {
+  Metrics m;
+  HttpServerOptions options = Ephemeral();
+  options.probe_address = "";
+  options.header_timeout = std::chrono::seconds(60);
+  HttpServer server(m, options, nullptr);
+  server.Start();
+  EXPECT_EQ(server.probe_port(), 0);
+  SlowClients slow(server.port(), 16);
+  EXPECT_EQ(HttpGet(server.port(), "/healthz").status, 200);
+  EXPECT_EQ(HttpGet(server.port(), "/metrics").status, 200);
+}
+
+// A client that never completes its header is disconnected at the header deadline (the
+// default one), so it holds a thread for at most that long; the wait here is 5 s at most.
+TEST(HttpServer, SilentClientIsDroppedAtTheHeaderDeadline) {
+  Metrics m;
+  HttpServer server(m, Ephemeral(), nullptr);
+  server.Start();
+  ASSERT_LT(HttpServerOptions().header_timeout, std::chrono::seconds(5));
+  SlowClients slow(server.port(), 1);
+  // Read what the server says (a 400 for the incomplete request) until it closes: recv ends
+  // with 0 (closed) or an error other than the 5 s receive timeout (EAGAIN).
+  char buffer[512];
+  ssize_t n;
+  while ((n = ::recv(slow.fds()[0], buffer, sizeof buffer, 0)) > 0) {
+  }
+  bool timed_out = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  EXPECT_FALSE(timed_out) << "still connected after 5 s";
+}
+
+// A request header over max_header_bytes (8 KiB by default) is refused, not served: a 4xx
+// (civetweb says 400 or 413), or the connection closed before any reply when the server's close
+// races the unread bytes.
+TEST(HttpServer, OversizedRequestIsRefused) {
+  Metrics m;
+  HttpServer server(m, Ephemeral(), nullptr);
+  server.Start();
+  std::string big =
+      "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + std::string(12 * 1024, 'a') +
+      "\r\nConnection: close\r\n\r\n";
+  HttpReply reply = HttpExchange(server.port(), big);
+  EXPECT_TRUE(reply.status == 0 || (reply.status >= 400 && reply.status < 500)) << reply.status;
+  // A request just under the limit is served.
+  std::string ok =
+      "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Ok: " + std::string(6 * 1024, 'a') +
+      "\r\nConnection: close\r\n\r\n";
+  EXPECT_EQ(HttpExchange(server.port(), ok).status, 200);
+  EXPECT_EQ(HttpGet(server.port(), "/healthz").status, 200);
 }
 
 TEST(HttpServer, ConcurrentScrapesWhileUpdating) {

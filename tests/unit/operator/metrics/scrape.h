@@ -1,4 +1,4 @@
-// Test helpers for operator/metrics: a minimal HTTP/1.1 GET over a blocking socket, and lookups
+// Test helpers for operator/metrics: a minimal HTTP/1.1 client over a blocking socket, and lookups
 // of one sample in Prometheus text exposition output.
 #pragma once
 
@@ -19,23 +19,28 @@ struct HttpReply {
   std::string body;
 };
 
-// GET http://127.0.0.1:<port><path> with "Connection: close"; reads until the server closes.
-inline HttpReply HttpGet(int port, const std::string& path, const std::string& method = "GET") {
-  HttpReply reply;
+// A TCP connection to 127.0.0.1:<port> whose reads give up after `recv_timeout`; -1 on failure.
+inline int ConnectLoopback(int port, timeval recv_timeout = {5, 0}) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return reply;
+  if (fd < 0) return -1;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval timeout{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &recv_timeout, sizeof recv_timeout);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     ::close(fd);
-    return reply;
+    return -1;
   }
-  std::string request =
-      method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  return fd;
+}
+
+// Sends `request` (raw bytes) to 127.0.0.1:<port> and reads until the server closes or 5 s
+// pass without a byte (then status 0, like a refused connection).
+inline HttpReply HttpExchange(int port, const std::string& request) {
+  HttpReply reply;
+  int fd = ConnectLoopback(port);
+  if (fd < 0) return reply;
   if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
       static_cast<ssize_t>(request.size())) {
     ::close(fd);
@@ -52,6 +57,12 @@ inline HttpReply HttpGet(int port, const std::string& path, const std::string& m
   reply.headers = raw.substr(0, end);
   reply.body = raw.substr(end + 4);
   return reply;
+}
+
+// GET http://127.0.0.1:<port><path> with "Connection: close"; reads until the server closes.
+inline HttpReply HttpGet(int port, const std::string& path, const std::string& method = "GET") {
+  return HttpExchange(
+      port, method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
 }
 
 // The value of the sample line that starts with `series` (name plus labels exactly as
