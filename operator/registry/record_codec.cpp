@@ -60,8 +60,11 @@ std::string ParseRecordJson(const std::string& text, json& out) {
   // The parser is iterative, but comparing, copying and printing a value recurse: bound the
   // depth while parsing (values deeper than the bound are dropped, and the record refused).
   bool too_deep = false;
-  json::parser_callback_t bound = [&too_deep](int depth, json::parse_event_t, json&) {
-    if (depth <= kMaxRecordDepth) return true;
+  // `depth` of a container's start is the number of containers around it.
+  json::parser_callback_t bound = [&too_deep](int depth, json::parse_event_t event, json&) {
+    bool opens =
+        event == json::parse_event_t::object_start || event == json::parse_event_t::array_start;
+    if (!opens || depth < kMaxRecordDepth) return true;
     too_deep = true;
     return false;
   };
