@@ -55,6 +55,13 @@ std::string Line(const std::string& text) {
   return out;
 }
 
+// A record problem ("registry: KEY: what") as one line without its "registry: ".
+std::string Unprefixed(const std::string& problem) {
+  std::string_view p = problem;
+  if (p.rfind("registry: ", 0) == 0) p.remove_prefix(10);
+  return Line(std::string(p));
+}
+
 int RegistryCommand(const Args& args, std::ostream& out, std::ostream& err) {
   if (args.empty() || args[0] == "-h" || args[0] == "--help") {
     (args.empty() ? err : out) << kUsage;
@@ -120,7 +127,7 @@ int RegistryCommand(const Args& args, std::ostream& out, std::ostream& err) {
       return 1;
     }
     if (!g.malformed.empty()) {
-      err << "kubemesos registry: " << Line(g.malformed) << "\n";
+      err << "kubemesos registry: malformed: " << Unprefixed(g.malformed) << "\n";
       return 1;
     }
     if (!g.found) {
@@ -129,7 +136,7 @@ int RegistryCommand(const Args& args, std::ostream& out, std::ostream& err) {
     }
     out << util::SafeDump(ValueJson(g.kv.value), 2) << "\n";
     if (std::string bad = registry::CheckRecord(g.kv); !bad.empty()) {
-      err << "kubemesos registry: " << Line(bad) << "\n";
+      err << "kubemesos registry: malformed: " << Unprefixed(bad) << "\n";
       return 1;
     }
     return 0;
@@ -149,7 +156,8 @@ int RegistryCommand(const Args& args, std::ostream& out, std::ostream& err) {
     if (std::string problem = registry::CheckRecord(kv); !problem.empty()) bad.push_back(problem);
   }
   out << util::SafeDump(all, 2) << "\n";
-  for (const auto& problem : bad) err << "kubemesos registry: " << Line(problem) << "\n";
+  for (const auto& problem : bad)
+    err << "kubemesos registry: malformed: " << Unprefixed(problem) << "\n";
   return bad.empty() ? 0 : 1;
 }
 
