@@ -1,8 +1,10 @@
-// The cpprestsdk implementation of KvStore over etcd's v3 JSON gateway (see etcd_client.h).
+// The cpprestsdk implementation of KvStore over etcd's v3 JSON gateway (see etcd_client.h):
+// the transport (endpoints, TLS, bounded reads); replies are decoded by etcd_reply.cpp.
 // The only file of operator/registry that includes cpprestsdk headers.
 #include "operator/registry/etcd_client.h"
 
 #include <atomic>
+#include <cctype>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -12,34 +14,20 @@
 
 #include "operator/client/cpprest_lines.h"
 #include "operator/client/tls.h"
+#include "operator/registry/etcd_reply.h"
+#include "operator/util/text.h"
 
 namespace kubemesos::registry {
 namespace {
 
 namespace http = web::http;
+using client::cpprest::DescribeException;
 using http::client::http_client;
 using http::client::http_client_config;
 using nlohmann::json;
 
-std::string B64(const std::string& s) {
-  return utility::conversions::to_base64(std::vector<unsigned char>(s.begin(), s.end()));
-}
-std::string UnB64(const std::string& s) {
-  auto v = utility::conversions::from_base64(s);
-  return std::string(v.begin(), v.end());
-}
-// The gateway sends int64 as strings and omits zeros.
-int64_t Int(const json& j, const char* name) {
-  auto it = j.find(name);
-  if (it == j.end() || it->is_null()) return 0;
-  if (it->is_string()) return std::stoll(it->get<std::string>());
-  return it->get<int64_t>();
-}
-std::string Str(const json& j, const char* name) {
-  auto it = j.find(name);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
-}
-using client::cpprest::DescribeException;
+constexpr size_t kMaxErrorBodyBytes = 64 * 1024;  // only its start is shown
+
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read " + path);
@@ -51,14 +39,49 @@ http::http_request Post(const std::string& path, const json& body) {
   http::http_request req(http::methods::POST);
   req.set_request_uri(path);
   req.headers().set_content_type("application/json");
-  std::string s = body.dump();
+  std::string s = util::SafeDump(body);
   req.set_body(std::vector<unsigned char>(s.begin(), s.end()));
   return req;
 }
 
+// Whether a Content-Type names JSON ("application/json", parameters allowed).
+bool IsJson(std::string type) {
+  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return type.rfind("application/json", 0) == 0;
+}
+
+// Reads the body of `resp` into `out`, at most `limit` bytes. False when it is longer: the
+// rest is not read (the request is cancelled, which closes the connection), so a server
+// sending without end costs at most `limit`. Transport errors throw (callers catch them).
+bool ReadBody(http::http_response& resp, size_t limit, std::string& out,
+              pplx::cancellation_token_source& cts) {
+  out.clear();
+  auto& headers = resp.headers();
+  if (headers.has(http::header_names::content_length) && headers.content_length() > limit) {
+    cts.cancel();
+    return false;
+  }
+  auto buf = resp.body().streambuf();
+  std::vector<uint8_t> chunk(64 * 1024);
+  for (;;) {
+    size_t n = buf.getn(chunk.data(), chunk.size()).get();
+    if (n == 0) return true;
+    if (out.size() + n > limit) {
+      cts.cancel();
+      return false;
+    }
+    out.append(reinterpret_cast<const char*>(chunk.data()), n);
+  }
+}
+
+// A server's error text, printable and short, for a message.
+std::string Snippet(const std::string& text) {
+  return util::SanitizeUtf8(text, 300);
+}
+
 struct Reply {
   std::string error;
-  json body;
+  std::string body;  // a 200 reply's JSON text
 };
 
 // One open /v3/watch stream: reads bytes as they arrive, one JSON object per line.
@@ -75,30 +98,13 @@ class EtcdWatch : public KvWatch {
   bool Next(std::vector<WatchEvent>& events) override {
     std::string line;
     while (NextLine(line)) {
-      json j = json::parse(line, nullptr, false);
-      if (j.is_discarded()) return Fail("etcd watch: unparseable line: " + line.substr(0, 200));
-      if (j.contains("error")) return Fail("etcd watch: " + Str(j["error"], "message"));
-      const json& r = j.value("result", json::object());
-      if (r.value("canceled", false)) {
-        compact_revision_ = Int(r, "compact_revision");
-        if (compact_revision_ > 0) return Fail("");
-        return Fail("etcd watch canceled: " + Str(r, "cancel_reason"));
+      WatchLine w = DecodeWatchLine(line, prefix_);
+      if (w.canceled) {
+        compact_revision_ = w.compact_revision;
+        return Fail(w.error);
       }
-      auto evs = r.find("events");
-      if (evs == r.end() || evs->empty()) continue;  // created, or a progress notification
-      events.clear();
-      for (const json& e : *evs) {
-        WatchEvent ev;
-        ev.type = Str(e, "type") == "DELETE" ? WatchEvent::kDelete : WatchEvent::kPut;
-        const json& kv = e.value("kv", json::object());
-        ev.kv.key = UnB64(Str(kv, "key")).substr(prefix_.size());
-        ev.kv.value = UnB64(Str(kv, "value"));
-        ev.kv.create_revision = Int(kv, "create_revision");
-        ev.kv.mod_revision = Int(kv, "mod_revision");
-        ev.kv.version = Int(kv, "version");
-        ev.kv.lease = Int(kv, "lease");
-        events.push_back(std::move(ev));
-      }
+      if (w.events.empty()) continue;  // created, or a progress notification
+      events = std::move(w.events);
       return true;
     }
     return false;
@@ -157,34 +163,24 @@ class EtcdClient : public KvStore {
   }
 
   GetResult Get(const std::string& key) override {
-    GetResult r;
-    Reply x = Call("/v3/kv/range", {{"key", B64(o_.prefix + key)}});
-    if (!(r.error = x.error).empty()) return r;
-    r.revision = Int(x.body.value("header", json::object()), "revision");
-    auto kvs = x.body.find("kvs");
-    if (kvs != x.body.end() && !kvs->empty()) {
-      r.found = true;
-      r.kv = ToKv((*kvs)[0]);
-    }
-    return r;
+    const std::string full = o_.prefix + key;
+    Reply x = Call("/v3/kv/range", {{"key", Base64Encode(full)}});
+    return Decoded<GetResult>("/v3/kv/range", x,
+                              [&] { return DecodeGetReply(x.body, o_.prefix, full); });
   }
 
   RangeResult Range(const std::string& prefix) override {
-    RangeResult r;
     std::string full = o_.prefix + prefix;
-    Reply x = Call("/v3/kv/range", {{"key", B64(full)}, {"range_end", B64(PrefixRangeEnd(full))}});
-    if (!(r.error = x.error).empty()) return r;
-    r.revision = Int(x.body.value("header", json::object()), "revision");
-    for (const json& kv : x.body.value("kvs", json::array())) r.kvs.push_back(ToKv(kv));
-    return r;
+    Reply x = Call("/v3/kv/range",
+                   {{"key", Base64Encode(full)}, {"range_end", Base64Encode(PrefixRangeEnd(full))}},
+                   o_.max_range_reply_bytes);
+    return Decoded<RangeResult>("/v3/kv/range", x,
+                                [&] { return DecodeRangeReply(x.body, o_.prefix); });
   }
 
   PutResult Put(const std::string& key, const std::string& value, int64_t lease) override {
-    PutResult r;
     Reply x = Call("/v3/kv/put", PutOp(key, value, lease));
-    if (!(r.error = x.error).empty()) return r;
-    r.revision = Int(x.body.value("header", json::object()), "revision");
-    return r;
+    return Decoded<PutResult>("/v3/kv/put", x, [&] { return DecodePutReply(x.body); });
   }
 
   TxnResult CompareAndPut(const std::string& key, Condition c, const std::string& value,
@@ -193,42 +189,26 @@ class EtcdClient : public KvStore {
   }
 
   TxnResult CompareAndDelete(const std::string& key, Condition c) override {
-    return Txn(key, c, {{"request_delete_range", {{"key", B64(o_.prefix + key)}}}});
+    return Txn(key, c, {{"request_delete_range", {{"key", Base64Encode(o_.prefix + key)}}}});
   }
 
   DeleteResult Delete(const std::string& key) override {
-    DeleteResult r;
-    Reply x = Call("/v3/kv/deleterange", {{"key", B64(o_.prefix + key)}});
-    if (!(r.error = x.error).empty()) return r;
-    r.revision = Int(x.body.value("header", json::object()), "revision");
-    r.deleted = Int(x.body, "deleted");
-    return r;
+    Reply x = Call("/v3/kv/deleterange", {{"key", Base64Encode(o_.prefix + key)}});
+    return Decoded<DeleteResult>("/v3/kv/deleterange", x,
+                                 [&] { return DecodeDeleteReply(x.body); });
   }
 
   LeaseResult LeaseGrant(int64_t ttl_seconds) override {
-    LeaseResult r;
     Reply x = Call("/v3/lease/grant", {{"TTL", std::to_string(ttl_seconds)}});
-    if (!(r.error = x.error).empty()) return r;
-    if (!Str(x.body, "error").empty()) {
-      r.error = "etcd lease grant: " + Str(x.body, "error");
-      return r;
-    }
-    r.id = Int(x.body, "ID");
-    r.ttl = Int(x.body, "TTL");
-    return r;
+    return Decoded<LeaseResult>("/v3/lease/grant", x,
+                                [&] { return DecodeLeaseGrantReply(x.body); });
   }
 
   LeaseResult LeaseKeepAlive(int64_t id) override {
-    LeaseResult r;
-    r.id = id;
     Reply x = Call("/v3/lease/keepalive", {{"ID", std::to_string(id)}});
-    if (!(r.error = x.error).empty()) return r;
-    const json& res = x.body.value("result", json::object());
-    if (x.body.contains("error")) {
-      r.error = "etcd lease keepalive: " + Str(x.body["error"], "message");
-      return r;
-    }
-    r.ttl = Int(res, "TTL");  // absent for an expired or revoked lease
+    LeaseResult r = Decoded<LeaseResult>("/v3/lease/keepalive", x,
+                                         [&] { return DecodeLeaseKeepAliveReply(x.body, id); });
+    r.id = id;
     return r;
   }
 
@@ -240,8 +220,9 @@ class EtcdClient : public KvStore {
 
   std::unique_ptr<KvWatch> Watch(const std::string& prefix, int64_t from_revision) override {
     std::string full = o_.prefix + prefix;
-    json create = {
-        {"key", B64(full)}, {"range_end", B64(PrefixRangeEnd(full))}, {"progress_notify", true}};
+    json create = {{"key", Base64Encode(full)},
+                   {"range_end", Base64Encode(PrefixRangeEnd(full))},
+                   {"progress_notify", true}};
     if (from_revision > 0) create["start_revision"] = std::to_string(from_revision);
     json body = {{"create_request", create}};
     std::string errors;
@@ -256,8 +237,9 @@ class EtcdClient : public KvStore {
           current_ = i;
           return std::make_unique<EtcdWatch>(std::move(cts), std::move(resp), o_.prefix);
         }
-        std::string text = resp.extract_string(true).get();
-        Append(errors, i, "HTTP " + std::to_string(resp.status_code()) + ": " + text);
+        std::string text;
+        ReadBody(resp, kMaxErrorBodyBytes, text, cts);
+        Append(errors, i, "HTTP " + std::to_string(resp.status_code()) + ": " + Snippet(text));
         if (resp.status_code() != http::status_codes::ServiceUnavailable) break;
       } catch (const std::exception& e) {
         Append(errors, i, DescribeException(e));
@@ -283,28 +265,39 @@ class EtcdClient : public KvStore {
     errors += o_.endpoints[i] + ": " + what;
   }
 
-  // POSTs `body` to `path`, failing over between endpoints on transport errors and 503.
-  Reply Call(const std::string& path, const json& body) {
+  // POSTs `body` to `path`, failing over between endpoints on transport errors and 503. A 200
+  // reply must be JSON of at most `limit` bytes; its text is in `body`.
+  Reply Call(const std::string& path, const json& body, size_t limit = kMaxKeyReplyBytes) {
     Reply r;
     std::string errors;
     size_t first = current_.load();
     for (size_t n = 0; n < requests_.size(); ++n) {
       size_t i = (first + n) % requests_.size();
+      pplx::cancellation_token_source cts;
       try {
-        http::http_response resp = requests_[i]->request(Post(path, body)).get();
-        std::string text = resp.extract_string(true).get();
+        http::http_response resp = requests_[i]->request(Post(path, body), cts.get_token()).get();
         int status = resp.status_code();
         if (status == http::status_codes::OK) {
           current_ = i;
-          r.body = json::parse(text, nullptr, false);
-          if (r.body.is_discarded()) r.error = "etcd " + path + ": unparseable answer";
+          std::string type = resp.headers().content_type();
+          if (!IsJson(type)) {
+            cts.cancel();
+            r.error = "etcd " + path + ": " + std::string(kMalformedReply) + ": content type \"" +
+                      Snippet(type) + "\", not application/json";
+          } else if (!ReadBody(resp, limit, r.body, cts)) {
+            r.body.clear();
+            r.error = "etcd " + path + ": " + std::string(kMalformedReply) + ": longer than " +
+                      std::to_string(limit) + " bytes";
+          }
           return r;
         }
+        std::string text;
+        ReadBody(resp, kMaxErrorBodyBytes, text, cts);
         json err = json::parse(text, nullptr, false);
-        std::string msg = !err.is_discarded() && err.is_object() && err.contains("message")
-                              ? Str(err, "message")
-                              : text.substr(0, 300);
-        Append(errors, i, "HTTP " + std::to_string(status) + ": " + msg);
+        std::string msg = err.is_object() && err.contains("message") && err["message"].is_string()
+                              ? err["message"].get<std::string>()
+                              : text;
+        Append(errors, i, "HTTP " + std::to_string(status) + ": " + Snippet(msg));
         if (status != http::status_codes::ServiceUnavailable) break;  // the server answered
       } catch (const std::exception& e) {
         Append(errors, i, DescribeException(e));
@@ -314,9 +307,21 @@ class EtcdClient : public KvStore {
     return r;
   }
 
+  // The call's error, or the decoded reply with its error named after the path.
+  template <typename Result, typename Decode>
+  static Result Decoded(const char* path, const Reply& x, Decode&& decode) {
+    Result r;
+    if (!x.error.empty()) {
+      r.error = x.error;
+      return r;
+    }
+    r = decode();
+    if (!r.error.empty()) r.error = std::string("etcd ") + path + ": " + r.error;
+    return r;
+  }
+
   TxnResult Txn(const std::string& key, Condition c, const json& success_op) {
-    TxnResult r;
-    std::string k = B64(o_.prefix + key);
+    std::string k = Base64Encode(o_.prefix + key);
     json cmp = {{"key", k}, {"result", "EQUAL"}};
     if (c.target == Condition::kCreateRevision) {
       cmp["target"] = "CREATE";
@@ -330,38 +335,13 @@ class EtcdClient : public KvStore {
                  {"success", json::array({success_op, range})},
                  {"failure", json::array({range})}};
     Reply x = Call("/v3/kv/txn", body);
-    if (!(r.error = x.error).empty()) return r;
-    r.succeeded = x.body.value("succeeded", false);
-    r.revision = Int(x.body.value("header", json::object()), "revision");
-    for (const json& resp : x.body.value("responses", json::array())) {
-      auto rr = resp.find("response_range");
-      if (rr == resp.end()) continue;
-      auto kvs = rr->find("kvs");
-      if (kvs != rr->end() && !kvs->empty()) {
-        r.found = true;
-        r.current = ToKv((*kvs)[0]);
-      }
-    }
-    return r;
+    return Decoded<TxnResult>("/v3/kv/txn", x, [&] { return DecodeTxnReply(x.body, o_.prefix); });
   }
 
   json PutOp(const std::string& key, const std::string& value, int64_t lease) {
-    json p = {{"key", B64(o_.prefix + key)}, {"value", B64(value)}};
+    json p = {{"key", Base64Encode(o_.prefix + key)}, {"value", Base64Encode(value)}};
     if (lease != 0) p["lease"] = std::to_string(lease);
     return p;
-  }
-
-  KeyValue ToKv(const json& j) const {
-    KeyValue kv;
-    std::string full = UnB64(Str(j, "key"));
-    kv.key =
-        full.compare(0, o_.prefix.size(), o_.prefix) == 0 ? full.substr(o_.prefix.size()) : full;
-    kv.value = UnB64(Str(j, "value"));
-    kv.create_revision = Int(j, "create_revision");
-    kv.mod_revision = Int(j, "mod_revision");
-    kv.version = Int(j, "version");
-    kv.lease = Int(j, "lease");
-    return kv;
   }
 
   EtcdOptions o_;

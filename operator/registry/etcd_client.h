@@ -13,6 +13,10 @@
 //   way reports !succeeded with `current` showing the caller's own write (check for it).
 // - TLS (https:// endpoints): the configured CA bundle is trusted in addition to the system
 //   roots, the client certificate and key are presented, the server certificate is verified.
+// - Replies are validated (etcd_reply.h): a malformed one is an error result naming the field.
+//   A 200 reply must be application/json and at most max_range_reply_bytes (Range) or
+//   kMaxKeyReplyBytes (every other request: one key at most); a longer one is cut off and is
+//   an error, so a broken or hostile endpoint cannot make the client buffer without bound.
 // - Watches: the body is read as bytes arrive; progress notifications are requested so a
 //   quiet watch is not mistaken for a dead one; a watch silent for watch_idle_timeout ends
 //   with an error (resume from the last revision + 1).
@@ -22,6 +26,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,6 +34,10 @@
 #include "operator/registry/kv_store.h"
 
 namespace kubemesos::registry {
+
+// The cap on a reply that holds one key at most: a value is at most etcd's
+// --max-request-bytes (1.5 MiB by default), and base64 adds a third.
+inline constexpr size_t kMaxKeyReplyBytes = 4 << 20;
 
 struct EtcdOptions {
   std::vector<std::string> endpoints;  // "http://127.0.0.1:2379", "https://10.0.0.1:2379"
@@ -38,6 +47,7 @@ struct EtcdOptions {
   std::string ca_file, cert_file, key_file;
   std::chrono::seconds request_timeout{5};
   std::chrono::seconds watch_idle_timeout{300};
+  size_t max_range_reply_bytes = 64 << 20;  // a Range reply (a dump, a recorder's list)
 };
 
 // Builds the client; does not contact etcd. Throws std::invalid_argument for no endpoints or

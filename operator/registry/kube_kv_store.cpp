@@ -3,6 +3,7 @@
 #include "operator/registry/kube_kv_store.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -10,15 +11,23 @@
 
 #include <nlohmann/json.hpp>
 
+#include "operator/kube/lenient.h"
+#include "operator/util/text.h"
+
 namespace kubemesos::registry {
 
 using nlohmann::json;
+namespace lenient = kube::lenient;
 
 namespace {
 
 constexpr const char* kLabel = "kubemesos.io/registry";
 constexpr const char* kRevision = "kubemesos.io/revision";
 constexpr size_t kMaxShardBytes = 900 * 1024;
+// Revisions are microseconds since the epoch; anything at or above this is garbage (and would
+// overflow the + 1 of the next write).
+constexpr int64_t kMaxRevision = int64_t{1} << 62;
+constexpr size_t kMaxSkippedReported = 100;
 constexpr const char* kNoLeases =
     "the kubernetes registry backend has no leases (leader election uses a "
     "coordination.k8s.io Lease)";
@@ -68,6 +77,36 @@ class FailedWatch : public KvWatch {
   }
 };
 
+// A number that is a revision or version: an integer in [0, kMaxRevision).
+bool RevisionNumber(const json& v, int64_t& out) {
+  if (v.is_number_unsigned()) {
+    if (v.get<uint64_t>() >= uint64_t(kMaxRevision)) return false;
+    out = static_cast<int64_t>(v.get<uint64_t>());
+    return true;
+  }
+  if (!v.is_number_integer()) return false;
+  out = v.get<int64_t>();
+  return out >= 0 && out < kMaxRevision;
+}
+
+// Decodes one data entry, {"v": value, "c": create, "m": mod, "n": version}; "" or what is
+// wrong with it. The entry was written by whoever can write ConfigMaps in the namespace.
+std::string DecodeEntry(const json& entry, const std::string& key, KeyValue& kv) {
+  if (!entry.is_string()) return std::string("a ") + entry.type_name() + ", not a string";
+  json e = json::parse(entry.get_ref<const std::string&>(), nullptr, false);
+  if (!e.is_object()) return "not a JSON object";
+  const json& v = lenient::Field(e, "v");
+  if (!v.is_string()) return std::string("v: a ") + v.type_name() + ", not a string";
+  kv = KeyValue{key, v.get<std::string>(), 0, 0, 0, 0};
+  for (auto [name, field] : {std::pair{"c", &kv.create_revision}, std::pair{"m", &kv.mod_revision},
+                             std::pair{"n", &kv.version}}) {
+    const json& n = lenient::Field(e, name);
+    if (!n.is_null() && !RevisionNumber(n, *field))
+      return std::string(name) + ": not a revision: " + util::SanitizeUtf8(util::SafeDump(n), 40);
+  }
+  return "";
+}
+
 // One shard as read: the ConfigMap (null if absent) and its entries.
 struct Shard {
   std::string name;
@@ -86,7 +125,7 @@ class KubeKvStore : public KvStore {
     Shard s;
     if (!(r.error = Read(ShardOf(key), s)).empty()) return r;
     r.revision = s.revision;
-    r.found = Lookup(s, key, r.kv);
+    r.found = Lookup(s, key, r.kv, &r.malformed);
     return r;
   }
 
@@ -97,20 +136,40 @@ class KubeKvStore : public KvStore {
                    "?labelSelector=" + client::QueryEscape(std::string(kLabel) + "=" + o_.name));
     if (!resp.ok()) return Failure{Describe("list", resp)};
     json list = json::parse(resp.body, nullptr, false);
-    if (!list.is_object() || !list.contains("items") || !list["items"].is_array())
-      return Failure{"kubernetes registry: list: not a ConfigMapList"};
-    for (auto& item : list["items"]) {
-      Shard s{item["metadata"].value("name", ""), item, RevisionOf(item)};
-      r.revision = std::max(r.revision, s.revision);
-      if (!item.contains("data") || !item["data"].is_object()) continue;
-      for (auto& [encoded, text] : item["data"].items()) {
+    const json& items = lenient::Field(list, "items");
+    if (!items.is_array())
+      return Failure{"kubernetes registry: list: " + std::string(kMalformedReply) +
+                     ": not a ConfigMapList"};
+    size_t skipped = 0;
+    auto skip = [&](std::string message) {
+      if (++skipped <= kMaxSkippedReported) r.skipped.push_back(std::move(message));
+    };
+    for (const json& item : items) {
+      std::string name = lenient::Str(lenient::Field(item, "metadata"), "name");
+      const json& data = lenient::Field(item, "data");
+      if (!data.is_object()) continue;
+      int64_t revision = RevisionOf(item);
+      r.revision = std::max(r.revision, revision);
+      for (const auto& [encoded, entry] : data.items()) {
         std::string key;
-        if (!DecodeConfigMapKey(encoded, key) || key.compare(0, prefix.size(), prefix) != 0)
+        if (!DecodeConfigMapKey(encoded, key)) {
+          // Not a key of ours, so under no prefix; a Range of everything reports it.
+          if (prefix.empty()) skip(Where(name, encoded) + ": not a registry key encoding");
           continue;
+        }
+        if (key.compare(0, prefix.size(), prefix) != 0) continue;
         KeyValue kv;
-        if (Lookup(s, key, kv)) r.kvs.push_back(std::move(kv));
+        if (std::string e = DecodeEntry(entry, key, kv); !e.empty()) {
+          skip(Where(name, encoded) + " (key " + util::SanitizeUtf8(key, 253) +
+               "): malformed: " + e);
+          continue;
+        }
+        r.kvs.push_back(std::move(kv));
       }
     }
+    if (skipped > kMaxSkippedReported)
+      r.skipped.push_back("kubernetes registry: " + std::to_string(skipped - kMaxSkippedReported) +
+                          " more malformed entries");
     std::sort(r.kvs.begin(), r.kvs.end(),
               [](const KeyValue& a, const KeyValue& b) { return a.key < b.key; });
     return r;
@@ -156,12 +215,20 @@ class KubeKvStore : public KvStore {
   std::string ShardOf(const std::string& key) const {
     return o_.name + "-" + std::to_string(Fnv1a(key) % static_cast<uint32_t>(o_.shards));
   }
+  // The shard's revision annotation; 0 when absent or garbled (the next write then starts
+  // from the clock: revisions only need to change on every write of a key).
   static int64_t RevisionOf(const json& object) {
-    try {
-      return std::stoll(object.at("metadata").at("annotations").at(kRevision).get<std::string>());
-    } catch (...) {
+    const json& annotations = lenient::Field(lenient::Field(object, "metadata"), "annotations");
+    std::string text = lenient::Str(annotations, kRevision);
+    int64_t rev = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), rev);
+    if (ec != std::errc() || end != text.data() + text.size() || rev < 0 || rev >= kMaxRevision)
       return 0;
-    }
+    return rev;
+  }
+  static std::string Where(const std::string& shard, const std::string& encoded) {
+    return "kubernetes registry: configmap " + util::SanitizeUtf8(shard, 253) + ", entry " +
+           util::SanitizeUtf8(encoded, 253);
   }
   static std::string Describe(const std::string& what, const client::HttpResponse& r) {
     return "kubernetes registry: " + what + ": " +
@@ -175,24 +242,28 @@ class KubeKvStore : public KvStore {
     if (resp.status == 404) return "";
     if (!resp.ok()) return Describe("get configmap " + name, resp);
     s.object = json::parse(resp.body, nullptr, false);
-    if (!s.object.is_object()) return "kubernetes registry: configmap " + name + ": not JSON";
+    if (!s.object.is_object() || !lenient::Field(s.object, "metadata").is_object()) {
+      s.object = nullptr;
+      return "kubernetes registry: configmap " + name + ": " + std::string(kMalformedReply) +
+             ": not a ConfigMap";
+    }
     s.revision = RevisionOf(s.object);
     return "";
   }
 
-  static bool Lookup(const Shard& s, const std::string& key, KeyValue& kv) {
-    if (!s.object.is_object() || !s.object.contains("data")) return false;
-    const json& data = s.object["data"];
-    auto it = data.find(EncodeConfigMapKey(key));
-    if (it == data.end() || !it->is_string()) return false;
-    json e = json::parse(it->get<std::string>(), nullptr, false);
-    if (!e.is_object()) return false;
-    kv.key = key;
-    kv.value = e.value("v", "");
-    kv.create_revision = e.value("c", int64_t{0});
-    kv.mod_revision = e.value("m", int64_t{0});
-    kv.version = e.value("n", int64_t{0});
-    kv.lease = 0;
+  // Finds `key` in the shard. A malformed entry reads as absent (so that a write replaces
+  // it); `malformed`, when given, receives what is wrong with it.
+  static bool Lookup(const Shard& s, const std::string& key, KeyValue& kv,
+                     std::string* malformed = nullptr) {
+    const json& data = lenient::Field(s.object, "data");
+    if (!data.is_object()) return false;
+    const std::string encoded = EncodeConfigMapKey(key);
+    auto it = data.find(encoded);
+    if (it == data.end()) return false;
+    if (std::string e = DecodeEntry(*it, key, kv); !e.empty()) {
+      if (malformed) *malformed = Where(s.name, encoded) + ": malformed: " + e;
+      return false;
+    }
     return true;
   }
 
@@ -201,7 +272,11 @@ class KubeKvStore : public KvStore {
   TxnResult Mutate(const std::string& key, std::optional<Condition> condition,
                    std::optional<std::string> value) {
     const std::string encoded = EncodeConfigMapKey(key);
-    if (encoded.size() > 253) return Failure{"kubernetes registry: key too long: " + key};
+    if (encoded.size() > 253)
+      return Failure{"kubernetes registry: key too long: " + util::SanitizeUtf8(key, 253)};
+    if (value && !util::IsValidUtf8(*value))
+      return Failure{"kubernetes registry: " + util::SanitizeUtf8(key, 253) +
+                     ": value is not UTF-8 text"};
     const std::string name = ShardOf(key);
     for (int attempt = 0; attempt < o_.max_attempts; ++attempt) {
       TxnResult r;
@@ -225,13 +300,15 @@ class KubeKvStore : public KvStore {
         r.succeeded = condition.has_value();
         return r;
       }
-      int64_t rev = std::max(s.revision + 1, NowMicros());
+      int64_t rev = std::max({s.revision + 1, NowMicros(), found ? cur.mod_revision + 1 : 0});
       bool create = s.object.is_null();
       json obj = create ? json{{"apiVersion", "v1"},
                                {"kind", "ConfigMap"},
                                {"metadata", {{"name", name}, {"namespace", o_.ns}}},
                                {"data", json::object()}}
                         : s.object;
+      for (const char* map : {"labels", "annotations"})
+        if (!obj["metadata"][map].is_object()) obj["metadata"][map] = json::object();
       obj["metadata"]["labels"][kLabel] = o_.name;
       obj["metadata"]["annotations"][kRevision] = std::to_string(rev);
       if (!obj.contains("data") || !obj["data"].is_object()) obj["data"] = json::object();
@@ -240,16 +317,12 @@ class KubeKvStore : public KvStore {
                   {"c", found ? cur.create_revision : rev},
                   {"m", rev},
                   {"n", found ? cur.version + 1 : 1}};
-        obj["data"][encoded] = e.dump();
+        obj["data"][encoded] = util::SafeDump(e);
       } else {
         obj["data"].erase(encoded);
       }
-      std::string body;
-      try {
-        body = obj.dump();
-      } catch (const std::exception& e) {
-        return Failure{"kubernetes registry: " + key + ": value is not UTF-8 text"};
-      }
+      // The value is UTF-8 (checked above); other entries came from the API server as JSON.
+      std::string body = util::SafeDump(obj);
       if (value && body.size() > kMaxShardBytes)
         return Failure{"kubernetes registry: configmap " + name + " is full (" +
                        std::to_string(body.size()) + " bytes): raise the number of shards"};

@@ -25,6 +25,12 @@
 // error; Watch returns a stream that ends at once with an error). The registry (registry.h)
 // uses neither.
 //
+// Hostile or garbled data: anyone who can write ConfigMaps in `ns` can write entries. An entry
+// that is not the JSON text above (wrong types, negative or huge revisions) is malformed and
+// reads as absent everywhere: Get names it in `malformed`; Range leaves it out and names it in
+// `skipped` (at most 100 messages, then a count; entries whose name is not a key encoding
+// only in a Range of everything); a write of its key replaces it. A garbled revision
+// annotation reads as 0. Nothing throws.
 // Needs RBAC (namespaced Role): configmaps get, list, create, update in `ns`.
 // Threads and errors: see kv_store.h. Ownership: the client must outlive the store.
 #pragma once

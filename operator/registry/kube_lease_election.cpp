@@ -1,14 +1,21 @@
 // Leader election on a coordination.k8s.io/v1 Lease (see kube_lease_election.h).
 #include "operator/registry/kube_lease_election.h"
 
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
+#include <optional>
 
 #include <nlohmann/json.hpp>
+
+#include "operator/kube/lenient.h"
+#include "operator/util/guard.h"
+#include "operator/util/text.h"
 
 namespace kubemesos::registry {
 
 using nlohmann::json;
+namespace lenient = kube::lenient;
 
 namespace {
 
@@ -23,6 +30,19 @@ std::string NowMicroTime() {
   size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
   std::snprintf(buf + n, sizeof buf - n, ".%06lldZ", static_cast<long long>(us % 1000000));
   return buf;
+}
+
+// spec[key] when it is an integer in [0, INT32_MAX] (what the API server allows), else nullopt.
+std::optional<int64_t> NonNegativeInt32(const json& spec, const char* key) {
+  const json& v = lenient::Field(spec, key);
+  if (v.is_number_unsigned()) {
+    uint64_t u = v.get<uint64_t>();
+    if (u <= uint64_t(INT32_MAX)) return static_cast<int64_t>(u);
+  } else if (v.is_number_integer()) {
+    int64_t i = v.get<int64_t>();
+    if (i >= 0 && i <= INT32_MAX) return i;
+  }
+  return std::nullopt;
 }
 
 std::string Describe(const std::string& what, const client::HttpResponse& r) {
@@ -55,7 +75,7 @@ void KubeLeaseElection::Step() {
                     {"acquireTime", NowMicroTime()},
                     {"renewTime", NowMicroTime()},
                     {"leaseTransitions", 0}}}};
-    auto created = Call("POST", collection, lease.dump());
+    auto created = Call("POST", collection, util::SafeDump(lease));
     if (created.ok()) {
       {
         std::lock_guard<std::mutex> l(mu_);
@@ -69,17 +89,21 @@ void KubeLeaseElection::Step() {
   }
   if (!got.ok()) return Fail(Describe("get", got));
   json lease = json::parse(got.body, nullptr, false);
-  if (!lease.is_object() || !lease.contains("metadata")) return Fail("lease: get: not JSON");
+  if (!lease.is_object() || !lenient::Field(lease, "metadata").is_object())
+    return Fail("lease: get: " + std::string(kMalformedReply) + ": not a Lease");
   json& spec = lease["spec"];
   if (!spec.is_object()) spec = json::object();
-  std::string holder = spec.value("holderIdentity", "");
-  int64_t duration = spec.value("leaseDurationSeconds", o_.lease_seconds);
-  std::string version = lease["metadata"].value("resourceVersion", "");
+  std::string holder = lenient::Str(spec, "holderIdentity");
+  // A garbled duration (only a fake server sends one) counts as ours; it bounds the expiry
+  // arithmetic either way.
+  int64_t duration = NonNegativeInt32(spec, "leaseDurationSeconds").value_or(0);
+  if (duration < 1) duration = o_.lease_seconds;
+  std::string version = lenient::Str(lease["metadata"], "resourceVersion");
   bool leading;
   TimePoint seen_at;
   {
     std::lock_guard<std::mutex> l(mu_);
-    holder_ = holder;
+    holder_ = util::SanitizeUtf8(holder, 256);  // for Holder(): printable and short
     leading = leader_;
     if (version != seen_version_) {  // it changed: someone is alive (or released it)
       seen_version_ = version;
@@ -94,11 +118,12 @@ void KubeLeaseElection::Step() {
   if (!ours) {
     spec["holderIdentity"] = o_.identity;
     spec["acquireTime"] = NowMicroTime();
-    spec["leaseTransitions"] = spec.value("leaseTransitions", 0) + 1;
+    int64_t transitions = NonNegativeInt32(spec, "leaseTransitions").value_or(0);
+    spec["leaseTransitions"] = transitions < INT32_MAX ? transitions + 1 : 0;
   }
   spec["leaseDurationSeconds"] = o_.lease_seconds;
   spec["renewTime"] = NowMicroTime();
-  auto put = Call("PUT", path, lease.dump());
+  auto put = Call("PUT", path, util::SafeDump(lease));
   if (!put.ok()) {
     // 409: someone wrote it first (renewed, or took it): step down; the next round decides.
     return Fail(Describe(ours ? "renew" : "acquire", put));
@@ -107,8 +132,7 @@ void KubeLeaseElection::Step() {
   {
     std::lock_guard<std::mutex> l(mu_);
     holder_ = o_.identity;
-    if (stored.is_object() && stored.contains("metadata"))
-      seen_version_ = stored["metadata"].value("resourceVersion", "");
+    seen_version_ = lenient::Str(lenient::Field(stored, "metadata"), "resourceVersion");
     seen_at_ = sent;
   }
   SetLeader(true, sent + std::chrono::seconds(o_.lease_seconds) - o_.safety_margin);
@@ -146,7 +170,11 @@ void KubeLeaseElection::SetLeader(bool leader, TimePoint deadline) {
 
 void KubeLeaseElection::Start() {
   rounds_.Start([this]() -> util::RoundThread::Wait {
-    Step();
+    // No exception leaves the thread: a round that throws is a failed round (counted as an
+    // internal error of "election"): step down as on any API error; the next round retries.
+    if (!util::Guarded("election", "Lease election round", [this] { Step(); }))
+      util::Guarded("election", "stepping down after a failed round",
+                    [this] { Fail("a Lease election round failed (see the log)"); });
     bool poll = o_.standby_poll.count() > 0 && !IsLeader();
     return poll ? o_.standby_poll : o_.renew_interval;
   });
@@ -169,12 +197,12 @@ void KubeLeaseElection::Resign() {
   auto got = Call("GET", path);
   if (!got.ok()) return;
   json lease = json::parse(got.body, nullptr, false);
-  if (!lease.is_object() || !lease["spec"].is_object() ||
-      lease["spec"].value("holderIdentity", "") != o_.identity)
+  if (!lease.is_object() || !lenient::Field(lease, "spec").is_object() ||
+      lenient::Str(lease["spec"], "holderIdentity") != o_.identity)
     return;
   lease["spec"]["holderIdentity"] = "";  // released: a standby takes it at its next round
   lease["spec"]["renewTime"] = NowMicroTime();
-  Call("PUT", path, lease.dump());
+  Call("PUT", path, util::SafeDump(lease));
 }
 
 bool KubeLeaseElection::IsLeader() const {

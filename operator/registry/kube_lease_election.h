@@ -18,6 +18,10 @@
 // after the leader's Deadline(): no two leaders act at once, as long as steady clocks run at
 // the same rate.
 //
+// A Lease read back with fields of the wrong type (only a fake server sends one: the API server
+// validates Leases) reads leniently: holder "", duration = lease_seconds, transitions 0; a
+// reply that is not a Lease object is a failed round. A round that throws is logged, counted
+// (kubemesos_internal_errors_total{component="election"}) and steps down.
 // Needs RBAC (namespaced Role): leases get, create, update in `ns`.
 // Threads and errors: see election.h. Ownership: the client and clock must outlive this.
 #pragma once

@@ -11,7 +11,9 @@
 //   "/kubemesos/"), so "leader" is stored as "/kubemesos/leader". Keys and values are bytes.
 // - Errors are values: no exception escapes a method. Every result has `error`, empty on
 //   success, otherwise a readable message (endpoint unreachable, TLS failure, server error).
-//   A failed compare in a transaction is NOT an error: `succeeded` is false.
+//   A failed compare in a transaction is NOT an error: `succeeded` is false. A reply the
+//   server sent but that does not have the shape it must have (wrong types, numbers out of
+//   range, bad encodings) is an error whose message contains kMalformedReply: never a throw.
 // - Threads: every method may be called from many threads at once and blocks the caller.
 //   A Watch stream is read by one thread; its Cancel may be called from any thread.
 // - Lifetime: the store must outlive the watch streams it returned.
@@ -20,9 +22,13 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kubemesos::registry {
+
+// In the error of a result whose reply was malformed (as opposed to unreachable or refused).
+inline constexpr std::string_view kMalformedReply = "malformed reply";
 
 struct KeyValue {
   std::string key;  // relative to the store's prefix
@@ -43,6 +49,9 @@ struct GetResult {
   bool found = false;
   KeyValue kv;           // valid when found
   int64_t revision = 0;  // the store's revision when read
+  // Set when the key holds an entry the store could not decode (then `found` is false): a
+  // readable message naming it (only backends that frame values themselves: KubeKvStore).
+  std::string malformed{};
   bool ok() const { return error.empty(); }
 };
 
@@ -50,6 +59,9 @@ struct RangeResult {
   std::string error;
   std::vector<KeyValue> kvs;  // sorted by key
   int64_t revision = 0;
+  // Stored entries the store could not decode and left out of `kvs`, each a readable message
+  // naming its key (only backends that frame values themselves: KubeKvStore).
+  std::vector<std::string> skipped{};
   bool ok() const { return error.empty(); }
 };
 

@@ -1,7 +1,20 @@
 // Leader election on an etcd lease (see leader_election.h).
 #include "operator/registry/leader_election.h"
 
+#include <algorithm>
+
+#include "operator/util/guard.h"
+#include "operator/util/text.h"
+
 namespace kubemesos::registry {
+
+namespace {
+// The identity in the `leader` key as kept for Holder(): whoever wrote the key chose it, so
+// it is kept printable and short.
+std::string HolderOf(const std::string& value) {
+  return util::SanitizeUtf8(value, 256);
+}
+}  // namespace
 
 LeaderElection::LeaderElection(KvStore& store, const Clock& clock, LeaderElectionOptions options)
     : store_(store), clock_(clock), o_(std::move(options)) {}
@@ -39,7 +52,7 @@ void LeaderElection::Renew() {
     SetLeader(false, Clock::time_point::min());
     return;
   }
-  SetLeader(true, sent + std::chrono::seconds(r.ttl) - o_.safety_margin);
+  SetLeader(true, DeadlineAfter(sent, r.ttl));
 }
 
 void LeaderElection::Campaign() {
@@ -52,7 +65,7 @@ void LeaderElection::Campaign() {
   int64_t lease;
   {
     std::lock_guard<std::mutex> l(mu_);
-    holder_ = g.found ? g.kv.value : "";
+    holder_ = g.found ? HolderOf(g.kv.value) : "";
     lease = lease_;
   }
   if (g.found && !(lease != 0 && g.kv.lease == lease && g.kv.value == o_.identity))
@@ -62,7 +75,7 @@ void LeaderElection::Campaign() {
     // Our own key on our own lease (a renewal failed earlier): take it back if it lives.
     LeaseResult k = store_.LeaseKeepAlive(lease);
     if (k.ok() && k.ttl > 0) {
-      SetLeader(true, sent + std::chrono::seconds(k.ttl) - o_.safety_margin);
+      SetLeader(true, DeadlineAfter(sent, k.ttl));
       return;
     }
     std::lock_guard<std::mutex> l(mu_);
@@ -90,7 +103,7 @@ void LeaderElection::Campaign() {
     store_.LeaseRevoke(gr.id);
     std::lock_guard<std::mutex> l(mu_);
     if (!t.ok()) last_error_ = t.error;
-    if (t.found) holder_ = t.current.value;
+    if (t.found) holder_ = HolderOf(t.current.value);
     lease_ = 0;
     return;
   }
@@ -98,7 +111,13 @@ void LeaderElection::Campaign() {
     std::lock_guard<std::mutex> l(mu_);
     holder_ = o_.identity;
   }
-  SetLeader(true, sent + std::chrono::seconds(gr.ttl) - o_.safety_margin);
+  SetLeader(true, DeadlineAfter(sent, gr.ttl));
+}
+
+Clock::time_point LeaderElection::DeadlineAfter(Clock::time_point sent, int64_t ttl) const {
+  // The TTL we asked for bounds the one the store reports: etcd only ever rounds it up, and a
+  // larger number (or a garbled one) must not stretch the fencing deadline, nor overflow it.
+  return sent + std::chrono::seconds(std::min(ttl, o_.ttl_seconds)) - o_.safety_margin;
 }
 
 void LeaderElection::SetLeader(bool leader, Clock::time_point deadline) {
@@ -117,7 +136,17 @@ void LeaderElection::SetLeader(bool leader, Clock::time_point deadline) {
 
 void LeaderElection::Start() {
   rounds_.Start([this]() -> util::RoundThread::Wait {
-    Step();
+    // No exception leaves the thread: a round that throws is a failed round (counted as an
+    // internal error of "election"): step down as on any store error; the next round retries.
+    if (!util::Guarded("election", "etcd leader election round", [this] { Step(); })) {
+      util::Guarded("election", "stepping down after a failed round", [this] {
+        {
+          std::lock_guard<std::mutex> l(mu_);
+          last_error_ = "an election round failed (see the log)";
+        }
+        SetLeader(false, Clock::time_point::min());
+      });
+    }
     bool poll = o_.standby_poll.count() > 0 && !IsLeader();
     return poll ? o_.standby_poll : o_.renew_interval;
   });

@@ -6,16 +6,17 @@
 // lease expires, etcd deletes `leader`, and the next standby poll campaigns.
 //
 // Fencing: Deadline() is the time until which this replica may act as leader: the send time
-// of the last successful grant/keepalive + the granted TTL − `safety_margin`. The lease cannot
-// expire before that instant (etcd counts the TTL from when it received the request, later
-// than we sent it). The binder checks IsLeader() (leader and now < Deadline()) before every
+// of the last successful grant/keepalive + the granted TTL (at most `ttl`) − `safety_margin`. The
+// lease cannot expire before that instant (etcd counts the TTL from when it received the request,
+// later than we sent it). The binder checks IsLeader() (leader and now < Deadline()) before every
 // bind. A failed or refused renewal steps down at once (IsLeader() false); the next round
 // tries to get the same lease and key back, else campaigns anew.
 //
 // Threads: Step() is one round, for tests; Start() runs rounds on an own thread (every
-// renew_interval; standbys every standby_poll) until Stop(). IsLeader, Deadline, Holder, LastError
-// and the callback registration are thread-safe. The store and clock must outlive this.
-// Errors: none thrown; the last store error is in LastError().
+// renew_interval; standbys every standby_poll) until Stop(); a round that throws is logged,
+// counted (kubemesos_internal_errors_total{component="election"}) and steps down. IsLeader,
+// Deadline, Holder, LastError and the callback registration are thread-safe. The store and clock
+// must outlive this. Errors: none thrown; the last store error is in LastError().
 #pragma once
 
 #include <atomic>
@@ -94,6 +95,8 @@ class LeaderElection : public Election {
   void Renew();
   void Campaign();
   void SetLeader(bool leader, Clock::time_point deadline);  // mu_ not held
+  // The fencing deadline after a renewal sent at `sent` that reported `ttl` seconds.
+  Clock::time_point DeadlineAfter(Clock::time_point sent, int64_t ttl) const;
 
   KvStore& store_;
   const Clock& clock_;

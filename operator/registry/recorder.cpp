@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <set>
 
+#include "operator/util/guard.h"
+#include "operator/util/text.h"
+
 namespace kubemesos::registry {
 
 using nlohmann::json;
@@ -71,7 +74,9 @@ void RegistryRecorder::Changed() {
 
 void RegistryRecorder::FrameworkSeen(const std::string& ns, const std::string& name,
                                      std::optional<int64_t> timeout) {
-  int64_t t = timeout.value_or(o_.default_failover_timeout_seconds);
+  // Clamped as the registry stores it, so that what is written compares equal to this.
+  int64_t t = std::clamp<int64_t>(timeout.value_or(o_.default_failover_timeout_seconds), 0,
+                                  kMaxFailoverTimeoutSeconds);
   std::lock_guard<std::mutex> l(mu_);
   auto [it, added] = desired_->frameworks.emplace(FwKey(ns, name), t);
   if (!added && it->second == t) return;
@@ -122,12 +127,18 @@ void RegistryRecorder::MarkSynced() {
 }
 
 void RegistryRecorder::TaskFinished(const TaskResult& result) {
+  // Queued with its text already cut to what the record keeps: the queue holds up to
+  // max_queued_results of these.
+  TaskResult r = result;
+  r.state = util::SanitizeUtf8(r.state, kMaxStateBytes);
+  r.reason = util::SanitizeUtf8(r.reason, kMaxReasonBytes);
+  r.message = util::SanitizeUtf8(r.message, kMaxMessageBytes);
   std::lock_guard<std::mutex> l(mu_);
   if (results_.size() >= o_.max_queued_results) {
     results_.pop_front();
     ++stats_.dropped_results;
   }
-  results_.push_back(result);
+  results_.push_back(std::move(r));
   Changed();
 }
 
@@ -158,7 +169,10 @@ void RegistryRecorder::Start() {
     while (!stop_) {
       wake_ = false;
       lk.unlock();
-      Outcome outcome = Pass();
+      // No exception leaves the thread: a pass that throws is logged, counted as an internal
+      // error of "recorder" and retried after the error backoff, like a failed write.
+      Outcome outcome = Outcome::kError;
+      util::Guarded("recorder", "registry recorder pass", [&] { outcome = Pass(); });
       lk.lock();
       if (outcome == Outcome::kMore) continue;  // budget used up: go on at once
       auto wait = outcome == Outcome::kError ? o_.error_backoff : o_.period;
@@ -227,16 +241,30 @@ bool RegistryRecorder::Count(std::string_view op, const std::string& error) {
     ok ? ++stats_.writes : ++stats_.errors;
   }
   if (hooks_.request) hooks_.request(op, ok);
-  if (!ok && hooks_.log) {
-    auto now = Steady::now();
-    auto [it, added] = logged_.emplace(error, now);
-    if (added || now - it->second >= std::chrono::minutes(1)) {
-      it->second = now;
-      hooks_.log("warn", "registry request failed", {{"op", op}, {"error", error}});
-    }
-    if (logged_.size() > 100) logged_.clear();
-  }
+  if (!ok) LogLimited("registry request failed", {{"op", op}, {"error", error}}, error);
   return ok;
+}
+
+void RegistryRecorder::NoteSkipped(const std::vector<std::string>& skipped) {
+  if (skipped.empty()) return;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    stats_.skipped_records += skipped.size();
+  }
+  for (const auto& problem : skipped)
+    LogLimited("malformed registry record skipped", {{"problem", problem}}, problem);
+}
+
+void RegistryRecorder::LogLimited(std::string_view msg, const json& fields,
+                                  const std::string& dedupe) {
+  if (!hooks_.log) return;
+  auto now = Steady::now();
+  auto [it, added] = logged_.emplace(dedupe, now);
+  if (added || now - it->second >= std::chrono::minutes(1)) {
+    it->second = now;
+    hooks_.log("warn", msg, fields);
+  }
+  if (logged_.size() > 100) logged_.clear();
 }
 
 bool RegistryRecorder::Recover() {
@@ -246,6 +274,10 @@ bool RegistryRecorder::Recover() {
   if (!Count(kOpRead, settings.error)) return false;
   auto agents = registry_.ListAgents();
   if (!Count(kOpRead, agents.error)) return false;
+  // Malformed records are left out: the leader carries on and rewrites what it needs.
+  NoteSkipped(fws.skipped);
+  NoteSkipped(settings.skipped);
+  NoteSkipped(agents.skipped);
   auto w = std::make_unique<Written>();
   std::map<std::string, std::string> ids;
   for (auto& f : fws.value) {
@@ -331,6 +363,7 @@ RegistryRecorder::Outcome RegistryRecorder::PassFrameworks(const Desired& d, boo
     KM_ADMIT();
     auto [ns, name] = SplitKey(key);
     auto r = registry_.RegisterFramework(ns, name, timeout, now_wall_);
+    NoteSkipped(r.skipped);
     if (!Count(kOpFramework, r.error)) return Outcome::kError;
     w.frameworks[key] = r.value;
     std::lock_guard<std::mutex> l(mu_);

@@ -31,7 +31,11 @@
 //
 // Errors: store errors are logged (once per distinct message a minute), counted through the
 // hooks (RecorderHooks) — `run` feeds kubemesos_registry_requests_total{op,result} — and
-// retried on the next pass after `error_backoff`. Nothing throws.
+// retried on the next pass after `error_backoff`. Malformed records (registry.h) do not stop
+// the recorder: they are left out of what it read, logged the same way and counted in
+// Stats::skipped_records; a framework's unreadable registration is replaced. A pass that
+// throws is logged, counted (kubemesos_internal_errors_total{component="recorder"}) and
+// retried after `error_backoff`. Nothing throws out of the worker.
 // Threads: every public method is thread-safe. Ownership: the Registry and the callbacks must
 // outlive the recorder; the destructor stops the worker.
 #pragma once
@@ -134,6 +138,7 @@ class RegistryRecorder {
     uint64_t errors = 0;           // failed store requests
     uint64_t dropped_results = 0;  // task results dropped because the queue was full
     uint64_t recoveries = 0;       // times the registry was read after winning leadership
+    uint64_t skipped_records = 0;  // malformed records left out (or replaced), logged
   };
   Stats GetStats() const;
 
@@ -148,6 +153,9 @@ class RegistryRecorder {
   Gate Admit();  // leader? budget left? then wait for a rate token
   bool Stopping();
   bool Count(std::string_view op, const std::string& error);  // hooks; false on error
+  void NoteSkipped(const std::vector<std::string>& skipped);  // malformed records: log
+  // hooks_.log("warn"), at most once a minute per distinct `dedupe` (pass_mu_ held).
+  void LogLimited(std::string_view msg, const nlohmann::json& fields, const std::string& dedupe);
   Outcome PassFrameworks(const Desired& d, bool synced);
   Outcome PassResults(const Desired& d, bool synced);
   Outcome PassSettings(const Desired& d, bool synced);

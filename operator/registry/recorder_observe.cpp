@@ -1,25 +1,23 @@
 // ObserveObject: watched Nodes, ResourceGroups and Frameworks (JSON) -> RegistryRecorder calls.
 #include "operator/registry/recorder.h"
 
+#include "operator/kube/lenient.h"
+
 namespace kubemesos::registry {
 
 using nlohmann::json;
 
 namespace {
 
+using kube::lenient::Field;
+
 std::map<std::string, std::string> StringMap(const json& object, const char* field) {
   std::map<std::string, std::string> out;
-  if (!object.is_object() || !object.contains(field) || !object.at(field).is_object()) return out;
-  for (const auto& [k, v] : object.at(field).items())
+  const json& map = Field(object, field);
+  if (!map.is_object()) return out;
+  for (const auto& [k, v] : map.items())
     if (v.is_string()) out[k] = v.get<std::string>();
   return out;
-}
-
-const json& Field(const json& object, const char* name) {
-  static const json kNull;
-  if (!object.is_object()) return kNull;
-  auto it = object.find(name);
-  return it == object.end() ? kNull : *it;
 }
 
 }  // namespace

@@ -1,96 +1,25 @@
-// Typed registry records over KvStore (see registry.h).
+// Typed registry records over KvStore (see registry.h); records are encoded and checked by
+// record_codec.cpp.
 #include "operator/registry/registry.h"
 
 #include <algorithm>
-#include <cstdio>
-#include <ctime>
-#include <random>
+
+#include "operator/registry/record_codec.h"
+#include "operator/util/text.h"
 
 namespace kubemesos::registry {
 
 using nlohmann::json;
 
-std::string FormatTime(TimePoint t) {
-  std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-bool ParseTime(const std::string& s, TimePoint& t) {
-  std::tm tm{};
-  char z = 0;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &z) != 7 ||
-      z != 'Z')
-    return false;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  t = std::chrono::system_clock::from_time_t(timegm(&tm));
-  return true;
-}
-
-std::string NewFrameworkId() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  uint64_t a = rng(), b = rng();
-  a = (a & ~0xf000ULL) | 0x4000ULL;                         // version 4
-  b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 10
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", unsigned(a >> 32),
-                unsigned((a >> 16) & 0xffff), unsigned(a & 0xffff), unsigned(b >> 48),
-                static_cast<unsigned long long>(b & 0xffffffffffffULL));
-  return buf;
-}
+using codec::FrameworkKey;
+using codec::TaskPrefix;
 
 namespace {
 
-std::string FrameworkKey(const std::string& ns, const std::string& name) {
-  return "frameworks/" + ns + "/" + name;
-}
-std::string TaskPrefix(const std::string& ns, const std::string& fw) {
-  return "tasks/" + ns + "/" + fw + "/";
-}
-std::string Rest(const std::string& key, const std::string& prefix) {
-  return key.substr(prefix.size());
-}
-// Parses a record, turning JSON exceptions into a message naming the key.
-template <typename F>
-std::string Parse(const KeyValue& kv, F&& fill) {
-  json j = json::parse(kv.value, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return "registry: " + kv.key + ": not a JSON object";
-  try {
-    fill(j);
-  } catch (const std::exception& e) {
-    return "registry: " + kv.key + ": " + e.what();
-  }
-  return "";
-}
-TimePoint TimeField(const json& j, const char* name) {
-  TimePoint t{};
-  if (j.contains(name) && !ParseTime(j.at(name).get<std::string>(), t))
-    throw std::runtime_error(std::string("bad time in ") + name);
-  return t;
-}
-std::string FrameworkFromKv(const KeyValue& kv, FrameworkRecord& f) {
-  std::string rest = Rest(kv.key, "frameworks/");
-  size_t slash = rest.find('/');
-  f.ns = rest.substr(0, slash);
-  f.name = slash == std::string::npos ? "" : rest.substr(slash + 1);
-  return Parse(kv, [&](const json& j) {
-    f.framework_id = j.at("frameworkID").get<std::string>();
-    f.registered_time = TimeField(j, "registeredTime");
-    f.failover_timeout_seconds = j.value("failoverTimeoutSeconds", int64_t{0});
-    f.deleted_time = TimeField(j, "deletedTime");
-  });
-}
-std::string FrameworkJson(const FrameworkRecord& f) {
-  json j{{"frameworkID", f.framework_id},
-         {"registeredTime", FormatTime(f.registered_time)},
-         {"failoverTimeoutSeconds", f.failover_timeout_seconds}};
-  if (f.deleted_time != TimePoint{}) j["deletedTime"] = FormatTime(f.deleted_time);
-  return j.dump();
+// Carries the store's own skipped entries into a result's `skipped`.
+template <typename R>
+void TakeStoreSkipped(RangeResult& rr, R& r, size_t& count) {
+  for (auto& m : rr.skipped) codec::AddSkipped(r.skipped, count, std::move(m));
 }
 
 }  // namespace
@@ -102,10 +31,13 @@ Result<FrameworkRecord> Registry::RegisterFramework(const std::string& ns, const
                                                     TimePoint now) {
   Result<FrameworkRecord> r;
   const std::string key = FrameworkKey(ns, name);
+  // Kept inside what a reader accepts (and what the time arithmetic holds).
+  failover_timeout_seconds =
+      std::clamp<int64_t>(failover_timeout_seconds, 0, kMaxFailoverTimeoutSeconds);
   FrameworkRecord fresh{ns, name, NewFrameworkId(), now, failover_timeout_seconds};
   Condition cond{Condition::kCreateRevision, 0};
   for (int attempt = 0; attempt < 10; ++attempt) {
-    TxnResult t = store_.CompareAndPut(key, cond, FrameworkJson(fresh));
+    TxnResult t = store_.CompareAndPut(key, cond, codec::EncodeFramework(fresh));
     if (!t.ok()) return {t.error};
     if (t.succeeded) {
       r.value = fresh;
@@ -115,7 +47,13 @@ Result<FrameworkRecord> Registry::RegisterFramework(const std::string& ns, const
       cond = {Condition::kCreateRevision, 0};
       continue;
     }
-    if (!(r.error = FrameworkFromKv(t.current, r.value)).empty()) return r;
+    if (std::string bad = codec::DecodeFramework(t.current, r.value); !bad.empty()) {
+      // Unreadable (a hostile or older writer): replace it with the fresh registration.
+      r.skipped.push_back(bad + " (replaced by a new registration)");
+      r.value = FrameworkRecord{};
+      cond = {Condition::kModRevision, t.current.mod_revision};
+      continue;
+    }
     if (r.value.failover_timeout_seconds == failover_timeout_seconds &&
         r.value.deleted_time == TimePoint{})
       return r;
@@ -131,20 +69,26 @@ Result<FrameworkRecord> Registry::GetFramework(const std::string& ns, const std:
   Result<FrameworkRecord> r;
   GetResult g = store_.Get(FrameworkKey(ns, name));
   if (!g.ok()) return {g.error};
+  if (!g.malformed.empty()) return {g.malformed};
   if (!g.found) return {"registry: framework " + ns + "/" + name + " not found"};
-  r.error = FrameworkFromKv(g.kv, r.value);
+  r.error = codec::DecodeFramework(g.kv, r.value);
   return r;
 }
 
 Result<std::vector<FrameworkRecord>> Registry::ListFrameworks() {
   Result<std::vector<FrameworkRecord>> r;
-  RangeResult rr = store_.Range("frameworks/");
+  RangeResult rr = store_.Range(codec::kFrameworks);
   if (!rr.ok()) return {rr.error};
+  size_t skipped = 0;
+  TakeStoreSkipped(rr, r, skipped);
   for (auto& kv : rr.kvs) {
     FrameworkRecord f;
-    if (!(r.error = FrameworkFromKv(kv, f)).empty()) return r;
-    r.value.push_back(std::move(f));
+    if (std::string bad = codec::DecodeFramework(kv, f); !bad.empty())
+      codec::AddSkipped(r.skipped, skipped, std::move(bad));
+    else
+      r.value.push_back(std::move(f));
   }
+  codec::AddSkippedTail(r.skipped, skipped);
   return r;
 }
 
@@ -155,11 +99,13 @@ Status Registry::MarkFrameworkDeleted(const std::string& ns, const std::string& 
     GetResult g = store_.Get(key);
     if (!g.ok() || !g.found) return {g.error};
     FrameworkRecord f;
-    if (std::string e = FrameworkFromKv(g.kv, f); !e.empty()) return {e};
+    // Unreadable: nothing to mark (it is removed with the framework, or replaced when the
+    // framework registers again).
+    if (!codec::DecodeFramework(g.kv, f).empty()) return {};
     if (f.deleted_time != TimePoint{}) return {};
     f.deleted_time = when;
-    TxnResult t =
-        store_.CompareAndPut(key, {Condition::kModRevision, g.kv.mod_revision}, FrameworkJson(f));
+    TxnResult t = store_.CompareAndPut(key, {Condition::kModRevision, g.kv.mod_revision},
+                                       codec::EncodeFramework(f));
     if (!t.ok() || t.succeeded) return {t.error};
   }
   return {"registry: " + key + ": too many concurrent updates"};
@@ -174,19 +120,20 @@ Status Registry::RemoveFramework(const std::string& ns, const std::string& name)
 }
 
 Status Registry::UpsertAgent(const std::string& node, const std::string& group, TimePoint now) {
-  const std::string key = "agents/" + node;
+  const std::string key = codec::kAgents + node;
   Condition cond{Condition::kCreateRevision, 0};
-  json rec = {{"group", group}, {"firstSeen", FormatTime(now)}, {"lastSeen", FormatTime(now)}};
+  TimePoint first_seen = now;
   for (int attempt = 0; attempt < 10; ++attempt) {
-    TxnResult t = store_.CompareAndPut(key, cond, rec.dump());
+    TxnResult t = store_.CompareAndPut(key, cond, codec::EncodeAgent(group, first_seen, now));
     if (!t.ok() || t.succeeded) return {t.error};
     if (!t.found) {
       cond = {Condition::kCreateRevision, 0};
       continue;
     }
-    json old = json::parse(t.current.value, nullptr, false);
-    if (old.is_object() && old.contains("firstSeen") && old["firstSeen"].is_string())
-      rec["firstSeen"] = old["firstSeen"];
+    AgentRecord old;  // keep its firstSeen when it is readable; else replace it
+    first_seen = codec::DecodeAgent(t.current, old).empty() && old.first_seen != TimePoint{}
+                     ? old.first_seen
+                     : now;
     cond = {Condition::kModRevision, t.current.mod_revision};
   }
   return {"registry: " + key + ": too many concurrent updates"};
@@ -194,34 +141,27 @@ Status Registry::UpsertAgent(const std::string& node, const std::string& group, 
 
 Result<std::vector<AgentRecord>> Registry::ListAgents() {
   Result<std::vector<AgentRecord>> r;
-  RangeResult rr = store_.Range("agents/");
+  RangeResult rr = store_.Range(codec::kAgents);
   if (!rr.ok()) return {rr.error};
+  size_t skipped = 0;
+  TakeStoreSkipped(rr, r, skipped);
   for (auto& kv : rr.kvs) {
     AgentRecord a;
-    a.node = Rest(kv.key, "agents/");
-    r.error = Parse(kv, [&](const json& j) {
-      a.group = j.value("group", "");
-      a.first_seen = TimeField(j, "firstSeen");
-      a.last_seen = TimeField(j, "lastSeen");
-    });
-    if (!r.ok()) return r;
-    r.value.push_back(std::move(a));
+    if (std::string bad = codec::DecodeAgent(kv, a); !bad.empty())
+      codec::AddSkipped(r.skipped, skipped, std::move(bad));
+    else
+      r.value.push_back(std::move(a));
   }
+  codec::AddSkippedTail(r.skipped, skipped);
   return r;
 }
 
 Status Registry::RemoveAgent(const std::string& node) {
-  return {store_.Delete("agents/" + node).error};
+  return {store_.Delete(codec::kAgents + node).error};
 }
 
 Status Registry::RecordTaskResult(const TaskResult& t, bool trim) {
-  json rec = {{"state", t.state},
-              {"exitCode", t.exit_code},
-              {"reason", t.reason},
-              {"message", t.message},
-              {"startTime", FormatTime(t.start_time)},
-              {"finishTime", FormatTime(t.finish_time)}};
-  PutResult p = store_.Put(TaskPrefix(t.ns, t.framework) + t.pod, rec.dump());
+  PutResult p = store_.Put(TaskPrefix(t.ns, t.framework) + t.pod, codec::EncodeTask(t));
   if (!p.ok()) return {p.error};
   return trim ? TrimTaskResults(t.ns, t.framework) : Status{};
 }
@@ -245,22 +185,16 @@ Result<std::vector<TaskResult>> Registry::ListTaskResults(const std::string& ns,
   RangeResult rr = store_.Range(prefix);
   if (!rr.ok()) return {rr.error};
   std::vector<std::pair<int64_t, TaskResult>> rows;  // (mod_revision, result)
+  size_t skipped = 0;
+  TakeStoreSkipped(rr, r, skipped);
   for (auto& kv : rr.kvs) {
     TaskResult t;
-    t.ns = ns;
-    t.framework = framework;
-    t.pod = Rest(kv.key, prefix);
-    r.error = Parse(kv, [&](const json& j) {
-      t.state = j.value("state", "");
-      t.exit_code = j.value("exitCode", 0);
-      t.reason = j.value("reason", "");
-      t.message = j.value("message", "");
-      t.start_time = TimeField(j, "startTime");
-      t.finish_time = TimeField(j, "finishTime");
-    });
-    if (!r.ok()) return r;
-    rows.emplace_back(kv.mod_revision, std::move(t));
+    if (std::string bad = codec::DecodeTask(kv, t); !bad.empty())
+      codec::AddSkipped(r.skipped, skipped, std::move(bad));
+    else
+      rows.emplace_back(kv.mod_revision, std::move(t));
   }
+  codec::AddSkippedTail(r.skipped, skipped);
   std::stable_sort(rows.begin(), rows.end(), [](auto& a, auto& b) {
     if (a.second.finish_time != b.second.finish_time)
       return a.second.finish_time < b.second.finish_time;
@@ -271,32 +205,41 @@ Result<std::vector<TaskResult>> Registry::ListTaskResults(const std::string& ns,
 }
 
 Status Registry::PutGroupSettings(const std::string& group, const json& settings) {
-  return {store_.Put("settings/groups/" + group, settings.dump()).error};
+  return {store_.Put(codec::kSettings + group, util::SafeDump(settings)).error};
 }
 
 Result<json> Registry::GetGroupSettings(const std::string& group) {
   Result<json> r;
-  GetResult g = store_.Get("settings/groups/" + group);
+  GetResult g = store_.Get(codec::kSettings + group);
   if (!g.ok()) return {g.error};
+  if (!g.malformed.empty()) return {g.malformed};
   if (!g.found) return r;
-  r.error = Parse(g.kv, [&](const json& j) { r.value = j; });
+  std::string name;
+  r.error = codec::DecodeSettings(g.kv, name, r.value);
+  if (!r.ok()) r.value = nullptr;
   return r;
 }
 
 Result<std::vector<std::pair<std::string, json>>> Registry::ListGroupSettings() {
   Result<std::vector<std::pair<std::string, json>>> r;
-  RangeResult rr = store_.Range("settings/groups/");
+  RangeResult rr = store_.Range(codec::kSettings);
   if (!rr.ok()) return {rr.error};
+  size_t skipped = 0;
+  TakeStoreSkipped(rr, r, skipped);
   for (auto& kv : rr.kvs) {
+    std::string group;
     json v;
-    if (!(r.error = Parse(kv, [&](const json& j) { v = j; })).empty()) return r;
-    r.value.emplace_back(Rest(kv.key, "settings/groups/"), std::move(v));
+    if (std::string bad = codec::DecodeSettings(kv, group, v); !bad.empty())
+      codec::AddSkipped(r.skipped, skipped, std::move(bad));
+    else
+      r.value.emplace_back(std::move(group), std::move(v));
   }
+  codec::AddSkippedTail(r.skipped, skipped);
   return r;
 }
 
 Status Registry::DeleteGroupSettings(const std::string& group) {
-  return {store_.Delete("settings/groups/" + group).error};
+  return {store_.Delete(codec::kSettings + group).error};
 }
 
 }  // namespace kubemesos::registry

@@ -11,6 +11,19 @@
 // Times are RFC 3339 UTC strings with second precision. Task results are keyed under their
 // framework so that listing and retention are one range read.
 //
+// Stored values are not trusted: anyone who can write the store (or an older writer) may have
+// left a record of the wrong shape. A record is malformed when its key does not have the
+// layout's shape (names longer than Kubernetes allows included), its value is longer than
+// kMaxRecordBytes, not a JSON object, nested deeper than kMaxRecordDepth, or a field has the
+// wrong type or an impossible value (times outside 1970..2200, a frameworkID longer than
+// kMaxFrameworkIdBytes, a failover timeout above kMaxFailoverTimeoutSeconds, an exit code
+// outside int32). The List* methods leave malformed records out and name each in `skipped`
+// (at most kMaxSkippedReported, then a count); a Get* of one is an error naming the key;
+// RegisterFramework replaces one with a new registration (noted in `skipped`); the other
+// writes treat one as absent. Text kept from a record is bounded: task state, reason and
+// message are cut (on a character boundary, invalid UTF-8 replaced) to kMaxStateBytes,
+// kMaxReasonBytes and kMaxMessageBytes, when written and when read.
+//
 // Threads: every method may be called from many threads (the store serialises); each blocks
 // on the store. Errors: no exceptions; results carry a readable `error` (store errors, or a
 // malformed record, naming the key). Ownership: the store must outlive the registry.
@@ -53,10 +66,22 @@ struct TaskResult {
   TimePoint start_time, finish_time;
 };
 
+// Bounds on stored records (see above).
+inline constexpr size_t kMaxRecordBytes = 1 << 20;
+inline constexpr int kMaxRecordDepth = 64;
+inline constexpr size_t kMaxFrameworkIdBytes = 128;
+inline constexpr int64_t kMaxFailoverTimeoutSeconds = 10LL * 365 * 24 * 3600;  // ten years
+inline constexpr size_t kMaxStateBytes = 64;
+inline constexpr size_t kMaxReasonBytes = 256;
+inline constexpr size_t kMaxMessageBytes = 1024;
+inline constexpr size_t kMaxSkippedReported = 100;
+
 template <typename T>
 struct Result {
   std::string error;
   T value{};
+  // Malformed records left out (or replaced), each a readable message naming the key.
+  std::vector<std::string> skipped{};
   bool ok() const { return error.empty(); }
 };
 
@@ -71,6 +96,7 @@ class Registry {
   // Idempotent: the first call creates the record with a new random frameworkID; later calls
   // (any replica) return the existing record, updating failoverTimeoutSeconds if it changed
   // and clearing deletedTime (a framework re-created within its failover timeout keeps its ID).
+  // The timeout is clamped to [0, kMaxFailoverTimeoutSeconds].
   Result<FrameworkRecord> RegisterFramework(const std::string& ns, const std::string& name,
                                             int64_t failover_timeout_seconds, TimePoint now);
   Result<FrameworkRecord> GetFramework(const std::string& ns,
@@ -106,9 +132,17 @@ class Registry {
   const RegistryOptions o_;
 };
 
-// RFC 3339 UTC, second precision ("2024-05-01T12:00:00Z"), and back (false if malformed).
+// RFC 3339 UTC, second precision ("2024-05-01T12:00:00Z"), and back (false if malformed or
+// outside the years 1970..2200, which a TimePoint holds without overflow).
 std::string FormatTime(TimePoint t);
 bool ParseTime(const std::string& s, TimePoint& t);
+
+// A stored value parsed as JSON within the bounds above (size, nesting depth; any JSON type):
+// "" on success, else what is wrong. Never throws (but std::bad_alloc).
+std::string ParseRecordJson(const std::string& text, nlohmann::json& out);
+// Checks a stored key and value against the layout: "" when it is a well-formed record or a
+// key the layout does not describe (`leader` included), else what is wrong (naming the key).
+std::string CheckRecord(const KeyValue& kv);
 // A random version-4 UUID, e.g. "3f1c2a9e-7b4d-4e8f-9a01-5c6d7e8f9a0b".
 std::string NewFrameworkId();
 

@@ -67,9 +67,9 @@ inline std::string SanitizeUtf8(std::string_view s, size_t max_bytes = std::stri
   return out;
 }
 
-// json.dump() with invalid UTF-8 replaced instead of throwing.
-inline std::string SafeDump(const nlohmann::json& value) {
-  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+// json.dump() with invalid UTF-8 replaced instead of throwing (`indent` as json.dump's).
+inline std::string SafeDump(const nlohmann::json& value, int indent = -1) {
+  return value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace kubemesos::util

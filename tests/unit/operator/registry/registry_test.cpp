@@ -116,8 +116,12 @@ TEST(Registry, ErrorsAreReadable) {
   FakeKvStore s;
   Registry reg(s);
   s.Put("frameworks/ns/bad", "{not json");
-  auto r = reg.ListFrameworks();
-  EXPECT_NE(r.error.find("frameworks/ns/bad"), std::string::npos) << r.error;
+  auto r = reg.ListFrameworks();  // a malformed record is left out and named, not an error
+  EXPECT_TRUE(r.ok()) << r.error;
+  EXPECT_TRUE(r.value.empty());
+  ASSERT_EQ(r.skipped.size(), 1u);
+  EXPECT_NE(r.skipped[0].find("frameworks/ns/bad"), std::string::npos) << r.skipped[0];
+  EXPECT_NE(reg.GetFramework("ns", "bad").error.find("frameworks/ns/bad"), std::string::npos);
   s.SetFailure("etcd: connection refused");
   EXPECT_EQ(reg.RegisterFramework("ns", "x", 1, T(0)).error, "etcd: connection refused");
   EXPECT_FALSE(reg.RecordTaskResult({}).ok());
