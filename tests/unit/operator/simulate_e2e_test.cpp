@@ -203,7 +203,7 @@ TEST(SimulateE2ETest, BadQuantityFails) {
   EXPECT_EQ(o.code, 1);
   EXPECT_TRUE(o.out.empty()) << o.out;
   EXPECT_EQ(o.err, "error: " + file +
-                       ": Framework default/typo: Pod default/typo-worker-0: "
+                       ": line 16: Framework default/typo: Pod default/typo-worker-0: "
                        "spec.containers[0].resources.requests.cpu: invalid quantity \"2 cores\": "
                        "unknown suffix\n");
 }
@@ -227,7 +227,9 @@ TEST(SimulateE2ETest, BadFilesAndUsage) {
     std::string err_prefix;
   } cases[] = {
       {{"simulate", "-f", malformed}, 1, "error: " + malformed + ": line "},
-      {{"simulate", "-f", missing}, 1, "error: " + missing + ": Pod default/p: spec: required"},
+      {{"simulate", "-f", missing},
+       1,
+       "error: " + missing + ": line 1: Pod default/p: spec: required"},
       {{"simulate", "-f", (dir / "nope.yaml").string()},
        1,
        "error: " + (dir / "nope.yaml").string()},
