@@ -1,6 +1,7 @@
 // `kubemesos simulate`: input reading, engine feeding and the JSON report (see simulate.h).
 #include "operator/simulate/simulate.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -16,6 +17,28 @@ using nlohmann::json;
 using nlohmann::ordered_json;
 
 enum class Kind { kNode, kPod, kGroup, kFramework, kOther };
+
+// Every task pod of a Framework is materialised (the engine needs them all), so a 600-byte
+// Framework with 1,000,000 instances per task would take gigabytes: the pods all Frameworks
+// of the input bring are limited.
+constexpr int64_t kMaxTaskPods = 100'000;
+
+// The task pods a Framework object asks for (sum of spec.tasks[].instances, default 1),
+// counted before they are made and saturated above kMaxTaskPods. A malformed field counts 1:
+// the converter rejects it.
+int64_t RequestedTaskPods(const json& framework) {
+  constexpr double kOver = kMaxTaskPods + 1;
+  const json* spec = kube::Find(framework, "spec");
+  const json* tasks = spec && spec->is_object() ? kube::Find(*spec, "tasks") : nullptr;
+  if (!tasks || !tasks->is_array()) return 0;
+  double total = 0;
+  for (const json& task : *tasks) {
+    const json* n = task.is_object() ? kube::Find(task, "instances") : nullptr;
+    double instances = n && n->is_number() && n->get<double>() >= 0 ? n->get<double>() : 1;
+    total = std::min(total + std::min(instances, kOver), kOver);
+  }
+  return static_cast<int64_t>(total);
+}
 
 std::string StringField(const json& object, const char* key) {
   auto it = object.find(key);
@@ -157,6 +180,15 @@ class ModelBuilder {
         return true;
       }
       case Kind::kFramework: {
+        int64_t requested = RequestedTaskPods(object);
+        if (requested > kMaxTaskPods - task_pods_) {
+          return Fail(input,
+                      kube::DescribeObject(object) + ": spec.tasks: more than " +
+                          std::to_string(kMaxTaskPods) +
+                          " task pods in all Frameworks of the input (the limit of simulate)",
+                      error);
+        }
+        task_pods_ += requested;
         auto framework = kube::FrameworkFromJson(object);
         if (!framework.ok()) return Fail(input, framework.error, error);
         if (!Unique("Framework " + framework.value->framework.key, input, error)) {
@@ -215,6 +247,7 @@ class ModelBuilder {
   std::set<std::string> existing_pods_;
   std::map<std::string, std::string> seen_;  // "Kind key" -> "file line L"
   uint64_t next_order_ = 1;
+  int64_t task_pods_ = 0;  // requested by the Frameworks so far (at most kMaxTaskPods)
 };
 
 ordered_json Report(Allocator& allocator, const AllocationResult& result, const Model& model,

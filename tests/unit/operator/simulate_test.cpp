@@ -6,6 +6,7 @@
 
 #include "operator/cmd/commands.h"
 #include "operator/simulate/simulate.h"
+#include "tests/unit/operator/memory_cap.h"
 
 namespace kubemesos::simulate {
 namespace {
@@ -256,6 +257,49 @@ spec:
     auto report = Simulate(r.objects, {});
     EXPECT_FALSE(report.ok());
     EXPECT_EQ(report.error, c.error);
+  }
+}
+
+// Task pods are materialised, so the pods the Frameworks of an input ask for are limited
+// (100,000 in all), and the limit is checked before any is made: 1,000,000 instances took
+// 3 GB.
+TEST(SimulateTest, TaskPodsOfAllFrameworksAreLimited) {
+  auto framework = [](const std::string& name, const std::string& tasks) {
+    return "---\napiVersion: kubemesos.io/v1alpha1\nkind: Framework\nmetadata: {name: " + name +
+           "}\nspec:\n  resourceGroup: g\n  tasks: " + tasks + "\n";
+  };
+  const std::string task = "{name: t, template: {spec: {containers: [{name: c}]}}";
+  struct Case {
+    std::string text;
+    std::string error;  // "" when it simulates
+  } cases[] = {
+      {framework("f", "[" + task + ", instances: 1000000}]"),
+       "in.yaml: line 2: Framework default/f: spec.tasks: more than 100000 task pods in all "
+       "Frameworks of the input (the limit of simulate)"},
+      {framework("f",
+                 "[{name: a, instances: 50000, template: {}}, {name: b, instances: 50001, "
+                 "template: {}}]"),
+       "in.yaml: line 2: Framework default/f: spec.tasks: more than 100000 task pods in all "
+       "Frameworks of the input (the limit of simulate)"},
+      {framework("f", "[" + task + ", instances: 10}]") +
+           framework("h", "[" + task + ", instances: 99991}]"),
+       "in.yaml: line 9: Framework default/h: spec.tasks: more than 100000 task pods in all "
+       "Frameworks of the input (the limit of simulate)"},
+      {framework("f", "[" + task + ", instances: 10}]") +
+           framework("h", "[" + task + ", instances: 1e6}]"),
+       "in.yaml: line 9: Framework default/h: spec.tasks: more than 100000 task pods in all "
+       "Frameworks of the input (the limit of simulate)"},
+      {framework(
+           "f",
+           "[" + task + ", instances: 3}, {name: u, template: {spec: {containers: [{name: c}]}}}]"),
+       ""},
+  };
+  testing::ScopedMemoryCap cap;
+  for (const auto& c : cases) {
+    Read r = ReadText(c.text);
+    ASSERT_TRUE(r.ok) << r.error;
+    auto report = Simulate(r.objects, {});
+    EXPECT_EQ(report.ok() ? "" : report.error, c.error) << c.text;
   }
 }
 
