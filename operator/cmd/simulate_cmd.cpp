@@ -24,8 +24,10 @@ void SimulateUsage(std::ostream& out) {
          "  --policy POLICY       binpack (default) or spread\n"
          "  -h, --help            print this help\n"
          "\n"
-         "Input is bounded (docs/simulate.md, \"Limits\"): 128 MiB of YAML for all files\n"
-         "together, 8,000,000 values, 1,000,000 of them from aliases, nesting 100 deep.\n"
+         "Input is bounded (docs/simulate.md, \"Limits\"): 128 MiB of UTF-8 YAML for all\n"
+         "files together, 8,000,000 values (1,000,000 of them from aliases), 128 MiB of\n"
+         "strings, nesting 100 deep, 100,000 task pods in all Frameworks. Duplicate keys\n"
+         "are errors.\n"
          "\n"
          "Exit codes: 0 success, 1 bad input (or over a limit), 2 bad usage,\n"
          "3 internal error or out of memory.\n";
