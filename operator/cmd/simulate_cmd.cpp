@@ -3,10 +3,11 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
-#include <sstream>
+#include <new>
 
 #include "operator/cmd/commands.h"
 #include "operator/simulate/simulate.h"
+#include "operator/util/text.h"
 
 namespace kubemesos::cmd {
 namespace {
@@ -23,29 +24,73 @@ void SimulateUsage(std::ostream& out) {
          "  --policy POLICY       binpack (default) or spread\n"
          "  -h, --help            print this help\n"
          "\n"
-         "Exit codes: 0 success, 1 bad input, 2 bad usage.\n";
+         "Input is bounded (docs/simulate.md, \"Limits\"): 128 MiB of UTF-8 YAML for all\n"
+         "files together, 8,000,000 values (1,000,000 of them from aliases), 128 MiB of\n"
+         "strings, nesting 100 deep, 100,000 task pods in all Frameworks. Duplicate keys\n"
+         "are errors.\n"
+         "\n"
+         "Exit codes: 0 success, 1 bad input (or over a limit), 2 bad usage,\n"
+         "3 internal error or out of memory.\n";
 }
 
-bool ReadFile(const std::string& path, std::string* text, std::string* error) {
-  if (path == "-") {
-    std::ostringstream buffer;
-    buffer << std::cin.rdbuf();
-    *text = buffer.str();
-    return true;
+// Reads at most `max_bytes` bytes of `path` ("-": stdin); more is an error (stdin or a file
+// such as /dev/zero would otherwise be read without end).
+bool ReadFile(const std::string& path, size_t max_bytes, const std::string& too_large,
+              std::string* text, std::string* error) {
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (path != "-") {
+    file.open(path, std::ios::binary);
+    if (!file) {
+      *error = path + ": cannot open: " + std::strerror(errno);
+      return false;
+    }
+    in = &file;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *error = path + ": cannot open: " + std::strerror(errno);
-    return false;
+  text->clear();
+  char chunk[1 << 16];
+  while (*in) {
+    in->read(chunk, sizeof chunk);
+    size_t got = static_cast<size_t>(in->gcount());
+    if (got > max_bytes - text->size()) {
+      *error = path + ": " + too_large;
+      return false;
+    }
+    text->append(chunk, got);
   }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) {
+  if (in->bad()) {
     *error = path + ": cannot read";
     return false;
   }
-  *text = buffer.str();
   return true;
+}
+
+int RunSimulation(const std::vector<std::string>& files, const simulate::SimulationOptions& options,
+                  std::ostream& out, std::ostream& err) {
+  std::vector<simulate::InputObject> objects;
+  simulate::YamlBudget budget;  // one budget for all the files together
+  for (const auto& file : files) {
+    std::string text, error;
+    std::vector<std::string> warnings;
+    size_t left = budget.limits.max_input_bytes - budget.input_bytes;
+    if (!ReadFile(file, left, simulate::InputTooLarge(budget.limits), &text, &error) ||
+        !simulate::ReadInput(file, text, &objects, &warnings, &error, &budget)) {
+      err << "error: " << error << "\n";
+      return 1;
+    }
+    for (const auto& warning : warnings) err << warning << "\n";
+  }
+  auto report = simulate::Simulate(objects, options);
+  if (!report.ok()) {
+    err << "error: " << report.error << "\n";
+    return report.error.starts_with(simulate::kInternalError) ? 3 : 1;
+  }
+  // Input text is refused unless it is UTF-8, so nothing needs replacing; replacing rather
+  // than throwing keeps a slip from aborting the process.
+  out << report.value->dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
+      << "\n";
+  out.flush();
+  return out.good() ? 0 : 1;
 }
 
 }  // namespace
@@ -98,26 +143,14 @@ int Simulate(const Args& args, std::ostream& out, std::ostream& err) {
     }
   }
   if (files.empty()) return usage_error("at least one -f FILE is required");
-
-  std::vector<simulate::InputObject> objects;
-  for (const auto& file : files) {
-    std::string text, error;
-    std::vector<std::string> warnings;
-    if (!ReadFile(file, &text, &error) ||
-        !simulate::ReadInput(file, text, &objects, &warnings, &error)) {
-      err << "error: " << error << "\n";
-      return 1;
-    }
-    for (const auto& warning : warnings) err << warning << "\n";
+  try {
+    return RunSimulation(files, options, out, err);
+  } catch (const std::bad_alloc&) {
+    err << "error: out of memory\n";
+  } catch (const std::exception& e) {
+    err << "error: " << simulate::kInternalError << util::SanitizeUtf8(e.what(), 1024) << "\n";
   }
-  auto report = simulate::Simulate(objects, options);
-  if (!report.ok()) {
-    err << "error: " << report.error << "\n";
-    return 1;
-  }
-  out << report.value->dump(2) << "\n";
-  out.flush();
-  return out.good() ? 0 : 1;
+  return 3;
 }
 
 }  // namespace kubemesos::cmd

@@ -1,6 +1,7 @@
 // `kubemesos simulate`: input reading, engine feeding and the JSON report (see simulate.h).
 #include "operator/simulate/simulate.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -17,6 +18,28 @@ using nlohmann::ordered_json;
 
 enum class Kind { kNode, kPod, kGroup, kFramework, kOther };
 
+// Every task pod of a Framework is materialised (the engine needs them all), so a 600-byte
+// Framework with 1,000,000 instances per task would take gigabytes: the pods all Frameworks
+// of the input bring are limited.
+constexpr int64_t kMaxTaskPods = 100'000;
+
+// The task pods a Framework object asks for (sum of spec.tasks[].instances, default 1),
+// counted before they are made and saturated above kMaxTaskPods. A malformed field counts 1:
+// the converter rejects it.
+int64_t RequestedTaskPods(const json& framework) {
+  constexpr double kOver = kMaxTaskPods + 1;
+  const json* spec = kube::Find(framework, "spec");
+  const json* tasks = spec && spec->is_object() ? kube::Find(*spec, "tasks") : nullptr;
+  if (!tasks || !tasks->is_array()) return 0;
+  double total = 0;
+  for (const json& task : *tasks) {
+    const json* n = task.is_object() ? kube::Find(task, "instances") : nullptr;
+    double instances = n && n->is_number() && n->get<double>() >= 0 ? n->get<double>() : 1;
+    total = std::min(total + std::min(instances, kOver), kOver);
+  }
+  return static_cast<int64_t>(total);
+}
+
 std::string StringField(const json& object, const char* key) {
   auto it = object.find(key);
   return it != object.end() && it->is_string() ? it->get<std::string>() : "";
@@ -31,17 +54,24 @@ Kind KindOf(const json& object) {
   return Kind::kOther;
 }
 
+std::string At(const std::string& file, int line) {
+  return file + ": line " + std::to_string(line) + ": ";
+}
+
 // Adds one object (or the items of a List) to *objects; false with *error on a bad document.
-bool AddObject(const std::string& file, const std::string& where, const json& object,
-               std::vector<InputObject>* objects, std::vector<std::string>* warnings,
-               std::string* error) {
+// `where` is "" for a document, "items[i]" for an item of a List; `item_lines` the lines of the
+// List's items when known.
+bool AddObject(const std::string& file, int line, const std::string& where,
+               const std::vector<int>* item_lines, json&& object, std::vector<InputObject>* objects,
+               std::vector<std::string>* warnings, std::string* error) {
+  const std::string at = At(file, line) + (where.empty() ? "" : where + ": ");
   if (!object.is_object()) {
-    *error = file + ": " + where + ": expected an object, got " + kube::TypeName(object);
+    *error = at + "expected an object, got " + kube::TypeName(object);
     return false;
   }
   std::string api = StringField(object, "apiVersion"), kind = StringField(object, "kind");
   if (api.empty() || kind.empty()) {
-    *error = file + ": " + where + ": apiVersion and kind are required";
+    *error = at + "apiVersion and kind are required";
     return false;
   }
   bool typed_list = kind.size() > 4 && kind.ends_with("List") && object.contains("items");
@@ -49,19 +79,21 @@ bool AddObject(const std::string& file, const std::string& where, const json& ob
     auto items = object.find("items");
     if (items == object.end() || items->is_null()) return true;
     if (!items->is_array()) {
-      *error = file + ": " + where + ": items: expected an array";
+      *error = at + "items: expected an array";
       return false;
     }
     for (size_t i = 0; i < items->size(); ++i) {
-      std::string item_where = where + ": items[" + std::to_string(i) + "]";
-      const json& item = (*items)[i];
+      std::string item_where =
+          (where.empty() ? "" : where + ": ") + "items[" + std::to_string(i) + "]";
+      int item_line = item_lines && i < item_lines->size() ? (*item_lines)[i] : line;
+      json item = std::move((*items)[i]);  // moved: a snapshot is not held twice
       // `kubectl get pods -o yaml` omits apiVersion and kind of items of a typed list.
       if (item.is_object() && kind != "List" && !item.contains("kind")) {
-        json typed = item;
-        typed["apiVersion"] = api;
-        typed["kind"] = kind.substr(0, kind.size() - 4);
-        if (!AddObject(file, item_where, typed, objects, warnings, error)) return false;
-      } else if (!AddObject(file, item_where, item, objects, warnings, error)) {
+        item["apiVersion"] = api;
+        item["kind"] = kind.substr(0, kind.size() - 4);
+      }
+      if (!AddObject(file, item_line, item_where, nullptr, std::move(item), objects, warnings,
+                     error)) {
         return false;
       }
     }
@@ -71,7 +103,7 @@ bool AddObject(const std::string& file, const std::string& where, const json& ob
     warnings->push_back("warning: " + file + ": skipping " + kube::DescribeObject(object));
     return true;
   }
-  objects->push_back({file, object});
+  objects->push_back({file, line, std::move(object)});
   return true;
 }
 
@@ -135,22 +167,31 @@ class ModelBuilder {
     switch (KindOf(object)) {
       case Kind::kNode: {
         auto node = kube::NodeFromJson(object, catalog_);
-        if (!node.ok()) return Fail(input.file, node.error, error);
-        if (!Unique("Node " + node.value->name, input.file, error)) return false;
+        if (!node.ok()) return Fail(input, node.error, error);
+        if (!Unique("Node " + node.value->name, input, error)) return false;
         model_.nodes.push_back(std::move(*node.value));
         return true;
       }
       case Kind::kGroup: {
         auto group = kube::GroupFromJson(object, catalog_);
-        if (!group.ok()) return Fail(input.file, group.error, error);
-        if (!Unique("ResourceGroup " + group.value->name, input.file, error)) return false;
+        if (!group.ok()) return Fail(input, group.error, error);
+        if (!Unique("ResourceGroup " + group.value->name, input, error)) return false;
         model_.groups.push_back(std::move(*group.value));
         return true;
       }
       case Kind::kFramework: {
+        int64_t requested = RequestedTaskPods(object);
+        if (requested > kMaxTaskPods - task_pods_) {
+          return Fail(input,
+                      kube::DescribeObject(object) + ": spec.tasks: more than " +
+                          std::to_string(kMaxTaskPods) +
+                          " task pods in all Frameworks of the input (the limit of simulate)",
+                      error);
+        }
+        task_pods_ += requested;
         auto framework = kube::FrameworkFromJson(object);
-        if (!framework.ok()) return Fail(input.file, framework.error, error);
-        if (!Unique("Framework " + framework.value->framework.key, input.file, error)) {
+        if (!framework.ok()) return Fail(input, framework.error, error);
+        if (!Unique("Framework " + framework.value->framework.key, input, error)) {
           return false;
         }
         model_.frameworks.push_back(framework.value->framework);
@@ -159,8 +200,8 @@ class ModelBuilder {
           for (int64_t k = 0; k < task.instances; ++k) {  // one pod at a time
             if (existing_pods_.count(f.ns + "/" + kube::TaskPodName(f.name, task.name, k)))
               continue;
-            if (!AddPod(input.file, kube::TaskPodJson(f, task, k),
-                        kube::DescribeObject(object) + ": ", error)) {
+            if (!AddPod(input, kube::TaskPodJson(f, task, k), kube::DescribeObject(object) + ": ",
+                        error)) {
               return false;
             }
           }
@@ -168,7 +209,7 @@ class ModelBuilder {
         return true;
       }
       case Kind::kPod:
-        return AddPod(input.file, object, "", error);
+        return AddPod(input, object, "", error);
       case Kind::kOther:
         return true;
     }
@@ -176,23 +217,23 @@ class ModelBuilder {
   }
 
  private:
-  bool Fail(const std::string& file, const std::string& what, std::string* error) {
-    *error = file + ": " + what;
+  bool Fail(const InputObject& input, const std::string& what, std::string* error) {
+    *error = At(input.file, input.line) + what;
     return false;
   }
 
-  bool Unique(const std::string& id, const std::string& file, std::string* error) {
-    auto [it, inserted] = seen_.emplace(id, file);
+  bool Unique(const std::string& id, const InputObject& input, std::string* error) {
+    auto [it, inserted] = seen_.emplace(id, input.file + " line " + std::to_string(input.line));
     if (inserted) return true;
-    return Fail(file, id + ": defined twice (first in " + it->second + ")", error);
+    return Fail(input, id + ": defined twice (first at " + it->second + ")", error);
   }
 
-  bool AddPod(const std::string& file, const json& object, const std::string& prefix,
+  bool AddPod(const InputObject& input, const json& object, const std::string& prefix,
               std::string* error) {
     auto converted = kube::PodFromJson(object, catalog_);
-    if (!converted.ok()) return Fail(file, prefix + converted.error, error);
+    if (!converted.ok()) return Fail(input, prefix + converted.error, error);
     PodSpec& pod = *converted.value;
-    if (!Unique("Pod " + pod.key, file, error)) return false;
+    if (!Unique("Pod " + pod.key, input, error)) return false;
     if (pod.terminal) return true;  // holds nothing
     bool kubemesos = kube::IsKubemesosPod(object);
     if (pod.node_name.empty()) {
@@ -211,8 +252,9 @@ class ModelBuilder {
   ResourceCatalog& catalog_;
   Model& model_;
   std::set<std::string> existing_pods_;
-  std::map<std::string, std::string> seen_;  // "Kind key" -> file
+  std::map<std::string, std::string> seen_;  // "Kind key" -> "file line L"
   uint64_t next_order_ = 1;
+  int64_t task_pods_ = 0;  // requested by the Frameworks so far (at most kMaxTaskPods)
 };
 
 ordered_json Report(Allocator& allocator, const AllocationResult& result, const Model& model,
@@ -273,17 +315,19 @@ ordered_json Report(Allocator& allocator, const AllocationResult& result, const 
 }  // namespace
 
 bool ReadInput(const std::string& file, const std::string& text, std::vector<InputObject>* objects,
-               std::vector<std::string>* warnings, std::string* error) {
+               std::vector<std::string>* warnings, std::string* error, YamlBudget* budget) {
   try {
     std::vector<YamlDocument> documents;
     std::string why;
-    if (!ParseYamlDocuments(text, &documents, &why)) {
+    if (!ParseYamlDocuments(text, &documents, &why, budget)) {
       *error = file + ": " + why;
       return false;
     }
-    for (const auto& doc : documents) {
-      std::string where = "document " + std::to_string(doc.index);
-      if (!AddObject(file, where, doc.value, objects, warnings, error)) return false;
+    for (auto& doc : documents) {
+      if (!AddObject(file, doc.line, "", &doc.item_lines, std::move(doc.value), objects, warnings,
+                     error)) {
+        return false;
+      }
     }
     return true;
   } catch (const std::exception& e) {
@@ -318,7 +362,7 @@ kube::Converted<ordered_json> Simulate(const std::vector<InputObject>& objects,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return Result::Ok(Report(allocator, result, model, seconds));
   } catch (const std::exception& e) {
-    return Result::Err(std::string("internal error: ") + e.what());
+    return Result::Err(std::string(kInternalError) + e.what());
   }
 }
 

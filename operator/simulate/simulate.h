@@ -6,11 +6,13 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "operator/kube/objects.h"
+#include "operator/simulate/yaml_json.h"
 #include "scheduler/allocator.h"
 
 namespace kubemesos::simulate {
@@ -18,6 +20,7 @@ namespace kubemesos::simulate {
 // One Kubernetes object read from an input, in input order.
 struct InputObject {
   std::string file;  // for messages
+  int line = 0;      // where the object starts in `file` (its document, or its List item)
   nlohmann::json object;
 };
 
@@ -25,10 +28,16 @@ struct InputObject {
 // Pod and kubemesos.io/v1alpha1 ResourceGroup and Framework objects (appended to *objects),
 // and skips any other kind with a warning such as
 // "warning: FILE: skipping apps/v1 Deployment ns/name". Returns false with
-// *error = "FILE: <where>: <what>" on malformed YAML or a document that is not an object with
-// apiVersion and kind. Never throws.
+// *error = "FILE: line L[, column C]: <what>" on malformed or hostile YAML (see yaml_json.h:
+// the text draws on *budget, a fresh default budget when null; share one budget between all
+// the files of one run) or a document that is not an object with apiVersion and kind. Never
+// throws.
 bool ReadInput(const std::string& file, const std::string& text, std::vector<InputObject>* objects,
-               std::vector<std::string>* warnings, std::string* error);
+               std::vector<std::string>* warnings, std::string* error,
+               YamlBudget* budget = nullptr);
+
+// The start of Simulate's error when the failure is not the input's (`simulate` exits 3).
+inline constexpr std::string_view kInternalError = "internal error: ";
 
 struct SimulationOptions {
   Policy policy = Policy::kBinpack;
@@ -46,8 +55,9 @@ struct SimulationOptions {
 // again: the existing pod stands for it (the operator creates only missing task pods).
 // Pods of other schedulers count only when bound to a node (spec.nodeName) and not terminal;
 // a kubemesos pod without the framework label is reported unschedulable (UnknownFramework)
-// without reaching the engine. Returns an error "FILE: <object>: <what>" when an object does
-// not convert or an object is defined twice. Never throws.
+// without reaching the engine. Returns an error "FILE: line L: <object>: <what>" when an object
+// does not convert or an object is defined twice. Never throws: an exception (a bug, or
+// std::bad_alloc) becomes an error starting with kInternalError.
 kube::Converted<nlohmann::ordered_json> Simulate(const std::vector<InputObject>& objects,
                                                  const SimulationOptions& options);
 

@@ -14,6 +14,8 @@
 
 #include "operator/kube/objects.h"
 #include "operator/simulate/simulate.h"
+#include "tests/unit/operator/hostile_yaml.h"
+#include "tests/unit/operator/memory_cap.h"
 
 namespace kubemesos::simulate {
 namespace {
@@ -47,7 +49,9 @@ Outcome Exec(const std::vector<std::string>& args) {
       fs::temp_directory_path() / ("kubemesos-e2e-" + std::to_string(::getpid()) + "-" +
                                    ::testing::UnitTest::GetInstance()->current_test_info()->name());
   fs::create_directories(dir);
-  std::string command = Quote(kBinary);
+  // Under a memory cap, so that a regression in bounded input fails fast; a crash shows as
+  // timeout's 128 + signal (134 for an abort).
+  std::string command = testing::MemoryCapShellPrefix() + "timeout 300 " + Quote(kBinary);
   for (const auto& a : args) command += " " + Quote(a);
   command += " >" + Quote((dir / "out").string()) + " 2>" + Quote((dir / "err").string());
   int status = std::system(command.c_str());
@@ -206,7 +210,7 @@ TEST(SimulateE2ETest, BadQuantityFails) {
   EXPECT_EQ(o.code, 1);
   EXPECT_TRUE(o.out.empty()) << o.out;
   EXPECT_EQ(o.err, "error: " + file +
-                       ": Framework default/typo: Pod default/typo-worker-0: "
+                       ": line 16: Framework default/typo: Pod default/typo-worker-0: "
                        "spec.containers[0].resources.requests.cpu: invalid quantity \"2 cores\": "
                        "unknown suffix\n");
 }
@@ -230,7 +234,9 @@ TEST(SimulateE2ETest, BadFilesAndUsage) {
     std::string err_prefix;
   } cases[] = {
       {{"simulate", "-f", malformed}, 1, "error: " + malformed + ": line "},
-      {{"simulate", "-f", missing}, 1, "error: " + missing + ": Pod default/p: spec: required"},
+      {{"simulate", "-f", missing},
+       1,
+       "error: " + missing + ": line 1: Pod default/p: spec: required"},
       {{"simulate", "-f", (dir / "nope.yaml").string()},
        1,
        "error: " + (dir / "nope.yaml").string()},
@@ -247,6 +253,62 @@ TEST(SimulateE2ETest, BadFilesAndUsage) {
     std::string what = c.args.empty() ? "(none)" : c.args.back();
     EXPECT_EQ(o.code, c.code) << what << ": " << o.err;
     EXPECT_EQ(o.err.rfind(c.err_prefix, 0), 0u) << what << ": " << o.err;
+  }
+  fs::remove_all(dir);
+}
+
+// Hostile files: each is refused with exit 1 and one line on stderr naming the file and the
+// line, never a crash (134, SIGSEGV) or an out-of-memory, within a 2 GB address-space cap.
+TEST(SimulateE2ETest, HostileFilesExitOneWithOneLine) {
+  fs::path dir =
+      fs::temp_directory_path() / ("kubemesos-e2e-hostile-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir / name, std::ios::binary) << text;
+    return (dir / name).string();
+  };
+  const std::string all = " (the limit for all documents of the input)";
+  // About 567,000 alias values each (in a field the Node converter ignores): either file
+  // alone is fine, not both.
+  auto half = [&](const std::string& name) {
+    return write(name + ".yaml", "apiVersion: v1\nkind: Node\nmetadata: {name: " + name +
+                                     "}\nx:\n" +
+                                     testing::Laughs(5, "all: [*a4, *a4, *a4, *a4]", "  "));
+  };
+  std::string half_a = half("half-a"), half_b = half("half-b");
+  struct Case {
+    std::vector<std::string> files;
+    std::string error;  // after "error: <last file>: "
+  } cases[] = {
+      {{write("comma.yaml", ",")}, "line 1, column 1: unexpected \",\""},
+      {{write("bomb40.yaml", testing::FortyDocumentBomb())},
+       "line 32, column 42: aliases expand to more than 1000000 values" + all},
+      {{half_a, half_b}, "line 10, column 19: aliases expand to more than 1000000 values" + all},
+      {{write("group-utf8.yaml",
+              "apiVersion: kubemesos.io/v1alpha1\nkind: ResourceGroup\nmetadata:\n  name: "
+              "\"g\xFF\"\nspec: {weight: 1}\n")},
+       "line 4, column 11: invalid UTF-8 (byte 0xFF): the input must be UTF-8"},
+      {{write("pod-utf8.yaml",
+              "apiVersion: v1\nkind: Pod\nmetadata: {name: p\xC3, namespace: x}\n"
+              "spec: {schedulerName: kubemesos, containers: [{name: c}]}\n")},
+       "line 3, column 19: invalid UTF-8 (byte 0xC3): the input must be UTF-8"},
+      {{write("duplicate.yaml",
+              "apiVersion: v1\nkind: Node\nmetadata:\n  name: n1\n  labels: {a: \"1\"}\n"
+              "  name: n2\nstatus: {allocatable: {cpu: \"4\"}}\n")},
+       "line 6, column 3: duplicate key \"name\""},
+      {{write("deep.yaml", "apiVersion: v1\nkind: Node\n" + testing::Nested(600, true))},
+       "line 3, column 103: nesting deeper than 100 levels"},
+      {{write("deep-block.yaml", testing::Nested(101, false))},
+       "line 101, column 201: nesting deeper than 100 levels"},
+      {{"/dev/zero"}, "more than 128 MiB of input (the limit for all input files together)"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> args = {"simulate"};
+    for (const auto& f : c.files) args.insert(args.end(), {"-f", f});
+    Outcome o = Exec(args);
+    EXPECT_EQ(o.code, 1) << c.files.back() << ": " << o.err;
+    EXPECT_TRUE(o.out.empty()) << c.files.back();
+    EXPECT_EQ(o.err, "error: " + c.files.back() + ": " + c.error + "\n");
   }
   fs::remove_all(dir);
 }

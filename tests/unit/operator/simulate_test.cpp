@@ -6,6 +6,7 @@
 
 #include "operator/cmd/commands.h"
 #include "operator/simulate/simulate.h"
+#include "tests/unit/operator/memory_cap.h"
 
 namespace kubemesos::simulate {
 namespace {
@@ -79,12 +80,15 @@ TEST(ReadInputTest, Errors) {
     const char* error;
   } cases[] = {
       {"a: [1,\n", "f.yaml: line 2, column 1: end of sequence flow not found"},
-      {"- 1\n- 2\n", "f.yaml: document 1: expected an object, got array"},
-      {"metadata: {name: x}\n", "f.yaml: document 1: apiVersion and kind are required"},
-      {"kind: Node\n", "f.yaml: document 1: apiVersion and kind are required"},
-      {"apiVersion: v1\nkind: List\nitems: {}\n", "f.yaml: document 1: items: expected an array"},
+      {"- 1\n- 2\n", "f.yaml: line 1: expected an object, got array"},
+      {"metadata: {name: x}\n", "f.yaml: line 1: apiVersion and kind are required"},
+      {"apiVersion: v1\nkind: ConfigMap\n---\n\nkind: Node\n",
+       "f.yaml: line 5: apiVersion and kind are required"},
+      {"apiVersion: v1\nkind: List\nitems: {}\n", "f.yaml: line 1: items: expected an array"},
       {"apiVersion: v1\nkind: List\nitems: [3]\n",
-       "f.yaml: document 1: items[0]: expected an object, got number"},
+       "f.yaml: line 3: items[0]: expected an object, got number"},
+      {"apiVersion: v1\nkind: List\nitems:\n- 3\n- {kind: X}\n- [1]\n",
+       "f.yaml: line 4: items[0]: expected an object, got number"},
   };
   for (const auto& c : cases) {
     Read r = ReadText(c.text, "f.yaml");
@@ -229,7 +233,8 @@ TEST(SimulateTest, ErrorsNameFileAndObject) {
     std::string text;
     std::string error;
   } cases[] = {
-      {std::string(kNode) + "---\n" + kNode, "in.yaml: Node n1: defined twice (first in in.yaml)"},
+      {std::string(kNode) + "---\n" + kNode,
+       "in.yaml: line 8: Node n1: defined twice (first at in.yaml line 2)"},
       {R"(
 apiVersion: kubemesos.io/v1alpha1
 kind: Framework
@@ -240,10 +245,11 @@ spec:
   - name: w
     template: {spec: {containers: [{name: c, resources: {requests: {memory: lots}}}]}}
 )",
-       "in.yaml: Framework t/f: Pod t/f-w-0: spec.containers[0].resources.requests.memory: "
+       "in.yaml: line 2: Framework t/f: Pod t/f-w-0: spec.containers[0].resources.requests.memory: "
        "invalid quantity \"lots\": no digits"},
       {"apiVersion: v1\nkind: Node\nmetadata: {name: n}\nstatus: {allocatable: {cpu: -2}}\n",
-       "in.yaml: Node n: status.allocatable.cpu: invalid quantity \"-2\": must not be negative"},
+       "in.yaml: line 1: Node n: status.allocatable.cpu: invalid quantity \"-2\": must not be "
+       "negative"},
   };
   for (const auto& c : cases) {
     Read r = ReadText(c.text);
@@ -251,6 +257,49 @@ spec:
     auto report = Simulate(r.objects, {});
     EXPECT_FALSE(report.ok());
     EXPECT_EQ(report.error, c.error);
+  }
+}
+
+// Task pods are materialised, so the pods the Frameworks of an input ask for are limited
+// (100,000 in all), and the limit is checked before any is made: 1,000,000 instances took
+// 3 GB.
+TEST(SimulateTest, TaskPodsOfAllFrameworksAreLimited) {
+  auto framework = [](const std::string& name, const std::string& tasks) {
+    return "---\napiVersion: kubemesos.io/v1alpha1\nkind: Framework\nmetadata: {name: " + name +
+           "}\nspec:\n  resourceGroup: g\n  tasks: " + tasks + "\n";
+  };
+  const std::string task = "{name: t, template: {spec: {containers: [{name: c}]}}";
+  struct Case {
+    std::string text;
+    std::string error;  // "" when it simulates
+  } cases[] = {
+      {framework("f", "[" + task + ", instances: 1000000}]"),
+       "in.yaml: line 2: Framework default/f: spec.tasks: more than 100000 task pods in all "
+       "Frameworks of the input (the limit of simulate)"},
+      {framework("f",
+                 "[{name: a, instances: 50000, template: {}}, {name: b, instances: 50001, "
+                 "template: {}}]"),
+       "in.yaml: line 2: Framework default/f: spec.tasks: more than 100000 task pods in all "
+       "Frameworks of the input (the limit of simulate)"},
+      {framework("f", "[" + task + ", instances: 10}]") +
+           framework("h", "[" + task + ", instances: 99991}]"),
+       "in.yaml: line 9: Framework default/h: spec.tasks: more than 100000 task pods in all "
+       "Frameworks of the input (the limit of simulate)"},
+      {framework("f", "[" + task + ", instances: 10}]") +
+           framework("h", "[" + task + ", instances: 1e6}]"),
+       "in.yaml: line 9: Framework default/h: spec.tasks: more than 100000 task pods in all "
+       "Frameworks of the input (the limit of simulate)"},
+      {framework(
+           "f",
+           "[" + task + ", instances: 3}, {name: u, template: {spec: {containers: [{name: c}]}}}]"),
+       ""},
+  };
+  testing::ScopedMemoryCap cap;
+  for (const auto& c : cases) {
+    Read r = ReadText(c.text);
+    ASSERT_TRUE(r.ok) << r.error;
+    auto report = Simulate(r.objects, {});
+    EXPECT_EQ(report.ok() ? "" : report.error, c.error) << c.text;
   }
 }
 
