@@ -65,9 +65,11 @@ bool ReadFile(const std::string& path, size_t max_bytes, const std::string& too_
   return true;
 }
 
-int RunSimulation(const std::vector<std::string>& files, const simulate::SimulationOptions& options,
-                  std::ostream& out, std::ostream& err) {
-  std::vector<simulate::InputObject> objects;
+// Reads the files into *objects and simulates: the exit code.
+int ReadAndSimulate(const std::vector<std::string>& files,
+                    const simulate::SimulationOptions& options,
+                    std::vector<simulate::InputObject>& objects, std::ostream& out,
+                    std::ostream& err) {
   simulate::YamlBudget budget;  // one budget for all the files together
   for (const auto& file : files) {
     std::string text, error;
@@ -91,6 +93,19 @@ int RunSimulation(const std::vector<std::string>& files, const simulate::Simulat
       << "\n";
   out.flush();
   return out.good() ? 0 : 1;
+}
+
+// Runs the simulation; on std::bad_alloc the objects read are released without allocating
+// (see ReleaseJson) before the exception goes on.
+int RunSimulation(const std::vector<std::string>& files, const simulate::SimulationOptions& options,
+                  std::ostream& out, std::ostream& err) {
+  std::vector<simulate::InputObject> objects;
+  try {
+    return ReadAndSimulate(files, options, objects, out, err);
+  } catch (const std::bad_alloc&) {
+    for (auto& object : objects) simulate::ReleaseJson(object.object);
+    throw;
+  }
 }
 
 }  // namespace

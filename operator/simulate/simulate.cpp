@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <new>
 #include <set>
 
 #include "operator/kube/fields.h"
@@ -316,8 +317,8 @@ ordered_json Report(Allocator& allocator, const AllocationResult& result, const 
 
 bool ReadInput(const std::string& file, const std::string& text, std::vector<InputObject>* objects,
                std::vector<std::string>* warnings, std::string* error, YamlBudget* budget) {
+  std::vector<YamlDocument> documents;
   try {
-    std::vector<YamlDocument> documents;
     std::string why;
     if (!ParseYamlDocuments(text, &documents, &why, budget)) {
       *error = file + ": " + why;
@@ -330,6 +331,9 @@ bool ReadInput(const std::string& file, const std::string& text, std::vector<Inp
       }
     }
     return true;
+  } catch (const std::bad_alloc&) {
+    for (auto& doc : documents) ReleaseJson(doc.value);
+    throw;
   } catch (const std::exception& e) {
     *error = file + ": " + e.what();
     return false;

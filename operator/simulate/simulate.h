@@ -30,8 +30,8 @@ struct InputObject {
 // "warning: FILE: skipping apps/v1 Deployment ns/name". Returns false with
 // *error = "FILE: line L[, column C]: <what>" on malformed or hostile YAML (see yaml_json.h:
 // the text draws on *budget, a fresh default budget when null; share one budget between all
-// the files of one run) or a document that is not an object with apiVersion and kind. Never
-// throws.
+// the files of one run) or a document that is not an object with apiVersion and kind. Throws
+// nothing but std::bad_alloc.
 bool ReadInput(const std::string& file, const std::string& text, std::vector<InputObject>* objects,
                std::vector<std::string>* warnings, std::string* error,
                YamlBudget* budget = nullptr);

@@ -110,6 +110,12 @@ class JsonBuilder : public YAML::EventHandler {
  public:
   JsonBuilder(const std::string& text, YamlBudget& budget, std::vector<YamlDocument>* documents)
       : text_(text), budget_(budget), documents_(documents) {}
+  ~JsonBuilder() override {
+    ReleaseJson(root_);
+    for (auto& [anchor, stored] : anchors_) ReleaseJson(stored.value);
+  }
+  JsonBuilder(const JsonBuilder&) = delete;
+  JsonBuilder& operator=(const JsonBuilder&) = delete;
 
   void OnDocumentStart(const YAML::Mark& mark) override {
     // yaml-cpp 0.7 reports a new document, again and again, when a token it cannot place (a
@@ -118,14 +124,13 @@ class JsonBuilder : public YAML::EventHandler {
     if (index_ > 0 && mark.pos == last_start_) throw YamlError(mark, Unexpected(mark));
     last_start_ = mark.pos;
     ++index_;
-    root_ = nullptr;
     frames_.clear();
-    anchors_.clear();
     item_lines_.clear();
     line_ = mark.line + 1;  // until the root node comes
   }
 
   void OnDocumentEnd() override {
+    for (auto& [anchor, stored] : anchors_) ReleaseJson(stored.value);
     anchors_.clear();
     if (root_.is_null()) return;  // an empty document
     documents_->push_back({index_, line_, std::move(root_), std::move(item_lines_)});
@@ -261,7 +266,7 @@ class JsonBuilder : public YAML::EventHandler {
   void Charge(const YAML::Mark& mark, size_t values, size_t bytes, bool alias, bool tree = true) {
     const YamlLimits& limits = budget_.limits;
     auto over = [](size_t used, size_t more, size_t limit) { return more > limit - used; };
-    const std::string all = " (the limit for all documents of the input)";
+    static constexpr const char* all = " (the limit for all documents of the input)";
     if (alias && over(budget_.alias_values, values, limits.max_alias_values)) {
       throw YamlError(mark, "aliases expand to more than " +
                                 std::to_string(limits.max_alias_values) + " values" + all);
@@ -318,6 +323,25 @@ class JsonBuilder : public YAML::EventHandler {
 
 }  // namespace
 
+void ReleaseJson(nlohmann::json& value) {
+  if (value.is_array()) {
+    auto& items = value.get_ref<json::array_t&>();
+    while (!items.empty()) {
+      json item = std::move(items.back());
+      items.pop_back();
+      ReleaseJson(item);
+    }
+  } else if (value.is_object()) {
+    auto& members = value.get_ref<json::object_t&>();
+    while (!members.empty()) {
+      json member = std::move(members.begin()->second);
+      members.erase(members.begin());
+      ReleaseJson(member);
+    }
+  }
+  value = nullptr;  // an empty container is destroyed without allocating
+}
+
 std::string InputTooLarge(const YamlLimits& limits) {
   return "more than " + Size(limits.max_input_bytes) +
          " of input (the limit for all input files together)";
@@ -343,13 +367,13 @@ bool ParseYamlDocuments(const std::string& text, std::vector<YamlDocument>* docu
     return true;
   } catch (const YamlError& e) {
     *error = Where(e.mark) + e.what();
+  } catch (const std::bad_alloc&) {
+    throw;  // the caller decides (`simulate` exits 3)
   } catch (const YAML::DeepRecursion& e) {
     // yaml-cpp's own guard (500 levels of its recursion); the builder's limit comes first.
     *error = Where(e.mark) + "nesting too deep";
   } catch (const YAML::Exception& e) {
     *error = Where(e.mark) + e.msg;
-  } catch (const std::bad_alloc&) {
-    *error = "out of memory";
   } catch (const std::exception& e) {
     *error = std::string("cannot parse YAML: ") + e.what();
   }

@@ -61,7 +61,7 @@ struct YamlDocument {
 // budget when null); empty documents ("---" alone, or only comments) are dropped. On error
 // returns false and sets *error to "line L, column C: what" (1-based; column in bytes), or for
 // the input size "more than N bytes of input ...". *documents then holds the documents read
-// before the error. Never throws (std::bad_alloc included: it becomes an error).
+// before the error. Throws nothing but std::bad_alloc.
 //
 // Refused: malformed YAML; text that is not UTF-8 (invalid bytes, a UTF-16/32 byte order
 // mark, control characters other than tab, CR and LF); a string whose escapes make invalid
@@ -69,6 +69,12 @@ struct YamlDocument {
 // any limit of the budget.
 bool ParseYamlDocuments(const std::string& text, std::vector<YamlDocument>* documents,
                         std::string* error, YamlBudget* budget = nullptr);
+
+// Empties `value` (leaving null) without allocating. nlohmann::json's destructor allocates a
+// stack as large as the largest container it destroys; after std::bad_alloc that allocation
+// fails inside a destructor and terminates the process. Recursion is as deep as the tree (at
+// most YamlLimits::max_depth for trees from ParseYamlDocuments).
+void ReleaseJson(nlohmann::json& value);
 
 // The error for input beyond limits.max_input_bytes, for readers that stop reading there.
 std::string InputTooLarge(const YamlLimits& limits);

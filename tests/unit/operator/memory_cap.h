@@ -47,9 +47,9 @@ class ScopedMemoryCap {
 };
 
 // A shell prefix that caps a child command the same way ("ulimit -v" counts KiB).
-inline std::string MemoryCapShellPrefix() {
+inline std::string MemoryCapShellPrefix(rlim_t bytes = kMemoryCapBytes) {
   if (!kMemoryCapped) return "";
-  return "ulimit -v " + std::to_string(kMemoryCapBytes / 1024) + " && ";
+  return "ulimit -v " + std::to_string(bytes / 1024) + " && ";
 }
 
 }  // namespace kubemesos::testing

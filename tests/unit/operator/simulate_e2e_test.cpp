@@ -44,14 +44,14 @@ std::string Quote(const std::string& s) {
   return q + "'";
 }
 
-Outcome Exec(const std::vector<std::string>& args) {
+Outcome Exec(const std::vector<std::string>& args, rlim_t memory_cap = testing::kMemoryCapBytes) {
   fs::path dir =
       fs::temp_directory_path() / ("kubemesos-e2e-" + std::to_string(::getpid()) + "-" +
                                    ::testing::UnitTest::GetInstance()->current_test_info()->name());
   fs::create_directories(dir);
   // Under a memory cap, so that a regression in bounded input fails fast; a crash shows as
   // timeout's 128 + signal (134 for an abort).
-  std::string command = testing::MemoryCapShellPrefix() + "timeout 300 " + Quote(kBinary);
+  std::string command = testing::MemoryCapShellPrefix(memory_cap) + "timeout 300 " + Quote(kBinary);
   for (const auto& a : args) command += " " + Quote(a);
   command += " >" + Quote((dir / "out").string()) + " 2>" + Quote((dir / "err").string());
   int status = std::system(command.c_str());
@@ -311,6 +311,25 @@ TEST(SimulateE2ETest, HostileFilesExitOneWithOneLine) {
     EXPECT_EQ(o.err, "error: " + c.files.back() + ": " + c.error + "\n");
   }
   fs::remove_all(dir);
+}
+
+// Out of memory within the limits (here a 100 MB cap, and a 1 MiB string copied 120 times by
+// aliases: 122 MiB of strings, under the 128 MiB limit) is exit 3 with one line, not an abort:
+// the trees are released without allocating.
+TEST(SimulateE2ETest, OutOfMemoryExitsThree) {
+  if (!testing::kMemoryCapped) GTEST_SKIP() << "no address-space cap under AddressSanitizer";
+  fs::path file = fs::temp_directory_path() / ("kubemesos-e2e-oom-" + std::to_string(::getpid()));
+  {
+    std::ofstream out(file);
+    out << "apiVersion: v1\nkind: ConfigMap\ns: &s " << std::string(1 << 20, 'x') << "\nl: [*s";
+    for (int i = 1; i < 120; ++i) out << ", *s";
+    out << "]\n";
+  }
+  Outcome o = Exec({"simulate", "-f", file.string()}, 100'000'000);
+  fs::remove(file);
+  EXPECT_EQ(o.code, 3) << o.err;
+  EXPECT_EQ(o.err, "error: out of memory\n");
+  EXPECT_TRUE(o.out.empty());
 }
 
 // Robustness: randomly mutated example files (values swapped for odd tokens, lines deleted,
