@@ -37,7 +37,7 @@ COPY --from=build /src/build/kubemesos /usr/local/bin/kubemesos
 # Fail the build if a shared library is missing, rather than at the first start.
 RUN ! ldd /usr/local/bin/kubemesos | grep 'not found' && kubemesos help >/dev/null
 USER 65532:65532
-EXPOSE 8080
+EXPOSE 8080 8081
 ENTRYPOINT ["/usr/local/bin/kubemesos"]
 CMD ["run"]
 
