@@ -240,12 +240,20 @@ std::string EncodeAgent(const std::string& group, TimePoint first_seen, TimePoin
 std::string EncodeTask(const TaskResult& t) {
   // Reason and message are the pod's own text (a container's termination message): cut and
   // sanitised, so the record always serialises and stays small.
-  return util::SafeDump({{"state", util::SanitizeUtf8(t.state, kMaxStateBytes)},
-                         {"exitCode", t.exit_code},
-                         {"reason", util::SanitizeUtf8(t.reason, kMaxReasonBytes)},
-                         {"message", util::SanitizeUtf8(t.message, kMaxMessageBytes)},
-                         {"startTime", FormatTime(t.start_time)},
-                         {"finishTime", FormatTime(t.finish_time)}});
+  TaskResult b = t;
+  BoundText(b);
+  return util::SafeDump({{"state", b.state},
+                         {"exitCode", b.exit_code},
+                         {"reason", b.reason},
+                         {"message", b.message},
+                         {"startTime", FormatTime(b.start_time)},
+                         {"finishTime", FormatTime(b.finish_time)}});
+}
+
+void BoundText(TaskResult& t) {
+  t.state = util::SanitizeUtf8(t.state, kMaxStateBytes);
+  t.reason = util::SanitizeUtf8(t.reason, kMaxReasonBytes);
+  t.message = util::SanitizeUtf8(t.message, kMaxMessageBytes);
 }
 
 void AddSkipped(std::vector<std::string>& skipped, size_t& count, std::string message) {

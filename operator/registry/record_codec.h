@@ -32,6 +32,8 @@ std::string DecodeSettings(const KeyValue& kv, std::string& group, nlohmann::jso
 std::string EncodeFramework(const FrameworkRecord& f);
 std::string EncodeAgent(const std::string& group, TimePoint first_seen, TimePoint last_seen);
 std::string EncodeTask(const TaskResult& t);
+// Cuts a task's state, reason and message to what a record keeps (registry.h).
+void BoundText(TaskResult& t);
 
 // Appends `message` to `skipped` while fewer than kMaxSkippedReported are there; `count` is
 // the number seen so far. AddSkippedTail appends "... and N more" once at the end.

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <set>
 
+#include "operator/registry/record_codec.h"
 #include "operator/util/guard.h"
-#include "operator/util/text.h"
 
 namespace kubemesos::registry {
 
@@ -127,12 +127,8 @@ void RegistryRecorder::MarkSynced() {
 }
 
 void RegistryRecorder::TaskFinished(const TaskResult& result) {
-  // Queued with its text already cut to what the record keeps: the queue holds up to
-  // max_queued_results of these.
   TaskResult r = result;
-  r.state = util::SanitizeUtf8(r.state, kMaxStateBytes);
-  r.reason = util::SanitizeUtf8(r.reason, kMaxReasonBytes);
-  r.message = util::SanitizeUtf8(r.message, kMaxMessageBytes);
+  codec::BoundText(r);  // queued already cut: the queue holds max_queued_results of these
   std::lock_guard<std::mutex> l(mu_);
   if (results_.size() >= o_.max_queued_results) {
     results_.pop_front();
@@ -169,8 +165,7 @@ void RegistryRecorder::Start() {
     while (!stop_) {
       wake_ = false;
       lk.unlock();
-      // No exception leaves the thread: a pass that throws is logged, counted as an internal
-      // error of "recorder" and retried after the error backoff, like a failed write.
+      // A pass that throws is logged, counted and retried after the backoff, like an error.
       Outcome outcome = Outcome::kError;
       util::Guarded("recorder", "registry recorder pass", [&] { outcome = Pass(); });
       lk.lock();
