@@ -2,7 +2,8 @@
 # Bounded shutdown (issue #12, finding 9): SIGTERM while thousands of task-pod creates wait
 # for the client's rate limit. kubemesos used to send every queued create before exiting (55 s
 # and more); now it drops them (the next leader re-creates them), finishes what is in flight and
-# exits 0 well inside the chart's 30 s grace period. Prints the seconds it took.
+# exits 0 inside its 20 s hard limit, itself inside the chart's 30 s grace period. Prints the
+# seconds it took and what was dropped.
 set -euo pipefail
 # shellcheck source=tests/integration/cluster/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../cluster/lib.sh"
@@ -12,7 +13,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 op_install_crds
 
 INSTANCES="${SHUTDOWN_INSTANCES:-2000}"
-LIMIT_SECONDS=12  # the drain deadline (10 s) and a margin for a loaded machine
+# The orderly path ends with exit 0 before the hard limit (20 s, operator/run/shutdown.h); past
+# it the process exits 1. Typically 4-6 s here: the creates in flight wait for the rate limit.
+LIMIT_SECONDS=20
 G="${TEST_NS}-g"
 cat <<YAML | kc_quiet apply -f -
 apiVersion: kubemesos.io/v1alpha1
@@ -32,6 +35,9 @@ spec:
       spec: {containers: [{name: c, image: busybox, resources: {requests: {cpu: 10m, memory: 16Mi}}}]}
 YAML
 KM_CLEANUPS+=("'${KUBECTL}' delete rg ${G} --wait=false --ignore-not-found")
+# Last in, first out: once kubemesos is stopped, the Framework goes first, so that the next
+# test's kubemesos does not re-create its pods while the namespace terminates.
+KM_CLEANUPS+=("'${KUBECTL}' delete fw many -n ${TEST_NS} --wait=false --ignore-not-found")
 
 pods() { kc get pods -n "${TEST_NS}" -l kubemesos.io/framework=many --no-headers 2>/dev/null | wc -l; }
 # A slow client: creates queue up behind the rate limit.
@@ -54,8 +60,10 @@ created="$(pods)"
 echo "shutdown: ${seconds} s after SIGTERM, exit code ${rc}, ${created} of ${INSTANCES} task pods created"
 check "kubemesos exits 0 on SIGTERM" test "${rc}" -eq 0
 check "within ${LIMIT_SECONDS} s (${seconds} s)" test "$(echo "${seconds} < ${LIMIT_SECONDS}" | bc)" -eq 1
-check "it logged its stop with the queued task-pod writes dropped" bash -c "
-  grep '\"msg\":\"stopped\"' '${WORK}/kubemesos.log' | jq -e '.taskPodWritesDropped > 0' >/dev/null"
+stopped_line="$(grep -m1 '"msg":"stopped"' "${WORK}/kubemesos.log" || true)"
+echo "stopped: $(jq -c '{stopSeconds, taskPodWritesDropped, taskPodsCreated, bindsDropped}' <<<"${stopped_line:-null}")"
+check "it logged its stop with the queued task-pod writes dropped" \
+  jq -e '.taskPodWritesDropped > 0' <<<"${stopped_line:-null}" >/dev/null
 cp "${WORK}/kubemesos.log" "${WORK}/first.log"
 
 # The next leader re-creates what was dropped.
