@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <tuple>
 #include <utility>
 
@@ -215,9 +216,12 @@ void FrameworkController::ObserveWrite(const loop::TaskWriteResult& result, doub
     if (!result.ok() && s.deleting.erase(result.name)) s.changed.insert(result.name);
     return;
   }
-  s.creating.erase(result.name);
-  if (!s.pods.count(result.name)) MayBeMissing(s, result.name);  // its event may not come
+  auto creating = s.creating.find(result.name);
   if (result.ok() || result.status == 409) {  // 409: it exists; its watch event is coming
+    if (creating != s.creating.end()) {       // not seen yet: await its event (not for ever)
+      creating->second = now + o_.created_event_timeout_seconds;
+      Schedule(key, creating->second);
+    }
     if (result.ok()) {
       s.create_backoff = 0;
       s.create_failure.clear();
@@ -229,6 +233,8 @@ void FrameworkController::ObserveWrite(const loop::TaskWriteResult& result, doub
     ForgetIfGone(key);
     return;
   }
+  if (creating != s.creating.end()) s.creating.erase(creating);
+  MayBeMissing(s, result.name);
   // The creates of one round fail together (a quota, a webhook): the backoff doubles once
   // per round and the problem is reported once per new message.
   if (now >= s.create_retry_at) {
@@ -236,9 +242,15 @@ void FrameworkController::ObserveWrite(const loop::TaskWriteResult& result, doub
     s.create_retry_at = now + s.create_backoff;
   }
   std::string message = "cannot create pod " + result.name + ": " + result.message;
-  if (result.message != s.create_failure) {
+  // The same refusal names each pod ("pods \"fw-w-7\" is forbidden: exceeded quota ..."):
+  // compared without the name, it is reported once.
+  std::string refusal = result.message;
+  for (size_t at; (at = refusal.find(result.name)) != std::string::npos;) {
+    refusal.replace(at, result.name.size(), "*");
+  }
+  if (refusal != s.create_failure) {
     problems_.push_back({s.ns, s.name, message, "TaskCreateFailed"});
-    s.create_failure = result.message;
+    s.create_failure = refusal;
   }
   if (s.view.problem_reason != "TooManyInstances") {
     s.view.problem = message;
@@ -290,6 +302,14 @@ void FrameworkController::ReconcileOne(const std::string& key, State& s, double 
                                        std::vector<TaskAction>& out) {
   s.view_dirty = true;
   bool timer_due = std::exchange(s.timer_due, false);
+  for (auto it = s.creating.begin(); it != s.creating.end();) {  // created, never seen
+    if (it->second > now) {
+      ++it;
+      continue;
+    }
+    MayBeMissing(s, it->first);
+    it = s.creating.erase(it);
+  }
   if (s.exists && (!s.valid || s.over_cap)) {  // left alone; a new spec looks at all again
     s.changed.clear();
     return;
@@ -351,7 +371,7 @@ void FrameworkController::CreateMissing(const std::string& key, State& s, double
         create.pod["metadata"]["annotations"][kRetryAnnotation] = std::to_string(r->second);
         s.relaunch.erase(r);
       }
-      s.creating.insert(name);
+      s.creating.emplace(name, std::numeric_limits<double>::infinity());
       out.push_back(std::move(create));
       --budget;
     }

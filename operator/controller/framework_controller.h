@@ -24,11 +24,13 @@
 //
 // Threads: owned and called by the scheduling loop's thread only; it does no I/O. Reconcile
 // returns the writes to make (TaskWriter does them) and their results come back as
-// TaskWriteResult events. Expectations: a pod being created or deleted is not acted on again
-// until its watch event or its write result arrives, so a slow API server causes no duplicate
-// writes. Errors: a failed create is reported (Problems, and in Tasks().problem) and retried
-// with a backoff per framework; nothing throws. State: one timer per Framework at most; what is
-// kept for a Framework or a pod is dropped when the object goes.
+// TaskWriteResult events. Expectations: a pod being created is not acted on again until its
+// watch event arrives (or its create failed, or created_event_timeout_seconds passed after it
+// succeeded), a pod being deleted until its watch event or its write result arrives, so a slow
+// API server or watch causes no duplicate writes. Errors: a failed create is reported (Problems,
+// and in Tasks().problem) and retried with a backoff per framework; nothing throws. State: one
+// timer per Framework at most; what is kept for a Framework or a pod is dropped when the object
+// goes.
 #pragma once
 
 #include <deque>
@@ -54,6 +56,10 @@ struct ControllerOptions {
   // Total instances a Framework may ask for (--max-framework-instances); more: TooManyInstances.
   int64_t max_instances_per_framework = 100'000;
   size_t creates_in_flight = 100;  // task pod creates per Framework queued or in flight at once
+  // After a create succeeded (or met 409), how long its pod's watch event is awaited before
+  // the pod counts as missing again. Creating it again sooner would cost a 409, and charge a
+  // namespace ResourceQuota for a pod that is never stored (until the quota's resync).
+  double created_event_timeout_seconds = 30;
 };
 
 // One write for the TaskWriter.
@@ -136,13 +142,16 @@ class FrameworkController {
     std::map<std::string, Pod> pods;             // observed, by pod name
     std::map<std::string, int> relaunch;         // pod name -> retry of its next create
     std::map<std::string, double> failed_since;  // pod name -> first seen Failed
-    std::set<std::string> creating, deleting;    // in flight (pod names)
-    std::set<std::string> reported;              // "uid/state" whose result was taken
-    std::set<std::string> changed;               // pods to look at at the next reconcile
-    bool all_changed = true;                     // ... all of them
-    bool timer_due = false;                      // look at the Failed pods (backoffs)
+    // Creates in flight, by pod name: until when the pod's watch event is awaited (infinity
+    // until the write's result arrives).
+    std::map<std::string, double> creating;
+    std::set<std::string> deleting;  // deletes in flight (pod names)
+    std::set<std::string> reported;  // "uid/state" whose result was taken
+    std::set<std::string> changed;   // pods to look at at the next reconcile
+    bool all_changed = true;         // ... all of them
+    bool timer_due = false;          // look at the Failed pods (backoffs)
     double create_retry_at = 0, create_backoff = 0;
-    std::string create_failure;  // the last failed create's message (reported once)
+    std::string create_failure;  // the last failed create's message without the pod's name
     FrameworkTasks view;
     bool view_dirty = true;
   };

@@ -45,9 +45,12 @@ class FakeApi {
     auto actions = c_.Reconcile(now);
     for (const auto& a : actions) {
       loop::TaskWriteResult r{a.create, a.ns, a.name, a.framework, 201, ""};
-      if (a.create && (fail_creates || pods.size() >= quota)) {
+      if (a.create && fail_creates) {
         r.status = 403;
         r.message = "forbidden";
+      } else if (a.create && pods.size() >= quota) {
+        r.status = 403;
+        r.message = "pods \"" + a.name + "\" is forbidden: exceeded quota: pods";
       } else if (a.create) {
         json pod = a.pod;
         pod["metadata"]["uid"] = "uid-" + std::to_string(++next_uid_);
@@ -309,6 +312,28 @@ TEST(FrameworkController, CreatesLazilyInBoundedBatches) {
   EXPECT_EQ(Names(api.Step(), true).front(), "fw-worker-7");
 }
 
+// A create's result can come before its pod's watch event: the pod is not created again (a
+// 409 that a namespace ResourceQuota charges as a pod) unless its event never comes.
+TEST(FrameworkController, AwaitsTheWatchEventOfACreatedPod) {
+  ControllerOptions o;
+  o.created_event_timeout_seconds = 30;
+  FrameworkController c(o);
+  FakeApi api(c);
+  api.Framework(WatchType::kAdded, Framework(3));
+  auto first = c.Reconcile(api.now);
+  ASSERT_EQ(first.size(), 3u);
+  for (const auto& a : first) {  // 201 each, their watch events late
+    c.Observe(LoopEvent::TaskWritten({true, a.ns, a.name, a.framework, 201, ""}), api.now);
+  }
+  api.now += 29;
+  EXPECT_TRUE(c.Reconcile(api.now).empty()) << "created: awaiting the watch events";
+  json pod = first[0].pod;
+  pod["metadata"]["uid"] = "u0";
+  api.Put(WatchType::kAdded, pod);  // one event arrives, two never do
+  api.now += 1;
+  EXPECT_EQ(Names(c.Reconcile(api.now), true), (Strings{"fw-worker-1", "fw-worker-2"}));
+}
+
 // Issue #12, finding 3: with creates refused (a namespace ResourceQuota), the old controller
 // added a timer per missing pod at every reconcile (51,000 after 50). One per Framework now.
 TEST(FrameworkController, OneTimerPerFrameworkWhileCreatesFail) {
@@ -328,7 +353,7 @@ TEST(FrameworkController, OneTimerPerFrameworkWhileCreatesFail) {
   EXPECT_GT(creates, 10u) << "the refused creates were retried";
   EXPECT_LT(creates, 1'000u) << "with a backoff, in batches";
   auto problems = c.TakeProblems();
-  ASSERT_EQ(problems.size(), 1u) << "one Event for one refusal message";
+  ASSERT_EQ(problems.size(), 1u) << "one Event for one refusal (naming different pods)";
   EXPECT_EQ(problems[0].reason, "TaskCreateFailed");
   EXPECT_EQ(c.Tasks("team/fw")->problem_reason, "CreateFailed");
   EXPECT_EQ(c.Tasks("team/fw")->missing, 990);
