@@ -56,11 +56,12 @@ warning_event() {
   kc get events -n "$1" --field-selector "involvedObject.name=$2,reason=InvalidSpec" -o json |
     jq -e --arg text "$3" '[.items[] | select(.type == "Warning" and (.message | contains($text)))] | length > 0' >/dev/null
 }
+# (The API server writes the quantity back as "5P".)
 check "the pod has a Warning Event InvalidSpec: quantity too large" km::wait_for "overflow event" 30 \
   warning_event "${TEST_NS}" overflow \
-  'Pod '"${TEST_NS}"'/overflow: spec.containers[0].resources.requests.cpu: quantity too large: "5000000000000000" (max 4611686018427387904m)'
+  'Pod '"${TEST_NS}"'/overflow: spec.containers[0].resources.requests.cpu: quantity too large: "5P" (max 4611686018427387904m)'
 check "the 5e15-core node has a Warning Event InvalidSpec: quantity too large" km::wait_for "node event" 30 \
-  warning_event default "${prefix}2" "Node ${prefix}2: status.allocatable.cpu: quantity too large"
+  warning_event default "${prefix}2" 'status.allocatable.cpu: quantity too large: "5P" (max 4611686018427387904m)'
 
 # kubemesos goes on: a normal pod created afterwards is bound (node 0 is full: node 1), and a
 # pod larger than the 4-core nodes is not put on the node it refused.
@@ -81,11 +82,12 @@ check "no node of the test is over-committed (exact sums)" python3 - "${WORK}/no
 import json, re, sys
 from collections import defaultdict
 from fractions import Fraction
-SUFFIX = {"": 1, "m": Fraction(1, 1000), "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12,
-          "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
-def qty(text):
-    m = re.fullmatch(r"([0-9.]+)([A-Za-z]*)", str(text))
-    return Fraction(m.group(1)) * SUFFIX[m.group(2)]
+SUFFIX = {"": 1, "n": Fraction(1, 10**9), "u": Fraction(1, 10**6), "m": Fraction(1, 1000),
+          "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18,
+          "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
+def qty(text):  # the API server writes 5000000000000000 back as 5P
+    m = re.fullmatch(r"([0-9.]+)(?:[eE]([-+]?[0-9]+))?([A-Za-z]*)", str(text))
+    return Fraction(m.group(1)) * Fraction(10) ** int(m.group(2) or 0) * SUFFIX[m.group(3)]
 nodes = {n["metadata"]["name"]: n["status"].get("allocatable", {}) for n in json.load(open(sys.argv[1]))["items"]}
 used = defaultdict(lambda: defaultdict(Fraction))
 for p in json.load(open(sys.argv[2]))["items"]:
