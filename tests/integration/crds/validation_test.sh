@@ -74,6 +74,11 @@ rg "${RG}-q" '{guarantee: {cpu: lots}}' | refused "guarantee quantity that does 
   "spec.guarantee[cpu]" "quantity"
 rg "${RG}-qneg" '{limit: {memory: -3}}' | refused "negative limit quantity" "spec.limit[memory]" "non-negative quantity"
 rg "${RG}-qneg2" '{limit: {cpu: "-1"}}' | refused "negative limit quantity string" "spec.limit[cpu]" "non-negative quantity"
+# Issue #12: the parser wrapped this to 0; kubemesos holds at most 2^62 milli-units.
+rg "${RG}-qbig" '{limit: {cpu: "488589780479268790.24Ei"}}' |
+  refused "limit above 2^62 milli-units" "spec.limit[cpu]" "at most 4611686018427387904m"
+rg "${RG}-qbig2" '{guarantee: {memory: "4611686018427387905m"}}' |
+  refused "guarantee one milli-unit above 2^62" "spec.guarantee[memory]" "at most 4611686018427387904m"
 rg "${RG}-gl" '{guarantee: {cpu: 1500m, memory: 1Gi}, limit: {cpu: "1", memory: 2Gi}}' |
   refused "guarantee above limit (cpu, 1500m > 1)" "spec.guarantee" "must not exceed spec.limit"
 rg "${RG}-glmem" '{guarantee: {memory: 2Gi}, limit: {memory: 2000Mi}}' |
@@ -156,6 +161,8 @@ for example in "${KM_REPO_ROOT}"/examples/demo/*.yaml "${KM_REPO_ROOT}"/examples
 done
 rg "${RG}-full" "{parent: ${RG}-root, weight: 0.5, guarantee: {cpu: 500m, memory: 2Gi}, limit: {cpu: 1, memory: 2048Mi, nvidia.com/gpu: 2}, nodeSelector: {pool: gpu}}" |
   accepted "group with guarantee equal to limit (2Gi = 2048Mi), integer and decimal quantities"
+rg "${RG}-max" '{limit: {cpu: "4611686018427387904m", memory: 4Pi}}' |
+  accepted "group with a limit of exactly 2^62 milli-units"
 fw f "{resourceGroup: ${RG}-a, tasks: [$(task 'instances: 0, restartPolicy: OnFailure, maxRetries: 0'), {name: w-2, template: {spec: {containers: [{name: c, image: busybox}]}}}]}" |
   accepted "framework with zero instances and zero retries"
 fw f "{resourceGroup: ${RG}-a, tasks: $(named_tasks 100 10000)}" |
