@@ -9,6 +9,7 @@ packages=(
   libcpprest-dev libssl-dev libyaml-cpp-dev prometheus-cpp-dev libcivetweb-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   clang-format openssl jq procps iproute2 python3 prometheus
+  clang libclang-rt-14-dev  # the libFuzzer harnesses (hack/fuzz.sh)
   gnuplot-nox  # the chart of hack/bench-e2e.sh
 )
 

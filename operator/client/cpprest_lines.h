@@ -1,6 +1,7 @@
 // Private to the two files that use cpprestsdk (client/rest_client.cpp and
 // registry/etcd_client.cpp): a streaming HTTP body split into lines as bytes arrive (the watch
-// streams of the API server and of etcd), and readable messages for cpprestsdk exceptions.
+// streams of the API server and of etcd; the splitting itself is LineSplitter), and readable
+// messages for cpprestsdk exceptions.
 // Include it nowhere else: it pulls in cpprestsdk.
 #pragma once
 
@@ -9,6 +10,7 @@
 
 #include <cpprest/http_client.h>
 
+#include "operator/client/line_splitter.h"
 #include "operator/client/tls.h"
 
 namespace kubemesos::client::cpprest {
@@ -24,28 +26,16 @@ inline std::string DescribeException(const std::exception& e) {
 // the request's token) may be set from any thread and makes Next return false.
 class LineReader {
  public:
-  LineReader() = default;  // no body: at its end
-  explicit LineReader(concurrency::streams::streambuf<uint8_t> body) : body_(body), open_(true) {}
+  LineReader() { lines_.Finish(); }  // no body: at its end
+  explicit LineReader(concurrency::streams::streambuf<uint8_t> body) : body_(body) {}
 
-  // The next line that is not blank, without its "\n" or "\r\n"; a last line without a
-  // newline counts. False at the end of the body, on a read error (error()) or once
-  // `cancelled` is set.
+  // The next line that is not blank (see LineSplitter); a last line without a newline
+  // counts. False at the end of the body, on a read error (error()) or once `cancelled` is
+  // set.
   bool Next(std::string& line, const std::atomic<bool>& cancelled) {
     while (true) {
-      size_t nl = buffer_.find('\n', start_);
-      if (nl == std::string::npos && !open_ && start_ < buffer_.size()) nl = buffer_.size();
-      if (nl != std::string::npos) {
-        size_t end = nl > start_ && buffer_[nl - 1] == '\r' ? nl - 1 : nl;
-        line.assign(buffer_, start_, end - start_);
-        start_ = std::min(nl + 1, buffer_.size());
-        if (start_ > 65536 && start_ * 2 > buffer_.size()) {
-          buffer_.erase(0, start_);
-          start_ = 0;
-        }
-        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // keep-alives
-        return true;
-      }
-      if (cancelled || !open_) return false;
+      if (lines_.Next(line)) return true;
+      if (cancelled || lines_.finished()) return false;
       ReadMore(cancelled);
     }
   }
@@ -53,36 +43,36 @@ class LineReader {
   const std::string& error() const { return error_; }
 
  private:
-  // Appends what the connection has buffered, waiting for at least one byte.
+  // Appends what the connection has buffered, waiting for at least one byte; Finish at the
+  // end of the body or on an error.
   void ReadMore(const std::atomic<bool>& cancelled) {
     try {
       size_t avail = body_.in_avail();
       if (avail == 0) {
         auto c = body_.bumpc().get();  // waits for the next chunk, or the end
         if (c == decltype(body_)::traits::eof()) {
-          open_ = false;
+          lines_.Finish();
           return;
         }
-        buffer_.push_back(static_cast<char>(c));
+        char byte = static_cast<char>(c);
+        lines_.Append(std::string_view(&byte, 1));
         avail = body_.in_avail();
       }
       if (avail > 0) {
-        size_t old = buffer_.size();
-        buffer_.resize(old + avail);
-        size_t got = body_.getn(reinterpret_cast<uint8_t*>(&buffer_[old]), avail).get();
-        buffer_.resize(old + got);
+        chunk_.resize(avail);
+        size_t got = body_.getn(reinterpret_cast<uint8_t*>(chunk_.data()), avail).get();
+        lines_.Append(std::string_view(chunk_.data(), got));
       }
     } catch (const std::exception& e) {
-      open_ = false;
+      lines_.Finish();
       if (!cancelled) error_ = DescribeException(e);
     }
   }
 
   concurrency::streams::streambuf<uint8_t> body_;
-  bool open_ = false;
+  LineSplitter lines_;
   std::string error_;
-  std::string buffer_;
-  size_t start_ = 0;
+  std::string chunk_;  // reused read buffer
 };
 
 }  // namespace kubemesos::client::cpprest

@@ -109,6 +109,11 @@ class TestHttpServer {
     std::lock_guard<std::mutex> lock(mu_);
     return requests_;
   }
+  // Forgets the requests recorded so far (a long-running user, e.g. a fuzzer, calls it often).
+  void ClearRequests() {
+    std::lock_guard<std::mutex> lock(mu_);
+    requests_.clear();
+  }
 
  private:
   void AcceptLoop() {

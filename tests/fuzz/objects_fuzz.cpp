@@ -1,0 +1,71 @@
+// Fuzzes object conversion (operator/kube/objects.h) with arbitrary JSON: the same document is
+// converted as a Node, a Pod, a ResourceGroup and a Framework (and each pod a Framework's
+// tasks describe as a Pod, as the controller does). Nothing may throw, and what converts is
+// sane: no negative resource amount (an overflowing sum must be an error, not a wrapped
+// number), a finite positive weight, finite offer filters.
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "operator/kube/objects.h"
+#include "tests/fuzz/fuzz_util.h"
+
+namespace {
+
+using namespace kubemesos;
+
+void CheckAmounts(const Resources& r, const std::string& what) {
+  for (int id = 0; id < kMaxResourceKinds; ++id)
+    FUZZ_CHECK(r[id] >= 0,
+               what + ": resource " + std::to_string(id) + " is " + std::to_string(r[id]));
+}
+
+template <typename T>
+void CheckShape(const kube::Converted<T>& c) {
+  FUZZ_CHECK(c.ok() == c.error.empty(), "a Converted holds a value or an error: " + c.error);
+}
+
+void ConvertPod(const nlohmann::json& pod, ResourceCatalog& catalog) {
+  auto p = kube::PodFromJson(pod, catalog);
+  CheckShape(p);
+  if (p.ok()) {
+    CheckAmounts(p.value->request, "pod request");
+    FUZZ_CHECK(p.value->request[kPods] == 1, "a pod takes one pod slot");
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  nlohmann::json object = nlohmann::json::parse(data, data + size, nullptr, false);
+  if (object.is_discarded()) return -1;  // the API server only sends JSON
+
+  ResourceCatalog catalog;
+  (void)kube::DescribeObject(object);
+  (void)kube::IsKubemesosPod(object);
+
+  auto node = kube::NodeFromJson(object, catalog);
+  CheckShape(node);
+  if (node.ok()) CheckAmounts(node.value->allocatable, "node allocatable");
+
+  ConvertPod(object, catalog);
+
+  auto group = kube::GroupFromJson(object, catalog);
+  CheckShape(group);
+  if (group.ok()) {
+    CheckAmounts(group.value->guarantee.amount, "group guarantee");
+    CheckAmounts(group.value->limit.amount, "group limit");
+    FUZZ_CHECK(std::isfinite(group.value->weight) && group.value->weight > 0, "group weight");
+  }
+
+  auto framework = kube::FrameworkFromJson(object);
+  CheckShape(framework);
+  if (framework.ok()) {
+    double refuse = framework.value->framework.refuse_seconds;
+    FUZZ_CHECK(std::isfinite(refuse) && refuse >= 0, "refuseSeconds");
+    for (const nlohmann::json& pod : framework.value->task_pods) ConvertPod(pod, catalog);
+  }
+  return 0;
+}
