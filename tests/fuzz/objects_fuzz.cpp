@@ -65,7 +65,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (framework.ok()) {
     double refuse = framework.value->framework.refuse_seconds;
     FUZZ_CHECK(std::isfinite(refuse) && refuse >= 0, "refuseSeconds");
-    for (const nlohmann::json& pod : framework.value->task_pods) ConvertPod(pod, catalog);
+    // Pods are built only when created: convert the first few instances of each task, as the
+    // controller would when it launches them.
+    for (const auto& task : framework.value->tasks) {
+      for (int64_t k = 0; k < task.instances && k < 4; ++k) {
+        ConvertPod(kube::TaskPodJson(*framework.value, task, k), catalog);
+      }
+    }
   }
   return 0;
 }
