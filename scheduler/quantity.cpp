@@ -1,7 +1,9 @@
-// Exact parsing of Kubernetes quantities using 128-bit integer arithmetic. Every multiply and
-// add is checked before it happens (CheckedMul/CheckedAdd), so no input can wrap.
+// Exact parsing of Kubernetes quantities with integer arithmetic (no floating point, no digit
+// limit). Every multiply and add is checked before it happens (CheckedMul/CheckedAdd), so no
+// input can wrap.
 #include "scheduler/quantity.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "scheduler/resources.h"
@@ -73,83 +75,73 @@ std::optional<int64_t> ParseQuantityMilli(std::string_view text, std::string* er
     negative = s[0] == '-';
     s.remove_prefix(1);
   }
-  // Keep at most kMaxDigits significant digits; `shift` is the power of ten of the kept
-  // mantissa's last digit (negative inside the fraction) and `sticky` records whether a
-  // dropped digit was non-zero (the true value is then a little more than what is kept).
-  // `shift` and `digits` count characters, so int64 cannot overflow on any input that fits in
-  // memory.
-  constexpr int kMaxDigits = 20;  // 10^20 * 2^60 still fits in 127 bits
-  i128 mantissa = 0;
-  int kept = 0;
-  int64_t digits = 0, shift = 0;
-  bool seen_dot = false, sticky = false;
-  size_t i = 0;
-  for (; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '.') {
-      if (seen_dot) break;
-      seen_dot = true;
-      continue;
-    }
-    if (!std::isdigit(static_cast<unsigned char>(c))) break;
-    ++digits;
-    if (kept < kMaxDigits) {
-      // Below 10^20: cannot overflow, checked all the same.
-      if (!CheckedMul(mantissa, i128{10}, &mantissa) ||
-          !CheckedAdd(mantissa, i128{c - '0'}, &mantissa)) {
-        FailTooLarge(error, text);
-        return std::nullopt;
-      }
-      if (mantissa != 0) ++kept;  // leading zeros are not significant
-      if (seen_dot) --shift;
-    } else {
-      sticky |= c != '0';
-      if (!seen_dot) ++shift;  // a dropped integer digit still scales the value
+  // The number: digits with at most one '.'; `point` is how many digits precede it.
+  size_t end = 0, dot = std::string_view::npos;
+  for (; end < s.size(); ++end) {
+    if (s[end] == '.' && dot == std::string_view::npos) {
+      dot = end;
+    } else if (!std::isdigit(static_cast<unsigned char>(s[end]))) {
+      break;
     }
   }
+  const std::string_view number = s.substr(0, end);
+  const int64_t digits =
+      static_cast<int64_t>(number.size()) - (dot == std::string_view::npos ? 0 : 1);
   if (digits == 0) {
     Fail(error, text, "no digits");
     return std::nullopt;
   }
+  const int64_t point = dot == std::string_view::npos ? digits : static_cast<int64_t>(dot);
   int pow10 = 0, pow2 = 0;
-  if (!ParseSuffix(s.substr(i), pow10, pow2)) {
+  if (!ParseSuffix(s.substr(end), pow10, pow2)) {
     Fail(error, text, "unknown suffix");
     return std::nullopt;
   }
-  // milli-value = mantissa * 10^(shift + pow10 + 3) * 2^pow2, rounded up in magnitude.
-  i128 value = 0;
-  if (!CheckedMul(mantissa, i128{1} << pow2, &value)) {
+  // The k-th digit of the number (0-based, the '.' skipped).
+  auto digit = [&](int64_t k) -> int {
+    return number[static_cast<size_t>(k + (dot != std::string_view::npos && k >= point))] - '0';
+  };
+  // milli-value = number * 10^(pow10 + 3) * 2^pow2, rounded up in magnitude, computed exactly:
+  // move the decimal point by pow10 + 3, then the integer part I times 2^pow2 (checked before
+  // every multiply and add) plus floor(F * 2^pow2) for the fraction F, plus one if anything is
+  // left over. Lengths are int64: no counter can overflow on any input that fits in memory.
+  const int64_t split = point + pow10 + 3;  // digits [0, split) form the integer part
+  i128 integer = 0;
+  for (int64_t k = 0; k < std::min(split, digits); ++k) {
+    if (integer > kLimit || !CheckedMul(integer, i128{10}, &integer) ||
+        !CheckedAdd(integer, i128{digit(k)}, &integer)) {
+      FailTooLarge(error, text);
+      return std::nullopt;
+    }
+  }
+  for (int64_t k = digits; k < split && integer != 0; ++k) {  // zeros past the last digit
+    if (integer > kLimit || !CheckedMul(integer, i128{10}, &integer)) {
+      FailTooLarge(error, text);
+      return std::nullopt;
+    }
+  }
+  if (integer > kLimit || !CheckedMul(integer, i128{1} << pow2, &integer)) {
     FailTooLarge(error, text);
     return std::nullopt;
   }
-  int64_t exp10 = shift + pow10 + 3;
-  if (value != 0 && exp10 > 0) {
-    // Check before every multiply: a value already above the limit stays above it, and one at
-    // or below it (< 2^63) times 10 cannot leave 128 bits.
-    for (; exp10 > 0; --exp10) {
-      if (value > kLimit || !CheckedMul(value, i128{10}, &value)) {
-        FailTooLarge(error, text);
-        return std::nullopt;
-      }
-    }
-  } else if (exp10 < 0) {
-    i128 divisor = 1;
-    bool underflow = false;
-    for (; exp10 < 0; ++exp10) {
-      // Once the divisor exceeds the value (or would leave 128 bits, which is more than any
-      // value), the quotient is 0 whatever comes next.
-      if (divisor > value || !CheckedMul(divisor, i128{10}, &divisor)) {
-        underflow = true;
-        break;
-      }
-    }
-    i128 quotient = underflow ? 0 : value / divisor;
-    bool inexact = underflow ? value != 0 : value % divisor != 0;
-    value = quotient + ((inexact || sticky) ? 1 : 0);
-  } else if (sticky) {
-    value += 1;  // value < 2^127 - 1 here (see the shift above)
+  // F * 2^pow2 by long multiplication from the last digit: carry < 2^pow2 <= 2^60, so
+  // digit * 2^pow2 + carry < 10 * 2^60 fits in 64 bits. The final carry is floor(F * 2^pow2);
+  // a non-zero digit left behind means the value is not whole.
+  const uint64_t scale = uint64_t{1} << pow2;
+  uint64_t carry = 0;
+  bool inexact = false;
+  for (int64_t k = digits - 1; k >= std::max<int64_t>(split, 0); --k) {
+    uint64_t t = static_cast<uint64_t>(digit(k)) * scale + carry;
+    inexact |= t % 10 != 0;
+    carry = t / 10;
   }
-  if (value > kLimit) {
+  for (int64_t k = std::min<int64_t>(split, digits); k < 0 && carry != 0; ++k) {  // leading zeros
+    inexact |= carry % 10 != 0;
+    carry /= 10;
+  }
+  i128 value = 0;
+  if (!CheckedAdd(integer, static_cast<i128>(carry) + (inexact ? 1 : 0), &value) ||
+      value > kLimit) {
     FailTooLarge(error, text);
     return std::nullopt;
   }

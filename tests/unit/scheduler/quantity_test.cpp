@@ -142,12 +142,20 @@ INSTANTIATE_TEST_SUITE_P(Invalid, ParseQuantityTest,
                                            Bad("1e-"), Bad("--1")));
 
 // Cases at the edges of precision and sign (once known deviations, now fixed).
-INSTANTIATE_TEST_SUITE_P(PrecisionAndSign, ParseQuantityTest,
-                         ::testing::Values(Ok("0.999999999999999999999999", 1000),
-                                           Ok("1.000000000000000000000Ki", 1'024'000),
-                                           Ok("10000000000000000000000000e-10",
-                                              1'000'000'000'000'000'000),
-                                           Ok("-1.5m", -2)));
+INSTANTIATE_TEST_SUITE_P(
+    PrecisionAndSign, ParseQuantityTest,
+    ::testing::Values(Ok("0.999999999999999999999999", 1000),
+                      Ok("1.000000000000000000000Ki", 1'024'000),
+                      Ok("10000000000000000000000000e-10", 1'000'000'000'000'000'000),
+                      Ok("-1.5m", -2),
+                      // More than 20 significant digits times a power
+                      // of two: these came out 1m low with a 20-digit
+                      // mantissa.
+                      Ok("01.25611517886509707337Pi", 1414259962867818779),
+                      Ok("3.87405907763324956596Pi", 4361802754610097546),
+                      Ok("1835306542.83666389179706532480Mi", 1924458393461497678),
+                      Ok("-01.889727646734873325765383821227Pi", -2127644181416724954),
+                      Ok("0.1000000000000000000000000000001Ki", 102401)));
 
 // Any length is safe: a million digits neither overflow a counter nor hang.
 TEST(ParseQuantityTest, VeryLongInputs) {
