@@ -347,12 +347,15 @@ int RunCommand(const std::vector<std::string>& args) {
   auto drain_deadline = stop_started + kShutdownDrain;
   log::Info("stopping: finishing binds in flight, dropping queued task-pod writes",
             {{"drainSeconds", kShutdownDrain.count()}});
+  signals.Stage("task-pod writes in flight");
   bool writes_ended = task_writer.Stop(util::StopMode::kDrop, drain_deadline);
+  signals.Stage("binds");
   bool binds_ended = binder.Stop(drain_deadline);
   if (!writes_ended || !binds_ended) {
     log::Warn("requests still in flight at the drain deadline; stopping the rest",
               {{"binds", !binds_ended}, {"taskPodWrites", !writes_ended}});
   }
+  signals.Stage("watches");
   nlohmann::json watches = nlohmann::json::object();
   for (auto& informer : informers) {
     informer->Stop();
@@ -362,8 +365,10 @@ int RunCommand(const std::vector<std::string>& args) {
                                  {"restarts", stats.restarts},
                                  {"errors", stats.errors}};
   }
+  signals.Stage("status writes in flight");
   status.Stop();
   object_status.Stop();
+  signals.Stage("the registry (resigning)");
   registry_ready = nullptr;
   registry_setup.Stop();  // the recorder, then the election (resigns: a standby takes over)
   log::Info(
@@ -381,6 +386,7 @@ int RunCommand(const std::vector<std::string>& args) {
        {"stopSeconds",
         std::chrono::duration<double>(std::chrono::steady_clock::now() - stop_started).count()},
        {"watches", watches}});
+  signals.Stage("releasing threads and connections");
   return 0;
 }
 

@@ -91,7 +91,8 @@ void ShutdownSignals::Run() {
   std::unique_lock<std::mutex> lock(mu_);
   if (cv_.wait_until(lock, limit, [this] { return done_; })) return;
   log::Error("shutdown did not finish in time: exiting now, with work in flight",
-             {{"hardLimitSeconds", std::chrono::duration<double>(hard_limit_).count()}});
+             {{"hardLimitSeconds", std::chrono::duration<double>(hard_limit_).count()},
+              {"stuckIn", stage_.load()}});
   std::fflush(stderr);
   std::_Exit(1);
 }

@@ -39,6 +39,8 @@ class ShutdownSignals {
   const std::atomic<bool>& requested() const;
   // Acts as if a signal arrived (for tests).
   void Request();
+  // Names the shutdown step under way (a string literal), for the error at the hard limit.
+  void Stage(const char* step) { stage_ = step; }
 
  private:
   void Run();
@@ -48,6 +50,7 @@ class ShutdownSignals {
   std::mutex mu_;
   std::condition_variable cv_;
   bool done_ = false;  // the orderly shutdown finished (the destructor runs)
+  std::atomic<const char*> stage_{"stopping the loop"};
   std::thread thread_;
 };
 
