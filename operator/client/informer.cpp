@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "operator/util/guard.h"
+#include "operator/util/text.h"
 
 namespace kubemesos::client {
 namespace {
@@ -53,7 +54,7 @@ std::string Describe(const std::string& what, const HttpResponse& r) {
     if (j.is_object() && j.contains("message") && j["message"].is_string())
       msg = j["message"];
     else
-      msg = r.body.substr(0, 200);
+      msg = util::SanitizeUtf8(r.body, 200);
   }
   return what + ": " + (r.status == 0 ? "" : "HTTP " + std::to_string(r.status) + ": ") + msg;
 }
@@ -310,7 +311,7 @@ void Informer::HandleLine(const std::string& line) {
   json event = json::parse(line, nullptr, false);
   if (!event.is_object() || !event.contains("type") || !event["type"].is_string() ||
       !event.contains("object") || !event["object"].is_object()) {
-    Fail("watch: malformed event: " + line.substr(0, 200));
+    Fail("watch: malformed event: " + util::SanitizeUtf8(line, 200));
     failed_line_ = true;
     return;
   }
@@ -321,7 +322,8 @@ void Informer::HandleLine(const std::string& line) {
     if (code == 410) {
       need_list_ = true;
     } else {
-      Fail("watch ERROR event: " + object.value("message", object.dump().substr(0, 200)));
+      Fail("watch ERROR event: " +
+           object.value("message", util::SanitizeUtf8(util::SafeDump(object), 200)));
       failed_line_ = true;
     }
     return;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 
 #include <memory>
 #include <span>
@@ -386,6 +387,13 @@ int RunCommand(const std::vector<std::string>& args) {
        {"stopSeconds",
         std::chrono::duration<double>(std::chrono::steady_clock::now() - stop_started).count()},
        {"watches", watches}});
+  if (!writes_ended || !binds_ended) {
+    // Requests past the drain deadline are still in flight and cannot be interrupted; the
+    // replica has resigned and logged its stop, so it exits without waiting for them (the
+    // destructors would join their threads).
+    std::fflush(nullptr);
+    std::_Exit(0);
+  }
   signals.Stage("releasing threads and connections");
   return 0;
 }

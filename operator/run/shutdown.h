@@ -6,7 +6,9 @@
 // nothing (what was in flight is lost; the next leader re-creates it).
 //
 // The orderly path (run_command.cpp) stays well inside the limit: it drops queued task-pod
-// writes, sends queued binds until kShutdownDrain, then stops the rest and resigns.
+// writes, sends queued binds until kShutdownDrain, then stops the rest, resigns and exits 0
+// (without waiting for requests still in flight past kShutdownDrain: they cannot be
+// interrupted, and nothing depends on them any more).
 //
 // Threads: the constructor installs the handlers and starts the thread; the destructor (from
 // the thread that constructed it) disarms the limit, restores the default handlers and joins.

@@ -27,6 +27,7 @@ EXPORTED = {
     "kubemesos_group_dominant_share", "kubemesos_framework_dominant_share",
     "kubemesos_cluster_capacity", "kubemesos_cluster_allocated", "kubemesos_is_leader",
     "kubemesos_registry_requests_total", "kubemesos_watch_restarts_total",
+    "kubemesos_internal_errors_total",
 }
 HISTOGRAMS = {"kubemesos_allocation_cycle_seconds", "kubemesos_scheduling_latency_seconds"}
 failures = []

@@ -64,6 +64,7 @@ echo "shutdown: ${seconds} s after SIGTERM, exit code ${rc}, ${created} of ${INS
 check "kubemesos exits 0 on SIGTERM" test "${rc}" -eq 0
 check "within ${LIMIT_SECONDS} s (${seconds} s)" test "$(echo "${seconds} < ${LIMIT_SECONDS}" | bc)" -eq 1
 stopped_line="$(grep -m1 '"msg":"stopped"' "${WORK}/kubemesos.log" || true)"
+grep -E '"msg":"(stop requested|stopping: [^"]*|stopped)"' "${WORK}/kubemesos.log" | jq -r '"  \(.ts) \(.msg)"'
 echo "stopped: $(jq -c '{stopSeconds, taskPodWritesDropped, taskPodsCreated, bindsDropped}' <<<"${stopped_line:-null}")"
 dropped_some() { jq -e '.taskPodWritesDropped > 0' <<<"${stopped_line:-null}" >/dev/null; }
 check "it logged its stop with the queued task-pod writes dropped" dropped_some
