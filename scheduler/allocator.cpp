@@ -82,10 +82,7 @@ void Allocator::Impl::AddNodeUsage(int node, const Resources& delta) {
   for (int r = 0; r < catalog_.size(); ++r) {
     const int64_t old_free = state.free[r];
     used[r] += delta[r];
-    const WideAmount free = state.spec.allocatable[r] - used[r];
-    state.free[r] = free > kMaxAmount    ? kMaxAmount
-                    : free < -kMaxAmount ? -kMaxAmount
-                                         : static_cast<int64_t>(free);
+    state.free[r] = FreeAmount(state.spec.allocatable[r] - used[r]);
     if (counts_free)
       free_total_[r] += std::max<int64_t>(0, state.free[r]) - std::max<int64_t>(0, old_free);
     used_total_[r] += delta[r];

@@ -19,7 +19,8 @@ bool Fail(std::string* error, std::string_view text, const char* why) {
   return false;
 }
 
-bool FailTooLarge(std::string* error, std::string_view text) {
+bool FailTooLarge(std::string* error, std::string_view text, bool* too_large) {
+  if (too_large) *too_large = true;
   if (error) {
     *error = "quantity too large: \"" + std::string(text) + "\" (max " +
              std::to_string(kMaxAmount) + "m)";
@@ -64,7 +65,9 @@ bool ParseSuffix(std::string_view s, int& pow10, int& pow2) {
 
 }  // namespace
 
-std::optional<int64_t> ParseQuantityMilli(std::string_view text, std::string* error) {
+std::optional<int64_t> ParseQuantityMilli(std::string_view text, std::string* error,
+                                          bool* too_large) {
+  if (too_large) *too_large = false;
   std::string_view s = text;
   if (s.empty()) {
     Fail(error, text, "empty");
@@ -110,18 +113,18 @@ std::optional<int64_t> ParseQuantityMilli(std::string_view text, std::string* er
   for (int64_t k = 0; k < std::min(split, digits); ++k) {
     if (integer > kLimit || !CheckedMul(integer, i128{10}, &integer) ||
         !CheckedAdd(integer, i128{digit(k)}, &integer)) {
-      FailTooLarge(error, text);
+      FailTooLarge(error, text, too_large);
       return std::nullopt;
     }
   }
   for (int64_t k = digits; k < split && integer != 0; ++k) {  // zeros past the last digit
     if (integer > kLimit || !CheckedMul(integer, i128{10}, &integer)) {
-      FailTooLarge(error, text);
+      FailTooLarge(error, text, too_large);
       return std::nullopt;
     }
   }
   if (integer > kLimit || !CheckedMul(integer, i128{1} << pow2, &integer)) {
-    FailTooLarge(error, text);
+    FailTooLarge(error, text, too_large);
     return std::nullopt;
   }
   // F * 2^pow2 by long multiplication from the last digit: carry < 2^pow2 <= 2^60, so
@@ -142,7 +145,7 @@ std::optional<int64_t> ParseQuantityMilli(std::string_view text, std::string* er
   i128 value = 0;
   if (!CheckedAdd(integer, static_cast<i128>(carry) + (inexact ? 1 : 0), &value) ||
       value > kLimit) {
-    FailTooLarge(error, text);
+    FailTooLarge(error, text, too_large);
     return std::nullopt;
   }
   int64_t result = static_cast<int64_t>(value);

@@ -18,7 +18,9 @@ namespace kubemesos {
 // ("quantity too large: \"8Ei\" (max 4611686018427387904m)"; see scheduler/resources.h).
 // Never wraps: every multiply and add is checked first. Any length of input is safe; the cost
 // is linear in it. Negative values parse; callers decide whether they are allowed.
-std::optional<int64_t> ParseQuantityMilli(std::string_view text, std::string* error = nullptr);
+// *too_large (when given) says whether a failure was the maximum rather than malformed text.
+std::optional<int64_t> ParseQuantityMilli(std::string_view text, std::string* error = nullptr,
+                                          bool* too_large = nullptr);
 
 // Formats a quantity in milli-units the shortest exact way Kubernetes would accept:
 // "1500m", "2", "0".

@@ -172,17 +172,19 @@ Resources Narrow(const ResourceSum& sum);
 // Each amount clamped into [0, kMaxAmount]: what the engine stores of its inputs, so that a
 // caller that skipped validation gets a bounded number, never a wrapped or negative one.
 Resources Clamped(const Resources& r);
-// capacity - used per kind, clamped into [-kMaxAmount, kMaxAmount]: as an int64 vector it
-// decides free.Contains(request) exactly for every request within [0, kMaxAmount], so the
-// placement loops compare int64s while the totals stay exact.
+// An exact free amount (capacity - used) clamped into [-kMaxAmount, kMaxAmount]: as an int64
+// it compares with every request within [0, kMaxAmount] exactly as the exact value does, so
+// the placement loops compare int64s while the totals stay exact.
+inline int64_t FreeAmount(WideAmount free) {
+  return free > kMaxAmount    ? kMaxAmount
+         : free < -kMaxAmount ? -kMaxAmount
+                              : static_cast<int64_t>(free);
+}
+// FreeAmount of capacity - used, per kind.
 inline Resources FreeOf(const Resources& capacity, const ResourceSum& used) {
   Resources out;
-  for (int i = 0; i < kMaxResourceKinds; ++i) {
-    WideAmount free = capacity.amount[i] - used.amount[i];
-    out.amount[i] = free > kMaxAmount    ? kMaxAmount
-                    : free < -kMaxAmount ? -kMaxAmount
-                                         : static_cast<int64_t>(free);
-  }
+  for (int i = 0; i < kMaxResourceKinds; ++i)
+    out.amount[i] = FreeAmount(capacity.amount[i] - used.amount[i]);
   return out;
 }
 

@@ -158,7 +158,9 @@ Labels ReadStringMap(const json& object, std::string_view key, std::string_view 
 int64_t ReadQuantityMilli(const json& value, std::string_view path) {
   std::string text = QuantityText(value, path);
   std::string error;
-  auto milli = ParseQuantityMilli(text, &error);
+  bool too_large = false;
+  auto milli = ParseQuantityMilli(text, &error, &too_large);
+  if (!milli && too_large) throw TooLargeError(std::string(path), error);
   if (!milli) throw FieldError(std::string(path), error);
   if (*milli < 0) {
     throw FieldError(std::string(path), "invalid quantity \"" + text + "\": must not be negative");

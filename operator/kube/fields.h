@@ -30,6 +30,14 @@ class FieldError : public std::runtime_error {
       : std::runtime_error(path.empty() ? what : path + ": " + what) {}
 };
 
+// A quantity, or a total of one object, above the maximum of 2^62 milli-units (kMaxAmount):
+// well-formed but too large to hold. A FieldError like any other, except where a caller must
+// tell it apart (a pod already on a node; see PodFromJson).
+class TooLargeError : public FieldError {
+ public:
+  using FieldError::FieldError;
+};
+
 // The path of `key` inside the object at `parent`: "spec" + "weight" -> "spec.weight"; keys
 // that are not plain identifiers are bracketed: "requests" + "nvidia.com/gpu" ->
 // "requests[nvidia.com/gpu]".
@@ -64,8 +72,8 @@ std::string RequireString(const json& object, std::string_view key, std::string_
 Labels ReadStringMap(const json& object, std::string_view key, std::string_view path);
 
 // A quantity given as a string ("1.5Gi") or a JSON number (written out with json::dump, so 0.1
-// stays "0.1"), in milli-units. Throws on unparsable or negative values, and on values above
-// kMaxAmount = 2^62 milli-units ("quantity too large: \"5000000000000000\" (max
+// stays "0.1"), in milli-units. Throws on unparsable or negative values, and (TooLargeError) on
+// values above kMaxAmount = 2^62 milli-units ("quantity too large: \"5000000000000000\" (max
 // 4611686018427387904m)"), so every amount read here is within the engine's per-object bound.
 int64_t ReadQuantityMilli(const json& value, std::string_view path);
 

@@ -66,8 +66,10 @@ Converted<NodeSpec> NodeFromJson(const nlohmann::json& node, ResourceCatalog& ca
 // it), pod-level spec.resources where set, plus spec.overhead, and pods = 1. Each quantity and
 // each kind of that total is at most 2^62 milli-units (kMaxAmount); more is an error naming the
 // field or the container that pushed the total over ("spec.containers[1]: total cpu request
-// too large (max 4611686018427387904m)"), never a wrapped number. Constraints from
-// spec.nodeSelector, required node affinity and spec.tolerations. node_name = spec.nodeName;
+// too large (max 4611686018427387904m)"), never a wrapped number; except for a pod already on
+// a node (node_name set, not terminal): it holds whatever it holds there, so it converts with
+// the maximum of every kind the catalog knows, and its node is full while it stays. Constraints
+// from spec.nodeSelector, required node affinity and spec.tolerations. node_name = spec.nodeName;
 // terminal = status.phase Succeeded or Failed. `order` is left 0 for the caller.
 Converted<PodSpec> PodFromJson(const nlohmann::json& pod, ResourceCatalog& catalog);
 

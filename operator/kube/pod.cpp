@@ -22,8 +22,8 @@ Resources Sum(const Resources& a, const Resources& b, const std::string& path,
   Resources out;
   for (ResourceId id = 0; id < kMaxResourceKinds; ++id) {
     if (!CheckedAdd(a[id], b[id], &out[id]) || out[id] > ResourceCatalog::MaxAmount(id)) {
-      throw FieldError(path, "total " + catalog.Name(id) + " request too large (max " +
-                                 std::to_string(kMaxAmount) + "m)");
+      throw TooLargeError(path, "total " + catalog.Name(id) + " request too large (max " +
+                                    std::to_string(kMaxAmount) + "m)");
     }
   }
   return out;
@@ -255,14 +255,23 @@ PodSpec ConvertPod(const json& pod, ResourceCatalog& catalog) {
     auto it = labels.find(kFrameworkLabel);
     if (it != labels.end() && !it->second.empty()) out.framework = ns + "/" + it->second;
   }
-  out.request = EffectiveRequest(*spec, catalog);
-  out.constraints.node_selector = ReadStringMap(*spec, "nodeSelector", "spec");
-  out.constraints.affinity = ReadRequiredAffinity(*spec);
-  out.constraints.tolerations = ReadTolerations(*spec);
   out.node_name = ReadString(*spec, "nodeName", "spec").value_or("");
   const json& status = *ReadObjectOrEmpty(pod, "status");
   std::string phase = ReadString(status, "phase", "status").value_or("");
   out.terminal = phase == "Succeeded" || phase == "Failed";
+  try {
+    out.request = EffectiveRequest(*spec, catalog);
+  } catch (const TooLargeError&) {
+    if (out.node_name.empty() || out.terminal) throw;
+    // Already on a node (bound by another scheduler, or spec.nodeName): it holds whatever it
+    // holds there. Ignored, it would leave the node looking free; so it counts as the most
+    // one pod may hold of every kind, and the node is full while it stays.
+    for (ResourceId id = 0; id < catalog.size(); ++id)
+      out.request[id] = ResourceCatalog::MaxAmount(id);
+  }
+  out.constraints.node_selector = ReadStringMap(*spec, "nodeSelector", "spec");
+  out.constraints.affinity = ReadRequiredAffinity(*spec);
+  out.constraints.tolerations = ReadTolerations(*spec);
   return out;
 }
 

@@ -4,7 +4,9 @@
 # - a pod with two containers of cpu "5000000000000000" (summed in int64 it wrapped negative
 #   and was bound to a full 4-core node) is not bound; a Warning Event InvalidSpec on the pod
 #   says why; no node is over-committed; a normal pod created afterwards is still bound;
-# - a node reporting cpu "5000000000000000" gets an InvalidSpec Event and no pod.
+# - a node reporting cpu "5000000000000000" gets an InvalidSpec Event and no pod;
+# - a pod of another scheduler put on a node with spec.nodeName and such a request fills that
+#   node for kubemesos (it holds whatever it holds there), rather than being ignored.
 set -euo pipefail
 # shellcheck source=tests/integration/cluster/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../cluster/lib.sh"
@@ -13,12 +15,14 @@ km_test_begin overflow
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 op_install_crds
 
-# Two 4-core nodes of the test's own, and one that claims 5e15 cores (same label, so deleted at
-# the end with the others).
+# Three 4-core nodes of the test's own (0, 1, 3), and one that claims 5e15 cores (2; same label,
+# so deleted at the end with the others).
 prefix="${TEST_NS}-n"
 op_nodes 2 4 16Gi
-km::objects::nodes 2 3 5000000000000000 16Gi 110 3 "${prefix}" |
-  sed "s|    type: kwok|    type: kwok\n    kubemesos.io/test: ${TEST_NS}|" | kc_quiet apply -f -
+{
+  km::objects::nodes 2 3 5000000000000000 16Gi 110 3 "${prefix}"
+  km::objects::nodes 3 4 4 16Gi 110 3 "${prefix}"
+} | sed "s|    type: kwok|    type: kwok\n    kubemesos.io/test: ${TEST_NS}|" | kc_quiet apply -f -
 op_group_with_framework
 
 selected_pod() { # NAME CPU: a pod of framework "work" restricted to the test's nodes
@@ -63,22 +67,39 @@ check "the pod has a Warning Event InvalidSpec: quantity too large" km::wait_for
 check "the 5e15-core node has a Warning Event InvalidSpec: quantity too large" km::wait_for "node event" 30 \
   warning_event default "${prefix}2" 'status.allocatable.cpu: quantity too large: "5P" (max 4611686018427387904m)'
 
-# kubemesos goes on: a normal pod created afterwards is bound (node 0 is full: node 1), and a
-# pod larger than the 4-core nodes is not put on the node it refused.
+# Another scheduler's pod with the same request, put on node 1 directly (KWOK runs it): node 1
+# is full for kubemesos from then on.
+check "a pod with spec.nodeName and two containers of cpu 5000000000000000 is accepted" \
+  kc_quiet apply -f - <<YAML
+apiVersion: v1
+kind: Pod
+metadata: {name: foreign, namespace: ${TEST_NS}}
+spec:
+  nodeName: ${prefix}1
+  containers:
+  - {name: a, image: busybox, resources: {requests: {cpu: "5000000000000000"}}}
+  - {name: b, image: busybox, resources: {requests: {cpu: "5000000000000000"}}}
+YAML
+check "the foreign pod runs on node 1" wait_for_jsonpath 60 Running pod foreign -n "${TEST_NS}" '{.status.phase}'
+
+# kubemesos goes on: a normal pod created afterwards is bound (node 0 is full, node 1 holds the
+# foreign pod: node 3), and a pod larger than the 4-core nodes is not put on the node it refused.
 selected_pod after 1 | kc_quiet apply -f -
-check "a normal pod created afterwards is bound to node 1" \
-  wait_for_jsonpath 60 "${prefix}1" pod after -n "${TEST_NS}" '{.spec.nodeName}'
+check "a normal pod created afterwards is bound to node 3" \
+  wait_for_jsonpath 60 "${prefix}3" pod after -n "${TEST_NS}" '{.spec.nodeName}'
 selected_pod large 8 | kc_quiet apply -f -
 reason_is() { [[ $(kc get pod "$1" -n "${TEST_NS}" -o jsonpath='{.status.conditions[?(@.type=="PodScheduled")].reason}') == "$2" ]]; }
 check "an 8-core pod is Unschedulable, not placed on the refused node" \
   km::wait_for "large explained" 30 reason_is large Unschedulable
 check "the overflowing pod is not bound" test -z "$(node_of overflow)"
 
-# No node of the test is over-committed: requests of the non-terminal pods on each node, summed
-# exactly (Python integers), against its allocatable.
+# No node kubemesos bound a pod to is over-committed: requests of the non-terminal pods on each
+# such node, summed exactly (Python fractions), against its allocatable. (Node 1 is, by the
+# foreign pod alone.)
 kc get nodes -l "kubemesos.io/test=${TEST_NS}" -o json >"${WORK}/nodes.json"
 kc get pods -n "${TEST_NS}" -o json >"${WORK}/pods.json"
-check "no node of the test is over-committed (exact sums)" python3 - "${WORK}/nodes.json" "${WORK}/pods.json" <<'PY'
+check "no node kubemesos bound a pod to is over-committed (exact sums)" \
+  python3 - "${WORK}/nodes.json" "${WORK}/pods.json" <<'PY'
 import json, re, sys
 from collections import defaultdict
 from fractions import Fraction
@@ -90,9 +111,11 @@ def qty(text):  # the API server writes 5000000000000000 back as 5P
     return Fraction(m.group(1)) * Fraction(10) ** int(m.group(2) or 0) * SUFFIX[m.group(3)]
 nodes = {n["metadata"]["name"]: n["status"].get("allocatable", {}) for n in json.load(open(sys.argv[1]))["items"]}
 used = defaultdict(lambda: defaultdict(Fraction))
-for p in json.load(open(sys.argv[2]))["items"]:
+pods = json.load(open(sys.argv[2]))["items"]
+ours = {p["spec"].get("nodeName") for p in pods if p["spec"].get("schedulerName") == "kubemesos"}
+for p in pods:
     node = p["spec"].get("nodeName")
-    if node in nodes and p.get("status", {}).get("phase") not in ("Succeeded", "Failed"):
+    if node in nodes and node in ours and p.get("status", {}).get("phase") not in ("Succeeded", "Failed"):
         for c in p["spec"]["containers"]:
             for r, v in c.get("resources", {}).get("requests", {}).items():
                 used[node][r] += qty(v)

@@ -370,6 +370,37 @@ INSTANTIATE_TEST_SUITE_P(
             R"(Pod default/big: spec.resources.requests.memory: quantity too large: "1e+300" (max 4611686018427387904m))"}),
     [](const auto& info) { return std::string(info.param.name); });
 
+// A pod already on a node (another scheduler's, or spec.nodeName) holds whatever it holds
+// there: one whose request does not fit counts as the maximum of every kind, so its node is
+// full for kubemesos, instead of an error that would leave the node looking free. A pending or
+// finished pod with the same request is an error; a malformed quantity is an error anywhere.
+TEST(PodFromJsonTest, BoundPodAboveTheMaximumFillsItsNode) {
+  const char* containers =
+      R"([{"name":"a","resources":{"requests":{"cpu":"5000000000000000"}}},
+          {"name":"b","resources":{"requests":{"cpu":"5000000000000000"}}}])";
+  ResourceCatalog catalog;
+  json pod = PodWithSpec(std::string(R"({"nodeName":"n1","containers":)") + containers + "}");
+  auto bound = PodFromJson(pod, catalog);
+  ASSERT_TRUE(bound.ok()) << bound.error;
+  EXPECT_EQ(bound.value->node_name, "n1");
+  for (ResourceId id = 0; id < catalog.size(); ++id)
+    EXPECT_EQ(bound.value->request[id], ResourceCatalog::MaxAmount(id)) << catalog.Name(id);
+  EXPECT_EQ(bound.value->request[kCpu], kMaxAmount);
+
+  pod["status"]["phase"] = "Succeeded";
+  EXPECT_FALSE(PodFromJson(pod, catalog).ok());
+  EXPECT_FALSE(
+      PodFromJson(PodWithSpec(std::string(R"({"containers":)") + containers + "}"), catalog).ok());
+  auto malformed = PodFromJson(
+      PodWithSpec(
+          R"({"nodeName":"n1","containers":[{"name":"a","resources":{"requests":{"cpu":"lots"}}}]})"),
+      catalog);
+  ASSERT_FALSE(malformed.ok());
+  EXPECT_EQ(
+      malformed.error,
+      R"(Pod default/x: spec.containers[0].resources.requests.cpu: invalid quantity "lots": no digits)");
+}
+
 // The largest effective request that fits: exactly 2^62 milli-units of each kind.
 TEST(PodFromJsonTest, TotalAtTheMaximum) {
   ResourceCatalog catalog;

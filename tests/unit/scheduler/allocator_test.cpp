@@ -149,6 +149,27 @@ TEST_F(AllocatorTest, PodsOfOtherSchedulersUseCapacity) {
   EXPECT_EQ(a.Allocate(1).placements.size(), 2u);
 }
 
+// Issue #12: foreign pods at the per-object maximum (what a pod whose request does not fit
+// converts to) fill their node however many there are; before, two of them wrapped the node's
+// used negative and it took more. Their removal gives every millicore back exactly.
+TEST_F(AllocatorTest, PodsAtTheMaximumFillTheirNodeExactly) {
+  a.UpsertNode(Node("n1", 4, 4));
+  a.UpsertNode(Node("n2", 4, 4));
+  PodSpec huge = BoundPod("other/huge-0", "n1", 0, 0);
+  huge.request.amount.fill(kMaxAmount);
+  for (int i = 0; i < 4; ++i) {
+    huge.key = "other/huge-" + std::to_string(i);
+    a.UpsertPod(huge);
+  }
+  AddTasks(a, "ns/f", 5, 1, 1);
+  auto result = a.Allocate(0);
+  EXPECT_EQ(PlacedPerNode(result), (std::map<std::string, int>{{"n2", 4}}));
+  EXPECT_EQ(a.TotalAllocated()[kCpu], INT64_MAX);  // 4 * 2^62 + 4000, saturated in the view
+  for (int i = 0; i < 4; ++i) a.RemovePod("other/huge-" + std::to_string(i));
+  EXPECT_EQ(a.TotalAllocated()[kCpu], 4000);
+  EXPECT_EQ(PlacedPerNode(a.Allocate(1)), (std::map<std::string, int>{{"n1", 1}}));
+}
+
 TEST_F(AllocatorTest, PodBoundToANodeNotYetSeenCountsWhenItAppears) {
   a.UpsertPod(BoundPod("ns/early", "n1", 3, 1));
   a.UpsertNode(Node("n1", 4, 4));
