@@ -94,36 +94,11 @@ check "an 8-core pod is Unschedulable, not placed on the refused node" \
 check "the overflowing pod is not bound" test -z "$(node_of overflow)"
 
 # No node kubemesos bound a pod to is over-committed: requests of the non-terminal pods on each
-# such node, summed exactly (Python fractions), against its allocatable. (Node 1 is, by the
-# foreign pod alone.)
+# such node, summed exactly, against its allocatable. (Node 1 is, by the foreign pod alone.)
 kc get nodes -l "kubemesos.io/test=${TEST_NS}" -o json >"${WORK}/nodes.json"
 kc get pods -n "${TEST_NS}" -o json >"${WORK}/pods.json"
 check "no node kubemesos bound a pod to is over-committed (exact sums)" \
-  python3 - "${WORK}/nodes.json" "${WORK}/pods.json" <<'PY'
-import json, re, sys
-from collections import defaultdict
-from fractions import Fraction
-SUFFIX = {"": 1, "n": Fraction(1, 10**9), "u": Fraction(1, 10**6), "m": Fraction(1, 1000),
-          "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18,
-          "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
-def qty(text):  # the API server writes 5000000000000000 back as 5P
-    m = re.fullmatch(r"([0-9.]+)(?:[eE]([-+]?[0-9]+))?([A-Za-z]*)", str(text))
-    return Fraction(m.group(1)) * Fraction(10) ** int(m.group(2) or 0) * SUFFIX[m.group(3)]
-nodes = {n["metadata"]["name"]: n["status"].get("allocatable", {}) for n in json.load(open(sys.argv[1]))["items"]}
-used = defaultdict(lambda: defaultdict(Fraction))
-pods = json.load(open(sys.argv[2]))["items"]
-ours = {p["spec"].get("nodeName") for p in pods if p["spec"].get("schedulerName") == "kubemesos"}
-for p in pods:
-    node = p["spec"].get("nodeName")
-    if node in nodes and node in ours and p.get("status", {}).get("phase") not in ("Succeeded", "Failed"):
-        for c in p["spec"]["containers"]:
-            for r, v in c.get("resources", {}).get("requests", {}).items():
-                used[node][r] += qty(v)
-bad = [f"{n} {r}: {v} > {nodes[n].get(r)}" for n in used for r, v in used[n].items()
-       if r in nodes[n] and v > qty(nodes[n][r])]
-print("requests per node:", {n: {r: str(v) for r, v in u.items()} for n, u in used.items()})
-print("\n".join(bad) or "no node over-committed")
-sys.exit(1 if bad else 0)
-PY
+  python3 "${KM_REPO_ROOT}/tests/integration/operator/check_allocation.py" --overcommit-only \
+  "${WORK}/nodes.json" "${WORK}/pods.json"
 
 op_check_stopped_cleanly
