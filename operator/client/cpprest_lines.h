@@ -30,11 +30,16 @@ class LineReader {
   explicit LineReader(concurrency::streams::streambuf<uint8_t> body) : body_(body) {}
 
   // The next line that is not blank (see LineSplitter); a last line without a newline
-  // counts. False at the end of the body, on a read error (error()) or once `cancelled` is
-  // set.
+  // counts. False at the end of the body, on a read error or a line longer than
+  // LineSplitter::kDefaultMaxLine (error()) or once `cancelled` is set.
   bool Next(std::string& line, const std::atomic<bool>& cancelled) {
     while (true) {
       if (lines_.Next(line)) return true;
+      if (lines_.too_long()) {
+        if (error_.empty())
+          error_ = "a line longer than " + std::to_string(lines_.max_line()) + " bytes";
+        return false;
+      }
       if (cancelled || lines_.finished()) return false;
       ReadMore(cancelled);
     }

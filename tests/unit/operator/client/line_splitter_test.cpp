@@ -1,5 +1,5 @@
 // LineSplitter: lines cut across pieces, "\r\n", keep-alive blank lines, a last line without a
-// newline only after Finish, and compaction of a long consumed prefix.
+// newline only after Finish, compaction of a long consumed prefix, and the line length cap.
 #include "operator/client/line_splitter.h"
 
 #include <string>
@@ -53,6 +53,25 @@ TEST(LineSplitterTest, LongStreamsKeepEveryLine) {
     for (auto& l : Drain(s)) got.push_back(l);
   }
   EXPECT_EQ(got, want);  // 5000 x 50 bytes: the consumed prefix was dropped on the way
+}
+
+TEST(LineSplitterTest, AnEndlessLineStopsTheStream) {
+  LineSplitter s(/*max_line=*/100);
+  s.Append(std::string(100, 'a') + "\n");  // at the cap: fine
+  EXPECT_EQ(Drain(s).size(), 1u);
+  for (int i = 0; i < 20; ++i) s.Append(std::string(10, 'b'));  // 200 bytes, no newline
+  EXPECT_TRUE(Drain(s).empty());
+  EXPECT_TRUE(s.too_long());
+  s.Append("\nc\n");  // nothing after an endless line is trusted
+  s.Finish();
+  EXPECT_TRUE(Drain(s).empty());
+}
+
+TEST(LineSplitterTest, ACompleteLineOverTheCapStopsTheStream) {
+  LineSplitter s(/*max_line=*/10);
+  s.Append("short\n" + std::string(11, 'x') + "\nnext\n");
+  EXPECT_EQ(Drain(s), std::vector<std::string>{"short"});
+  EXPECT_TRUE(s.too_long());
 }
 
 }  // namespace

@@ -228,6 +228,26 @@ TEST_F(RestClientTest, WatchSplitsLinesAcrossChunks) {
   EXPECT_EQ(server.Requests()[0].target, "/api/v1/pods?watch=1&resourceVersion=5");
 }
 
+// A server that never ends a line (65 MiB without a newline, then more): the watch ends with
+// an error once the line passes the 64 MiB cap, instead of buffering without bound.
+TEST_F(RestClientTest, AnEndlessWatchLineEndsTheWatch) {
+  TestHttpServer server([](const HttpRequest&, Connection& c) {
+    c.StartChunked();
+    c.Chunk("{\"first\":1}\n");
+    const std::string mib(1 << 20, 'x');
+    for (int i = 0; i < 66; ++i) c.Chunk(mib);  // fails fast once the client hung up
+    c.EndChunked();
+  });
+  auto client = MakeRestClient(Plain(server), Fast());
+  auto w = client->Watch("/api/v1/pods?watch=1");
+  std::string line;
+  ASSERT_TRUE(w->Next(line));
+  EXPECT_EQ(line, "{\"first\":1}");
+  EXPECT_FALSE(w->Next(line));
+  EXPECT_NE(w->Error().find("a line longer than 67108864 bytes"), std::string::npos) << w->Error();
+  w->Cancel();
+}
+
 TEST_F(RestClientTest, CancelAbortsABlockedNext) {
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
