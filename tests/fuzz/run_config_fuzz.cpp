@@ -1,6 +1,6 @@
 // Fuzzes the `kubemesos run` configuration (operator/run/config.h): the input is a YAML
-// config file, optionally followed by a line "%%" and command-line flags, one a line ("--config"
-// is followed by the file's path). LoadConfigFile and ParseRunFlags accept or refuse with an
+// config file, optionally followed by a line "%%" and command-line flags, one a line (every
+// --config names that file). LoadConfigFile and ParseRunFlags accept or refuse with an
 // error, never throw; what they accept is in range (finite, non-negative durations and rates,
 // positive counts).
 #include <cmath>
@@ -45,8 +45,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(!error.empty(), "a refused file has an error");
 
   std::vector<std::string> args = fuzz::Lines(flags);
-  for (size_t i = 0; i + 1 < args.size(); ++i)
-    if (args[i] == "--config") args[i + 1] = path;  // only the scratch file is read
+  for (size_t i = 0; i < args.size(); ++i) {  // only the scratch file is read
+    if (args[i] == "--config" && i + 1 < args.size()) args[i + 1] = path;
+    if (args[i].rfind("--config=", 0) == 0) args[i] = "--config=" + path;
+  }
   RunConfig from_flags;
   error.clear();
   if (run::ParseRunFlags(args, from_flags, error))
