@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "operator/util/text.h"
+
 namespace kubemesos::client {
 
 using Clock = std::chrono::steady_clock;
@@ -91,7 +93,7 @@ std::string DescribeHttpError(std::string_view method, std::string_view path, in
   if (j.is_object() && j.contains("message") && j["message"].is_string()) {
     server = j["message"].get<std::string>();
   } else {
-    server = std::string(body.substr(0, 300));
+    server = util::SanitizeUtf8(body, 300);  // a reply may hold anything
   }
   std::string what = std::string(method) + " " + std::string(path.substr(0, path.find('?'))) + ": ";
   switch (status) {

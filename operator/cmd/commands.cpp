@@ -1,6 +1,9 @@
 // Subcommand dispatch and the small subcommands (help, version, run) of `kubemesos`.
 #include "operator/cmd/commands.h"
 
+#include <exception>
+#include <new>
+
 #include "operator/run/run_command.h"
 
 #ifndef KUBEMESOS_VERSION
@@ -39,13 +42,9 @@ int Run(const Args& args, std::ostream&, std::ostream&) {
   return run::RunCommand(args);
 }
 
-int Main(const Args& argv, std::ostream& out, std::ostream& err) {
-  if (argv.size() < 2) {
-    PrintUsage(err);
-    return 2;
-  }
-  const std::string& name = argv[1];
-  Args rest(argv.begin() + 2, argv.end());
+namespace {
+
+int Dispatch(const std::string& name, const Args& rest, std::ostream& out, std::ostream& err) {
   if (name == "simulate") return Simulate(rest, out, err);
   if (name == "version" || name == "--version") return Version(rest, out, err);
   if (name == "run") return Run(rest, out, err);
@@ -54,6 +53,30 @@ int Main(const Args& argv, std::ostream& out, std::ostream& err) {
   err << "kubemesos: unknown command \"" << name << "\"\n\n";
   PrintUsage(err);
   return 2;
+}
+
+}  // namespace
+
+int Main(const Args& argv, std::ostream& out, std::ostream& err) {
+  if (argv.size() < 2) {
+    PrintUsage(err);
+    return 2;
+  }
+  const std::string& name = argv[1];
+  // The commands report their own errors; this is the last line, so that nothing (a bad
+  // allocation at start-up, a bug) ends the process with an uncaught exception (abort, 134).
+  try {
+    return Dispatch(name, Args(argv.begin() + 2, argv.end()), out, err);
+  } catch (const std::bad_alloc&) {
+    err << "kubemesos " << name << ": out of memory\n";
+    return 3;
+  } catch (const std::exception& e) {
+    err << "kubemesos " << name << ": internal error: " << e.what() << "\n";
+    return 3;
+  } catch (...) {
+    err << "kubemesos " << name << ": internal error\n";
+    return 3;
+  }
 }
 
 }  // namespace kubemesos::cmd

@@ -10,19 +10,20 @@
 
 namespace kubemesos::kube {
 
+// `kind`: what the object is taken to be when it has no `kind` (LIST items have none).
 template <typename T, typename Fn>
-Converted<T> Guard(const json& object, Fn&& convert) {
+Converted<T> Guard(const char* kind, const json& object, Fn&& convert) {
   try {
     if (!object.is_object()) {
-      return Converted<T>::Err(DescribeObject(object) + ": expected an object");
+      return Converted<T>::Err(DescribeObject(object, kind) + ": expected an object");
     }
     return Converted<T>::Ok(convert());
   } catch (const FieldError& e) {
-    return Converted<T>::Err(DescribeObject(object) + ": " + e.what());
+    return Converted<T>::Err(DescribeObject(object, kind) + ": " + e.what());
   } catch (const std::exception& e) {
-    return Converted<T>::Err(DescribeObject(object) + ": internal error: " + e.what());
+    return Converted<T>::Err(DescribeObject(object, kind) + ": internal error: " + e.what());
   } catch (...) {
-    return Converted<T>::Err(DescribeObject(object) + ": internal error");
+    return Converted<T>::Err(DescribeObject(object, kind) + ": internal error");
   }
 }
 

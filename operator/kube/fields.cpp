@@ -3,6 +3,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <limits>
 
 #include "scheduler/quantity.h"
 
@@ -105,10 +106,16 @@ std::optional<double> ReadNumber(const json& object, std::string_view key, std::
 std::optional<int64_t> ReadInt(const json& object, std::string_view key, std::string_view path) {
   const json* v = Find(object, key);
   if (!v) return std::nullopt;
-  if (v->is_number_integer()) return v->get<int64_t>();
+  // is_number_integer() is also true for unsigned numbers, which the parser makes of anything
+  // above INT64_MAX: check those first, or get<int64_t>() would wrap them negative.
   if (v->is_number_unsigned()) {
-    throw FieldError(Join(path, key), "integer out of range");
+    uint64_t u = v->get<uint64_t>();
+    if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      throw FieldError(Join(path, key), "integer out of range");
+    }
+    return static_cast<int64_t>(u);
   }
+  if (v->is_number_integer()) return v->get<int64_t>();
   if (v->is_number_float()) {
     double d = v->get<double>();
     if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9.0e15) {

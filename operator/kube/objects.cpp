@@ -215,9 +215,9 @@ FrameworkObjects ConvertFramework(const json& framework) {
 
 }  // namespace
 
-std::string DescribeObject(const json& object) {
-  if (!object.is_object()) return std::string("object (") + TypeName(object) + ")";
-  std::string kind = StringOr(object, "kind", "object");
+std::string DescribeObject(const json& object, const std::string& default_kind) {
+  if (!object.is_object()) return default_kind + " (" + TypeName(object) + ")";
+  std::string kind = StringOr(object, "kind", default_kind);
   std::string api = StringOr(object, "apiVersion", "");
   std::string name = "<unnamed>", ns;
   if (const json* meta = Find(object, "metadata"); meta && meta->is_object()) {
@@ -233,11 +233,11 @@ std::string DescribeObject(const json& object) {
 }
 
 Converted<NodeSpec> NodeFromJson(const json& node, ResourceCatalog& catalog) {
-  return Guard<NodeSpec>(node, [&] { return ConvertNode(node, catalog); });
+  return Guard<NodeSpec>("Node", node, [&] { return ConvertNode(node, catalog); });
 }
 
 Converted<GroupSpec> GroupFromJson(const json& group, ResourceCatalog& catalog) {
-  return Guard<GroupSpec>(group, [&] { return ConvertGroup(group, catalog); });
+  return Guard<GroupSpec>("ResourceGroup", group, [&] { return ConvertGroup(group, catalog); });
 }
 
 std::string TaskPodName(const std::string& framework, const std::string& task, int64_t index) {
@@ -272,7 +272,7 @@ json TaskPodJson(const FrameworkObjects& framework, const FrameworkTask& task, i
 }
 
 Converted<FrameworkObjects> FrameworkFromJson(const json& framework) {
-  return Guard<FrameworkObjects>(framework, [&] { return ConvertFramework(framework); });
+  return Guard<FrameworkObjects>("Framework", framework, [&] { return ConvertFramework(framework); });
 }
 
 }  // namespace kubemesos::kube

@@ -48,8 +48,9 @@ struct Converted {
 // "Pod default/x", "Node n1", "ResourceGroup analytics", "apps/v1 Deployment ns/name": how
 // errors and warnings name an object. The kinds converted here (at their expected apiVersion,
 // or with none) are named by kind alone, and a Pod or Framework without a namespace is in
-// "default"; any other object is named by apiVersion and kind. Never throws.
-std::string DescribeObject(const nlohmann::json& object);
+// "default"; any other object is named by apiVersion and kind. An object without `kind` (the
+// items of a LIST have none) is taken to be `default_kind`. Never throws.
+std::string DescribeObject(const nlohmann::json& object, const std::string& default_kind = "object");
 
 // A v1 Node: metadata.name, metadata.labels, spec.taints, spec.unschedulable and every
 // resource of status.allocatable (status.capacity when allocatable is absent, as in

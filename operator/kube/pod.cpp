@@ -278,7 +278,7 @@ PodSpec ConvertPod(const json& pod, ResourceCatalog& catalog) {
 }  // namespace
 
 Converted<PodSpec> PodFromJson(const json& pod, ResourceCatalog& catalog) {
-  return Guard<PodSpec>(pod, [&] { return ConvertPod(pod, catalog); });
+  return Guard<PodSpec>("Pod", pod, [&] { return ConvertPod(pod, catalog); });
 }
 
 bool IsKubemesosPod(const json& pod) {

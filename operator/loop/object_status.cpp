@@ -1,6 +1,7 @@
 // ResourceGroup and Framework status: building and writing.
 #include "operator/loop/object_status.h"
 
+#include "operator/util/text.h"
 #include "operator/util/time_format.h"
 
 #include <cmath>
@@ -133,12 +134,12 @@ std::string ObjectStatusWriter::Since(const std::string& key, bool value) {
 
 void ObjectStatusWriter::Submit(const std::string& key, const std::string& path,
                                 nlohmann::json status) {
-  std::string text = status.dump();
+  std::string text = util::SafeDump(status);  // names and messages quote user text
   auto& last = written_[key];
   if (last == text) return;  // unchanged: no write
   last = text;
   nlohmann::json patch = {{"status", std::move(status)}};
-  queue_.Submit(key, [this, key, path, body = patch.dump()] {
+  queue_.Submit(key, [this, key, path, body = util::SafeDump(patch)] {
     auto response = client_.Request("PATCH", path, body, "application/merge-patch+json");
     if (!response.ok() && response.status != 404) {  // 404: the object is gone
       std::lock_guard<std::mutex> lock(failed_mu_);

@@ -78,7 +78,7 @@ bool SchedulerCore::synced() const {
 }
 
 void SchedulerCore::Problem(ObjectKind kind, const std::string& ns, const std::string& name,
-                            const std::string& message) {
+                            const std::string& message, bool pending_pod) {
   std::string key = std::string(KindName(kind)) + " " + ns + "/" + name;
   if (message.empty()) {  // fine again (or gone): nothing to remember
     problems_.erase(key);
@@ -87,7 +87,11 @@ void SchedulerCore::Problem(ObjectKind kind, const std::string& ns, const std::s
   auto& last = problems_[key];
   if (last == message) return;
   last = message;
-  status_.ObjectProblem(kind, ns, name, message);
+  if (pending_pod) {
+    status_.PodInvalid(ns, name, message);
+  } else {
+    status_.ObjectProblem(kind, ns, name, message);
+  }
 }
 
 void SchedulerCore::Apply(const LoopEvent& event, double now) {
@@ -157,7 +161,8 @@ void SchedulerCore::ApplyPod(WatchType watch, const nlohmann::json& object) {
   }
   auto pod = kube::PodFromJson(object, allocator_.catalog());
   if (!pod.ok()) {
-    Problem(ObjectKind::kPod, name.ns, name.name, pod.error);
+    // A pending pod here is ours (see above): it gets the condition too.
+    Problem(ObjectKind::kPod, name.ns, name.name, pod.error, PodIsPending(object));
     return;
   }
   auto [it, inserted] = pod_order_.try_emplace(key, next_order_);

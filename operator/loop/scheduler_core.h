@@ -66,8 +66,10 @@ class SchedulerCore {
   void ApplyGroup(WatchType watch, const nlohmann::json& object);
   void ApplyFramework(WatchType watch, const nlohmann::json& object);
   void ApplyBindResult(const BindResult& result, double now);
+  // Reports `message` on the object once (empty: it is fine again). `pending_pod`: a pending
+  // pod of ours, which also says it on its PodScheduled condition.
   void Problem(ObjectKind kind, const std::string& ns, const std::string& name,
-               const std::string& message);
+               const std::string& message, bool pending_pod = false);
   void ReportInvalidGroups();
 
   Allocator allocator_;

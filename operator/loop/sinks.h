@@ -26,6 +26,11 @@ class StatusSink {
   // `ns` is empty for cluster-scoped kinds. Called again only when the message changes.
   virtual void ObjectProblem(ObjectKind kind, const std::string& ns, const std::string& name,
                              const std::string& message) = 0;
+  // A pending pod of ours whose spec the engine cannot use (a request over the largest amount,
+  // an unreadable quantity): it stays pending, and says why on its PodScheduled condition.
+  // Called instead of ObjectProblem for such pods, again only when the message changes.
+  virtual void PodInvalid(const std::string& ns, const std::string& name,
+                          const std::string& message) = 0;
 };
 
 }  // namespace kubemesos::loop

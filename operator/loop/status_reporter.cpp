@@ -58,6 +58,17 @@ void StatusReporter::PodPending(const Unplaced& pending) {
   queue_.Submit("Pod " + pending.pod, [this, item] { return Write(item); });
 }
 
+void StatusReporter::PodInvalid(const std::string& ns, const std::string& name,
+                                const std::string& message) {
+  if (may_write_ && !may_write_()) return;  // the leader reports it
+  Item item;
+  item.ns = ns;
+  item.name = name;
+  item.reason = "InvalidSpec";
+  item.message = message;
+  queue_.Submit("Pod " + ns + "/" + name, [this, item] { return Write(item); });
+}
+
 void StatusReporter::ObjectProblem(ObjectKind kind, const std::string& ns, const std::string& name,
                                    const std::string& message) {
   ObjectWarning(kind, ns, name, "InvalidSpec", message);

@@ -34,6 +34,10 @@ class StatusReporter : public StatusSink {
                  std::function<bool()> may_write = nullptr);
 
   void PodPending(const Unplaced& pending) override;
+  // PodScheduled=False with reason InvalidSpec (not Unschedulable: more nodes would not help,
+  // so cluster-autoscaler leaves it alone) and an InvalidSpec Event.
+  void PodInvalid(const std::string& ns, const std::string& name,
+                  const std::string& message) override;
   // An Event with reason InvalidSpec on the object.
   void ObjectProblem(ObjectKind kind, const std::string& ns, const std::string& name,
                      const std::string& message) override;

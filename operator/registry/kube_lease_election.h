@@ -87,7 +87,7 @@ class KubeLeaseElection : public Election {
   std::string seen_version_;
   TimePoint seen_at_{};
 
-  util::RoundThread rounds_;  // last: stopped before the members its rounds use
+  util::RoundThread rounds_{"election"};  // last: stopped before the members its rounds use
 };
 
 }  // namespace kubemesos::registry

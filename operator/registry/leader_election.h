@@ -110,7 +110,7 @@ class LeaderElection : public Election {
   std::string last_error_;
   Callback callback_;
 
-  util::RoundThread rounds_;  // last: stopped before the members its rounds use
+  util::RoundThread rounds_{"election"};  // last: stopped before the members its rounds use
 };
 
 }  // namespace kubemesos::registry

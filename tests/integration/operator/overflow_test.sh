@@ -2,8 +2,8 @@
 # Issue #12, finding 4: requests and capacities that do not fit kubemesos' per-object maximum
 # (2^62 milli-units) against the real kube-apiserver, which accepts them:
 # - a pod with two containers of cpu "5000000000000000" (summed in int64 it wrapped negative
-#   and was bound to a full 4-core node) is not bound; a Warning Event InvalidSpec on the pod
-#   says why; no node is over-committed; a normal pod created afterwards is still bound;
+#   and was bound to a full 4-core node) is not bound; its PodScheduled=False condition (reason
+#   InvalidSpec) and a Warning Event InvalidSpec say why; no node is over-committed; a normal pod created afterwards is still bound;
 # - a node reporting cpu "5000000000000000" gets an InvalidSpec Event and no pod;
 # - a pod of another scheduler put on a node with spec.nodeName and such a request fills that
 #   node for kubemesos (it holds whatever it holds there), rather than being ignored.
@@ -64,6 +64,13 @@ warning_event() {
 check "the pod has a Warning Event InvalidSpec: quantity too large" km::wait_for "overflow event" 30 \
   warning_event "${TEST_NS}" overflow \
   'Pod '"${TEST_NS}"'/overflow: spec.containers[0].resources.requests.cpu: quantity too large: "5P" (max 4611686018427387904m)'
+# scheduled_condition POD: "status/reason/message" of its PodScheduled condition.
+scheduled_condition() {
+  kc get pod "$1" -n "${TEST_NS}" -o jsonpath='{range .status.conditions[?(@.type=="PodScheduled")]}{.status}/{.reason}/{.message}{end}'
+}
+invalid_spec_condition() { [[ $(scheduled_condition overflow) == False/InvalidSpec/*"quantity too large"* ]]; }
+check "the pod is pending with PodScheduled=False, reason InvalidSpec, saying why" \
+  km::wait_for "overflow condition" 30 invalid_spec_condition
 check "the 5e15-core node has a Warning Event InvalidSpec: quantity too large" km::wait_for "node event" 30 \
   warning_event default "${prefix}2" 'status.allocatable.cpu: quantity too large: "5P" (max 4611686018427387904m)'
 

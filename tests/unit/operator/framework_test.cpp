@@ -198,6 +198,16 @@ INSTANTIATE_TEST_SUITE_P(
             "NegativeInstances",
             R"({"resourceGroup":"g","tasks":[{"name":"a","instances":-1,"template":{"spec":{}}}]})",
             "Framework t/f: spec.tasks[0].instances: must be between 0 and 1000000"},
+        // Above INT64_MAX the JSON parser makes an unsigned number; it once wrapped to -1
+        // and was then refused only by luck of the range check (maxRetries had none).
+        ErrorCase{
+            "InstancesOverInt64",
+            R"({"resourceGroup":"g","tasks":[{"name":"a","instances":18446744073709551615,"template":{"spec":{}}}]})",
+            "Framework t/f: spec.tasks[0].instances: integer out of range"},
+        ErrorCase{
+            "RetriesOverInt64",
+            R"({"resourceGroup":"g","tasks":[{"name":"a","maxRetries":18446744073709551615,"template":{"spec":{}}}]})",
+            "Framework t/f: spec.tasks[0].maxRetries: integer out of range"},
         ErrorCase{
             "FractionalInstances",
             R"({"resourceGroup":"g","tasks":[{"name":"a","instances":1.5,"template":{"spec":{}}}]})",

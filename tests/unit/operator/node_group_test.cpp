@@ -286,6 +286,14 @@ TEST(DescribeObjectTest, Names) {
             "v1 Namespace ns");
   EXPECT_EQ(DescribeObject(J("[]")), "object (array)");
   EXPECT_EQ(DescribeObject(J(R"({"metadata":5})")), "object <unnamed>");
+  // LIST items have no kind: the converter says what it expected.
+  EXPECT_EQ(DescribeObject(J(R"({"metadata":{"name":"n1"}})"), "Node"), "Node n1");
+  ResourceCatalog catalog;
+  auto node = NodeFromJson(J(R"({"metadata":{"name":"n1"},"status":{"allocatable":{"cpu":"5P"}}})"),
+                           catalog);
+  ASSERT_FALSE(node.ok());
+  EXPECT_EQ(node.error.rfind("Node n1: status.allocatable.cpu: quantity too large", 0), 0u)
+      << node.error;
 }
 
 }  // namespace

@@ -311,7 +311,7 @@ INSTANTIATE_TEST_SUITE_P(
             "TolerationEmptyKeyEqual",
             R"({"kind":"Pod","metadata":{"name":"x"},"spec":{"containers":[{"name":"a"}],"tolerations":[{"value":"v"}]}})",
             "Pod default/x: spec.tolerations[0].operator: must be Exists when key is empty"},
-        ErrorCase{"NotAnObject", R"(["Pod"])", "object (array): expected an object"}),
+        ErrorCase{"NotAnObject", R"(["Pod"])", "Pod (array): expected an object"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 // Issue #12: requests that do not fit the per-object maximum of 2^62 milli-units are an error

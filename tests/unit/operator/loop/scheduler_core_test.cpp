@@ -22,6 +22,11 @@ struct Recorder : BindSink, StatusSink {
                      const std::string& message) override {
     problems.push_back(std::string(KindName(kind)) + " " + ns + "/" + name + ": " + message);
   }
+  void PodInvalid(const std::string& ns, const std::string& name,
+                  const std::string& message) override {
+    invalid_pods.push_back(ns + "/" + name + ": " + message);
+  }
+  std::vector<std::string> invalid_pods;
 };
 
 json NodeJson(const std::string& name, const std::string& cpu) {
@@ -186,6 +191,9 @@ TEST_F(CoreTest, BadObjectsAreReportedAndEverythingElseIsScheduled) {
   json bad_pod = PodJson("bad-quantity", "spark", "1");
   bad_pod["spec"]["containers"][0]["resources"]["requests"]["cpu"] = "lots";
   Add(ObjectKind::kPod, bad_pod);
+  json bad_bound = PodJson("bad-bound", "", "1", "n1");  // bound by someone else
+  bad_bound["spec"]["containers"][0]["resources"]["requests"]["cpu"] = "lots";
+  Add(ObjectKind::kPod, bad_bound);
   Add(ObjectKind::kPod, json("not an object"));
   SyncAll();
   auto stats = core.Cycle(1);
@@ -201,11 +209,15 @@ TEST_F(CoreTest, BadObjectsAreReportedAndEverythingElseIsScheduled) {
   for (const auto& p : rec.problems) problems += p + "\n";
   EXPECT_NE(problems.find("ResourceGroup /bad"), std::string::npos) << problems;
   EXPECT_NE(problems.find("ResourceGroup /loop-a"), std::string::npos) << problems;
-  EXPECT_NE(problems.find("Pod team/bad-quantity"), std::string::npos) << problems;
+  // A pending pod of ours says it on its condition (PodInvalid); a bound one only in an Event.
+  EXPECT_EQ(problems.find("Pod team/bad-quantity"), std::string::npos) << problems;
+  ASSERT_EQ(rec.invalid_pods.size(), 1u);
+  EXPECT_EQ(rec.invalid_pods[0].rfind("team/bad-quantity: ", 0), 0u) << rec.invalid_pods[0];
+  EXPECT_NE(problems.find("Pod team/bad-bound"), std::string::npos) << problems;
   // Reported once: the next cycle repeats nothing.
-  size_t before = rec.problems.size() + rec.pending.size();
+  size_t before = rec.problems.size() + rec.pending.size() + rec.invalid_pods.size();
   core.Cycle(2);
-  EXPECT_EQ(rec.problems.size() + rec.pending.size(), before);
+  EXPECT_EQ(rec.problems.size() + rec.pending.size() + rec.invalid_pods.size(), before);
 }
 
 // Each Framework event is converted once: the core's conversion is handed on (to the Framework
@@ -237,7 +249,8 @@ TEST_F(CoreTest, ProblemsAreForgottenWhenTheObjectGoes) {
   for (int round = 0; round < 2; ++round) {
     Add(ObjectKind::kFramework, bad);
     Add(ObjectKind::kPod, bad_pod);
-    EXPECT_EQ(rec.problems.size(), 2u * (round + 1)) << "round " << round;
+    EXPECT_EQ(rec.problems.size(), round + 1u) << "round " << round;      // the Framework
+    EXPECT_EQ(rec.invalid_pods.size(), round + 1u) << "round " << round;  // the pending pod
     core.Apply(LoopEvent::Object(ObjectKind::kFramework, WatchType::kDeleted, bad), 0);
     core.Apply(LoopEvent::Object(ObjectKind::kPod, WatchType::kDeleted, bad_pod), 0);
   }

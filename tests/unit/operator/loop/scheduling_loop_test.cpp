@@ -18,6 +18,7 @@ struct NoSinks : BindSink, StatusSink {
   void PodPending(const Unplaced&) override {}
   void ObjectProblem(ObjectKind, const std::string&, const std::string&,
                      const std::string&) override {}
+  void PodInvalid(const std::string&, const std::string&, const std::string&) override {}
 };
 
 bool WaitFor(const std::function<bool()>& done, double seconds) {
