@@ -2,7 +2,6 @@
 // Allocator::Impl and touched by one thread.
 #pragma once
 
-#include <map>
 #include <set>
 #include <string>
 #include <unordered_map>
