@@ -19,7 +19,7 @@ std::string Plural(int n, const char* what) {
 }  // namespace
 
 Reason Allocator::Impl::LimitReason(int group) const {
-  const std::string& name = groups_[group].spec.name;
+  const std::string& name = groups_.name(group);
   return Reason{ReasonCode::kQuotaLimit, name,
                 "Placing the task would exceed the limit of ResourceGroup \"" + name + "\"."};
 }
@@ -129,11 +129,10 @@ AllocationResult Allocator::Impl::Allocate(double now) {
       block = Block::kUnknownGroup;
       reason.code = ReasonCode::kUnknownGroup;
       reason.subject = fw.spec.group;
-      auto g = group_index_.find(fw.spec.group);
-      reason.message = g == group_index_.end()
-                           ? "ResourceGroup \"" + fw.spec.group + "\" does not exist."
-                           : "ResourceGroup \"" + fw.spec.group +
-                                 "\" is invalid: " + groups_[g->second].invalid_message + ".";
+      int g = groups_.Find(fw.spec.group);
+      reason.message = g == kNone ? "ResourceGroup \"" + fw.spec.group + "\" does not exist."
+                                  : "ResourceGroup \"" + fw.spec.group +
+                                        "\" is invalid: " + groups_.invalid_message(g) + ".";
     } else if (fw.spec.suspended) {
       block = Block::kSuspended;
       reason.code = ReasonCode::kSuspended;
@@ -172,20 +171,18 @@ AllocationResult Allocator::Impl::Allocate(double now) {
     fw_rank_dirty_ = false;
   }
 
-  std::vector<int> path;
-  std::vector<double> path_shares;
   auto run_stage = [&](Stage stage) {
-    std::vector<double> group_shares(groups_.size());
-    for (size_t g = 0; g < groups_.size(); ++g)
-      group_shares[g] = DominantShare(groups_[g].allocated);
-    std::vector<double> fw_shares(frameworks_.size());
-    for (size_t f = 0; f < frameworks_.size(); ++f)
-      fw_shares[f] = DominantShare(frameworks_[f].allocated);
-    DrfSorter sorter(groups_, frameworks_, fw_rank_, group_shares, fw_shares);
+    std::vector<DrfSorter::Group> sorter_groups(groups_.size());
+    for (int g = 0; g < groups_.size(); ++g)
+      sorter_groups[g] = {groups_.parent(g), groups_.spec(g).weight,
+                          DominantShare(groups_.allocated(g))};
+    DrfSorter sorter(std::move(sorter_groups), static_cast<int>(frameworks_.size()));
     for (int f : runnable_) {
       int cls = NextClass(f);
-      if (stage == Stage::kQuota && !BelowGuarantee(f, classes_[cls].request)) continue;
-      sorter.Add(f);
+      const auto& fw = frameworks_[f];
+      if (stage == Stage::kQuota && !groups_.BelowGuarantee(fw.group, classes_[cls].request))
+        continue;
+      sorter.Add(f, fw.group, fw_rank_[f], DominantShare(fw.allocated));
     }
     while (true) {
       int f = sorter.Pick();
@@ -196,16 +193,17 @@ AllocationResult Allocator::Impl::Allocate(double now) {
         continue;
       }
       TaskClass& c = classes_[cls];
-      if (stage == Stage::kQuota && !BelowGuarantee(f, c.request)) {
+      const int group = frameworks_[f].group;
+      if (stage == Stage::kQuota && !groups_.BelowGuarantee(group, c.request)) {
         sorter.Remove(f);
         continue;
       }
-      if (int g = LimitViolation(f, c.request); g != kNone) {
+      if (int g = groups_.LimitViolation(group, c.request); g != kNone) {
         BlockClass(cls, Block::kLimit, g, LimitReason(g));
         continue;
       }
       if (stage == Stage::kFairShare) {
-        if (ResourceId r = HeadroomViolation(f, c.request); r >= 0) {
+        if (ResourceId r = groups_.HeadroomViolation(group, c.request, free_total_); r >= 0) {
           Reason reason{ReasonCode::kInsufficient, catalog_.Name(r),
                         "The free " + catalog_.Name(r) +
                             " is held back as headroom for the unmet guarantees of other groups."};
@@ -230,13 +228,9 @@ AllocationResult Allocator::Impl::Allocate(double now) {
       auto& fw = frameworks_[f];
       ++fw.offers_accepted;
       result.placements.push_back({t.key, fw.spec.key, t.node_name});
-      path.clear();
-      path_shares.clear();
-      for (int g = fw.group; g != kNone; g = groups_[g].parent) {
-        path.push_back(g);
-        path_shares.push_back(DominantShare(groups_[g].allocated));
-      }
-      sorter.Update(f, DominantShare(fw.allocated), path, path_shares);
+      sorter.Update(f, DominantShare(fw.allocated));
+      for (int g = fw.group; g != kNone; g = groups_.parent(g))
+        sorter.UpdateGroup(g, DominantShare(groups_.allocated(g)));
     }
   };
   if (!runnable_.empty()) {
@@ -251,7 +245,7 @@ AllocationResult Allocator::Impl::Allocate(double now) {
     auto& c = classes_[cls];
     if (c.block != Block::kCapacity && c.block != Block::kNoEligible && c.block != Block::kHeadroom)
       continue;
-    if (int g = LimitViolation(c.framework, c.request); g != kNone) {
+    if (int g = groups_.LimitViolation(frameworks_[c.framework].group, c.request); g != kNone) {
       BlockClass(cls, Block::kLimit, g, LimitReason(g));
     }
   }

@@ -56,23 +56,6 @@ bool Reason::BlockedByPolicy() const {
 
 // ---------------------------------------------------------------- nodes
 
-int Allocator::Impl::ReservationFor(const NodeSpec& node) const {
-  int best = kNone;
-  for (int g : reserving_groups_) {
-    const auto& group = groups_[g];
-    if (!SelectorMatches(group.spec.node_selector, node.labels)) continue;
-    // The most specific (deepest) group wins; groups_ is in name order, so ties go by name.
-    if (best == kNone || group.depth > groups_[best].depth) best = g;
-  }
-  return best;
-}
-
-bool Allocator::Impl::InSubtree(int group, int ancestor) const {
-  for (int g = group; g != kNone; g = groups_[g].parent)
-    if (g == ancestor) return true;
-  return false;
-}
-
 void Allocator::Impl::AddNodeUsage(int node, const Resources& delta) {
   auto& state = nodes_[node];
   auto& used = node_used_[node];
@@ -93,7 +76,7 @@ void Allocator::Impl::AddNodeUsage(int node, const Resources& delta) {
 void Allocator::Impl::RefreshNodeHealth(int node) {
   auto& state = nodes_[node];
   state.healthy = state.spec.ready && !state.spec.unschedulable;
-  state.reserved_for = ReservationFor(state.spec);
+  state.reserved_for = groups_.ReservationFor(state.spec.labels);
 }
 
 void Allocator::Impl::UpsertNode(const NodeSpec& input) {
@@ -182,136 +165,31 @@ void Allocator::Impl::RemoveNode(const std::string& name) {
 
 // ---------------------------------------------------------------- groups
 
-void Allocator::Impl::UpsertGroup(const GroupSpec& input) {
-  GroupSpec group = input;
-  group.guarantee.amount = Clamped(input.guarantee.amount);
-  group.limit.amount = Clamped(input.limit.amount);
-  auto it = group_specs_.find(group.name);
-  if (it != group_specs_.end() && it->second.parent == group.parent &&
-      it->second.weight == group.weight && it->second.guarantee.amount == group.guarantee.amount &&
-      it->second.guarantee.set_mask == group.guarantee.set_mask &&
-      it->second.limit.amount == group.limit.amount &&
-      it->second.limit.set_mask == group.limit.set_mask &&
-      it->second.node_selector == group.node_selector)
-    return;
-  group_specs_[group.name] = group;
-  groups_dirty_ = true;  // rebuilt once before the next cycle, not once per group
+void Allocator::Impl::UpsertGroup(const GroupSpec& group) {
+  groups_.Upsert(group);  // rebuilt once before the next cycle, not once per group
 }
 
 void Allocator::Impl::RemoveGroup(const std::string& name) {
-  if (group_specs_.erase(name)) groups_dirty_ = true;
+  groups_.Remove(name);
 }
 
 void Allocator::Impl::EnsureGroups() {
-  if (groups_dirty_) RebuildGroups();
-}
-
-int Allocator::Impl::ResolveGroup(const std::string& name) const {
-  if (groups_dirty_) return kNone;  // the rebuild resolves every framework
-  auto g = group_index_.find(name);
-  return (g != group_index_.end() && groups_[g->second].valid) ? g->second : kNone;
+  if (groups_.dirty()) RebuildGroups();
 }
 
 void Allocator::Impl::RebuildGroups() {
-  groups_dirty_ = false;
-  groups_.assign(1, GroupState{});
-  groups_[kRootGroup].spec.name = "";
-  group_index_.clear();
-  for (const auto& [name, spec] : group_specs_) {
-    group_index_[name] = static_cast<int>(groups_.size());
-    groups_.emplace_back().spec = spec;
-  }
-  // Resolve parents, then find loops and invalid ancestors.
-  for (size_t g = 1; g < groups_.size(); ++g) {
-    auto& group = groups_[g];
-    if (group.spec.weight <= 0) {
-      group.valid = false;
-      group.invalid_message = "weight must be greater than 0";
-    }
-    if (group.spec.parent.empty()) {
-      group.parent = kRootGroup;
-    } else if (auto p = group_index_.find(group.spec.parent); p != group_index_.end()) {
-      group.parent = p->second;
-    } else {
-      group.parent = kNone;
-      group.valid = false;
-      group.invalid_message = "parent group \"" + group.spec.parent + "\" does not exist";
-    }
-  }
-  // Loops first: a group that reaches itself walking up is in a loop.
-  const int limit = static_cast<int>(groups_.size());
-  for (size_t g = 1; g < groups_.size(); ++g) {
-    int at = groups_[g].parent;
-    for (int steps = 0; at != kNone && at != kRootGroup && steps < limit; ++steps) {
-      if (at == static_cast<int>(g)) {
-        groups_[g].valid = false;
-        groups_[g].invalid_message = "parent chain forms a loop";
-        break;
-      }
-      at = groups_[at].parent;
-    }
-  }
-  // Then groups below an invalid ancestor; and depths.
-  for (size_t g = 1; g < groups_.size(); ++g) {
-    int depth = 0;
-    int at = static_cast<int>(g);
-    while (groups_[g].valid && at != kRootGroup && depth <= limit) {
-      if (at == kNone || !groups_[at].valid) {
-        groups_[g].valid = false;
-        groups_[g].invalid_message =
-            "ancestor group \"" + groups_[at == kNone ? g : at].spec.name + "\" is invalid";
-        break;
-      }
-      at = groups_[at].parent;
-      ++depth;
-    }
-    groups_[g].depth = depth;
-  }
-  reserving_groups_.clear();
-  for (size_t g = 1; g < groups_.size(); ++g) {
-    auto& group = groups_[g];
-    if (!group.valid) {
-      group.parent = kNone;
-      continue;
-    }
-    groups_[group.parent].children.push_back(static_cast<int>(g));
-    if (!group.spec.node_selector.empty()) reserving_groups_.push_back(static_cast<int>(g));
-  }
-  for (size_t g = 1; g < groups_.size(); ++g) {
-    auto& group = groups_[g];
-    for (int a = static_cast<int>(g); group.valid && a != kNone && a != kRootGroup;
-         a = groups_[a].parent) {
-      if (!groups_[a].spec.node_selector.empty()) {
-        group.reservation_scope = a;
-        break;
-      }
-    }
-  }
-  // Re-resolve frameworks and recompute every group's allocation from the frameworks'.
-  for (size_t f = 0; f < frameworks_.size(); ++f) {
-    auto& fw = frameworks_[f];
+  groups_.Rebuild();
+  // Re-resolve frameworks; the groups' allocations follow from the frameworks'.
+  for (auto& fw : frameworks_) {
     if (!fw.alive) continue;
-    auto g = group_index_.find(fw.spec.group);
-    fw.group = (g != group_index_.end() && groups_[g->second].valid) ? g->second : kNone;
-    if (fw.group != kNone) {
-      ++groups_[fw.group].direct_frameworks;
-      for (int a = fw.group; a != kNone; a = groups_[a].parent)
-        groups_[a].allocated += fw.allocated;
-    }
+    fw.group = groups_.Resolve(fw.spec.group);
+    groups_.Attach(fw.group, fw.allocated);
   }
-  RecomputeAllNeeds();
   for (size_t n = 0; n < nodes_.size(); ++n)
     if (nodes_[n].alive) RefreshNodeHealth(static_cast<int>(n));
   ++node_epoch_;
   eligibility_.clear();
   UnblockAll();
-}
-
-void Allocator::Impl::AddToGroupPath(int framework, const ResourceSum& delta) {
-  int group = frameworks_[framework].group;
-  if (group == kNone || groups_dirty_) return;
-  for (int g = group; g != kNone; g = groups_[g].parent) groups_[g].allocated += delta;
-  RecomputeNeed(group);
 }
 
 // ---------------------------------------------------------------- frameworks
@@ -325,17 +203,10 @@ void Allocator::Impl::UpsertFramework(const FrameworkSpec& spec) {
       return;
     if (fw.spec.group != spec.group) {
       // Moving to another group: take the allocation out of the old path, into the new one.
-      if (fw.group != kNone && !groups_dirty_) {
-        --groups_[fw.group].direct_frameworks;
-        ResourceSum minus = ResourceSum{} - fw.allocated;
-        AddToGroupPath(it->second, minus);
-      }
+      groups_.Detach(fw.group, fw.allocated);
       fw.spec = spec;
-      fw.group = ResolveGroup(spec.group);
-      if (fw.group != kNone) {
-        ++groups_[fw.group].direct_frameworks;
-        AddToGroupPath(it->second, fw.allocated);
-      }
+      fw.group = groups_.Resolve(spec.group);
+      groups_.Attach(fw.group, fw.allocated);
       for (auto& cls : classes_) cls.cursor.cycle = 0;
     }
     fw.spec = spec;
@@ -348,8 +219,8 @@ void Allocator::Impl::UpsertFramework(const FrameworkSpec& spec) {
   auto& fw = frameworks_[f];
   fw.alive = true;
   fw.spec = spec;
-  fw.group = ResolveGroup(spec.group);
-  if (fw.group != kNone) ++groups_[fw.group].direct_frameworks;
+  fw.group = groups_.Resolve(spec.group);
+  groups_.Attach(fw.group, fw.allocated);
   // Adopt the tasks that were waiting for this framework.
   if (auto orphans = orphans_.find(spec.key); orphans != orphans_.end()) {
     auto waiting = std::move(orphans->second);
@@ -380,7 +251,7 @@ void Allocator::Impl::RemoveFramework(const std::string& key) {
     Attach(task);  // as an orphan now
   }
   auto& fw = frameworks_[f];
-  if (fw.group != kNone && !groups_dirty_) --groups_[fw.group].direct_frameworks;
+  groups_.Detach(fw.group, fw.allocated);  // nothing allocated is left: its tasks are orphans
   runnable_.erase(f);
   fw = FrameworkState{};
   framework_index_.erase(it);
@@ -391,17 +262,16 @@ void Allocator::Impl::RemoveFramework(const std::string& key) {
 
 std::vector<GroupStatus> Allocator::Impl::Groups() const {
   std::vector<GroupStatus> out;
-  for (size_t g = 1; g < groups_.size(); ++g) {
-    const auto& group = groups_[g];
+  for (int g = 1; g < groups_.size(); ++g) {
     GroupStatus status;
-    status.name = group.spec.name;
-    status.valid = group.valid;
-    status.invalid_message = group.invalid_message;
-    status.allocated = Narrow(group.allocated);
-    status.dominant_share = DominantShare(group.allocated);
-    status.frameworks = group.direct_frameworks;
-    status.guarantee = group.spec.guarantee;
-    status.limit = group.spec.limit;
+    status.name = groups_.name(g);
+    status.valid = groups_.valid(g);
+    status.invalid_message = groups_.invalid_message(g);
+    status.allocated = Narrow(groups_.allocated(g));
+    status.dominant_share = DominantShare(groups_.allocated(g));
+    status.frameworks = groups_.direct_frameworks(g);
+    status.guarantee = groups_.spec(g).guarantee;
+    status.limit = groups_.spec(g).limit;
     out.push_back(std::move(status));
   }
   return out;

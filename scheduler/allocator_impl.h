@@ -2,7 +2,6 @@
 // Allocator::Impl and touched by one thread.
 #pragma once
 
-#include <map>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -10,6 +9,7 @@
 #include <vector>
 
 #include "scheduler/allocator.h"
+#include "scheduler/group_tree.h"
 #include "scheduler/node_order.h"
 
 namespace kubemesos {
@@ -28,29 +28,14 @@ int TakeSlot(std::vector<T>& table, std::vector<int>& free_list) {
   table.emplace_back();
   return static_cast<int>(table.size() - 1);
 }
-inline constexpr int kRootGroup = 0;  // a virtual group holding the top-level groups
 
 struct NodeState {
   NodeSpec spec;
   bool alive = false;
   bool healthy = false;      // ready and schedulable: may receive tasks
-  int reserved_for = kNone;  // group whose subtree the node is reserved for
+  int reserved_for = kNone;  // group (GroupTree index) whose subtree the node is reserved for
   // FreeOf(allocatable, the exact used in Impl::node_used_): what the placement loops compare.
   Resources free;
-};
-
-struct GroupState {
-  GroupSpec spec;
-  int parent = kNone;
-  int reservation_scope = kNone;  // deepest reserving ancestor-or-self: decides visible nodes
-  bool valid = true;
-  std::string invalid_message;
-  int depth = 0;
-  std::vector<int> children;  // valid child groups
-  int direct_frameworks = 0;
-  ResourceSum allocated;      // the whole subtree
-  ResourceSum need;           // headroom this subtree needs for unmet guarantees
-  ResourceSum children_need;  // sum of the children's `need`
 };
 
 // Why a class of tasks is parked until something changes.
@@ -76,7 +61,7 @@ struct TaskClass {
 struct FrameworkState {
   FrameworkSpec spec;
   bool alive = false;
-  int group = kNone;  // resolved valid group, or kNone
+  int group = kNone;  // resolved valid group (GroupTree index), or kNone
   ResourceSum allocated;
   int running = 0;
   int pending = 0;
@@ -106,7 +91,7 @@ struct TaskState {
 
 class Allocator::Impl {
  public:
-  explicit Impl(AllocatorOptions options) : options_(options) { groups_.emplace_back(); }
+  explicit Impl(AllocatorOptions options) : options_(options) {}
 
   // ---- mutators (allocator.cpp) ----
   void UpsertNode(const NodeSpec& node);
@@ -142,30 +127,22 @@ class Allocator::Impl {
   void UnblockFramework(int framework);
   void UnblockAll();
   void OnCapacityFreed(int node, int framework);  // a pod left node (framework may be kNone)
+  // Rebuilds the group tree, re-resolves every framework's group and refreshes what depends on
+  // group indices (node reservations, eligibility).
   void RebuildGroups();
   void EnsureGroups();  // rebuilds the group tree if a group changed since the last rebuild
-  int ResolveGroup(const std::string& name) const;
-  void AddToGroupPath(int framework, const ResourceSum& delta);
+  // The framework's allocation changed by `delta`: its group and their ancestors follow.
+  void AddToGroupPath(int framework, const ResourceSum& delta) {
+    groups_.AddAllocation(frameworks_[framework].group, delta);
+  }
   void AddNodeUsage(int node, const Resources& delta);
   void RefreshNodeHealth(int node);
-  int ReservationFor(const NodeSpec& node) const;
-  bool InSubtree(int group, int ancestor) const;
+  bool InSubtree(int group, int ancestor) const { return groups_.InSubtree(group, ancestor); }
   int NextClass(int framework) const;
   Reason Explain(int cls, double now);
   Reason LimitReason(int group) const;
   double DominantShare(const ResourceSum& allocated) const;
   bool Eligible(int cls, int node, double now);
-
-  // ---- quota (quota.cpp) ----
-  // The outermost group on the framework's path whose limit `request` would exceed, or kNone.
-  int LimitViolation(int framework, const Resources& request) const;
-  // True when some group on the path has a guarantee not yet met in a resource requested.
-  bool BelowGuarantee(int framework, const Resources& request) const;
-  // The first resource in which placing `request` for `framework` would eat into the headroom
-  // held for other groups' unmet guarantees, or -1.
-  ResourceId HeadroomViolation(int framework, const Resources& request) const;
-  void RecomputeNeed(int group);  // after the group's allocation changed, up to the root
-  void RecomputeAllNeeds();
 
   AllocatorOptions options_;
   ResourceCatalog catalog_;
@@ -183,11 +160,7 @@ class Allocator::Impl {
   ResourceSum used_total_;
   uint64_t node_epoch_ = 1;  // bumps when eligibility can change
 
-  std::vector<GroupState> groups_;  // [0] is the virtual root
-  std::map<std::string, GroupSpec> group_specs_;
-  std::unordered_map<std::string, int> group_index_;
-  std::vector<int> reserving_groups_;  // valid groups with a nodeSelector
-  bool groups_dirty_ = false;
+  GroupTree groups_{catalog_};  // after catalog_, which it reads
 
   std::vector<FrameworkState> frameworks_;
   std::unordered_map<std::string, int> framework_index_;

@@ -1,37 +1,32 @@
-// Hierarchical DRF ordering over active frameworks.
+// Hierarchical DRF ordering over active clients.
 #include "scheduler/drf_sorter.h"
 
-#include "scheduler/allocator_impl.h"
-
 namespace kubemesos {
+namespace {
+constexpr int kRoot = 0;
+}  // namespace
 
-DrfSorter::DrfSorter(const std::vector<GroupState>& groups,
-                     const std::vector<FrameworkState>& frameworks,
-                     const std::vector<int>& framework_rank, std::vector<double> group_shares,
-                     std::vector<double> framework_shares)
-    : groups_(groups),
-      frameworks_(frameworks),
-      fw_rank_(framework_rank),
-      group_share_(std::move(group_shares)),
-      fw_share_(std::move(framework_shares)),
-      active_(groups.size()),
-      fw_active_(frameworks.size()),
-      group_active_(groups.size()) {
-  group_active_[kRootGroup] = 1;
+DrfSorter::DrfSorter(std::vector<Group> groups, int clients)
+    : groups_(std::move(groups)),
+      clients_(clients),
+      active_(groups_.size()),
+      active_client_(clients),
+      active_group_(groups_.size()) {
+  active_group_[kRoot] = 1;
 }
 
 DrfSorter::Entry DrfSorter::GroupEntry(int group) const {
   const auto& g = groups_[group];
-  return Entry{group_share_[group] / g.spec.weight, true, group, group};
+  return Entry{g.share / g.weight, true, group, group};
 }
 
-DrfSorter::Entry DrfSorter::FrameworkEntry(int framework) const {
-  return Entry{fw_share_[framework], false, fw_rank_[framework], framework};
+DrfSorter::Entry DrfSorter::ClientEntry(int client) const {
+  return Entry{clients_[client].share, false, clients_[client].rank, client};
 }
 
 void DrfSorter::ActivateGroup(int group) {
-  while (group != kRootGroup && !group_active_[group]) {
-    group_active_[group] = 1;
+  while (group != kRoot && !active_group_[group]) {
+    active_group_[group] = 1;
     int parent = groups_[group].parent;
     active_[parent].insert(GroupEntry(group));
     group = parent;
@@ -39,32 +34,32 @@ void DrfSorter::ActivateGroup(int group) {
 }
 
 void DrfSorter::DeactivateGroupIfEmpty(int group) {
-  while (group != kRootGroup && group_active_[group] && active_[group].empty()) {
-    group_active_[group] = 0;
+  while (group != kRoot && active_group_[group] && active_[group].empty()) {
+    active_group_[group] = 0;
     int parent = groups_[group].parent;
     active_[parent].erase(GroupEntry(group));
     group = parent;
   }
 }
 
-void DrfSorter::Add(int framework) {
-  if (fw_active_[framework]) return;
-  int group = frameworks_[framework].group;
-  fw_active_[framework] = 1;
-  active_[group].insert(FrameworkEntry(framework));
+void DrfSorter::Add(int client, int group, int rank, double share) {
+  if (active_client_[client]) return;
+  clients_[client] = Client{group, rank, share};
+  active_client_[client] = 1;
+  active_[group].insert(ClientEntry(client));
   ActivateGroup(group);
 }
 
-void DrfSorter::Remove(int framework) {
-  if (!fw_active_[framework]) return;
-  int group = frameworks_[framework].group;
-  fw_active_[framework] = 0;
-  active_[group].erase(FrameworkEntry(framework));
+void DrfSorter::Remove(int client) {
+  if (!active_client_[client]) return;
+  int group = clients_[client].group;
+  active_client_[client] = 0;
+  active_[group].erase(ClientEntry(client));
   DeactivateGroupIfEmpty(group);
 }
 
 int DrfSorter::Pick() const {
-  int group = kRootGroup;
+  int group = kRoot;
   while (true) {
     const auto& children = active_[group];
     if (children.empty()) return -1;
@@ -74,33 +69,43 @@ int DrfSorter::Pick() const {
   }
 }
 
-void DrfSorter::Update(int framework, double framework_share, const std::vector<int>& path,
-                       const std::vector<double>& path_shares) {
-  // Re-key bottom-up: the framework inside its group, then each group inside its parent.
-  int group = frameworks_[framework].group;
-  if (fw_active_[framework]) {
-    active_[group].erase(FrameworkEntry(framework));
-    fw_share_[framework] = framework_share;
-    active_[group].insert(FrameworkEntry(framework));
-  } else {
-    fw_share_[framework] = framework_share;
-  }
-  for (size_t i = 0; i < path.size(); ++i) {
-    int g = path[i];
-    if (g == kRootGroup) continue;
-    int parent = groups_[g].parent;
-    if (group_active_[g]) {
-      active_[parent].erase(GroupEntry(g));
-      group_share_[g] = path_shares[i];
-      active_[parent].insert(GroupEntry(g));
-    } else {
-      group_share_[g] = path_shares[i];
-    }
+void DrfSorter::SortInto(int group, std::vector<int>& out) const {
+  for (const Entry& e : active_[group]) {
+    if (e.is_group)
+      SortInto(e.index, out);
+    else
+      out.push_back(e.index);
   }
 }
 
-bool DrfSorter::empty() const {
-  return active_[kRootGroup].empty();
+std::vector<int> DrfSorter::Sort() const {
+  std::vector<int> out;
+  SortInto(kRoot, out);
+  return out;
+}
+
+void DrfSorter::Update(int client, double share) {
+  // Re-key: erase with the old key, insert with the new one.
+  if (active_client_[client]) {
+    auto& set = active_[clients_[client].group];
+    set.erase(ClientEntry(client));
+    clients_[client].share = share;
+    set.insert(ClientEntry(client));
+  } else {
+    clients_[client].share = share;
+  }
+}
+
+void DrfSorter::UpdateGroup(int group, double share) {
+  if (group == kRoot) return;
+  if (active_group_[group]) {
+    auto& set = active_[groups_[group].parent];
+    set.erase(GroupEntry(group));
+    groups_[group].share = share;
+    set.insert(GroupEntry(group));
+  } else {
+    groups_[group].share = share;
+  }
 }
 
 }  // namespace kubemesos

@@ -2,13 +2,14 @@
 // headroom held back so that every unmet guarantee stays satisfiable, as Mesos does.
 #include <algorithm>
 
-#include "scheduler/allocator_impl.h"
+#include "scheduler/group_tree.h"
 
 namespace kubemesos {
 namespace {
 
 // The unmet part of a group's guarantee, per guaranteed resource.
-ResourceSum Unmet(const GroupState& g) {
+template <typename Group>
+ResourceSum Unmet(const Group& g) {
   ResourceSum unmet;
   for (int r = 0; r < kMaxResourceKinds; ++r) {
     if (g.spec.guarantee.Has(r))
@@ -19,9 +20,9 @@ ResourceSum Unmet(const GroupState& g) {
 
 }  // namespace
 
-int Allocator::Impl::LimitViolation(int framework, const Resources& request) const {
+int GroupTree::LimitViolation(int group, const Resources& request) const {
   int violation = kNone;
-  for (int g = frameworks_[framework].group; g != kNone && g != kRootGroup; g = groups_[g].parent) {
+  for (int g = group; g != kNone && g != kRoot; g = groups_[g].parent) {
     const auto& limit = groups_[g].spec.limit;
     if (limit.empty()) continue;
     for (int r = 0; r < kMaxResourceKinds; ++r) {
@@ -35,8 +36,8 @@ int Allocator::Impl::LimitViolation(int framework, const Resources& request) con
   return violation;
 }
 
-bool Allocator::Impl::BelowGuarantee(int framework, const Resources& request) const {
-  for (int g = frameworks_[framework].group; g != kNone && g != kRootGroup; g = groups_[g].parent) {
+bool GroupTree::BelowGuarantee(int group, const Resources& request) const {
+  for (int g = group; g != kNone && g != kRoot; g = groups_[g].parent) {
     const auto& guarantee = groups_[g].spec.guarantee;
     for (int r = 0; r < kMaxResourceKinds; ++r) {
       if (guarantee.Has(r) && request[r] > 0 && groups_[g].allocated[r] < guarantee.amount[r])
@@ -46,11 +47,11 @@ bool Allocator::Impl::BelowGuarantee(int framework, const Resources& request) co
   return false;
 }
 
-void Allocator::Impl::RecomputeNeed(int group) {
+void GroupTree::RecomputeNeed(int group) {
   const int kinds = catalog_.size();  // kinds past the catalog's are zero everywhere
   for (int g = group; g != kNone; g = groups_[g].parent) {
     auto& state = groups_[g];
-    GroupState* parent = state.parent != kNone ? &groups_[state.parent] : nullptr;
+    Group* parent = state.parent != kNone ? &groups_[state.parent] : nullptr;
     // No early exit: an ancestor's own unmet guarantee changes with the allocation too.
     // need = max(unmet guarantee, children's need), kind by kind, in one pass (this runs
     // along the path of every placement).
@@ -65,7 +66,7 @@ void Allocator::Impl::RecomputeNeed(int group) {
   }
 }
 
-void Allocator::Impl::RecomputeAllNeeds() {
+void GroupTree::RecomputeAllNeeds() {
   // Children have larger depth; process deepest first.
   std::vector<int> by_depth(groups_.size());
   for (size_t i = 0; i < groups_.size(); ++i) by_depth[i] = static_cast<int>(i);
@@ -75,19 +76,19 @@ void Allocator::Impl::RecomputeAllNeeds() {
   for (int g : by_depth) {
     auto& state = groups_[g];
     if (!state.valid) continue;
-    state.need = g == kRootGroup ? state.children_need : Max(Unmet(state), state.children_need);
+    state.need = g == kRoot ? state.children_need : Max(Unmet(state), state.children_need);
     if (state.parent != kNone) groups_[state.parent].children_need += state.need;
   }
 }
 
-ResourceId Allocator::Impl::HeadroomViolation(int framework, const Resources& request) const {
-  const auto& root = groups_[kRootGroup];
+ResourceId GroupTree::HeadroomViolation(int group, const Resources& request,
+                                        const ResourceSum& free_total) const {
+  const auto& root = groups_[kRoot];
   if (root.need.IsZero()) return -1;
   // Headroom after the placement: recompute `need` along the path as if `request` were added.
   ResourceSum child_old, child_new;
   bool first = true;
-  int g = frameworks_[framework].group;
-  for (; g != kNone; g = groups_[g].parent) {
+  for (int g = group; g != kNone; g = groups_[g].parent) {
     const auto& state = groups_[g];
     ResourceSum children_need = state.children_need;
     if (!first) {
@@ -95,7 +96,7 @@ ResourceId Allocator::Impl::HeadroomViolation(int framework, const Resources& re
       children_need += child_new;
     }
     ResourceSum unmet;
-    if (g != kRootGroup) {
+    if (g != kRoot) {
       for (int r = 0; r < kMaxResourceKinds; ++r) {
         if (state.spec.guarantee.Has(r))
           unmet[r] = std::max<WideAmount>(
@@ -108,7 +109,7 @@ ResourceId Allocator::Impl::HeadroomViolation(int framework, const Resources& re
   }
   const ResourceSum& headroom_after = child_new;  // the root's new need
   for (int r = 0; r < kMaxResourceKinds; ++r) {
-    if (request[r] > 0 && headroom_after[r] > 0 && free_total_[r] - request[r] < headroom_after[r])
+    if (request[r] > 0 && headroom_after[r] > 0 && free_total[r] - request[r] < headroom_after[r])
       return r;
   }
   return -1;

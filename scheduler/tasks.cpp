@@ -304,7 +304,7 @@ bool Allocator::Impl::Eligible(int cls, int node, double now) {
   const auto& fw = frameworks_[c.framework];
   if (c.eligible_epoch != node_epoch_ || c.eligible == nullptr) {
     // Classes with the same constraints in the same group share one eligibility vector.
-    int scope = fw.group == kNone ? kNone : groups_[fw.group].reservation_scope;
+    int scope = groups_.reservation_scope(fw.group);
     uint64_t key = (static_cast<uint64_t>(c.constraints) << 32) | static_cast<uint32_t>(scope);
     auto& cache = eligibility_[key];
     if (cache.epoch != node_epoch_) {

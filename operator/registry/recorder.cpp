@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <set>
 
+#include "operator/kube/lenient.h"
 #include "operator/registry/record_codec.h"
 #include "operator/util/guard.h"
+#include "scheduler/group_tree.h"
 
 namespace kubemesos::registry {
 
@@ -450,27 +452,32 @@ RegistryRecorder::Outcome RegistryRecorder::PassSettings(const Desired& d, bool 
 
 namespace {
 
-// The group whose nodeSelector reserves a node with these labels ("" = none): the first by
-// name among the groups with a non-empty selector that the labels satisfy.
-template <typename Groups>
-std::string GroupOf(const Groups& groups, const std::map<std::string, std::string>& labels) {
-  for (const auto& [name, group] : groups) {
-    if (group.selector.empty()) continue;
-    bool match = std::all_of(group.selector.begin(), group.selector.end(), [&](const auto& kv) {
-      auto it = labels.find(kv.first);
-      return it != labels.end() && it->second == kv.second;
-    });
-    if (match) return name;
-  }
-  return "";
+// A group as the reserving-group rule reads it: name, parent, weight and nodeSelector, from the
+// settings as observed (recorder_observe.cpp fills in parent "" and weight 1 when absent).
+GroupSpec ReservationSpec(const std::string& name, const json& settings,
+                          const std::map<std::string, std::string>& selector) {
+  GroupSpec spec;
+  spec.name = name;
+  spec.parent = kube::lenient::Str(settings, "parent");
+  const json& weight = kube::lenient::Field(settings, "weight");
+  spec.weight = weight.is_number() ? weight.get<double>() : 1.0;
+  spec.node_selector = selector;
+  return spec;
 }
 
 }  // namespace
 
 RegistryRecorder::Outcome RegistryRecorder::PassAgents(const Desired& d, bool synced) {
   Written& w = *written_;
+  // The node's group is the one the engine reserves it for: the same rule (GroupTree), built
+  // once per pass from the observed groups.
+  const ResourceCatalog catalog;  // the rule reads no amounts
+  GroupTree tree(catalog);
+  for (const auto& [name, g] : d.groups) tree.Upsert(ReservationSpec(name, g.settings, g.selector));
+  tree.Rebuild();
   for (const auto& [node, labels] : d.nodes) {
-    std::string group = GroupOf(d.groups, labels);
+    const int reserving = tree.ReservationFor(labels);
+    const std::string group = reserving == GroupTree::kNone ? "" : tree.name(reserving);
     auto it = w.agents.find(node);
     if (it != w.agents.end() && it->second.group == group &&
         now_wall_ - it->second.last_seen < o_.agent_refresh)

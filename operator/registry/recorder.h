@@ -21,8 +21,9 @@
 //   removed with its task results once the failover timeout has passed (a new leader keeps
 //   counting from the stored deletedTime). A framework re-created in time keeps its ID.
 // - agents: one per node, with the ResourceGroup whose nodeSelector reserves it ("" = none;
-//   the first matching group by name when several match), firstSeen, lastSeen; lastSeen is
-//   rewritten at most every `agent_refresh` per node (and at once when the group changes);
+//   the engine's rule, scheduler/group_tree.h: the deepest valid match), firstSeen, lastSeen;
+//   lastSeen is rewritten at most every `agent_refresh` per node (and at once when the group
+//   changes);
 //   deleted nodes' records are removed.
 // - settings/groups/<name>: {"weight","guarantee","limit","parent","nodeSelector"} from the
 //   ResourceGroup's spec as last applied; removed with the group.

@@ -138,6 +138,34 @@ TEST_F(AllocatorTest, ReservedNodesServeOnlyTheirSubtree) {
   EXPECT_GE(placed_train, 4);
 }
 
+// Issue #13: nested reserving groups. A node matching both selectors is reserved for the
+// deeper group (the rule the registry's agent records share, scheduler/group_tree.h): the
+// parent's frameworks may not use it, the child's may; a node matching only the parent's
+// selector serves the parent's whole subtree.
+TEST_F(AllocatorTest, NestedReservationsGoToTheDeepestGroup) {
+  GroupSpec gpu = Group("a-gpu");
+  gpu.node_selector = {{"pool", "gpu"}};
+  GroupSpec train = Group("b-train", 1, "a-gpu");
+  train.node_selector = {{"pool", "gpu"}, {"tier", "train"}};
+  a.UpsertGroup(gpu);
+  a.UpsertGroup(train);
+  a.UpsertFramework(Framework("ns/infer", "a-gpu"));
+  a.UpsertFramework(Framework("ns/train", "b-train"));
+  a.UpsertNode(Node("both", 2, 2, {{"pool", "gpu"}, {"tier", "train"}}));
+  a.UpsertNode(Node("gpu-only", 2, 2, {{"pool", "gpu"}}));
+  AddTasks(a, "ns/infer", 4, 1, 1);
+  auto result = a.Allocate(0);
+  EXPECT_EQ(PlacedPerNode(result), (std::map<std::string, int>{{"gpu-only", 2}}));
+  const Unplaced* u = FindUnplaced(result, "ns/infer-2");
+  ASSERT_NE(u, nullptr);
+  EXPECT_NE(u->reason.message.find("1 not eligible"), std::string::npos) << u->reason.message;
+  AddTasks(a, "ns/train", 3, 1, 1);
+  a.RemovePod("ns/infer-0");  // the child's subtree may use the parent's node too
+  result = a.Allocate(1);
+  EXPECT_EQ(PlacedPerFramework(result), (std::map<std::string, int>{{"ns/train", 3}}));
+  EXPECT_EQ(PlacedPerNode(result), (std::map<std::string, int>{{"both", 2}, {"gpu-only", 1}}));
+}
+
 TEST_F(AllocatorTest, PodsOfOtherSchedulersUseCapacity) {
   a.UpsertNode(Node("n1", 4, 4));
   a.UpsertPod(BoundPod("kube-system/dns", "n1", 3, 1));  // no framework: kube-scheduler's

@@ -11,6 +11,7 @@
 #include <condition_variable>
 
 #include "operator/registry/fake_kv_store.h"
+#include "scheduler/group_tree.h"
 
 namespace kubemesos::registry {
 namespace {
@@ -167,6 +168,40 @@ TEST(Recorder, AgentsWithReservingGroupAndModestRefresh) {
   ASSERT_EQ(agents.size(), 1u);
   EXPECT_EQ(agents[0].node, "n2");
   EXPECT_EQ(agents[0].last_seen, T(400));
+}
+
+// Issue #13: nested reserving groups. The engine reserves a node for the DEEPEST valid group
+// whose nodeSelector matches (scheduler/group_tree.h); the agent record names that same group,
+// not the first match by name. An invalid group (missing parent) reserves nothing.
+TEST(Recorder, AgentNamesTheDeepestReservingGroupAsTheEngineDoes) {
+  Fixture f;
+  auto rec = f.Make();
+  rec->GroupSeen("a-gpu", {{"weight", 1}, {"parent", ""}}, {{"pool", "gpu"}});
+  rec->GroupSeen("b-train", {{"weight", 1}, {"parent", "a-gpu"}},
+                 {{"pool", "gpu"}, {"tier", "train"}});
+  rec->GroupSeen("c-orphan", {{"weight", 1}, {"parent", "missing"}},
+                 {{"pool", "gpu"}, {"tier", "train"}, {"x", "1"}});
+  rec->NodeSeen("n1", {{"pool", "gpu"}, {"tier", "train"}, {"x", "1"}});
+  rec->NodeSeen("n2", {{"pool", "gpu"}});
+  rec->NodeSeen("n3", {{"pool", "cpu"}});
+  rec->RunOnce();
+  auto agents = f.registry.ListAgents().value;
+  ASSERT_EQ(agents.size(), 3u);
+  EXPECT_EQ(agents[0].group, "b-train");  // today's recorder said "a-gpu"
+  EXPECT_EQ(agents[1].group, "a-gpu");
+  EXPECT_EQ(agents[2].group, "");
+  // The same rule on the same groups, as the engine's GroupTree applies it.
+  std::vector<GroupSpec> specs(3);
+  specs[0].name = "a-gpu";
+  specs[0].node_selector = {{"pool", "gpu"}};
+  specs[1].name = "b-train";
+  specs[1].parent = "a-gpu";
+  specs[1].node_selector = {{"pool", "gpu"}, {"tier", "train"}};
+  specs[2].name = "c-orphan";
+  specs[2].parent = "missing";
+  specs[2].node_selector = {{"pool", "gpu"}, {"tier", "train"}, {"x", "1"}};
+  EXPECT_EQ(ReservingGroup(specs, {{"pool", "gpu"}, {"tier", "train"}, {"x", "1"}}),
+            agents[0].group);
 }
 
 TEST(Recorder, SettingsWrittenOnChangeAndRemovedWithTheGroup) {
