@@ -8,6 +8,7 @@
 // - Threads and errors: none; everything here is pure and must not throw.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <tuple>
 #include <utility>
