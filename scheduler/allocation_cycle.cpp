@@ -6,15 +6,12 @@
 
 #include "scheduler/allocator_impl.h"
 #include "scheduler/drf_sorter.h"
+#include "scheduler/placement_query.h"
 
 namespace kubemesos {
 namespace {
 
 enum class Stage { kQuota, kFairShare };
-
-std::string Plural(int n, const char* what) {
-  return std::to_string(n) + " " + what;
-}
 
 }  // namespace
 
@@ -35,61 +32,12 @@ int Allocator::Impl::NextClass(int framework) const {
 }
 
 Reason Allocator::Impl::Explain(int cls, double now) {
-  const auto& c = classes_[cls];
-  const auto& fw = frameworks_[c.framework];
-  const auto& constraints = constraints_[c.constraints];
-  int total = 0, unhealthy = 0, reserved = 0, mismatched = 0, filtered = 0, eligible = 0;
-  int too_small = 0;  // eligible nodes whose allocatable itself is below the request
-  std::vector<int> short_of(kMaxResourceKinds, 0);
-  for (size_t n = 0; n < nodes_.size(); ++n) {
-    const auto& node = nodes_[n];
-    if (!node.alive) continue;
-    ++total;
-    if (!node.healthy) {
-      ++unhealthy;
-    } else if (node.reserved_for != kNone && !InSubtree(fw.group, node.reserved_for)) {
-      ++reserved;
-    } else if (!Admits(constraints, {node.spec.name, node.spec.labels, node.spec.taints})) {
-      ++mismatched;
-    } else if (auto f = fw.filters.find(static_cast<int>(n));
-               f != fw.filters.end() && f->second > now) {
-      ++filtered;
-    } else {
-      ++eligible;
-      if (!node.spec.allocatable.Contains(c.request)) ++too_small;
-      const Resources& free = node.free;
-      for (int r = 0; r < kMaxResourceKinds; ++r)
-        if (c.request[r] > free[r]) ++short_of[r];
-    }
-  }
-  Reason reason;
-  std::string message = "0/" + Plural(total, "nodes are available");
-  std::vector<std::string> parts;
-  if (eligible == 0) {
-    reason.code = ReasonCode::kNoEligibleNode;
-    if (unhealthy) parts.push_back(Plural(unhealthy, "not ready or unschedulable"));
-    if (reserved) parts.push_back(Plural(reserved, "reserved for other groups"));
-    if (mismatched)
-      parts.push_back(Plural(mismatched, "not matching node selector, affinity or taints"));
-    if (filtered) parts.push_back(Plural(filtered, "declined by the framework recently"));
-  } else {
-    reason.code = ReasonCode::kInsufficient;
-    int worst = 0;
-    for (int r = 0; r < kMaxResourceKinds; ++r)
-      if (short_of[r] > short_of[worst]) worst = r;
-    reason.subject = catalog_.Name(worst);
-    for (int r = 0; r < kMaxResourceKinds; ++r)
-      if (short_of[r])
-        parts.push_back(std::to_string(short_of[r]) + " Insufficient " + catalog_.Name(r));
-    if (unhealthy + reserved + mismatched + filtered > 0)
-      parts.push_back(Plural(unhealthy + reserved + mismatched + filtered, "not eligible"));
-    if (too_small == eligible)
-      parts.push_back("the request exceeds the allocatable of every eligible node");
-  }
-  if (total == 0) parts.push_back("the cluster has no nodes");
-  for (size_t i = 0; i < parts.size(); ++i) message += (i ? ", " : ": ") + parts[i];
-  reason.message = message + ".";
-  return reason;
+  PlacementQuery query(*this, cls, now);
+  auto diagnosis = placement::Diagnose<placement::Plugins>(query.info(), [&](auto&& visit) {
+    for (size_t n = 0; n < nodes_.size(); ++n)
+      if (nodes_[n].alive) visit(NodeInfoOf(*this, static_cast<int>(n)));
+  });
+  return placement::Explain(diagnosis, catalog_);
 }
 
 AllocationResult Allocator::Impl::Allocate(double now) {
@@ -211,9 +159,14 @@ AllocationResult Allocator::Impl::Allocate(double now) {
           continue;
         }
       }
-      int node = order_.Next(c.cursor, cycle_, [&](int n) {
-        return Eligible(cls, n, now) && nodes_[n].free.Contains(c.request);
-      });
+      // The node-scoped plugins answer from the class's bitmap, the live ones inline.
+      int node;
+      {
+        PlacementQuery query(*this, cls, now);
+        node = order_.Next(c.cursor, cycle_, [&](int n) {
+          return Eligible(cls, n) && query.Passes<placement::Scope::kLive>(NodeInfoOf(*this, n));
+        });
+      }
       if (node < 0) {
         Reason reason = Explain(cls, now);
         Block block =

@@ -5,20 +5,13 @@
 #include <algorithm>
 
 #include "scheduler/allocator_impl.h"
+#include "scheduler/placement/plugins.h"
 
 namespace kubemesos {
 namespace {
 
 double AllocationScore(const NodeState& node, const ResourceSum& used) {
-  double sum = 0;
-  int kinds = 0;
-  for (ResourceId r : {kCpu, kMemory}) {
-    if (node.spec.allocatable[r] > 0) {
-      sum += ToDouble(used[r]) / static_cast<double>(node.spec.allocatable[r]);
-      ++kinds;
-    }
-  }
-  return kinds ? sum / kinds : 0.0;
+  return placement::Plugins::Score(node.spec, used);
 }
 
 Resources ClippedFree(const NodeState& node) {
@@ -75,7 +68,7 @@ void Allocator::Impl::AddNodeUsage(int node, const Resources& delta) {
 
 void Allocator::Impl::RefreshNodeHealth(int node) {
   auto& state = nodes_[node];
-  state.healthy = state.spec.ready && !state.spec.unschedulable;
+  state.healthy = placement::NodeHealth::Healthy(state.spec);
   state.reserved_for = groups_.ReservationFor(state.spec.labels);
 }
 

@@ -142,7 +142,9 @@ class Allocator::Impl {
   Reason Explain(int cls, double now);
   Reason LimitReason(int group) const;
   double DominantShare(const ResourceSum& allocated) const;
-  bool Eligible(int cls, int node, double now);
+  // The node-scoped placement plugins' answer for the class (a cached bitmap; see
+  // placement::Scope::kNode). The live ones are applied through PlacementQuery.
+  bool Eligible(int cls, int node);
 
   AllocatorOptions options_;
   ResourceCatalog catalog_;

@@ -84,22 +84,20 @@ bool SelectorMatches(const Labels& selector, const Labels& labels) {
   return true;
 }
 
-bool Admits(const PlacementConstraints& constraints, const NodeView& node) {
+bool MatchesNodeAffinity(const PlacementConstraints& constraints, const NodeView& node) {
   if (!SelectorMatches(constraints.node_selector, node.labels)) return false;
-  if (!constraints.affinity.empty()) {
-    bool any = false;
-    for (const auto& term : constraints.affinity) {
-      if (TermMatches(term, node)) {
-        any = true;
-        break;
-      }
-    }
-    if (!any) return false;
+  if (constraints.affinity.empty()) return true;
+  for (const auto& term : constraints.affinity) {
+    if (TermMatches(term, node)) return true;
   }
-  for (const auto& taint : node.taints) {
+  return false;
+}
+
+bool ToleratesTaints(const std::vector<Toleration>& tolerations, const std::vector<Taint>& taints) {
+  for (const auto& taint : taints) {
     if (taint.effect == TaintEffect::kPreferNoSchedule) continue;
     bool tolerated = false;
-    for (const auto& toleration : constraints.tolerations) {
+    for (const auto& toleration : tolerations) {
       if (toleration.Tolerates(taint)) {
         tolerated = true;
         break;
@@ -108,6 +106,11 @@ bool Admits(const PlacementConstraints& constraints, const NodeView& node) {
     if (!tolerated) return false;
   }
   return true;
+}
+
+bool Admits(const PlacementConstraints& constraints, const NodeView& node) {
+  return MatchesNodeAffinity(constraints, node) &&
+         ToleratesTaints(constraints.tolerations, node.taints);
 }
 
 std::string PlacementConstraints::CanonicalKey() const {

@@ -63,8 +63,11 @@ struct NodeView {
 // True when the labels satisfy the requirement (Kubernetes semantics: NotIn and DoesNotExist
 // match a missing label; Gt/Lt compare integers and fail on non-integers).
 bool Matches(const NodeSelectorRequirement& requirement, const NodeView& node);
-// True when the node passes nodeSelector, required affinity and taints (NoSchedule and
-// NoExecute taints must be tolerated; PreferNoSchedule is ignored).
+// True when the node passes spec.nodeSelector and the required affinity terms (one must match).
+bool MatchesNodeAffinity(const PlacementConstraints& constraints, const NodeView& node);
+// True when every NoSchedule and NoExecute taint is tolerated (PreferNoSchedule is ignored).
+bool ToleratesTaints(const std::vector<Toleration>& tolerations, const std::vector<Taint>& taints);
+// Both of the above. The engine applies them as two placement plugins (scheduler/placement/).
 bool Admits(const PlacementConstraints& constraints, const NodeView& node);
 // True when every label of `selector` is on the node with the same value.
 bool SelectorMatches(const Labels& selector, const Labels& labels);

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "scheduler/allocator_impl.h"
+#include "scheduler/placement_query.h"
 
 namespace kubemesos {
 
@@ -274,17 +275,18 @@ void Allocator::Impl::UnblockAll() {
 }
 
 void Allocator::Impl::OnCapacityFreed(int node, int framework) {
-  const auto& state = nodes_[node];
-  const Resources& free = state.free;
   for (size_t i = blocked_classes_.size(); i-- > 0;) {
     if (i >= blocked_classes_.size()) continue;
     int cls = blocked_classes_[i];
     const auto& c = classes_[cls];
     switch (c.block) {
-      case Block::kCapacity:
-        if (state.healthy && free.Contains(c.request) && Eligible(cls, node, now_))
+      case Block::kCapacity: {
+        // The live plugins first: they are O(1), the bitmap may have to be built.
+        PlacementQuery query(*this, cls, now_);
+        if (query.Passes<placement::Scope::kLive>(NodeInfoOf(*this, node)) && Eligible(cls, node))
           UnblockClass(cls);
         break;
+      }
       case Block::kHeadroom:
         UnblockClass(cls);
         break;
@@ -299,35 +301,29 @@ void Allocator::Impl::OnCapacityFreed(int node, int framework) {
   }
 }
 
-bool Allocator::Impl::Eligible(int cls, int node, double now) {
+bool Allocator::Impl::Eligible(int cls, int node) {
   auto& c = classes_[cls];
-  const auto& fw = frameworks_[c.framework];
   if (c.eligible_epoch != node_epoch_ || c.eligible == nullptr) {
-    // Classes with the same constraints in the same group share one eligibility vector.
+    // Classes with the same constraints in the same reservation scope share one bitmap: the
+    // node-scoped plugins read nothing else (placement::Scope::kNode).
+    const auto& fw = frameworks_[c.framework];
     int scope = groups_.reservation_scope(fw.group);
     uint64_t key = (static_cast<uint64_t>(c.constraints) << 32) | static_cast<uint32_t>(scope);
     auto& cache = eligibility_[key];
     if (cache.epoch != node_epoch_) {
       cache.epoch = node_epoch_;
       cache.eligible.assign(nodes_.size(), 0);
-      const auto& constraints = constraints_[c.constraints];
+      PlacementQuery query(*this, cls, now_);
       for (size_t n = 0; n < nodes_.size(); ++n) {
-        const auto& state = nodes_[n];
-        if (!state.alive || !state.healthy) continue;
-        if (state.reserved_for != kNone && !InSubtree(fw.group, state.reserved_for)) continue;
+        if (!nodes_[n].alive) continue;
         cache.eligible[n] =
-            Admits(constraints, {state.spec.name, state.spec.labels, state.spec.taints});
+            query.Passes<placement::Scope::kNode>(NodeInfoOf(*this, static_cast<int>(n)));
       }
     }
     c.eligible = &cache.eligible;
     c.eligible_epoch = node_epoch_;
   }
-  if (!(*c.eligible)[node]) return false;
-  if (!fw.filters.empty()) {
-    auto f = fw.filters.find(node);
-    if (f != fw.filters.end() && f->second > now) return false;
-  }
-  return true;
+  return (*c.eligible)[node];
 }
 
 double Allocator::Impl::DominantShare(const ResourceSum& allocated) const {
