@@ -32,10 +32,17 @@ int Allocator::Impl::NextClass(int framework) const {
 }
 
 Reason Allocator::Impl::Explain(int cls, double now) {
+  // The class's eligibility bitmap (built if stale) already says which nodes pass every
+  // node-scoped plugin: those get only the live checks.
+  const std::vector<uint8_t>* eligible = nullptr;
+  if (!nodes_.empty()) {
+    Eligible(cls, 0);
+    eligible = classes_[cls].eligible;
+  }
   PlacementQuery query(*this, cls, now);
   auto diagnosis = placement::Diagnose<placement::Plugins>(query.info(), [&](auto&& visit) {
     for (size_t n = 0; n < nodes_.size(); ++n)
-      if (nodes_[n].alive) visit(NodeInfoOf(*this, static_cast<int>(n)));
+      if (nodes_[n].alive) visit(NodeInfoOf(*this, static_cast<int>(n)), (*eligible)[n] != 0);
   });
   return placement::Explain(diagnosis, catalog_);
 }

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -39,10 +40,13 @@ class PluginList {
     return FilterIn<S>(states, node, std::index_sequence_for<P...>{});
   }
 
-  // Calls visit(plugin index, Status) for every plugin, in list order.
+  // Calls visit(plugin index, Status) for the plugins in list order, until visit returns false.
+  // `node_scope_passed`: the node is known to pass every kNode plugin (the engine's eligibility
+  // bitmap says so); only the kLive plugins run.
   template <typename Visit>
-  static void FilterEach(const States& states, const NodeInfo& node, Visit&& visit) {
-    EachIn(states, node, visit, std::index_sequence_for<P...>{});
+  static void FilterEach(const States& states, const NodeInfo& node, Visit&& visit,
+                         bool node_scope_passed = false) {
+    EachIn(states, node, visit, node_scope_passed, std::index_sequence_for<P...>{});
   }
 
   // The sum of the scores of the plugins that have one (ScorePlugin).
@@ -62,8 +66,10 @@ class PluginList {
   }
   template <typename Visit, size_t... I>
   static void EachIn(const States& states, const NodeInfo& node, Visit& visit,
-                     std::index_sequence<I...>) {
-    (visit(I, P::Filter(std::get<I>(states), node)), ...);
+                     bool node_scope_passed, std::index_sequence<I...>) {
+    (void)(((node_scope_passed && P::kScope == Scope::kNode) ||
+            visit(I, P::Filter(std::get<I>(states), node))) &&
+           ...);
   }
   template <typename Q>
   static double ScoreOf(const NodeSpec& node, const ResourceSum& used) {
@@ -91,33 +97,38 @@ struct Diagnosis {
   std::vector<std::pair<std::string_view, int>> unresolvable;
 };
 
-// Runs every plugin on every node that for_each_node(visit) hands to visit(NodeInfo).
+// Runs the plugins on every node that for_each_node(visit) hands to visit(NodeInfo[, bool]):
+// each node until its first unresolvable failure. The optional bool says the node is known to
+// pass every kNode plugin (the engine's cached eligibility bitmap), so only kLive plugins run on
+// it: explaining a class then costs the cheap live checks on its eligible nodes.
 template <typename List, typename ForEachNode>
 Diagnosis Diagnose(const ClassInfo& c, ForEachNode&& for_each_node) {
   const auto states = List::PreFilter(c);
   Diagnosis d;
   std::array<int, List::kSize> rejected{};
   std::array<std::string_view, List::kSize> reasons{};
-  for_each_node([&](const NodeInfo& node) {
+  for_each_node([&](const NodeInfo& node, bool node_scope_passed = false) {
     ++d.total;
     int first = -1;
     Status capacity;
+    // Stops at the first plugin that rejects the node for good: it is counted once, for that
+    // plugin, and the later (often dearer) checks need not run on it.
     List::FilterEach(states, node, [&](size_t i, const Status& s) {
-      if (first >= 0) return;
       if (s.code == Code::kUnschedulableAndUnresolvable) {
         first = static_cast<int>(i);
         reasons[i] = s.reason;
-      } else if (s.code == Code::kUnschedulable && capacity.ok()) {
-        capacity = s;
+        return false;
       }
-    });
+      if (s.code == Code::kUnschedulable && capacity.ok()) capacity = s;
+      return true;
+    }, node_scope_passed);
     if (first >= 0) {
       ++rejected[first];
       return;
     }
     ++d.eligible;
-    for (int r = 0; r < kMaxResourceKinds; ++r)
-      if (capacity.short_of & (uint32_t{1} << r)) ++d.short_of[r];
+    for (uint32_t bits = capacity.short_of; bits != 0; bits &= bits - 1)  // the set bits only
+      ++d.short_of[std::countr_zero(bits)];
     if (capacity.beyond_allocatable) ++d.beyond_allocatable;
   });
   for (size_t i = 0; i < List::kSize; ++i) {

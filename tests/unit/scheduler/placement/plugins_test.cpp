@@ -66,7 +66,7 @@ TEST(Plugins, ScopesSplitTheListWithoutChangingItsAnswer) {
     SCOPED_TRACE(i);
     const NodeInfo node = nodes[i].Info();
     bool all = true;
-    Plugins::FilterEach(states, node, [&](size_t, const Status& s) { all = all && s.ok(); });
+    Plugins::FilterEach(states, node, [&](size_t, const Status& s) { return all = all && s.ok(); });
     const bool split = Plugins::Filter<Scope::kNode>(states, node).ok() &&
                        Plugins::Filter<Scope::kLive>(states, node).ok();
     EXPECT_EQ(all, want[i]);
