@@ -4,29 +4,22 @@
 #include <chrono>
 #include <ctime>
 
+#include "operator/kube/object_key.h"
 #include "operator/kube/objects.h"
 
 namespace kubemesos::loop {
 namespace {
 
-struct ObjectName {
-  std::string ns;
-  std::string name;
-};
+using kube::ObjectKey;
 
 // metadata.namespace / metadata.name, without throwing on odd objects.
-ObjectName NameOf(const nlohmann::json& object) {
-  ObjectName out;
-  if (!object.is_object()) return out;
-  auto meta = object.find("metadata");
-  if (meta == object.end() || !meta->is_object()) return out;
-  if (auto ns = meta->find("namespace"); ns != meta->end() && ns->is_string()) out.ns = *ns;
-  if (auto name = meta->find("name"); name != meta->end() && name->is_string()) out.name = *name;
-  return out;
+ObjectKey NameOf(const nlohmann::json& object) {
+  return ObjectKey::Of(object);
 }
 
-std::string Key(const ObjectName& n) {
-  return (n.ns.empty() ? "default" : n.ns) + "/" + n.name;
+// The engine's key of a namespaced object.
+std::string Key(const ObjectKey& n) {
+  return ObjectKey::Namespaced(n.ns, n.name).String();
 }
 
 // metadata.creationTimestamp ("2026-11-27T04:03:18Z") as Unix seconds, or -1.
@@ -128,7 +121,7 @@ void SchedulerCore::Apply(const LoopEvent& event, double now) {
 }
 
 void SchedulerCore::ApplyNode(WatchType watch, const nlohmann::json& object) {
-  ObjectName name = NameOf(object);
+  ObjectKey name = NameOf(object);
   if (name.name.empty()) return;
   if (watch == WatchType::kDeleted) {
     allocator_.RemoveNode(name.name);
@@ -146,7 +139,7 @@ void SchedulerCore::ApplyNode(WatchType watch, const nlohmann::json& object) {
 }
 
 void SchedulerCore::ApplyPod(WatchType watch, const nlohmann::json& object) {
-  ObjectName name = NameOf(object);
+  ObjectKey name = NameOf(object);
   if (name.name.empty()) return;
   std::string key = Key(name);
   if (watch == WatchType::kDeleted) {
@@ -180,7 +173,7 @@ void SchedulerCore::ApplyPod(WatchType watch, const nlohmann::json& object) {
 }
 
 void SchedulerCore::ApplyGroup(WatchType watch, const nlohmann::json& object) {
-  ObjectName name = NameOf(object);
+  ObjectKey name = NameOf(object);
   if (name.name.empty()) return;
   groups_changed_ = true;
   if (watch == WatchType::kDeleted) {
@@ -198,7 +191,7 @@ void SchedulerCore::ApplyGroup(WatchType watch, const nlohmann::json& object) {
 }
 
 void SchedulerCore::ApplyFramework(WatchType watch, const nlohmann::json& object) {
-  ObjectName name = NameOf(object);
+  ObjectKey name = NameOf(object);
   if (name.name.empty()) return;
   if (watch == WatchType::kDeleted) {
     allocator_.RemoveFramework(Key(name));

@@ -18,6 +18,7 @@
 #include "operator/client/rest_client.h"
 #include "operator/controller/framework_controller.h"
 #include "operator/controller/task_writer.h"
+#include "operator/kube/object_key.h"
 #include "operator/loop/binder.h"
 #include "operator/loop/object_status.h"
 #include "operator/loop/scheduling_loop.h"
@@ -95,10 +96,8 @@ class MetricsPublisher {
 
 // The registry's frameworkID of the Framework "namespace/name" ("" while unknown).
 std::string FrameworkIdOf(const registry::RegistryRecorder& recorder, const std::string& key) {
-  size_t slash = key.find('/');
-  return slash == std::string::npos
-             ? ""
-             : recorder.FrameworkId(key.substr(0, slash), key.substr(slash + 1));
+  kube::ObjectKey k = kube::ObjectKey::Parse(key);
+  return k.ns.empty() ? "" : recorder.FrameworkId(k.ns, k.name);
 }
 
 // A finished task as the registry stores it (times: RFC 3339 from the pod; unparsable = epoch).
