@@ -4,6 +4,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "operator/kube/lenient.h"
 #include "operator/kube/object_key.h"
 #include "operator/kube/objects.h"
 
@@ -24,12 +25,10 @@ std::string Key(const ObjectKey& n) {
 
 // metadata.creationTimestamp ("2026-11-27T04:03:18Z") as Unix seconds, or -1.
 double CreationTime(const nlohmann::json& object) {
-  auto meta = object.find("metadata");
-  if (meta == object.end() || !meta->is_object()) return -1;
-  auto ts = meta->find("creationTimestamp");
-  if (ts == meta->end() || !ts->is_string()) return -1;
+  const std::string text = kube::lenient::Str(kube::lenient::Field(object, "metadata"),
+                                              "creationTimestamp");
+  if (text.empty()) return -1;
   std::tm tm{};
-  const std::string text = *ts;
   if (!strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm)) return -1;
   return static_cast<double>(timegm(&tm));
 }
@@ -39,10 +38,8 @@ double WallNow() {
 }
 
 bool PodIsPending(const nlohmann::json& pod) {
-  auto spec = pod.find("spec");
-  if (spec == pod.end() || !spec->is_object()) return false;
-  auto node = spec->find("nodeName");
-  return node == spec->end() || !node->is_string() || node->get<std::string>().empty();
+  const nlohmann::json& spec = kube::lenient::Field(pod, "spec");
+  return spec.is_object() && kube::lenient::Str(spec, "nodeName").empty();
 }
 
 }  // namespace
