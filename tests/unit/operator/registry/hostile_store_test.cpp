@@ -122,7 +122,7 @@ TEST(HostileStore, RecorderPassThatThrowsIsCountedAndRetried) {
 
 TEST(HostileStore, ElectionRoundThatThrowsStepsDownAndCarriesOn) {
   ThrowingStore store;
-  SystemClock clock;
+  util::SystemClock clock;
   LeaderElectionOptions o;
   o.identity = "me";
   o.ttl_seconds = 30;
