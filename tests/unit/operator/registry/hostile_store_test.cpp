@@ -10,10 +10,10 @@
 #include <stdexcept>
 #include <thread>
 
-#include "operator/registry/fake_kv_store.h"
 #include "operator/registry/leader_election.h"
 #include "operator/registry/recorder.h"
 #include "operator/util/guard.h"
+#include "tests/fakes/registry/fake_kv_store.h"
 
 namespace kubemesos::registry {
 namespace {

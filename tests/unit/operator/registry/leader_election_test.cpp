@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "operator/registry/fake_kv_store.h"
+#include "tests/fakes/registry/fake_kv_store.h"
 
 namespace kubemesos::registry {
 namespace {

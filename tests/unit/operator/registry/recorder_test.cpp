@@ -10,7 +10,7 @@
 #include <atomic>
 #include <condition_variable>
 
-#include "operator/registry/fake_kv_store.h"
+#include "tests/fakes/registry/fake_kv_store.h"
 
 namespace kubemesos::registry {
 namespace {
