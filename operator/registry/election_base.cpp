@@ -1,6 +1,8 @@
 // The state shared by both leader elections (see election_base.h).
 #include "operator/registry/election_base.h"
 
+#include "operator/util/guard.h"
+
 namespace kubemesos::registry {
 
 bool ElectionBase::IsLeader() const {
@@ -60,6 +62,19 @@ void ElectionBase::SetError(std::string error) {
 void ElectionBase::Fail(std::string error) {
   SetError(std::move(error));
   SetLeader(false, TimePoint::min());
+}
+
+std::chrono::milliseconds ElectionBase::Round(const char* what, const char* failure,
+                                              const std::function<void()>& step,
+                                              std::chrono::milliseconds standby_poll,
+                                              std::chrono::milliseconds renew_interval) {
+  // No exception leaves the thread: a round that throws is a failed round: step down as on
+  // any backend error; the next round retries.
+  if (!util::Guarded("election", what, step)) {
+    util::Guarded("election", "stepping down after a failed round", [&] { Fail(failure); });
+  }
+  bool poll = standby_poll.count() > 0 && !IsLeader();
+  return poll ? standby_poll : renew_interval;
 }
 
 }  // namespace kubemesos::registry

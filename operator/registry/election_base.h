@@ -8,6 +8,8 @@
 // leadership changes. Ownership: the clock is borrowed and must outlive this. Errors: none.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <mutex>
 #include <string>
 
@@ -36,6 +38,14 @@ class ElectionBase : public Election {
   void SetError(std::string error);
   // Records `error` and steps down.
   void Fail(std::string error);
+  // One round on the election thread: runs `step`; when it throws (logged and counted as an
+  // internal error of "election", util::Guarded) the round failed: Fail(failure), the next
+  // round retries. Returns the wait before the next round: `standby_poll` while not leading
+  // (when > 0), else `renew_interval`.
+  std::chrono::milliseconds Round(const char* what, const char* failure,
+                                  const std::function<void()>& step,
+                                  std::chrono::milliseconds standby_poll,
+                                  std::chrono::milliseconds renew_interval);
 
   const util::Clock& clock_;
 

@@ -145,13 +145,9 @@ client::HttpResponse KubeLeaseElection::Call(std::string_view method, const std:
 
 void KubeLeaseElection::Start() {
   rounds_.Start([this]() -> util::RoundThread::Wait {
-    // No exception leaves the thread: a round that throws is a failed round (counted as an
-    // internal error of "election"): step down as on any API error; the next round retries.
-    if (!util::Guarded("election", "Lease election round", [this] { Step(); }))
-      util::Guarded("election", "stepping down after a failed round",
-                    [this] { Fail("a Lease election round failed (see the log)"); });
-    bool poll = o_.standby_poll.count() > 0 && !IsLeader();
-    return poll ? o_.standby_poll : o_.renew_interval;
+    return Round(
+        "Lease election round", "a Lease election round failed (see the log)", [this] { Step(); },
+        o_.standby_poll, o_.renew_interval);
   });
 }
 

@@ -113,14 +113,9 @@ Election::TimePoint LeaderElection::DeadlineAfter(TimePoint sent, int64_t ttl) c
 
 void LeaderElection::Start() {
   rounds_.Start([this]() -> util::RoundThread::Wait {
-    // No exception leaves the thread: a round that throws is a failed round (counted as an
-    // internal error of "election"): step down as on any store error; the next round retries.
-    if (!util::Guarded("election", "etcd leader election round", [this] { Step(); })) {
-      util::Guarded("election", "stepping down after a failed round",
-                    [this] { Fail("an election round failed (see the log)"); });
-    }
-    bool poll = o_.standby_poll.count() > 0 && !IsLeader();
-    return poll ? o_.standby_poll : o_.renew_interval;
+    return Round(
+        "etcd leader election round", "an election round failed (see the log)", [this] { Step(); },
+        o_.standby_poll, o_.renew_interval);
   });
 }
 
