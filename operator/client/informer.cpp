@@ -5,6 +5,8 @@
 #include <random>
 #include <unordered_set>
 
+#include "operator/kube/lenient.h"
+#include "operator/kube/object_key.h"
 #include "operator/util/guard.h"
 #include "operator/util/text.h"
 
@@ -13,31 +15,24 @@ namespace {
 
 using nlohmann::json;
 
+// Strict on purpose: a namespace or name that is not a string throws, which fails the list or
+// the watch line (see Step), as for any malformed object.
 std::string KeyOf(const json& object) {
   const json& md = object.at("metadata");
-  std::string ns = md.value("namespace", "");
-  std::string name = md.value("name", "");
-  return ns.empty() ? name : ns + "/" + name;
+  return kube::ObjectKey{md.value("namespace", ""), md.value("name", "")}.String();
 }
 
 std::string Field(const json& object, const char* field) {
-  auto md = object.find("metadata");
-  if (md == object.end() || !md->is_object()) return "";
-  auto it = md->find(field);
-  return it != md->end() && it->is_string() ? it->get<std::string>() : "";
+  return kube::lenient::Str(kube::lenient::Field(object, "metadata"), field);
 }
 
 // What a Deleted event carries for an object whose final state was not observed.
 json Stub(const std::string& api_version, const std::string& kind, const std::string& key,
           const std::string& uid, const std::string& resource_version) {
   json md = {{"uid", uid}, {"resourceVersion", resource_version}};
-  auto slash = key.find('/');
-  if (slash == std::string::npos) {
-    md["name"] = key;
-  } else {
-    md["namespace"] = key.substr(0, slash);
-    md["name"] = key.substr(slash + 1);
-  }
+  kube::ObjectKey k = kube::ObjectKey::Parse(key);
+  if (!k.ns.empty()) md["namespace"] = k.ns;
+  md["name"] = k.name;
   return json{{"apiVersion", api_version}, {"kind", kind}, {"metadata", std::move(md)}};
 }
 

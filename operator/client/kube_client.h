@@ -3,7 +3,7 @@
 // Everything that talks to the API server (informers, controllers, the binder, the Lease
 // registry) goes through KubeClient, so the slow-to-compile HTTP stack (cpprestsdk, in
 // rest_client.cpp only) can be swapped and unit tests can use the in-memory FakeKubeClient
-// (fake_client.h).
+// (tests/fakes/client/fake_client.h, test-only).
 //
 // Contract shared by every implementation:
 // - Threads: Request and Watch may be called from many threads at once. Calls block the

@@ -46,6 +46,15 @@ bool TokenBucket::TryAcquire() {
   return true;
 }
 
+Clock::duration TokenBucket::NextTokenIn() {
+  if (qps_ <= 0) return Clock::duration::zero();
+  std::lock_guard<std::mutex> lock(mu_);
+  Refill(Clock::now());
+  if (tokens_ >= 1) return Clock::duration::zero();
+  return std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>((1 - tokens_) / qps_));
+}
+
 bool RetryPolicy::ShouldRetry(std::string_view method, int status) const {
   if (status == 429) return true;
   bool idempotent = method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" ||

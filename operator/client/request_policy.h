@@ -23,6 +23,9 @@ class TokenBucket {
   std::chrono::steady_clock::duration Acquire();
   // Takes one token if one is available now; never blocks.
   bool TryAcquire();
+  // How long until TryAcquire can succeed (zero: now), for callers that wait on their own
+  // terms (interruptibly, e.g. until a stop flag): wait that long, then TryAcquire again.
+  std::chrono::steady_clock::duration NextTokenIn();
 
  private:
   void Refill(std::chrono::steady_clock::time_point now);

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "operator/kube/lenient.h"
+#include "operator/kube/object_key.h"
 
 namespace kubemesos::controller {
 
@@ -35,7 +36,7 @@ FrameworkController::FrameworkController(ControllerOptions options) : o_(options
 
 FrameworkController::State& FrameworkController::StateOf(const std::string& ns,
                                                          const std::string& name) {
-  auto [it, inserted] = states_.try_emplace(ns + "/" + name);
+  auto [it, inserted] = states_.try_emplace(kube::ObjectKey{ns, name}.String());
   if (inserted) {
     it->second.ns = ns;
     it->second.name = name;
@@ -81,11 +82,11 @@ void FrameworkController::Observe(const loop::LoopEvent& event, double now,
 void FrameworkController::ObserveFramework(loop::WatchType watch, const json& object,
                                            kube::Converted<kube::FrameworkObjects>* converted) {
   const json& meta = Field(object, "metadata");
-  std::string name = Str(meta, "name");
-  if (name.empty()) return;
-  std::string ns = Str(meta, "namespace");
-  if (ns.empty()) ns = "default";
-  std::string key = ns + "/" + name;
+  kube::ObjectKey of = kube::ObjectKey::Of(object);
+  if (of.name.empty()) return;
+  const kube::ObjectKey id = kube::ObjectKey::Namespaced(std::move(of.ns), std::move(of.name));
+  const std::string &ns = id.ns, &name = id.name;
+  std::string key = id.String();
   State& s = StateOf(ns, name);
   dirty_.insert(key);
   s.view_dirty = true;
@@ -161,7 +162,7 @@ void FrameworkController::ObservePod(loop::WatchType watch, const json& object, 
   auto pod = ReadTaskPod(object);
   if (!pod) return;
   State& s = StateOf(pod->ns, pod->framework);
-  std::string key = pod->ns + "/" + pod->framework;
+  std::string key = kube::ObjectKey{pod->ns, pod->framework}.String();
   dirty_.insert(key);
   s.view_dirty = true;
   if (watch == loop::WatchType::kDeleted) {
@@ -205,7 +206,7 @@ void FrameworkController::MayBeMissing(State& s, const std::string& pod_name) {
 }
 
 void FrameworkController::ObserveWrite(const loop::TaskWriteResult& result, double now) {
-  std::string key = result.ns + "/" + result.framework;
+  std::string key = kube::ObjectKey{result.ns, result.framework}.String();
   auto it = states_.find(key);
   if (it == states_.end()) return;
   State& s = it->second;

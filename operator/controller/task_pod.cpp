@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "operator/kube/lenient.h"
+#include "operator/kube/object_key.h"
 #include "operator/kube/objects.h"
 
 namespace kubemesos::controller {
@@ -66,8 +67,7 @@ std::optional<TaskPod> ReadTaskPod(const json& pod) {
   t.framework = Str(Field(meta, "labels"), kube::kFrameworkLabel);
   t.name = Str(meta, "name");
   if (t.framework.empty() || t.name.empty()) return std::nullopt;
-  t.ns = Str(meta, "namespace");
-  if (t.ns.empty()) t.ns = "default";
+  t.ns = kube::ObjectKey::Namespaced(Str(meta, "namespace"), t.name).ns;
   t.uid = Str(meta, "uid");
   t.task = Str(Field(meta, "labels"), kube::kTaskLabel);
   t.kubemesos = kube::IsKubemesosPod(pod);

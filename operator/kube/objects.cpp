@@ -6,14 +6,16 @@
 
 #include "operator/kube/convert_guard.h"
 #include "operator/kube/fields.h"
+#include "operator/kube/lenient.h"
+#include "operator/kube/object_key.h"
 
 namespace kubemesos::kube {
 namespace {
 
-std::string StringOr(const json& object, std::string_view key, std::string fallback) {
-  const json* v = Find(object, key);
-  if (v && v->is_string() && !v->get<std::string>().empty()) return v->get<std::string>();
-  return fallback;
+// object[key] when it is a non-empty string, else `fallback`.
+std::string StringOr(const json& object, const char* key, std::string fallback) {
+  std::string v = lenient::Str(object, key);
+  return v.empty() ? fallback : v;
 }
 
 // The apiVersion of the kinds converted here; other versions are described in full.
@@ -173,12 +175,11 @@ FrameworkObjects ConvertFramework(const json& framework) {
   FrameworkObjects out;
   const json& meta = *ReadObjectOrEmpty(framework, "metadata");
   out.name = RequireString(meta, "name", "metadata");
-  out.ns = ReadString(meta, "namespace", "metadata").value_or("");
-  if (out.ns.empty()) out.ns = "default";
+  out.ns = ObjectKey::Namespaced(ReadString(meta, "namespace", "metadata").value_or(""), "").ns;
   out.uid = ReadString(meta, "uid", "metadata").value_or("");
   const json* spec = ReadObject(framework, "spec", "");
   if (!spec) throw FieldError("spec", "required");
-  out.framework.key = out.ns + "/" + out.name;
+  out.framework.key = ObjectKey{out.ns, out.name}.String();
   out.framework.group = RequireString(*spec, "resourceGroup", "spec");
   out.framework.suspended = ReadBool(*spec, "suspended", "spec").value_or(false);
   if (const json* filters = ReadObject(*spec, "offerFilters", "spec")) {
@@ -225,11 +226,11 @@ std::string DescribeObject(const json& object, const std::string& default_kind) 
     ns = StringOr(*meta, "namespace", "");
   }
   if (api.empty() || api == ExpectedApiVersion(kind)) {
-    if (IsNamespacedKnownKind(kind)) return kind + " " + (ns.empty() ? "default" : ns) + "/" + name;
+    if (IsNamespacedKnownKind(kind)) return kind + " " + ObjectKey::Namespaced(ns, name).String();
     if (IsClusterKnownKind(kind)) return kind + " " + name;
   }
   std::string out = api.empty() ? kind : api + " " + kind;
-  return out + " " + (ns.empty() ? name : ns + "/" + name);
+  return out + " " + ObjectKey{ns, name}.String();
 }
 
 Converted<NodeSpec> NodeFromJson(const json& node, ResourceCatalog& catalog) {
@@ -272,7 +273,8 @@ json TaskPodJson(const FrameworkObjects& framework, const FrameworkTask& task, i
 }
 
 Converted<FrameworkObjects> FrameworkFromJson(const json& framework) {
-  return Guard<FrameworkObjects>("Framework", framework, [&] { return ConvertFramework(framework); });
+  return Guard<FrameworkObjects>("Framework", framework,
+                                 [&] { return ConvertFramework(framework); });
 }
 
 }  // namespace kubemesos::kube

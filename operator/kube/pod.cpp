@@ -3,6 +3,7 @@
 // required node affinity, tolerations).
 #include "operator/kube/convert_guard.h"
 #include "operator/kube/fields.h"
+#include "operator/kube/object_key.h"
 #include "operator/kube/objects.h"
 
 namespace kubemesos::kube {
@@ -244,9 +245,10 @@ PodSpec ConvertPod(const json& pod, ResourceCatalog& catalog) {
   PodSpec out;
   const json& meta = *ReadObjectOrEmpty(pod, "metadata");
   std::string name = RequireString(meta, "name", "metadata");
-  std::string ns = ReadString(meta, "namespace", "metadata").value_or("");
-  if (ns.empty()) ns = "default";
-  out.key = ns + "/" + name;
+  ObjectKey key =
+      ObjectKey::Namespaced(ReadString(meta, "namespace", "metadata").value_or(""), name);
+  const std::string& ns = key.ns;
+  out.key = key.String();
   Labels labels = ReadStringMap(meta, "labels", "metadata");
   const json* spec = ReadObject(pod, "spec", "");
   if (!spec) throw FieldError("spec", "required");

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "operator/kube/object_key.h"
 #include "operator/util/guard.h"
 
 namespace kubemesos::loop {
@@ -32,9 +33,7 @@ void Binder::Do(Placement& placement) {
   // Whatever goes wrong here, the loop gets its result: it holds the placement as assumed
   // until then.
   bool done = util::Guarded("binder", placement.pod, [&] {
-    auto slash = placement.pod.find('/');
-    std::string ns = placement.pod.substr(0, slash);
-    std::string name = placement.pod.substr(slash + 1);
+    auto [ns, name] = kube::ObjectKey::Parse(placement.pod);
     if (may_bind_ && !may_bind_()) {
       result.message = "not binding: this replica may not bind now (not the leader)";
       return;

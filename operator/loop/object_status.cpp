@@ -1,6 +1,7 @@
 // ResourceGroup and Framework status: building and writing.
 #include "operator/loop/object_status.h"
 
+#include "operator/kube/object_key.h"
 #include "operator/util/text.h"
 #include "operator/util/time_format.h"
 
@@ -33,9 +34,8 @@ nlohmann::json ReadyCondition(bool ready, const std::string& reason, const std::
 
 // "namespace/name" -> the Framework's status path.
 std::string FrameworkPath(const std::string& key) {
-  auto slash = key.find('/');
-  return "/apis/kubemesos.io/v1alpha1/namespaces/" + key.substr(0, slash) + "/frameworks/" +
-         key.substr(slash + 1) + "/status";
+  kube::ObjectKey k = kube::ObjectKey::Parse(key);
+  return "/apis/kubemesos.io/v1alpha1/namespaces/" + k.ns + "/frameworks/" + k.name + "/status";
 }
 
 // A merge patch only adds and replaces keys: a resource no longer held must be sent as null to

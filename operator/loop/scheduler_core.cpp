@@ -4,39 +4,31 @@
 #include <chrono>
 #include <ctime>
 
+#include "operator/kube/lenient.h"
+#include "operator/kube/object_key.h"
 #include "operator/kube/objects.h"
 
 namespace kubemesos::loop {
 namespace {
 
-struct ObjectName {
-  std::string ns;
-  std::string name;
-};
+using kube::ObjectKey;
 
 // metadata.namespace / metadata.name, without throwing on odd objects.
-ObjectName NameOf(const nlohmann::json& object) {
-  ObjectName out;
-  if (!object.is_object()) return out;
-  auto meta = object.find("metadata");
-  if (meta == object.end() || !meta->is_object()) return out;
-  if (auto ns = meta->find("namespace"); ns != meta->end() && ns->is_string()) out.ns = *ns;
-  if (auto name = meta->find("name"); name != meta->end() && name->is_string()) out.name = *name;
-  return out;
+ObjectKey NameOf(const nlohmann::json& object) {
+  return ObjectKey::Of(object);
 }
 
-std::string Key(const ObjectName& n) {
-  return (n.ns.empty() ? "default" : n.ns) + "/" + n.name;
+// The engine's key of a namespaced object.
+std::string Key(const ObjectKey& n) {
+  return ObjectKey::Namespaced(n.ns, n.name).String();
 }
 
 // metadata.creationTimestamp ("2026-11-27T04:03:18Z") as Unix seconds, or -1.
 double CreationTime(const nlohmann::json& object) {
-  auto meta = object.find("metadata");
-  if (meta == object.end() || !meta->is_object()) return -1;
-  auto ts = meta->find("creationTimestamp");
-  if (ts == meta->end() || !ts->is_string()) return -1;
+  const std::string text = kube::lenient::Str(kube::lenient::Field(object, "metadata"),
+                                              "creationTimestamp");
+  if (text.empty()) return -1;
   std::tm tm{};
-  const std::string text = *ts;
   if (!strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm)) return -1;
   return static_cast<double>(timegm(&tm));
 }
@@ -46,10 +38,8 @@ double WallNow() {
 }
 
 bool PodIsPending(const nlohmann::json& pod) {
-  auto spec = pod.find("spec");
-  if (spec == pod.end() || !spec->is_object()) return false;
-  auto node = spec->find("nodeName");
-  return node == spec->end() || !node->is_string() || node->get<std::string>().empty();
+  const nlohmann::json& spec = kube::lenient::Field(pod, "spec");
+  return spec.is_object() && kube::lenient::Str(spec, "nodeName").empty();
 }
 
 }  // namespace
@@ -128,7 +118,7 @@ void SchedulerCore::Apply(const LoopEvent& event, double now) {
 }
 
 void SchedulerCore::ApplyNode(WatchType watch, const nlohmann::json& object) {
-  ObjectName name = NameOf(object);
+  ObjectKey name = NameOf(object);
   if (name.name.empty()) return;
   if (watch == WatchType::kDeleted) {
     allocator_.RemoveNode(name.name);
@@ -146,7 +136,7 @@ void SchedulerCore::ApplyNode(WatchType watch, const nlohmann::json& object) {
 }
 
 void SchedulerCore::ApplyPod(WatchType watch, const nlohmann::json& object) {
-  ObjectName name = NameOf(object);
+  ObjectKey name = NameOf(object);
   if (name.name.empty()) return;
   std::string key = Key(name);
   if (watch == WatchType::kDeleted) {
@@ -180,7 +170,7 @@ void SchedulerCore::ApplyPod(WatchType watch, const nlohmann::json& object) {
 }
 
 void SchedulerCore::ApplyGroup(WatchType watch, const nlohmann::json& object) {
-  ObjectName name = NameOf(object);
+  ObjectKey name = NameOf(object);
   if (name.name.empty()) return;
   groups_changed_ = true;
   if (watch == WatchType::kDeleted) {
@@ -198,7 +188,7 @@ void SchedulerCore::ApplyGroup(WatchType watch, const nlohmann::json& object) {
 }
 
 void SchedulerCore::ApplyFramework(WatchType watch, const nlohmann::json& object) {
-  ObjectName name = NameOf(object);
+  ObjectKey name = NameOf(object);
   if (name.name.empty()) return;
   if (watch == WatchType::kDeleted) {
     allocator_.RemoveFramework(Key(name));

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "operator/kube/object_key.h"
 #include "operator/util/text.h"
 #include "operator/util/time_format.h"
 
@@ -50,9 +51,9 @@ StatusReporter::StatusReporter(client::KubeClient& client, double writes_per_sec
 
 void StatusReporter::PodPending(const Unplaced& pending) {
   Item item;
-  auto slash = pending.pod.find('/');
-  item.ns = pending.pod.substr(0, slash);
-  item.name = pending.pod.substr(slash + 1);
+  kube::ObjectKey key = kube::ObjectKey::Parse(pending.pod);
+  item.ns = std::move(key.ns);
+  item.name = std::move(key.name);
   item.reason = ConditionReason(pending.reason);
   item.message = pending.reason.Short() + ": " + pending.reason.message;
   queue_.Submit("Pod " + pending.pod, [this, item] { return Write(item); });
@@ -111,7 +112,7 @@ bool StatusReporter::Write(const Item& item) {
 
 bool StatusReporter::PostEvent(const Item& item, const std::string& kind,
                                const std::string& api_version, const std::string& event_reason) {
-  std::string ns = item.ns.empty() ? "default" : item.ns;
+  std::string ns = kube::ObjectKey::Namespaced(item.ns, item.name).ns;
   std::string now = util::NowRfc3339();
   nlohmann::json event = {
       {"apiVersion", "v1"},

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "operator/kube/lenient.h"
+#include "operator/registry/kv_store.h"
 #include "operator/util/guard.h"
 #include "operator/util/text.h"
 
@@ -52,9 +53,9 @@ std::string Describe(const std::string& what, const client::HttpResponse& r) {
 
 }  // namespace
 
-KubeLeaseElection::KubeLeaseElection(client::KubeClient& client, const Clock& clock,
+KubeLeaseElection::KubeLeaseElection(client::KubeClient& client, const util::Clock& clock,
                                      KubeLeaseOptions options)
-    : client_(client), clock_(clock), o_(std::move(options)) {}
+    : ElectionBase(clock), client_(client), o_(std::move(options)) {}
 
 KubeLeaseElection::~KubeLeaseElection() {
   Stop();
@@ -77,10 +78,7 @@ void KubeLeaseElection::Step() {
                     {"leaseTransitions", 0}}}};
     auto created = Call("POST", collection, util::SafeDump(lease));
     if (created.ok()) {
-      {
-        std::lock_guard<std::mutex> l(mu_);
-        holder_ = o_.identity;
-      }
+      SetHolder(o_.identity);
       SetLeader(true, sent + std::chrono::seconds(o_.lease_seconds) - o_.safety_margin);
     } else if (created.status != 409) {
       Fail(Describe("create", created));
@@ -99,12 +97,11 @@ void KubeLeaseElection::Step() {
   int64_t duration = NonNegativeInt32(spec, "leaseDurationSeconds").value_or(0);
   if (duration < 1) duration = o_.lease_seconds;
   std::string version = lenient::Str(lease["metadata"], "resourceVersion");
-  bool leading;
+  SetHolder(util::SanitizeUtf8(holder, 256));  // for Holder(): printable and short
+  bool leading = Leading();
   TimePoint seen_at;
   {
     std::lock_guard<std::mutex> l(mu_);
-    holder_ = util::SanitizeUtf8(holder, 256);  // for Holder(): printable and short
-    leading = leader_;
     if (version != seen_version_) {  // it changed: someone is alive (or released it)
       seen_version_ = version;
       seen_at_ = sent;  // the change happened no later than our request was sent
@@ -129,9 +126,9 @@ void KubeLeaseElection::Step() {
     return Fail(Describe(ours ? "renew" : "acquire", put));
   }
   json stored = json::parse(put.body, nullptr, false);
+  SetHolder(o_.identity);
   {
     std::lock_guard<std::mutex> l(mu_);
-    holder_ = o_.identity;
     seen_version_ = lenient::Str(lenient::Field(stored, "metadata"), "resourceVersion");
     seen_at_ = sent;
   }
@@ -146,37 +143,11 @@ client::HttpResponse KubeLeaseElection::Call(std::string_view method, const std:
   return r;
 }
 
-void KubeLeaseElection::Fail(const std::string& error) {
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    last_error_ = error;
-  }
-  SetLeader(false, TimePoint::min());
-}
-
-void KubeLeaseElection::SetLeader(bool leader, TimePoint deadline) {
-  Callback cb;
-  bool changed;
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    changed = leader_ != leader;
-    leader_ = leader;
-    deadline_ = leader ? deadline : TimePoint::min();
-    if (leader) last_error_.clear();
-    cb = callback_;
-  }
-  if (changed && cb) cb(leader);
-}
-
 void KubeLeaseElection::Start() {
   rounds_.Start([this]() -> util::RoundThread::Wait {
-    // No exception leaves the thread: a round that throws is a failed round (counted as an
-    // internal error of "election"): step down as on any API error; the next round retries.
-    if (!util::Guarded("election", "Lease election round", [this] { Step(); }))
-      util::Guarded("election", "stepping down after a failed round",
-                    [this] { Fail("a Lease election round failed (see the log)"); });
-    bool poll = o_.standby_poll.count() > 0 && !IsLeader();
-    return poll ? o_.standby_poll : o_.renew_interval;
+    return Round(
+        "Lease election round", "a Lease election round failed (see the log)", [this] { Step(); },
+        o_.standby_poll, o_.renew_interval);
   });
 }
 
@@ -185,11 +156,7 @@ void KubeLeaseElection::Stop() {
 }
 
 void KubeLeaseElection::Resign() {
-  bool was;
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    was = leader_;
-  }
+  bool was = Leading();
   SetLeader(false, TimePoint::min());  // stop acting first, then release
   if (!was) return;
   const std::string path =
@@ -203,31 +170,6 @@ void KubeLeaseElection::Resign() {
   lease["spec"]["holderIdentity"] = "";  // released: a standby takes it at its next round
   lease["spec"]["renewTime"] = NowMicroTime();
   Call("PUT", path, util::SafeDump(lease));
-}
-
-bool KubeLeaseElection::IsLeader() const {
-  std::lock_guard<std::mutex> l(mu_);
-  return leader_ && clock_.Now() < deadline_;
-}
-
-Election::TimePoint KubeLeaseElection::Deadline() const {
-  std::lock_guard<std::mutex> l(mu_);
-  return deadline_;
-}
-
-std::string KubeLeaseElection::Holder() const {
-  std::lock_guard<std::mutex> l(mu_);
-  return holder_;
-}
-
-std::string KubeLeaseElection::LastError() const {
-  std::lock_guard<std::mutex> l(mu_);
-  return last_error_;
-}
-
-void KubeLeaseElection::OnChange(Callback cb) {
-  std::lock_guard<std::mutex> l(mu_);
-  callback_ = std::move(cb);
 }
 
 }  // namespace kubemesos::registry

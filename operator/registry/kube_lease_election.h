@@ -35,7 +35,7 @@
 
 #include "operator/client/kube_client.h"
 #include "operator/registry/election.h"
-#include "operator/registry/leader_election.h"  // Clock, SystemClock, ManualClock
+#include "operator/registry/election_base.h"
 #include "operator/util/round_thread.h"
 
 namespace kubemesos::registry {
@@ -52,9 +52,9 @@ struct KubeLeaseOptions {
   std::function<void(std::string_view op, bool ok)> report;
 };
 
-class KubeLeaseElection : public Election {
+class KubeLeaseElection : public ElectionBase {
  public:
-  KubeLeaseElection(client::KubeClient& client, const Clock& clock, KubeLeaseOptions options);
+  KubeLeaseElection(client::KubeClient& client, const util::Clock& clock, KubeLeaseOptions options);
   ~KubeLeaseElection() override;  // Stop()s
 
   void Step();  // one round (tests)
@@ -62,27 +62,16 @@ class KubeLeaseElection : public Election {
   void Stop() override;  // stops the thread, then releases the Lease if held
   void Resign();
 
-  bool IsLeader() const override;
-  TimePoint Deadline() const override;
-  std::string Holder() const override;
-  std::string LastError() const override;
-  void OnChange(Callback cb) override;
+  // IsLeader, Deadline, Holder, LastError and OnChange: see ElectionBase.
 
  private:
-  void SetLeader(bool leader, TimePoint deadline);
-  void Fail(const std::string& error);  // records it and steps down
   client::HttpResponse Call(std::string_view method, const std::string& path,
                             const std::string& body = "");
 
   client::KubeClient& client_;
-  const Clock& clock_;
   const KubeLeaseOptions o_;
 
-  mutable std::mutex mu_;
-  bool leader_ = false;
-  TimePoint deadline_ = TimePoint::min();
-  std::string holder_, last_error_;
-  Callback callback_;
+  mutable std::mutex mu_;  // guards the two below (Step and Resign may race in tests)
   // What this replica last saw of the Lease, and when (its own steady clock).
   std::string seen_version_;
   TimePoint seen_at_{};

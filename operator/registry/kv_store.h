@@ -1,10 +1,10 @@
 // KvStore: what the registry needs from etcd, as a small interface.
 //
 // EtcdClient (etcd_client.h) implements it over etcd's v3 HTTP/JSON gateway; FakeKvStore
-// (fake_kv_store.h) in memory, for unit tests. The semantics follow etcd v3: one revision
-// counter for the whole store, every write bumps it; each key carries its create_revision
-// (0 = absent), mod_revision and version; leases expire TTL seconds after their last
-// keepalive and take their keys with them.
+// (tests/fakes/registry/fake_kv_store.h, test-only) in memory, for unit tests. The semantics follow
+// etcd v3: one revision counter for the whole store, every write bumps it; each key carries its
+// create_revision (0 = absent), mod_revision and version; leases expire TTL seconds after their
+// last keepalive and take their keys with them.
 //
 // Contract shared by every implementation:
 // - Keys are relative: the implementation applies its own prefix (EtcdClient: default

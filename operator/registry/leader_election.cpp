@@ -16,20 +16,16 @@ std::string HolderOf(const std::string& value) {
 }
 }  // namespace
 
-LeaderElection::LeaderElection(KvStore& store, const Clock& clock, LeaderElectionOptions options)
-    : store_(store), clock_(clock), o_(std::move(options)) {}
+LeaderElection::LeaderElection(KvStore& store, const util::Clock& clock,
+                               LeaderElectionOptions options)
+    : ElectionBase(clock), store_(store), o_(std::move(options)) {}
 
 LeaderElection::~LeaderElection() {
   Stop();
 }
 
 void LeaderElection::Step() {
-  bool leading;
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    leading = leader_;
-  }
-  if (leading)
+  if (Leading())
     Renew();
   else
     Campaign();
@@ -41,15 +37,14 @@ void LeaderElection::Renew() {
     std::lock_guard<std::mutex> l(mu_);
     lease = lease_;
   }
-  Clock::time_point sent = clock_.Now();
+  TimePoint sent = clock_.Now();
   LeaseResult r = store_.LeaseKeepAlive(lease);
   if (!r.ok() || r.ttl <= 0) {
-    {
+    if (r.ok()) {
       std::lock_guard<std::mutex> l(mu_);
-      last_error_ = r.ok() ? "the leader lease expired" : r.error;
-      if (r.ok()) lease_ = 0;  // gone for good
+      lease_ = 0;  // gone for good
     }
-    SetLeader(false, Clock::time_point::min());
+    Fail(r.ok() ? "the leader lease expired" : r.error);
     return;
   }
   SetLeader(true, DeadlineAfter(sent, r.ttl));
@@ -58,19 +53,18 @@ void LeaderElection::Renew() {
 void LeaderElection::Campaign() {
   GetResult g = store_.Get(o_.key);
   if (!g.ok()) {
-    std::lock_guard<std::mutex> l(mu_);
-    last_error_ = g.error;
+    SetError(g.error);
     return;
   }
+  SetHolder(g.found ? HolderOf(g.kv.value) : "");
   int64_t lease;
   {
     std::lock_guard<std::mutex> l(mu_);
-    holder_ = g.found ? HolderOf(g.kv.value) : "";
     lease = lease_;
   }
   if (g.found && !(lease != 0 && g.kv.lease == lease && g.kv.value == o_.identity))
     return;  // someone else leads: stay standby
-  Clock::time_point sent = clock_.Now();
+  TimePoint sent = clock_.Now();
   if (g.found) {
     // Our own key on our own lease (a renewal failed earlier): take it back if it lives.
     LeaseResult k = store_.LeaseKeepAlive(lease);
@@ -78,16 +72,16 @@ void LeaderElection::Campaign() {
       SetLeader(true, DeadlineAfter(sent, k.ttl));
       return;
     }
+    SetError(k.ok() ? "the leader lease expired" : k.error);
     std::lock_guard<std::mutex> l(mu_);
-    last_error_ = k.ok() ? "the leader lease expired" : k.error;
     if (k.ok()) lease_ = 0;
     return;
   }
   if (lease != 0) store_.LeaseRevoke(lease);  // an old lease of ours: release it
   LeaseResult gr = store_.LeaseGrant(o_.ttl_seconds);
   if (!gr.ok()) {
+    SetError(gr.error);
     std::lock_guard<std::mutex> l(mu_);
-    last_error_ = gr.error;
     lease_ = 0;
     return;
   }
@@ -101,54 +95,27 @@ void LeaderElection::Campaign() {
                          (t.found && t.current.lease == gr.id && t.current.value == o_.identity));
   if (!ours) {
     store_.LeaseRevoke(gr.id);
+    if (!t.ok()) SetError(t.error);
+    if (t.found) SetHolder(HolderOf(t.current.value));
     std::lock_guard<std::mutex> l(mu_);
-    if (!t.ok()) last_error_ = t.error;
-    if (t.found) holder_ = HolderOf(t.current.value);
     lease_ = 0;
     return;
   }
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    holder_ = o_.identity;
-  }
+  SetHolder(o_.identity);
   SetLeader(true, DeadlineAfter(sent, gr.ttl));
 }
 
-Clock::time_point LeaderElection::DeadlineAfter(Clock::time_point sent, int64_t ttl) const {
+Election::TimePoint LeaderElection::DeadlineAfter(TimePoint sent, int64_t ttl) const {
   // The TTL we asked for bounds the one the store reports: etcd only ever rounds it up, and a
   // larger number (or a garbled one) must not stretch the fencing deadline, nor overflow it.
   return sent + std::chrono::seconds(std::min(ttl, o_.ttl_seconds)) - o_.safety_margin;
 }
 
-void LeaderElection::SetLeader(bool leader, Clock::time_point deadline) {
-  Callback cb;
-  bool changed;
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    changed = leader_ != leader;
-    leader_ = leader;
-    deadline_ = leader ? deadline : Clock::time_point::min();
-    if (leader) last_error_.clear();
-    cb = callback_;
-  }
-  if (changed && cb) cb(leader);
-}
-
 void LeaderElection::Start() {
   rounds_.Start([this]() -> util::RoundThread::Wait {
-    // No exception leaves the thread: a round that throws is a failed round (counted as an
-    // internal error of "election"): step down as on any store error; the next round retries.
-    if (!util::Guarded("election", "etcd leader election round", [this] { Step(); })) {
-      util::Guarded("election", "stepping down after a failed round", [this] {
-        {
-          std::lock_guard<std::mutex> l(mu_);
-          last_error_ = "an election round failed (see the log)";
-        }
-        SetLeader(false, Clock::time_point::min());
-      });
-    }
-    bool poll = o_.standby_poll.count() > 0 && !IsLeader();
-    return poll ? o_.standby_poll : o_.renew_interval;
+    return Round(
+        "etcd leader election round", "an election round failed (see the log)", [this] { Step(); },
+        o_.standby_poll, o_.renew_interval);
   });
 }
 
@@ -163,37 +130,12 @@ void LeaderElection::Resign() {
     lease = lease_;
     lease_ = 0;
   }
-  SetLeader(false, Clock::time_point::min());  // stop acting first, then release
+  SetLeader(false, TimePoint::min());  // stop acting first, then release
   if (lease == 0) return;
   GetResult g = store_.Get(o_.key);
   if (g.ok() && g.found && g.kv.lease == lease)
     store_.CompareAndDelete(o_.key, {Condition::kModRevision, g.kv.mod_revision});
   store_.LeaseRevoke(lease);
-}
-
-bool LeaderElection::IsLeader() const {
-  std::lock_guard<std::mutex> l(mu_);
-  return leader_ && clock_.Now() < deadline_;
-}
-
-Clock::time_point LeaderElection::Deadline() const {
-  std::lock_guard<std::mutex> l(mu_);
-  return deadline_;
-}
-
-std::string LeaderElection::Holder() const {
-  std::lock_guard<std::mutex> l(mu_);
-  return holder_;
-}
-
-std::string LeaderElection::LastError() const {
-  std::lock_guard<std::mutex> l(mu_);
-  return last_error_;
-}
-
-void LeaderElection::OnChange(Callback cb) {
-  std::lock_guard<std::mutex> l(mu_);
-  callback_ = std::move(cb);
 }
 
 }  // namespace kubemesos::registry

@@ -27,34 +27,11 @@
 #include <string>
 #include <thread>
 
-#include "operator/registry/election.h"
+#include "operator/registry/election_base.h"
 #include "operator/registry/kv_store.h"
 #include "operator/util/round_thread.h"
 
 namespace kubemesos::registry {
-
-// Time source (steady, monotonic). Tests substitute a manual clock.
-class Clock {
- public:
-  using time_point = std::chrono::steady_clock::time_point;
-  virtual ~Clock() = default;
-  virtual time_point Now() const = 0;
-};
-
-class SystemClock : public Clock {
- public:
-  time_point Now() const override { return std::chrono::steady_clock::now(); }
-};
-
-// A clock that moves only when told. Thread-safe.
-class ManualClock : public Clock {
- public:
-  time_point Now() const override { return time_point(std::chrono::milliseconds(ms_.load())); }
-  void Advance(std::chrono::milliseconds d) { ms_ += d.count(); }
-
- private:
-  std::atomic<int64_t> ms_{1'000'000};
-};
 
 struct LeaderElectionOptions {
   std::string key = "leader";
@@ -67,13 +44,13 @@ struct LeaderElectionOptions {
   std::chrono::milliseconds safety_margin{3000};  // subtracted from the deadline
 };
 
-class LeaderElection : public Election {
+class LeaderElection : public ElectionBase {
  public:
   // Called (on the election thread, or in Step) with true when leadership is won and false
   // when it is lost or given up.
   using Callback = Election::Callback;
 
-  LeaderElection(KvStore& store, const Clock& clock, LeaderElectionOptions options);
+  LeaderElection(KvStore& store, const util::Clock& clock, LeaderElectionOptions options);
   ~LeaderElection() override;  // Stop()s
 
   // One round: renew if leading, else poll and campaign if the key is free.
@@ -85,30 +62,20 @@ class LeaderElection : public Election {
   void Stop() override;
   void Resign();
 
-  bool IsLeader() const override;               // leading and Now() < Deadline()
-  Clock::time_point Deadline() const override;  // min() when not leading
-  std::string Holder() const override;          // the identity in `leader` as last seen ("" = none)
-  std::string LastError() const override;
-  void OnChange(Callback cb) override;
+  // IsLeader, Deadline, Holder (the identity in `leader` as last seen), LastError and OnChange:
+  // see ElectionBase.
 
  private:
   void Renew();
   void Campaign();
-  void SetLeader(bool leader, Clock::time_point deadline);  // mu_ not held
   // The fencing deadline after a renewal sent at `sent` that reported `ttl` seconds.
-  Clock::time_point DeadlineAfter(Clock::time_point sent, int64_t ttl) const;
+  TimePoint DeadlineAfter(TimePoint sent, int64_t ttl) const;
 
   KvStore& store_;
-  const Clock& clock_;
   const LeaderElectionOptions o_;
 
   mutable std::mutex mu_;
-  bool leader_ = false;
-  Clock::time_point deadline_ = Clock::time_point::min();
   int64_t lease_ = 0;  // our lease, possibly no longer valid
-  std::string holder_;
-  std::string last_error_;
-  Callback callback_;
 
   util::RoundThread rounds_{"election"};  // last: stopped before the members its rounds use
 };

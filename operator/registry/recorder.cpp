@@ -55,9 +55,8 @@ RegistryRecorder::RegistryRecorder(Registry& registry, LeaderCheck is_leader,
       hooks_(std::move(hooks)),
       now_(now ? std::move(now) : WallClock([] { return std::chrono::system_clock::now(); })),
       desired_(std::make_unique<Desired>()),
-      written_(std::make_unique<Written>()) {
-  tokens_ = o_.write_burst;
-}
+      written_(std::make_unique<Written>()),
+      bucket_(o_.writes_per_second, o_.write_burst) {}
 
 RegistryRecorder::~RegistryRecorder() {
   Stop();
@@ -215,20 +214,12 @@ RegistryRecorder::Gate RegistryRecorder::Admit() {
   if (Stopping() || !is_leader_()) return Gate::kStop;
   if (budget_ <= 0) return Gate::kBudget;
   --budget_;
-  // Token bucket: refill at writes_per_second, wait (interruptibly) for a token.
-  for (;;) {
-    auto now = Steady::now();
-    double elapsed = std::chrono::duration<double>(now - token_time_).count();
-    token_time_ = now;
-    tokens_ = std::min<double>(o_.write_burst, tokens_ + elapsed * o_.writes_per_second);
-    if (tokens_ >= 1) {
-      tokens_ -= 1;
-      return Gate::kGo;
-    }
-    auto need = std::chrono::duration<double>((1 - tokens_) / o_.writes_per_second);
+  // The rate limit (client::TokenBucket): wait interruptibly for a token.
+  while (!bucket_.TryAcquire()) {
     std::unique_lock<std::mutex> lk(run_mu_);
-    if (run_cv_.wait_for(lk, need, [this] { return stop_; })) return Gate::kStop;
+    if (run_cv_.wait_for(lk, bucket_.NextTokenIn(), [this] { return stop_; })) return Gate::kStop;
   }
+  return Gate::kGo;
 }
 
 bool RegistryRecorder::Count(std::string_view op, const std::string& error) {

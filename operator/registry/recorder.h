@@ -56,6 +56,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "operator/client/request_policy.h"
 #include "operator/registry/registry.h"
 
 namespace kubemesos::registry {
@@ -187,8 +188,7 @@ class RegistryRecorder {
   std::chrono::steady_clock::time_point next_refresh_{};
   int budget_ = 0;  // writes left in this pass
   TimePoint now_wall_{};
-  double tokens_ = 0;
-  std::chrono::steady_clock::time_point token_time_{std::chrono::steady_clock::now()};
+  client::TokenBucket bucket_;  // writes_per_second, write_burst
   std::map<std::string, std::chrono::steady_clock::time_point> logged_;  // error -> last log
 
   std::mutex run_mu_;

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "operator/kube/object_key.h"
 #include "operator/metrics/metrics.h"
 #include "operator/registry/counting_kv_store.h"
 #include "operator/registry/etcd_client.h"
@@ -29,7 +30,7 @@ std::string RegistryNamespace(const RunConfig& config) {
   std::ifstream in("/var/run/secrets/kubernetes.io/serviceaccount/namespace");
   std::string ns;
   if (in && std::getline(in, ns) && !ns.empty()) return ns;
-  return "default";
+  return kube::kDefaultNamespace;
 }
 
 std::unique_ptr<registry::KvStore> MakeRegistryStore(const RunConfig& config,

@@ -60,7 +60,7 @@ class RegistrySetup {
   registry::Election* election() { return election_.get(); }
 
  private:
-  registry::SystemClock clock_;
+  util::SystemClock clock_;
   std::unique_ptr<registry::KvStore> store_;
   std::unique_ptr<registry::Registry> registry_;
   std::unique_ptr<registry::Election> election_;

@@ -9,6 +9,8 @@
 #include <set>
 
 #include "operator/kube/fields.h"
+#include "operator/kube/lenient.h"
+#include "operator/kube/object_key.h"
 #include "operator/simulate/yaml_json.h"
 
 namespace kubemesos::simulate {
@@ -41,13 +43,9 @@ int64_t RequestedTaskPods(const json& framework) {
   return static_cast<int64_t>(total);
 }
 
-std::string StringField(const json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
 Kind KindOf(const json& object) {
-  std::string api = StringField(object, "apiVersion"), kind = StringField(object, "kind");
+  std::string api = kube::lenient::Str(object, "apiVersion"),
+              kind = kube::lenient::Str(object, "kind");
   if (api == "v1" && kind == "Node") return Kind::kNode;
   if (api == "v1" && kind == "Pod") return Kind::kPod;
   if (api == "kubemesos.io/v1alpha1" && kind == "ResourceGroup") return Kind::kGroup;
@@ -70,7 +68,8 @@ bool AddObject(const std::string& file, int line, const std::string& where,
     *error = at + "expected an object, got " + kube::TypeName(object);
     return false;
   }
-  std::string api = StringField(object, "apiVersion"), kind = StringField(object, "kind");
+  std::string api = kube::lenient::Str(object, "apiVersion"),
+              kind = kube::lenient::Str(object, "kind");
   if (api.empty() || kind.empty()) {
     *error = at + "apiVersion and kind are required";
     return false;
@@ -129,20 +128,17 @@ double Round4(double x) {
 }
 
 std::string Namespace(const std::string& key) {
-  return key.substr(0, key.find('/'));
+  return kube::ObjectKey::Parse(key).ns;
 }
 std::string Name(const std::string& key) {
-  auto slash = key.find('/');
-  return slash == std::string::npos ? key : key.substr(slash + 1);
+  return kube::ObjectKey::Parse(key).name;
 }
 
 // "namespace/name" of a Pod object as PodFromJson keys it; empty when it has no name.
 std::string PodKey(const json& pod) {
-  const json* meta = kube::Find(pod, "metadata");
-  if (!meta || !meta->is_object()) return "";
-  std::string name = StringField(*meta, "name"), ns = StringField(*meta, "namespace");
-  if (name.empty()) return "";
-  return (ns.empty() ? "default" : ns) + "/" + name;
+  kube::ObjectKey key = kube::ObjectKey::Of(pod);
+  if (key.name.empty()) return "";
+  return kube::ObjectKey::Namespaced(key.ns, key.name).String();
 }
 
 // Everything read from the input, converted and checked, ready for the engine.
@@ -199,7 +195,8 @@ class ModelBuilder {
         const kube::FrameworkObjects& f = *framework.value;
         for (const auto& task : f.tasks) {
           for (int64_t k = 0; k < task.instances; ++k) {  // one pod at a time
-            if (existing_pods_.count(f.ns + "/" + kube::TaskPodName(f.name, task.name, k)))
+            if (existing_pods_.count(
+                    kube::ObjectKey{f.ns, kube::TaskPodName(f.name, task.name, k)}.String()))
               continue;
             if (!AddPod(input, kube::TaskPodJson(f, task, k), kube::DescribeObject(object) + ": ",
                         error)) {

@@ -14,9 +14,9 @@
 #include <nlohmann/json.hpp>
 
 #include "operator/client/kube_client.h"
-#include "operator/registry/fake_kv_store.h"
 #include "operator/registry/kube_kv_store.h"
 #include "operator/registry/registry.h"
+#include "tests/fakes/registry/fake_kv_store.h"
 #include "tests/fuzz/fuzz_util.h"
 
 namespace {

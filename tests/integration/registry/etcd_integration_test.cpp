@@ -131,7 +131,7 @@ TEST_F(EtcdTest, FailsOverFromADeadEndpoint) {
 }
 
 TEST_F(EtcdTest, LeaderElectionHandsOverWhenTheLeaderStops) {
-  SystemClock clock;
+  util::SystemClock clock;
   auto kv2 = Client({url_});
   LeaderElectionOptions oa, ob;
   oa.identity = "a";

@@ -72,7 +72,7 @@ TEST_F(HostileDataTest, DumpNamesBadKeysAndALeaderKeepsLeadingAndRecording) {
 
   // A leader as `run` wires it: the election's changes drive the recorder.
   Registry registry(*kv_);
-  SystemClock clock;
+  util::SystemClock clock;
   LeaderElectionOptions eo;
   eo.identity = "replica-1";
   eo.ttl_seconds = 5;

@@ -30,6 +30,17 @@ TEST(TokenBucketTest, BurstThenRate) {
   for (int i = 0; i < 1000; ++i) EXPECT_EQ(unlimited.Acquire(), 0s);
 }
 
+TEST(TokenBucketTest, NextTokenInSaysHowLongUntilTryAcquireSucceeds) {
+  TokenBucket bucket(100, 2);
+  EXPECT_EQ(bucket.NextTokenIn(), 0s);
+  EXPECT_TRUE(bucket.TryAcquire());
+  EXPECT_TRUE(bucket.TryAcquire());
+  auto next = bucket.NextTokenIn();  // a token every 10 ms
+  EXPECT_GT(next, 0s);
+  EXPECT_LE(next, 10ms);
+  EXPECT_EQ(TokenBucket(0, 0).NextTokenIn(), 0s);  // unlimited
+}
+
 TEST(RetryPolicyTest, WhatIsRetried) {
   RetryPolicy p;
   EXPECT_TRUE(p.ShouldRetry("POST", 429));

@@ -9,8 +9,8 @@
 #include <mutex>
 #include <stdexcept>
 
-#include "operator/client/fake_client.h"
 #include "operator/util/guard.h"
+#include "tests/fakes/client/fake_client.h"
 
 namespace kubemesos::controller {
 namespace {

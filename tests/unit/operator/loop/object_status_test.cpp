@@ -8,7 +8,7 @@
 #include <mutex>
 #include <thread>
 
-#include "operator/client/fake_client.h"
+#include "tests/fakes/client/fake_client.h"
 
 namespace kubemesos::loop {
 namespace {

@@ -11,9 +11,9 @@
 #include <mutex>
 #include <thread>
 
-#include "operator/client/fake_client.h"
 #include "operator/util/guard.h"
 #include "operator/util/text.h"
+#include "tests/fakes/client/fake_client.h"
 
 namespace kubemesos::loop {
 namespace {

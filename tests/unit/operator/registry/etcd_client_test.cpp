@@ -16,6 +16,7 @@
 #include "operator/registry/etcd_client.h"
 #include "operator/registry/etcd_reply.h"
 #include "operator/registry/leader_election.h"
+#include "tests/fakes/util/manual_clock.h"
 #include "tests/unit/operator/registry/fake_etcd.h"
 
 namespace kubemesos::registry {
@@ -230,7 +231,7 @@ TEST_F(EtcdClientMalformed, ElectionOnMalformedRepliesStaysStandbyAndCounts) {
     auto& c = counted[std::string(op)];
     ok ? ++c.first : ++c.second;
   });
-  SystemClock clock;
+  util::SystemClock clock;
   LeaderElectionOptions o;
   o.identity = "me";
   o.ttl_seconds = 10;
@@ -264,7 +265,7 @@ TEST_F(EtcdClientMalformed, ElectionOnMalformedRepliesStaysStandbyAndCounts) {
 // A granted TTL larger than asked (or absurd) does not stretch the fencing deadline.
 TEST_F(EtcdClientMalformed, HugeGrantedTtlDoesNotStretchTheDeadline) {
   auto store = etcd.Client();
-  ManualClock clock;
+  util::ManualClock clock;
   LeaderElectionOptions o;
   o.identity = "me";
   o.ttl_seconds = 10;

@@ -1,6 +1,6 @@
 // FakeKvStore behaves like etcd where the registry relies on it: revisions, compare-and-swap
 // on create/mod revision, leases expiring on the manual clock, watches and compaction.
-#include "operator/registry/fake_kv_store.h"
+#include "tests/fakes/registry/fake_kv_store.h"
 
 #include <gtest/gtest.h>
 

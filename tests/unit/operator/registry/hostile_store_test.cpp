@@ -10,10 +10,10 @@
 #include <stdexcept>
 #include <thread>
 
-#include "operator/registry/fake_kv_store.h"
 #include "operator/registry/leader_election.h"
 #include "operator/registry/recorder.h"
 #include "operator/util/guard.h"
+#include "tests/fakes/registry/fake_kv_store.h"
 
 namespace kubemesos::registry {
 namespace {
@@ -122,7 +122,7 @@ TEST(HostileStore, RecorderPassThatThrowsIsCountedAndRetried) {
 
 TEST(HostileStore, ElectionRoundThatThrowsStepsDownAndCarriesOn) {
   ThrowingStore store;
-  SystemClock clock;
+  util::SystemClock clock;
   LeaderElectionOptions o;
   o.identity = "me";
   o.ttl_seconds = 30;

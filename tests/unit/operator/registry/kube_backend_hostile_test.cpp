@@ -6,10 +6,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "operator/client/fake_client.h"
 #include "operator/registry/kube_kv_store.h"
 #include "operator/registry/kube_lease_election.h"
 #include "operator/registry/registry.h"
+#include "tests/fakes/client/fake_client.h"
+#include "tests/fakes/util/manual_clock.h"
 #include "tests/unit/operator/registry/object_server.h"
 
 namespace kubemesos::registry {
@@ -149,7 +150,7 @@ TEST(KubeLeaseHostile, LeaseFieldsOfTheWrongTypeDoNotThrow) {
     }
     return HttpResponse{200, lease, "", ""};
   });
-  ManualClock clock;
+  util::ManualClock clock;
   KubeLeaseOptions o;
   o.ns = "ns";
   o.name = "km";

@@ -11,10 +11,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "operator/client/fake_client.h"
 #include "operator/registry/kube_kv_store.h"
 #include "operator/registry/kube_lease_election.h"
 #include "operator/registry/registry.h"
+#include "tests/fakes/client/fake_client.h"
+#include "tests/fakes/util/manual_clock.h"
 #include "tests/unit/operator/registry/object_server.h"
 
 namespace kubemesos::registry {
@@ -154,7 +155,7 @@ TEST(KubeKvStore, RegistryRecordsOnConfigMaps) {
 struct LeaseFixture {
   client::FakeKubeClient fake;
   ObjectServer server{fake};
-  ManualClock clock;
+  util::ManualClock clock;
   const std::string path = "/apis/coordination.k8s.io/v1/namespaces/ns/leases/km";
   std::unique_ptr<KubeLeaseElection> Make(const std::string& id) {
     KubeLeaseOptions o;

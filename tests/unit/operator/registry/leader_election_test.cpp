@@ -2,10 +2,11 @@
 // leader at a time, the deadline, lease expiry handing over to a standby, stepping down when
 // renewals fail, resigning, and the background thread.
 #include "operator/registry/leader_election.h"
+#include "tests/fakes/util/manual_clock.h"
 
 #include <gtest/gtest.h>
 
-#include "operator/registry/fake_kv_store.h"
+#include "tests/fakes/registry/fake_kv_store.h"
 
 namespace kubemesos::registry {
 namespace {
@@ -14,7 +15,7 @@ using namespace std::chrono_literals;
 
 struct World {
   FakeKvStore store;
-  ManualClock clock;
+  util::ManualClock clock;
   // Both clocks move together: the store's leases and the replicas' deadlines.
   void Advance(std::chrono::milliseconds d) {
     clock.Advance(d);
@@ -42,7 +43,7 @@ TEST(LeaderElection, OnlyOneLeaderAndDeadline) {
   EXPECT_FALSE(b.IsLeader());
   EXPECT_EQ(b.Holder(), "a");
   EXPECT_EQ(a.Deadline(), start + 8s);  // TTL 10 s − margin 2 s
-  EXPECT_EQ(b.Deadline(), Clock::time_point::min());
+  EXPECT_EQ(b.Deadline(), Election::TimePoint::min());
   EXPECT_EQ(w.store.Get("leader").kv.value, "a");
   EXPECT_EQ(w.store.LeaseCount(), 1u);  // b's losing lease was revoked
 
@@ -136,7 +137,7 @@ TEST(LeaderElection, ResignHandsOverAtOnce) {
 
 TEST(LeaderElection, ThreadCampaignsAndStopResigns) {
   FakeKvStore store;
-  SystemClock clock;
+  util::SystemClock clock;
   LeaderElectionOptions o;
   o.identity = "a";
   o.renew_interval = 10ms;

@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "operator/client/fake_client.h"
+#include "tests/fakes/client/fake_client.h"
 
 namespace kubemesos::registry {
 

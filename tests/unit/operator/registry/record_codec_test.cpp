@@ -5,9 +5,9 @@
 // with invalid UTF-8 and huge messages are written cut and sanitised.
 #include <gtest/gtest.h>
 
-#include "operator/registry/fake_kv_store.h"
 #include "operator/registry/record_codec.h"
 #include "operator/registry/registry.h"
+#include "tests/fakes/registry/fake_kv_store.h"
 
 namespace kubemesos::registry {
 namespace {

@@ -10,8 +10,8 @@
 #include <atomic>
 #include <condition_variable>
 
-#include "operator/registry/fake_kv_store.h"
 #include "scheduler/group_tree.h"
+#include "tests/fakes/registry/fake_kv_store.h"
 
 namespace kubemesos::registry {
 namespace {

@@ -8,7 +8,7 @@
 #include <set>
 #include <thread>
 
-#include "operator/registry/fake_kv_store.h"
+#include "tests/fakes/registry/fake_kv_store.h"
 
 namespace kubemesos::registry {
 namespace {

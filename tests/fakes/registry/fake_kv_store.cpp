@@ -1,6 +1,6 @@
 // The in-memory KvStore (see fake_kv_store.h). One mutex guards everything; watches hold a
 // shared pointer to the state and their own queue, filled under that mutex.
-#include "operator/registry/fake_kv_store.h"
+#include "tests/fakes/registry/fake_kv_store.h"
 
 #include <deque>
 

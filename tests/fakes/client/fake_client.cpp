@@ -1,5 +1,5 @@
 // The in-memory KubeClient for unit tests. See fake_client.h for what it emulates.
-#include "operator/client/fake_client.h"
+#include "tests/fakes/client/fake_client.h"
 
 #include <condition_variable>
 #include <deque>
