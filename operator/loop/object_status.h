@@ -1,7 +1,7 @@
-// The status of ResourceGroups and Frameworks (DESIGN.md), built from the engine's view and
-// written through their status subresources by one writer (the scheduling loop's), only when
-// it changed, coalesced per object and rate-limited: no two components write the same status
-// and a steady cluster causes no writes.
+// The status of ResourceGroups and Frameworks (docs/design.md, "API"), built from the engine's
+// view and written through their status subresources by one writer (the scheduling loop's),
+// only when it changed, coalesced per object and rate-limited: no two components write the
+// same status and a steady cluster causes no writes.
 #pragma once
 
 #include <functional>

@@ -1,4 +1,4 @@
-// The operator's HTTP endpoints (DESIGN.md, "Interfaces and ports"): `/metrics` (Prometheus
+// The operator's HTTP endpoints (docs/design.md, "Interfaces and ports"): `/metrics` (Prometheus
 // text format), `/healthz` (200 "ok" while the process serves) and `/readyz` (200 "ok" when the
 // readiness callback says so, else 503 with its reason).
 //

@@ -1,4 +1,4 @@
-// The operator's Prometheus metrics (docs: ../shared/DESIGN.md, "Metrics"): one registry with
+// The operator's Prometheus metrics (docs/design.md, "Metrics"): one registry with
 // exactly the `kubemesos_*` series, fed by the scheduling loop through a small API that takes
 // the engine's numbers (resources in display units: cpu in cores, memory in bytes) and keeps
 // label sets bounded (groups, frameworks, resources, a fixed set of ops and results; never pods).
