@@ -77,6 +77,11 @@ Converted<PodSpec> PodFromJson(const nlohmann::json& pod, ResourceCatalog& catal
 // True when spec.schedulerName is "kubemesos". Never throws.
 bool IsKubemesosPod(const nlohmann::json& pod);
 
+// True when spec.schedulingGates is a non-empty list: kube-scheduler leaves such a pod alone
+// (it is not placed, holds nothing and is not demand) until its last gate is removed.
+// Never throws.
+bool HasSchedulingGates(const nlohmann::json& pod);
+
 // A kubemesos.io/v1alpha1 ResourceGroup: spec.parent, spec.weight (default 1, > 0),
 // spec.guarantee and spec.limit (resource lists; a guarantee above the limit of the same kind
 // is an error), spec.nodeSelector.

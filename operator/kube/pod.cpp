@@ -290,4 +290,11 @@ bool IsKubemesosPod(const json& pod) {
   return name && name->is_string() && name->get<std::string>() == kSchedulerName;
 }
 
+bool HasSchedulingGates(const json& pod) {
+  const json* spec = Find(pod, "spec");
+  if (!spec || !spec->is_object()) return false;
+  const json* gates = Find(*spec, "schedulingGates");
+  return gates && gates->is_array() && !gates->empty();
+}
+
 }  // namespace kubemesos::kube

@@ -149,6 +149,15 @@ void SchedulerCore::ApplyPod(WatchType watch, const nlohmann::json& object) {
   if (PodIsPending(object) && !kube::IsKubemesosPod(object)) {
     return;  // another scheduler's pending pod: not ours, and it holds nothing yet
   }
+  if (PodIsPending(object) && kube::HasSchedulingGates(object)) {
+    // kube-scheduler's rule: a gated pod is never placed, holds nothing and is not pending
+    // demand; it is scheduled in the first cycle after its last gate is removed. Its
+    // PodScheduled=False/SchedulingGated condition is the API server's, set at creation
+    // (gates can only be removed), so there is nothing to write.
+    allocator_.RemovePod(key);
+    pod_created_.erase(key);
+    return;
+  }
   auto pod = kube::PodFromJson(object, allocator_.catalog());
   if (!pod.ok()) {
     // A pending pod here is ours (see above): it gets the condition too.

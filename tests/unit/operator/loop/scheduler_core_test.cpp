@@ -27,6 +27,7 @@ struct Recorder : BindSink, StatusSink {
     invalid_pods.push_back(ns + "/" + name + ": " + message);
   }
   std::vector<std::string> invalid_pods;
+
 };
 
 json NodeJson(const std::string& name, const std::string& cpu) {
@@ -118,6 +119,31 @@ TEST_F(CoreTest, ForeignPodsCountAndDeletedPodsFreeCapacity) {
   EXPECT_EQ(rec.pending[0].reason.Short(), "Insufficient cpu");
   core.Apply(LoopEvent::Object(ObjectKind::kPod, WatchType::kDeleted, foreign), 2);
   EXPECT_EQ(core.Cycle(3).placements, 1u);
+}
+
+// kube-scheduler's scheduling gates: a gated pod is never placed, holds nothing (another pod
+// gets the capacity) and is not pending demand (no reason is written: the API server set
+// SchedulingGated at creation); the cycle after its last gate is removed it is placed.
+TEST_F(CoreTest, GatedPodsWaitAndAreScheduledOnceTheirLastGateGoes) {
+  Add(ObjectKind::kNode, NodeJson("n1", "1"));
+  Add(ObjectKind::kResourceGroup, GroupJson("g"));
+  Add(ObjectKind::kFramework, FrameworkJson("spark", "g"));
+  json gated = PodJson("a-gated", "spark", "1");
+  gated["spec"]["schedulingGates"] = json::array({{{"name", "example.com/hold"}}});
+  Add(ObjectKind::kPod, gated);
+  SyncAll();
+  EXPECT_EQ(core.Cycle(1).placements, 0u);
+  EXPECT_TRUE(rec.pending.empty());  // not demand: no Unschedulable reason
+  EXPECT_EQ(core.allocator().pending_task_count(), 0u);
+  EXPECT_TRUE(rec.problems.empty() && rec.invalid_pods.empty());
+  Add(ObjectKind::kPod, PodJson("b-open", "spark", "1"));  // takes the only core
+  EXPECT_EQ(core.Cycle(2).placements, 1u);
+  EXPECT_EQ(rec.binds.back().pod, "team/b-open");
+  core.Apply(LoopEvent::Object(ObjectKind::kPod, WatchType::kDeleted, PodJson("b-open", "spark", "1", "n1")), 3);
+  gated["spec"]["schedulingGates"] = json::array();  // the last gate removed
+  Add(ObjectKind::kPod, gated);
+  EXPECT_EQ(core.Cycle(4).placements, 1u);
+  EXPECT_EQ(rec.binds.back().pod, "team/a-gated");
 }
 
 TEST_F(CoreTest, FailedBindGivesResourcesBackAndRetriesElsewhere) {
