@@ -35,14 +35,14 @@ Reason Allocator::Impl::Explain(int cls, double now) {
   // The class's eligibility bitmap (built if stale) already says which nodes pass every
   // node-scoped plugin: those get only the live checks.
   const std::vector<uint8_t>* eligible = nullptr;
-  if (!nodes_.empty()) {
+  if (pool_.slots() > 0) {
     Eligible(cls, 0);
     eligible = classes_[cls].eligible;
   }
   PlacementQuery query(*this, cls, now);
   auto diagnosis = placement::Diagnose<placement::Plugins>(query.info(), [&](auto&& visit) {
-    for (size_t n = 0; n < nodes_.size(); ++n)
-      if (nodes_[n].alive) visit(NodeInfoOf(*this, static_cast<int>(n)), (*eligible)[n] != 0);
+    for (int n = 0; n < pool_.slots(); ++n)
+      if (pool_.node(n).alive) visit(NodeInfoOf(*this, n), (*eligible)[n] != 0);
   });
   return placement::Explain(diagnosis, catalog_);
 }
@@ -72,7 +72,7 @@ AllocationResult Allocator::Impl::Allocate(double now) {
       if (expired) UnblockFramework(static_cast<int>(f));
     }
   }
-  order_.Refresh();
+  pool_.RefreshOrder();
 
   // Frameworks that cannot take part say why.
   std::vector<int> candidates(runnable_.begin(), runnable_.end());
@@ -112,8 +112,8 @@ AllocationResult Allocator::Impl::Allocate(double now) {
     return false;
   };
   if (!runnable_.empty()) {
-    for (int node : order_.order())
-      if (exhausted(nodes_[node])) order_.MarkExhausted(node);
+    for (int node : pool_.order().order())
+      if (exhausted(pool_.node(node))) pool_.MarkExhausted(node);
   }
 
   if (fw_rank_.size() != frameworks_.size() || fw_rank_dirty_) {
@@ -158,7 +158,8 @@ AllocationResult Allocator::Impl::Allocate(double now) {
         continue;
       }
       if (stage == Stage::kFairShare) {
-        if (ResourceId r = groups_.HeadroomViolation(group, c.request, free_total_); r >= 0) {
+        if (ResourceId r = groups_.HeadroomViolation(group, c.request, pool_.free_total());
+            r >= 0) {
           Reason reason{ReasonCode::kInsufficient, catalog_.Name(r),
                         "The free " + catalog_.Name(r) +
                             " is held back as headroom for the unmet guarantees of other groups."};
@@ -170,7 +171,7 @@ AllocationResult Allocator::Impl::Allocate(double now) {
       int node;
       {
         PlacementQuery query(*this, cls, now);
-        node = order_.Next(c.cursor, cycle_, [&](int n) {
+        node = pool_.order().Next(c.cursor, cycle_, [&](int n) {
           return Eligible(cls, n) && query.Passes<placement::Scope::kLive>(NodeInfoOf(*this, n));
         });
       }
@@ -184,7 +185,7 @@ AllocationResult Allocator::Impl::Allocate(double now) {
       // Accept: the head task of the class is assumed on the node.
       int task = PlaceHead(cls, node);
       auto& t = tasks_[task];
-      if (exhausted(nodes_[node])) order_.MarkExhausted(node);
+      if (exhausted(pool_.node(node))) pool_.MarkExhausted(node);
       auto& fw = frameworks_[f];
       ++fw.offers_accepted;
       result.placements.push_back({t.key, fw.spec.key, t.node_name});

@@ -1,27 +1,13 @@
-// The allocator's mirror of nodes, groups and frameworks, its read-only views and the public
-// facade. Tasks and their queues are in tasks.cpp; the cycle itself in allocation_cycle.cpp.
+// The allocator's mirror of nodes (kept by NodePool), groups (GroupTree) and frameworks, its
+// read-only views and the public facade. Tasks and their queues are in tasks.cpp; the cycle itself
+// in allocation_cycle.cpp.
 #include "scheduler/allocator.h"
 
 #include <algorithm>
 
 #include "scheduler/allocator_impl.h"
-#include "scheduler/placement/plugins.h"
 
 namespace kubemesos {
-namespace {
-
-double AllocationScore(const NodeState& node, const ResourceSum& used) {
-  return placement::Plugins::Score(node.spec, used);
-}
-
-Resources ClippedFree(const NodeState& node) {
-  Resources free;
-  if (!node.alive || !node.healthy) return free;
-  for (int r = 0; r < kMaxResourceKinds; ++r) free[r] = std::max<int64_t>(0, node.free[r]);
-  return free;
-}
-
-}  // namespace
 
 // ---------------------------------------------------------------- Reason
 
@@ -49,78 +35,20 @@ bool Reason::BlockedByPolicy() const {
 
 // ---------------------------------------------------------------- nodes
 
-void Allocator::Impl::AddNodeUsage(int node, const Resources& delta) {
-  auto& state = nodes_[node];
-  auto& used = node_used_[node];
-  // One pass per kind (this runs for every placement): used, free and the totals. Kinds past
-  // the catalog's are zero everywhere.
-  const bool counts_free = state.alive && state.healthy;  // as ClippedFree
-  for (int r = 0; r < catalog_.size(); ++r) {
-    const int64_t old_free = state.free[r];
-    used[r] += delta[r];
-    state.free[r] = FreeAmount(state.spec.allocatable[r] - used[r]);
-    if (counts_free)
-      free_total_[r] += std::max<int64_t>(0, state.free[r]) - std::max<int64_t>(0, old_free);
-    used_total_[r] += delta[r];
-  }
-  order_.Update(node, AllocationScore(state, used));
-}
-
-void Allocator::Impl::RefreshNodeHealth(int node) {
-  auto& state = nodes_[node];
-  state.healthy = placement::NodeHealth::Healthy(state.spec);
-  state.reserved_for = groups_.ReservationFor(state.spec.labels);
-}
-
-void Allocator::Impl::UpsertNode(const NodeSpec& input) {
-  NodeSpec spec = input;
-  spec.allocatable = Clamped(input.allocatable);  // see the overflow contract in resources.h
-  auto it = node_index_.find(spec.name);
-  int node;
-  if (it == node_index_.end()) {
-    node = TakeSlot(nodes_, free_nodes_);
-    node_index_[spec.name] = node;
-    nodes_[node].alive = true;
-    nodes_[node].spec = spec;
-    nodes_[node].free = spec.allocatable;
-    node_used_.resize(nodes_.size());
-    node_used_[node] = ResourceSum{};
-    RefreshNodeHealth(node);
-    capacity_ += spec.allocatable;
-    free_total_ += ClippedFree(nodes_[node]);
-    order_.Add(node, spec.name, 0.0);
+void Allocator::Impl::UpsertNode(const NodeSpec& spec) {
+  const auto [node, change] = pool_.Upsert(spec);
+  if (change == NodePool::Change::kUnchanged) return;  // heartbeats, status noise
+  if (change == NodePool::Change::kAdded) {
     // Pods that were reported on this node before the node itself.
     if (auto missing = on_missing_node_.find(spec.name); missing != on_missing_node_.end()) {
       auto waiting = std::move(missing->second);
       on_missing_node_.erase(missing);
       for (int task : waiting) {
         tasks_[task].node = node;
-        AddNodeUsage(node, tasks_[task].request);
+        pool_.AddUsage(node, tasks_[task].request);
       }
     }
-  } else {
-    node = it->second;
-    auto& state = nodes_[node];
-    const NodeSpec& old = state.spec;
-    if (old.labels == spec.labels && old.ready == spec.ready &&
-        old.unschedulable == spec.unschedulable && old.allocatable == spec.allocatable &&
-        old.taints.size() == spec.taints.size() &&
-        std::equal(old.taints.begin(), old.taints.end(), spec.taints.begin(),
-                   [](const Taint& a, const Taint& b) {
-                     return a.key == b.key && a.value == b.value && a.effect == b.effect;
-                   })) {
-      return;  // nothing the engine uses changed (heartbeats, status noise)
-    }
-    free_total_ -= ClippedFree(state);
-    capacity_ -= state.spec.allocatable;
-    state.spec = spec;
-    state.free = FreeOf(spec.allocatable, node_used_[node]);
-    RefreshNodeHealth(node);
-    capacity_ += spec.allocatable;
-    free_total_ += ClippedFree(state);
-    order_.Update(node, AllocationScore(state, node_used_[node]));
   }
-  ++node_epoch_;
   // A new or changed node may fit anything that was waiting for capacity or eligibility.
   for (size_t i = blocked_classes_.size(); i-- > 0;) {
     int cls = blocked_classes_[i];
@@ -131,10 +59,8 @@ void Allocator::Impl::UpsertNode(const NodeSpec& input) {
 }
 
 void Allocator::Impl::RemoveNode(const std::string& name) {
-  auto it = node_index_.find(name);
-  if (it == node_index_.end()) return;
-  int node = it->second;
-  auto& state = nodes_[node];
+  int node = pool_.Find(name);
+  if (node == kNone) return;
   // Pods still on the node keep their claim (on their framework) until they are removed; they
   // wait for a node of that name to come back.
   for (size_t t = 0; t < tasks_.size(); ++t) {
@@ -144,16 +70,8 @@ void Allocator::Impl::RemoveNode(const std::string& name) {
       on_missing_node_[name].insert(static_cast<int>(t));
     }
   }
-  free_total_ -= ClippedFree(state);
-  capacity_ -= state.spec.allocatable;
-  used_total_ -= node_used_[node];
-  node_used_[node] = ResourceSum{};
-  state = NodeState{};
-  order_.Remove(node);
-  node_index_.erase(it);
-  free_nodes_.push_back(node);
+  pool_.Remove(name);
   for (auto& fw : frameworks_) fw.filters.erase(node);
-  ++node_epoch_;
 }
 
 // ---------------------------------------------------------------- groups
@@ -178,9 +96,7 @@ void Allocator::Impl::RebuildGroups() {
     fw.group = groups_.Resolve(fw.spec.group);
     groups_.Attach(fw.group, fw.allocated);
   }
-  for (size_t n = 0; n < nodes_.size(); ++n)
-    if (nodes_[n].alive) RefreshNodeHealth(static_cast<int>(n));
-  ++node_epoch_;
+  pool_.RefreshReservations();
   eligibility_.clear();
   UnblockAll();
 }
@@ -299,9 +215,7 @@ std::optional<Reason> Allocator::Impl::PendingReason(const std::string& key) con
 
 // ---------------------------------------------------------------- facade
 
-Allocator::Allocator(AllocatorOptions options) : impl_(std::make_unique<Impl>(options)) {
-  impl_->order_.set_policy(options.policy);
-}
+Allocator::Allocator(AllocatorOptions options) : impl_(std::make_unique<Impl>(options)) {}
 Allocator::~Allocator() = default;
 ResourceCatalog& Allocator::catalog() {
   return impl_->catalog_;
@@ -349,13 +263,13 @@ std::optional<Reason> Allocator::PendingReason(const std::string& key) const {
   return impl_->PendingReason(key);
 }
 Resources Allocator::TotalCapacity() const {
-  return Narrow(impl_->capacity_);
+  return Narrow(impl_->pool_.capacity());
 }
 Resources Allocator::TotalAllocated() const {
-  return Narrow(impl_->used_total_);
+  return Narrow(impl_->pool_.used_total());
 }
 size_t Allocator::node_count() const {
-  return impl_->node_index_.size();
+  return impl_->pool_.count();
 }
 size_t Allocator::pending_task_count() const {
   return static_cast<size_t>(impl_->pending_tasks_);

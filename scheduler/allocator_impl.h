@@ -11,32 +11,12 @@
 #include "scheduler/allocator.h"
 #include "scheduler/group_tree.h"
 #include "scheduler/node_order.h"
+#include "scheduler/node_pool.h"
+#include "scheduler/slot_table.h"
 
 namespace kubemesos {
 
 inline constexpr int kNone = -1;
-
-// Takes a free slot of a table (reusing freed ones), reset to a default value.
-template <typename T>
-int TakeSlot(std::vector<T>& table, std::vector<int>& free_list) {
-  if (!free_list.empty()) {
-    int slot = free_list.back();
-    free_list.pop_back();
-    table[slot] = T{};
-    return slot;
-  }
-  table.emplace_back();
-  return static_cast<int>(table.size() - 1);
-}
-
-struct NodeState {
-  NodeSpec spec;
-  bool alive = false;
-  bool healthy = false;      // ready and schedulable: may receive tasks
-  int reserved_for = kNone;  // group (GroupTree index) whose subtree the node is reserved for
-  // FreeOf(allocatable, the exact used in Impl::node_used_): what the placement loops compare.
-  Resources free;
-};
 
 // Why a class of tasks is parked until something changes.
 enum class Block { kNone, kCapacity, kNoEligible, kLimit, kHeadroom, kUnknownGroup, kSuspended };
@@ -135,8 +115,6 @@ class Allocator::Impl {
   void AddToGroupPath(int framework, const ResourceSum& delta) {
     groups_.AddAllocation(frameworks_[framework].group, delta);
   }
-  void AddNodeUsage(int node, const Resources& delta);
-  void RefreshNodeHealth(int node);
   bool InSubtree(int group, int ancestor) const { return groups_.InSubtree(group, ancestor); }
   int NextClass(int framework) const;
   Reason Explain(int cls, double now);
@@ -149,20 +127,8 @@ class Allocator::Impl {
   AllocatorOptions options_;
   ResourceCatalog catalog_;
 
-  std::vector<NodeState> nodes_;
-  // By node slot: the exact requests of the non-terminal pods on it (bound or assumed). Apart
-  // from NodeState so that the nodes the placement loops walk stay small.
-  std::vector<ResourceSum> node_used_;
-  std::unordered_map<std::string, int> node_index_;
-  std::vector<int> free_nodes_;
-  NodeOrder order_;
-  // Totals are exact (ResourceSum; see the overflow contract in resources.h).
-  ResourceSum capacity_;    // sum of allocatable of alive nodes
-  ResourceSum free_total_;  // sum over healthy nodes of max(0, allocatable - used)
-  ResourceSum used_total_;
-  uint64_t node_epoch_ = 1;  // bumps when eligibility can change
-
-  GroupTree groups_{catalog_};  // after catalog_, which it reads
+  GroupTree groups_{catalog_};                         // after catalog_, which it reads
+  NodePool pool_{catalog_, groups_, options_.policy};  // after groups_, which it reads
 
   std::vector<FrameworkState> frameworks_;
   std::unordered_map<std::string, int> framework_index_;

@@ -10,7 +10,7 @@
 namespace kubemesos {
 
 inline placement::NodeInfo NodeInfoOf(const Allocator::Impl& impl, int node) {
-  const NodeState& state = impl.nodes_[node];
+  const NodeState& state = impl.pool_.node(node);
   return {node, state.spec, state.reserved_for, state.free};
 }
 

@@ -69,11 +69,11 @@ int Allocator::Impl::PlaceHead(int cls, int node) {
   auto& t = tasks_[task];
   int f = t.framework;
   Dequeue(task);  // may drop the class
-  t.node_name = nodes_[node].spec.name;
+  t.node_name = pool_.node(node).spec.name;
   t.node = node;
   t.assumed = true;
   t.reported.reset();
-  AddNodeUsage(node, t.request);
+  pool_.AddUsage(node, t.request);
   auto& fw = frameworks_[f];
   fw.allocated += t.request;
   ++fw.running;
@@ -95,9 +95,9 @@ void Allocator::Impl::Attach(int task) {
     }
     return;
   }
-  if (auto n = node_index_.find(t.node_name); n != node_index_.end()) {
-    t.node = n->second;
-    AddNodeUsage(t.node, t.request);
+  if (int n = pool_.Find(t.node_name); n != kNone) {
+    t.node = n;
+    pool_.AddUsage(t.node, t.request);
   } else {
     on_missing_node_[t.node_name].insert(task);
   }
@@ -130,7 +130,7 @@ void Allocator::Impl::Detach(int task) {
   }
   int freed = kNone;
   if (t.node != kNone) {
-    AddNodeUsage(t.node, Resources{} - t.request);
+    pool_.AddUsage(t.node, Resources{} - t.request);
     freed = t.node;
     t.node = kNone;
   } else if (auto m = on_missing_node_.find(t.node_name); m != on_missing_node_.end()) {
@@ -303,36 +303,36 @@ void Allocator::Impl::OnCapacityFreed(int node, int framework) {
 
 bool Allocator::Impl::Eligible(int cls, int node) {
   auto& c = classes_[cls];
-  if (c.eligible_epoch != node_epoch_ || c.eligible == nullptr) {
+  if (c.eligible_epoch != pool_.epoch() || c.eligible == nullptr) {
     // Classes with the same constraints in the same reservation scope share one bitmap: the
     // node-scoped plugins read nothing else (placement::Scope::kNode).
     const auto& fw = frameworks_[c.framework];
     int scope = groups_.reservation_scope(fw.group);
     uint64_t key = (static_cast<uint64_t>(c.constraints) << 32) | static_cast<uint32_t>(scope);
     auto& cache = eligibility_[key];
-    if (cache.epoch != node_epoch_) {
-      cache.epoch = node_epoch_;
-      cache.eligible.assign(nodes_.size(), 0);
+    if (cache.epoch != pool_.epoch()) {
+      cache.epoch = pool_.epoch();
+      cache.eligible.assign(pool_.slots(), 0);
       PlacementQuery query(*this, cls, now_);
-      for (size_t n = 0; n < nodes_.size(); ++n) {
-        if (!nodes_[n].alive) continue;
-        cache.eligible[n] =
-            query.Passes<placement::Scope::kNode>(NodeInfoOf(*this, static_cast<int>(n)));
+      for (int n = 0; n < pool_.slots(); ++n) {
+        if (!pool_.node(n).alive) continue;
+        cache.eligible[n] = query.Passes<placement::Scope::kNode>(NodeInfoOf(*this, n));
       }
     }
     c.eligible = &cache.eligible;
-    c.eligible_epoch = node_epoch_;
+    c.eligible_epoch = pool_.epoch();
   }
   return (*c.eligible)[node];
 }
 
 double Allocator::Impl::DominantShare(const ResourceSum& allocated) const {
   double share = 0;
+  const ResourceSum& capacity = pool_.capacity();
   // Kinds past the catalog's are zero everywhere: skip them (this runs for every framework
   // and group at each stage of a cycle).
   for (int r = 0; r < catalog_.size(); ++r) {
-    if (capacity_[r] > 0 && allocated[r] > 0)
-      share = std::max(share, ToDouble(allocated[r]) / ToDouble(capacity_[r]));
+    if (capacity[r] > 0 && allocated[r] > 0)
+      share = std::max(share, ToDouble(allocated[r]) / ToDouble(capacity[r]));
   }
   return share;
 }
