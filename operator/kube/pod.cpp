@@ -241,6 +241,53 @@ std::vector<Toleration> ReadTolerations(const json& spec) {
   return out;
 }
 
+// Constraints kube-scheduler enforces and kubemesos does not yet (issue #14): a pending pod of
+// ours that asks for one is refused with the field and the reason, never placed against it.
+// Preferences (preferred affinity terms, ScheduleAnyway spread) only rank nodes: ignoring
+// them breaks no promise, so they pass.
+void RefuseUnenforced(const json& spec) {
+  constexpr const char* kWhy = " is not enforced by kubemesos yet; the pod is refused rather than "
+                               "placed against it";
+  if (const json* affinity = ReadObject(spec, "affinity", "spec")) {
+    for (const char* kind : {"podAffinity", "podAntiAffinity"}) {
+      std::string path = Join("spec.affinity", kind);
+      const json* terms = ReadObject(*affinity, kind, "spec.affinity");
+      const json* required =
+          terms ? ReadArray(*terms, "requiredDuringSchedulingIgnoredDuringExecution", path) : nullptr;
+      if (required && !required->empty()) {
+        throw FieldError(Join(path, "requiredDuringSchedulingIgnoredDuringExecution"),
+                         std::string("required inter-pod ") +
+                             (std::string_view(kind) == "podAntiAffinity" ? "anti-affinity" : "affinity") + kWhy);
+      }
+    }
+  }
+  if (const json* spread = ReadArray(spec, "topologySpreadConstraints", "spec")) {
+    for (size_t i = 0; i < spread->size(); ++i) {
+      const json& c = (*spread)[i];
+      if (c.is_object() && c.value("whenUnsatisfiable", "") == "DoNotSchedule") {
+        throw FieldError("spec.topologySpreadConstraints[" + std::to_string(i) + "]",
+                         std::string("topology spread with DoNotSchedule") + kWhy);
+      }
+    }
+  }
+  for (const char* list : {"initContainers", "containers"}) {
+    const json* containers = ReadArray(spec, list, "spec");
+    for (size_t i = 0; containers && i < containers->size(); ++i) {
+      const json& c = (*containers)[i];
+      const json* ports = c.is_object() ? Find(c, "ports") : nullptr;
+      for (size_t j = 0; ports && ports->is_array() && j < ports->size(); ++j) {
+        const json& port = (*ports)[j];
+        const json* host = port.is_object() ? Find(port, "hostPort") : nullptr;
+        if (host && host->is_number() && host->get<double>() > 0) {
+          throw FieldError("spec." + std::string(list) + "[" + std::to_string(i) + "].ports[" +
+                               std::to_string(j) + "].hostPort",
+                           std::string("a host port") + kWhy);
+        }
+      }
+    }
+  }
+}
+
 PodSpec ConvertPod(const json& pod, ResourceCatalog& catalog) {
   PodSpec out;
   const json& meta = *ReadObjectOrEmpty(pod, "metadata");
@@ -274,6 +321,9 @@ PodSpec ConvertPod(const json& pod, ResourceCatalog& catalog) {
   out.constraints.node_selector = ReadStringMap(*spec, "nodeSelector", "spec");
   out.constraints.affinity = ReadRequiredAffinity(*spec);
   out.constraints.tolerations = ReadTolerations(*spec);
+  if (scheduler == kSchedulerName && out.node_name.empty() && !out.terminal) {
+    RefuseUnenforced(*spec);
+  }
   return out;
 }
 

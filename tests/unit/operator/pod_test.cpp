@@ -161,6 +161,27 @@ TEST(PodFromJsonTest, FrameworkOnlyForKubemesosScheduler) {
   EXPECT_TRUE(IsKubemesosPod(object));
 }
 
+// Issue #14: the refusal is only for what would be placed against it. Bound pods, other
+// schedulers' pods and preferences (preferred terms, ScheduleAnyway) convert as before.
+TEST(PodFromJsonTest, UnenforcedConstraintsRefuseOnlyOurPendingPods) {
+  ResourceCatalog catalog;
+  nlohmann::json pod = J(R"({"kind":"Pod","metadata":{"name":"x"},"spec":{
+      "schedulerName":"kubemesos","containers":[{"name":"a","ports":[{"hostPort":80}]}],
+      "affinity":{"podAntiAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":[{"topologyKey":"h"}]}}}})");
+  EXPECT_FALSE(PodFromJson(pod, catalog).ok());
+  nlohmann::json bound = pod;
+  bound["spec"]["nodeName"] = "n1";
+  EXPECT_TRUE(PodFromJson(bound, catalog).ok()) << PodFromJson(bound, catalog).error;
+  nlohmann::json other = pod;
+  other["spec"]["schedulerName"] = "default-scheduler";
+  EXPECT_TRUE(PodFromJson(other, catalog).ok());
+  nlohmann::json preferred = J(R"({"kind":"Pod","metadata":{"name":"x"},"spec":{
+      "schedulerName":"kubemesos","containers":[{"name":"a","ports":[{"containerPort":80,"hostPort":0}]}],
+      "topologySpreadConstraints":[{"maxSkew":1,"topologyKey":"zone","whenUnsatisfiable":"ScheduleAnyway"}],
+      "affinity":{"podAntiAffinity":{"preferredDuringSchedulingIgnoredDuringExecution":[{"weight":1,"podAffinityTerm":{"topologyKey":"h"}}]}}}})");
+  EXPECT_TRUE(PodFromJson(preferred, catalog).ok()) << PodFromJson(preferred, catalog).error;
+}
+
 TEST(PodFromJsonTest, TerminalPhases) {
   for (const auto& [phase, terminal] : std::vector<std::pair<std::string, bool>>{
            {"Pending", false}, {"Running", false}, {"Succeeded", true}, {"Failed", true}}) {
@@ -311,7 +332,31 @@ INSTANTIATE_TEST_SUITE_P(
             "TolerationEmptyKeyEqual",
             R"({"kind":"Pod","metadata":{"name":"x"},"spec":{"containers":[{"name":"a"}],"tolerations":[{"value":"v"}]}})",
             "Pod default/x: spec.tolerations[0].operator: must be Exists when key is empty"},
-        ErrorCase{"NotAnObject", R"(["Pod"])", "Pod (array): expected an object"}),
+        ErrorCase{"NotAnObject", R"(["Pod"])", "Pod (array): expected an object"},
+        // Issue #14: what kubemesos does not enforce yet is refused on its pending pods, not
+        // silently ignored (the same pods of other schedulers, or bound, are read as before).
+        ErrorCase{
+            "RequiredPodAntiAffinity",
+            R"({"kind":"Pod","metadata":{"name":"x"},"spec":{"schedulerName":"kubemesos","containers":[{"name":"a"}],"affinity":{"podAntiAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":[{"topologyKey":"kubernetes.io/hostname"}]}}}})",
+            "Pod default/x: spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution: "
+            "required inter-pod anti-affinity is not enforced by kubemesos yet; the pod is refused "
+            "rather than placed against it"},
+        ErrorCase{
+            "RequiredPodAffinity",
+            R"({"kind":"Pod","metadata":{"name":"x"},"spec":{"schedulerName":"kubemesos","containers":[{"name":"a"}],"affinity":{"podAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":[{"topologyKey":"zone"}]}}}})",
+            "Pod default/x: spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution: "
+            "required inter-pod affinity is not enforced by kubemesos yet; the pod is refused "
+            "rather than placed against it"},
+        ErrorCase{
+            "SpreadDoNotSchedule",
+            R"({"kind":"Pod","metadata":{"name":"x"},"spec":{"schedulerName":"kubemesos","containers":[{"name":"a"}],"topologySpreadConstraints":[{"maxSkew":1,"topologyKey":"zone","whenUnsatisfiable":"ScheduleAnyway"},{"maxSkew":1,"topologyKey":"zone","whenUnsatisfiable":"DoNotSchedule"}]}})",
+            "Pod default/x: spec.topologySpreadConstraints[1]: topology spread with DoNotSchedule "
+            "is not enforced by kubemesos yet; the pod is refused rather than placed against it"},
+        ErrorCase{
+            "HostPort",
+            R"({"kind":"Pod","metadata":{"name":"x"},"spec":{"schedulerName":"kubemesos","containers":[{"name":"a","ports":[{"containerPort":80},{"containerPort":81,"hostPort":8081}]}]}})",
+            "Pod default/x: spec.containers[0].ports[1].hostPort: a host port is not enforced by "
+            "kubemesos yet; the pod is refused rather than placed against it"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 // Issue #12: requests that do not fit the per-object maximum of 2^62 milli-units are an error
