@@ -32,17 +32,13 @@ int Allocator::Impl::NextClass(int framework) const {
 }
 
 Reason Allocator::Impl::Explain(int cls, double now) {
-  // The class's eligibility bitmap (built if stale) already says which nodes pass every
-  // node-scoped plugin: those get only the live checks.
-  const std::vector<uint8_t>* eligible = nullptr;
-  if (pool_.slots() > 0) {
-    Eligible(cls, 0);
-    eligible = classes_[cls].eligible;
-  }
+  // The class's eligibility bitmap already says which nodes pass every node-scoped plugin:
+  // those get only the live checks.
+  const std::vector<uint8_t>& eligible = EligibleNodes(cls);
   PlacementQuery query(*this, cls, now);
   auto diagnosis = placement::Diagnose<placement::Plugins>(query.info(), [&](auto&& visit) {
     for (int n = 0; n < pool_.slots(); ++n)
-      if (pool_.node(n).alive) visit(NodeInfoOf(*this, n), (*eligible)[n] != 0);
+      if (pool_.node(n).alive) visit(NodeInfoOf(*this, n), eligible[n] != 0);
   });
   return placement::Explain(diagnosis, catalog_);
 }

@@ -122,7 +122,10 @@ class Allocator::Impl {
   double DominantShare(const ResourceSum& allocated) const;
   // The node-scoped placement plugins' answer for the class (a cached bitmap; see
   // placement::Scope::kNode). The live ones are applied through PlacementQuery.
-  bool Eligible(int cls, int node);
+  // The class's eligibility bitmap by node slot (every node-scoped plugin passes), built or
+  // refreshed when the node epoch moved; shared by classes with the same constraints and scope.
+  const std::vector<uint8_t>& EligibleNodes(int cls);
+  bool Eligible(int cls, int node) { return EligibleNodes(cls)[node]; }
 
   AllocatorOptions options_;
   ResourceCatalog catalog_;

@@ -301,7 +301,7 @@ void Allocator::Impl::OnCapacityFreed(int node, int framework) {
   }
 }
 
-bool Allocator::Impl::Eligible(int cls, int node) {
+const std::vector<uint8_t>& Allocator::Impl::EligibleNodes(int cls) {
   auto& c = classes_[cls];
   if (c.eligible_epoch != pool_.epoch() || c.eligible == nullptr) {
     // Classes with the same constraints in the same reservation scope share one bitmap: the
@@ -322,7 +322,7 @@ bool Allocator::Impl::Eligible(int cls, int node) {
     c.eligible = &cache.eligible;
     c.eligible_epoch = pool_.epoch();
   }
-  return (*c.eligible)[node];
+  return *c.eligible;
 }
 
 double Allocator::Impl::DominantShare(const ResourceSum& allocated) const {

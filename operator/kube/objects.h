@@ -50,7 +50,8 @@ struct Converted {
 // or with none) are named by kind alone, and a Pod or Framework without a namespace is in
 // "default"; any other object is named by apiVersion and kind. An object without `kind` (the
 // items of a LIST have none) is taken to be `default_kind`. Never throws.
-std::string DescribeObject(const nlohmann::json& object, const std::string& default_kind = "object");
+std::string DescribeObject(const nlohmann::json& object,
+                           const std::string& default_kind = "object");
 
 // A v1 Node: metadata.name, metadata.labels, spec.taints, spec.unschedulable and every
 // resource of status.allocatable (status.capacity when allocatable is absent, as in

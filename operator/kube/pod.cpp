@@ -246,18 +246,22 @@ std::vector<Toleration> ReadTolerations(const json& spec) {
 // Preferences (preferred affinity terms, ScheduleAnyway spread) only rank nodes: ignoring
 // them breaks no promise, so they pass.
 void RefuseUnenforced(const json& spec) {
-  constexpr const char* kWhy = " is not enforced by kubemesos yet; the pod is refused rather than "
-                               "placed against it";
+  constexpr const char* kWhy =
+      " is not enforced by kubemesos yet; the pod is refused rather than "
+      "placed against it";
   if (const json* affinity = ReadObject(spec, "affinity", "spec")) {
     for (const char* kind : {"podAffinity", "podAntiAffinity"}) {
       std::string path = Join("spec.affinity", kind);
       const json* terms = ReadObject(*affinity, kind, "spec.affinity");
       const json* required =
-          terms ? ReadArray(*terms, "requiredDuringSchedulingIgnoredDuringExecution", path) : nullptr;
+          terms ? ReadArray(*terms, "requiredDuringSchedulingIgnoredDuringExecution", path)
+                : nullptr;
       if (required && !required->empty()) {
-        throw FieldError(Join(path, "requiredDuringSchedulingIgnoredDuringExecution"),
-                         std::string("required inter-pod ") +
-                             (std::string_view(kind) == "podAntiAffinity" ? "anti-affinity" : "affinity") + kWhy);
+        throw FieldError(
+            Join(path, "requiredDuringSchedulingIgnoredDuringExecution"),
+            std::string("required inter-pod ") +
+                (std::string_view(kind) == "podAntiAffinity" ? "anti-affinity" : "affinity") +
+                kWhy);
       }
     }
   }

@@ -25,8 +25,8 @@ std::string Key(const ObjectKey& n) {
 
 // metadata.creationTimestamp ("2026-11-27T04:03:18Z") as Unix seconds, or -1.
 double CreationTime(const nlohmann::json& object) {
-  const std::string text = kube::lenient::Str(kube::lenient::Field(object, "metadata"),
-                                              "creationTimestamp");
+  const std::string text =
+      kube::lenient::Str(kube::lenient::Field(object, "metadata"), "creationTimestamp");
   if (text.empty()) return -1;
   std::tm tm{};
   if (!strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm)) return -1;
@@ -153,9 +153,8 @@ void SchedulerCore::ApplyPod(WatchType watch, const nlohmann::json& object) {
     // kube-scheduler's rule: a gated pod is never placed, holds nothing and is not pending
     // demand; it is scheduled in the first cycle after its last gate is removed. Its
     // PodScheduled=False/SchedulingGated condition is the API server's, set at creation
-    // (gates can only be removed), so there is nothing to write.
-    allocator_.RemovePod(key);
-    pod_created_.erase(key);
+    // (gates can only be removed: such a pod was never handed to the engine), so there is
+    // nothing to write and nothing to forget.
     return;
   }
   auto pod = kube::PodFromJson(object, allocator_.catalog());

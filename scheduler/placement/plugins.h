@@ -113,15 +113,18 @@ Diagnosis Diagnose(const ClassInfo& c, ForEachNode&& for_each_node) {
     Status capacity;
     // Stops at the first plugin that rejects the node for good: it is counted once, for that
     // plugin, and the later (often dearer) checks need not run on it.
-    List::FilterEach(states, node, [&](size_t i, const Status& s) {
-      if (s.code == Code::kUnschedulableAndUnresolvable) {
-        first = static_cast<int>(i);
-        reasons[i] = s.reason;
-        return false;
-      }
-      if (s.code == Code::kUnschedulable && capacity.ok()) capacity = s;
-      return true;
-    }, node_scope_passed);
+    List::FilterEach(
+        states, node,
+        [&](size_t i, const Status& s) {
+          if (s.code == Code::kUnschedulableAndUnresolvable) {
+            first = static_cast<int>(i);
+            reasons[i] = s.reason;
+            return false;
+          }
+          if (s.code == Code::kUnschedulable && capacity.ok()) capacity = s;
+          return true;
+        },
+        node_scope_passed);
     if (first >= 0) {
       ++rejected[first];
       return;

@@ -338,13 +338,15 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{
             "RequiredPodAntiAffinity",
             R"({"kind":"Pod","metadata":{"name":"x"},"spec":{"schedulerName":"kubemesos","containers":[{"name":"a"}],"affinity":{"podAntiAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":[{"topologyKey":"kubernetes.io/hostname"}]}}}})",
-            "Pod default/x: spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution: "
+            "Pod default/x: "
+            "spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution: "
             "required inter-pod anti-affinity is not enforced by kubemesos yet; the pod is refused "
             "rather than placed against it"},
         ErrorCase{
             "RequiredPodAffinity",
             R"({"kind":"Pod","metadata":{"name":"x"},"spec":{"schedulerName":"kubemesos","containers":[{"name":"a"}],"affinity":{"podAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":[{"topologyKey":"zone"}]}}}})",
-            "Pod default/x: spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution: "
+            "Pod default/x: "
+            "spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution: "
             "required inter-pod affinity is not enforced by kubemesos yet; the pod is refused "
             "rather than placed against it"},
         ErrorCase{

@@ -27,7 +27,6 @@ struct Recorder : BindSink, StatusSink {
     invalid_pods.push_back(ns + "/" + name + ": " + message);
   }
   std::vector<std::string> invalid_pods;
-
 };
 
 json NodeJson(const std::string& name, const std::string& cpu) {
@@ -139,7 +138,9 @@ TEST_F(CoreTest, GatedPodsWaitAndAreScheduledOnceTheirLastGateGoes) {
   Add(ObjectKind::kPod, PodJson("b-open", "spark", "1"));  // takes the only core
   EXPECT_EQ(core.Cycle(2).placements, 1u);
   EXPECT_EQ(rec.binds.back().pod, "team/b-open");
-  core.Apply(LoopEvent::Object(ObjectKind::kPod, WatchType::kDeleted, PodJson("b-open", "spark", "1", "n1")), 3);
+  core.Apply(LoopEvent::Object(ObjectKind::kPod, WatchType::kDeleted,
+                               PodJson("b-open", "spark", "1", "n1")),
+             3);
   gated["spec"]["schedulingGates"] = json::array();  // the last gate removed
   Add(ObjectKind::kPod, gated);
   EXPECT_EQ(core.Cycle(4).placements, 1u);
