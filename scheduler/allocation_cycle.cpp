@@ -69,6 +69,10 @@ AllocationResult Allocator::Impl::Allocate(double now) {
     }
   }
   pool_.RefreshOrder();
+  // Classes that wait for other pods (anti-affinity, spread, host ports) try again once the pods
+  // on nodes changed: between cycles, not after every placement, so that a cycle costs each
+  // blocked class one search at most.
+  UnblockPodSensitive();
 
   // Frameworks that cannot take part say why.
   std::vector<int> candidates(runnable_.begin(), runnable_.end());
@@ -165,7 +169,9 @@ AllocationResult Allocator::Impl::Allocate(double now) {
       }
       // The node-scoped plugins answer from the class's bitmap, the live ones inline.
       int node;
-      {
+      if (c.full_scan) {
+        node = ScanNodes(cls, now);
+      } else {
         PlacementQuery query(*this, cls, now);
         node = pool_.order().Next(c.cursor, cycle_, [&](int n) {
           return Eligible(cls, n) && query.Passes<placement::Scope::kLive>(NodeInfoOf(*this, n));

@@ -44,8 +44,10 @@ void Allocator::Impl::UpsertNode(const NodeSpec& spec) {
       auto waiting = std::move(missing->second);
       on_missing_node_.erase(missing);
       for (int task : waiting) {
-        tasks_[task].node = node;
-        pool_.AddUsage(node, tasks_[task].request);
+        auto& t = tasks_[task];
+        t.node = node;
+        pool_.AddUsage(node, t.request);
+        pods_.Add(task, node, t.identity, t.constraints);
       }
     }
   }
@@ -67,6 +69,7 @@ void Allocator::Impl::RemoveNode(const std::string& name) {
     auto& task = tasks_[t];
     if (task.node == node) {
       task.node = kNone;
+      pods_.Remove(static_cast<int>(t));
       on_missing_node_[name].insert(static_cast<int>(t));
     }
   }
@@ -226,6 +229,14 @@ const ResourceCatalog& Allocator::catalog() const {
 void Allocator::UpsertNode(const NodeSpec& node) {
   impl_->UpsertNode(node);
 }
+void Allocator::UpsertNamespace(const std::string& name, const Labels& labels) {
+  impl_->pods_.UpsertNamespace(name, labels);
+}
+
+void Allocator::RemoveNamespace(const std::string& name) {
+  impl_->pods_.RemoveNamespace(name);
+}
+
 void Allocator::RemoveNode(const std::string& name) {
   impl_->RemoveNode(name);
 }

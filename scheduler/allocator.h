@@ -63,6 +63,7 @@ struct FrameworkSpec {
 struct PodSpec {
   std::string key;        // "namespace/name"
   std::string framework;  // framework key for kubemesos tasks; empty for other pods
+  Labels labels;          // metadata.labels: what other pods' affinity and spread select
   Resources request;      // the Kubernetes effective request, including pods=1
   PlacementConstraints constraints;
   std::string node_name;  // spec.nodeName; empty while pending
@@ -164,6 +165,10 @@ class Allocator {
   void RemoveFramework(const std::string& key);
   void UpsertPod(const PodSpec& pod);
   void RemovePod(const std::string& key);
+  // Namespaces and their labels, for the namespaceSelector of inter-pod affinity terms. A
+  // namespace not upserted has no labels.
+  void UpsertNamespace(const std::string& name, const Labels& labels);
+  void RemoveNamespace(const std::string& name);
 
   // A bind of an assumed placement failed: the task returns to its queue, the node's resources
   // are released, and the node is filtered for the framework for its refuse_seconds.

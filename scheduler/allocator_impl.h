@@ -12,6 +12,7 @@
 #include "scheduler/group_tree.h"
 #include "scheduler/node_order.h"
 #include "scheduler/node_pool.h"
+#include "scheduler/pod_index.h"
 #include "scheduler/slot_table.h"
 
 namespace kubemesos {
@@ -26,7 +27,13 @@ enum class Block { kNone, kCapacity, kNoEligible, kLimit, kHeadroom, kUnknownGro
 struct TaskClass {
   int framework = kNone;
   Resources request;
-  int constraints = kNone;                                 // interned PlacementConstraints
+  int constraints = kNone;  // interned PlacementConstraints
+  int identity = kNone;     // PodIndex identity of its tasks
+  // Its constraints NeedsFullScan(): searched afresh over every node for each task.
+  bool full_scan = false;
+  // Its placement depends on pods on nodes (full_scan, host ports): a blocked class is retried
+  // when PodIndex::epoch() moved.
+  bool pod_sensitive = false;
   std::set<std::tuple<uint64_t, std::string, int>> queue;  // (order, pod key, task) pending
   Block block = Block::kNone;
   int block_group = kNone;  // for kLimit: the group whose limit binds
@@ -60,6 +67,7 @@ struct TaskState {
   int cls = kNone;
   Resources request;
   int constraints = kNone;
+  int identity = kNone;  // PodIndex identity (namespace and labels); holds one reference
   uint64_t order = 0;
   std::string node_name;  // bound or assumed node (may be unknown to us yet)
   int node = kNone;       // resolved node index while node_name is set and known
@@ -126,6 +134,11 @@ class Allocator::Impl {
   // refreshed when the node epoch moved; shared by classes with the same constraints and scope.
   const std::vector<uint8_t>& EligibleNodes(int cls);
   bool Eligible(int cls, int node) { return EligibleNodes(cls)[node]; }
+  // The node for the next task of a full-scan class (TaskClass::full_scan), or kNone: every
+  // node passing all filters, scored (node_scan.cpp).
+  int ScanNodes(int cls, double now);
+  // Pod-sensitive classes blocked before the pods on nodes last changed get another try.
+  void UnblockPodSensitive();
 
   AllocatorOptions options_;
   ResourceCatalog catalog_;
@@ -144,13 +157,14 @@ class Allocator::Impl {
   struct ClassKey {
     int framework;
     int constraints;
+    int identity;
     Resources request;
     bool operator==(const ClassKey&) const = default;
   };
   struct ClassKeyHash {
     size_t operator()(const ClassKey& k) const {
       uint64_t h = static_cast<uint64_t>(k.framework) * 0x9E3779B97F4A7C15ULL ^
-                   static_cast<uint64_t>(k.constraints);
+                   static_cast<uint64_t>(k.constraints) ^ (static_cast<uint64_t>(k.identity) << 32);
       for (int64_t a : k.request.amount) h = (h ^ static_cast<uint64_t>(a)) * 0x100000001B3ULL;
       return static_cast<size_t>(h);
     }
@@ -179,6 +193,11 @@ class Allocator::Impl {
   std::vector<int> changed_classes_;  // classes blocked during this cycle, to report
   double next_filter_expiry_ = 1e300;
   int pending_tasks_ = 0;
+  uint64_t pods_epoch_seen_ = 0;  // PodIndex::epoch() when pod-sensitive classes were woken
+  int pod_sensitive_blocked_ = 0;
+
+  // After constraints_ and pool_, whose references it keeps.
+  PodIndex pods_{constraints_, pool_};
 };
 
 }  // namespace kubemesos

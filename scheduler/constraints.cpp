@@ -20,6 +20,33 @@ bool TermMatches(const NodeSelectorTerm& term, const NodeView& node) {
   return true;
 }
 
+// Canonical text forms for CanonicalKey(). Every string is length-prefixed, so that no label
+// value can forge a separator and make two different constraints share a key.
+void AppendString(std::string& key, const std::string& s) {
+  key += std::to_string(s.size());
+  key += ':';
+  key += s;
+}
+
+void AppendRequirement(std::string& key, const NodeSelectorRequirement& r) {
+  key += r.is_field ? 'f' : 'l';
+  AppendString(key, r.key);
+  key += std::to_string(static_cast<int>(r.op));
+  for (const auto& v : r.values) AppendString(key, v);
+  key += ';';
+}
+
+void AppendTerm(std::string& key, const NodeSelectorTerm& term) {
+  key += "t{";
+  for (const auto& r : term.requirements) AppendRequirement(key, r);
+  key += "}";
+}
+
+void AppendSelector(std::string& key, const LabelSelector& selector) {
+  key += selector.nothing ? "!" : "";
+  for (const auto& r : selector.requirements) AppendRequirement(key, r);
+}
+
 const char* EffectName(TaintEffect effect) {
   switch (effect) {
     case TaintEffect::kNoSchedule:
@@ -84,13 +111,37 @@ bool SelectorMatches(const Labels& selector, const Labels& labels) {
   return true;
 }
 
-bool MatchesNodeAffinity(const PlacementConstraints& constraints, const NodeView& node) {
-  if (!SelectorMatches(constraints.node_selector, node.labels)) return false;
-  if (constraints.affinity.empty()) return true;
-  for (const auto& term : constraints.affinity) {
+bool Selects(const LabelSelector& selector, const Labels& labels) {
+  if (selector.nothing) return false;
+  static const std::string kNoName;
+  for (const auto& requirement : selector.requirements) {
+    if (!Matches(requirement, NodeView{kNoName, labels, {}})) return false;
+  }
+  return true;
+}
+
+namespace {
+
+bool AnyTermMatches(const std::vector<NodeSelectorTerm>& terms, const NodeView& node) {
+  for (const auto& term : terms) {
     if (TermMatches(term, node)) return true;
   }
   return false;
+}
+
+}  // namespace
+
+bool MatchesNodeAffinity(const PlacementConstraints& constraints, const NodeView& node) {
+  if (!SelectorMatches(constraints.node_selector, node.labels)) return false;
+  if (!constraints.affinity.empty() && !AnyTermMatches(constraints.affinity, node)) return false;
+  for (const auto& terms : constraints.volume_affinity) {
+    if (!AnyTermMatches(terms, node)) return false;
+  }
+  return true;
+}
+
+bool PlacementConstraints::NeedsFullScan() const {
+  return !preferred_affinity.empty() || !pod_affinity.empty() || !spread.empty();
 }
 
 bool ToleratesTaints(const std::vector<Toleration>& tolerations, const std::vector<Taint>& taints) {
@@ -115,19 +166,61 @@ bool Admits(const PlacementConstraints& constraints, const NodeView& node) {
 
 std::string PlacementConstraints::CanonicalKey() const {
   std::string key;
-  for (const auto& [k, v] : node_selector) key += "s:" + k + "=" + v + ";";
-  for (const auto& term : affinity) {
-    key += "t{";
-    for (const auto& r : term.requirements) {
-      key += (r.is_field ? "f:" : "l:") + r.key + "/" + std::to_string(static_cast<int>(r.op));
-      for (const auto& v : r.values) key += "," + v;
-      key += ";";
+  for (const auto& [k, v] : node_selector) {
+    key += "s";
+    AppendString(key, k);
+    AppendString(key, v);
+  }
+  for (const auto& term : affinity) AppendTerm(key, term);
+  for (const auto& t : tolerations) {
+    key += "o";
+    AppendString(key, t.key);
+    key += t.exists ? "?" : "=";
+    AppendString(key, t.value);
+    key += t.any_effect ? "*" : EffectName(t.effect);
+  }
+  for (const auto& terms : volume_affinity) {
+    key += "v[";
+    for (const auto& term : terms) AppendTerm(key, term);
+    key += "]";
+  }
+  for (const auto& p : preferred_affinity) {
+    key += "p" + std::to_string(p.weight);
+    AppendTerm(key, p.term);
+  }
+  auto terms = [&](const char* tag, const std::vector<PodAffinityTerm>& list) {
+    for (const auto& t : list) {
+      key += tag + std::to_string(t.weight) + "@";
+      AppendString(key, t.topology_key);
+      key += "{";
+      AppendSelector(key, t.selector);
+      key += "}ns{";
+      for (const auto& n : t.namespaces) AppendString(key, n);
+      if (t.namespace_selector) {
+        key += "}nss{";
+        AppendSelector(key, *t.namespace_selector);
+      }
+      key += "}";
     }
+  };
+  terms("A", pod_affinity.required_affinity);
+  terms("N", pod_affinity.required_anti_affinity);
+  terms("a", pod_affinity.preferred_affinity);
+  terms("n", pod_affinity.preferred_anti_affinity);
+  for (const auto& c : spread) {
+    key += "S" + std::to_string(c.max_skew) + "/" + std::to_string(c.min_domains) + "/" +
+           (c.do_not_schedule ? "D" : "A") + (c.honor_node_affinity ? "h" : "i") +
+           (c.honor_taints ? "h" : "i") + (c.system_default ? "d" : "") + "@";
+    AppendString(key, c.topology_key);
+    key += "{";
+    AppendSelector(key, c.selector);
     key += "}";
   }
-  for (const auto& t : tolerations) {
-    key += "o:" + t.key + (t.exists ? "?" : "=") + t.value + "/" +
-           (t.any_effect ? "*" : EffectName(t.effect)) + ";";
+  for (const auto& p : host_ports) {
+    key += "H";
+    AppendString(key, p.protocol);
+    AppendString(key, p.ip);
+    key += std::to_string(p.port);
   }
   return key;
 }

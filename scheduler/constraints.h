@@ -2,7 +2,9 @@
 // with the matching rules of Kubernetes (NodeAffinity and TaintToleration filters).
 #pragma once
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,12 +44,89 @@ struct NodeSelectorTerm {
   std::vector<NodeSelectorRequirement> requirements;
 };
 
+// A Kubernetes metav1.LabelSelector: matchLabels (as In with one value) and matchExpressions
+// (In, NotIn, Exists, DoesNotExist only), all of which must hold. `nothing`: a null selector,
+// which selects no pod (inter-pod affinity and topology spread treat a missing labelSelector
+// so). An empty, non-null selector selects every pod.
+struct LabelSelector {
+  std::vector<NodeSelectorRequirement> requirements;
+  bool nothing = false;
+};
+
+// True when the selector selects a pod (or namespace) with these labels.
+bool Selects(const LabelSelector& selector, const Labels& labels);
+
+// One inter-pod (anti-)affinity term (v1 PodAffinityTerm), resolved at conversion:
+// matchLabelKeys/mismatchLabelKeys are already merged into `selector` (as In/NotIn with the
+// incoming pod's own values), and `namespaces` is already defaulted to the pod's namespace when
+// both namespaces and namespaceSelector are absent.
+struct PodAffinityTerm {
+  LabelSelector selector;
+  std::vector<std::string> namespaces;  // sorted, unique
+  // Set: also every namespace whose labels it selects (empty selector: all namespaces).
+  std::optional<LabelSelector> namespace_selector;
+  std::string topology_key;
+  int32_t weight = 0;  // preferred terms only: 1..100
+};
+
+// spec.affinity.podAffinity and podAntiAffinity.
+struct PodAffinity {
+  std::vector<PodAffinityTerm> required_affinity;
+  std::vector<PodAffinityTerm> required_anti_affinity;
+  std::vector<PodAffinityTerm> preferred_affinity;
+  std::vector<PodAffinityTerm> preferred_anti_affinity;
+  bool empty() const {
+    return required_affinity.empty() && required_anti_affinity.empty() &&
+           preferred_affinity.empty() && preferred_anti_affinity.empty();
+  }
+};
+
+// One v1 TopologySpreadConstraint, resolved at conversion (matchLabelKeys merged into
+// `selector`; the pod's namespace is implied: spread counts pods of the pod's own namespace).
+struct SpreadConstraint {
+  int32_t max_skew = 1;
+  std::string topology_key;
+  bool do_not_schedule = true;  // whenUnsatisfiable: DoNotSchedule (filter) or ScheduleAnyway
+  LabelSelector selector;
+  int32_t min_domains = 1;          // DoNotSchedule only
+  bool honor_node_affinity = true;  // nodeAffinityPolicy: Honor (default) or Ignore
+  bool honor_taints = false;        // nodeTaintsPolicy: Honor or Ignore (default)
+  bool system_default = false;      // added by the cluster defaults, not the pod
+};
+
+// A container port with a hostPort (kube-scheduler: NodePorts). ip "" means 0.0.0.0.
+struct HostPort {
+  std::string protocol = "TCP";
+  std::string ip;
+  int32_t port = 0;
+  friend auto operator<=>(const HostPort&, const HostPort&) = default;
+};
+
+// A preferred node affinity term (preferredDuringSchedulingIgnoredDuringExecution).
+struct PreferredNodeTerm {
+  int32_t weight = 0;  // 1..100
+  NodeSelectorTerm term;
+};
+
 // Everything that restricts the nodes a task may use. Value type; compared and hashed through
 // CanonicalKey() so that tasks with equal constraints share work.
 struct PlacementConstraints {
   Labels node_selector;                    // spec.nodeSelector
   std::vector<NodeSelectorTerm> affinity;  // required terms, ORed; empty: no constraint
   std::vector<Toleration> tolerations;
+  // More required node selections, each ORed inside and all ANDed with the above: the node
+  // affinity of the PersistentVolumes the pod's claims are bound to.
+  std::vector<std::vector<NodeSelectorTerm>> volume_affinity;
+  std::vector<PreferredNodeTerm> preferred_affinity;
+  PodAffinity pod_affinity;
+  std::vector<SpreadConstraint> spread;
+  std::vector<HostPort> host_ports;  // sorted, unique
+
+  // True when placement depends on more than the node and its free resources (the pods on
+  // nodes: inter-pod affinity, spread) or ranks nodes per class (preferences): the engine then
+  // searches every node afresh for each task of the class (see placement::Scope::kPod) instead
+  // of walking the shared node order with a cursor.
+  bool NeedsFullScan() const;
 
   // A stable text form; equal constraints give equal keys.
   std::string CanonicalKey() const;

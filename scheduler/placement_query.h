@@ -19,17 +19,24 @@ inline placement::NodeInfo NodeInfoOf(const Allocator::Impl& impl, int node) {
 // before anything is added to or removed from them. Cheap (no allocation).
 class PlacementQuery {
  public:
-  PlacementQuery(const Allocator::Impl& impl, int cls, double now)
+  PlacementQuery(Allocator::Impl& impl, int cls, double now)
       : may_use_([&impl, group = impl.frameworks_[impl.classes_[cls].framework].group](int g) {
           return impl.InSubtree(group, g);
         }),
-        info_{impl.classes_[cls].request, impl.constraints_[impl.classes_[cls].constraints],
-              may_use_, impl.frameworks_[impl.classes_[cls].framework].filters, now},
+        info_{impl.classes_[cls].request,
+              impl.constraints_[impl.classes_[cls].constraints],
+              impl.pods_,
+              impl.classes_[cls].identity,
+              impl.pool_,
+              may_use_,
+              impl.frameworks_[impl.classes_[cls].framework].filters,
+              now},
         states_(placement::Plugins::PreFilter(info_)) {}
   PlacementQuery(const PlacementQuery&) = delete;
   PlacementQuery& operator=(const PlacementQuery&) = delete;
 
   const placement::ClassInfo& info() const { return info_; }
+  const placement::Plugins::States& states() const { return states_; }
   // True when every plugin of scope S accepts the node.
   template <placement::Scope S>
   bool Passes(const placement::NodeInfo& node) const {

@@ -13,7 +13,7 @@ namespace kubemesos {
 void Allocator::Impl::Enqueue(int task) {
   auto& t = tasks_[task];
   int f = t.framework;
-  ClassKey key{f, t.constraints, t.request};
+  ClassKey key{f, t.constraints, t.identity, t.request};
   int cls;
   if (auto it = class_index_.find(key); it != class_index_.end()) {
     cls = it->second;
@@ -25,6 +25,9 @@ void Allocator::Impl::Enqueue(int task) {
     c.framework = f;
     c.request = t.request;
     c.constraints = t.constraints;
+    c.identity = t.identity;
+    c.full_scan = constraints_[t.constraints].NeedsFullScan();
+    c.pod_sensitive = c.full_scan || !constraints_[t.constraints].host_ports.empty();
     frameworks_[f].classes.push_back(cls);
     ++frameworks_[f].unblocked_classes;
     runnable_.insert(f);
@@ -58,7 +61,7 @@ void Allocator::Impl::Dequeue(int task) {
   --fw.unblocked_classes;
   if (fw.unblocked_classes == 0) runnable_.erase(c.framework);
   fw.classes.erase(std::find(fw.classes.begin(), fw.classes.end(), cls));
-  ClassKey key{c.framework, c.constraints, c.request};
+  ClassKey key{c.framework, c.constraints, c.identity, c.request};
   class_index_.erase(key);
   c = TaskClass{};
   free_classes_.push_back(cls);
@@ -74,6 +77,7 @@ int Allocator::Impl::PlaceHead(int cls, int node) {
   t.assumed = true;
   t.reported.reset();
   pool_.AddUsage(node, t.request);
+  pods_.Add(task, node, t.identity, t.constraints);
   auto& fw = frameworks_[f];
   fw.allocated += t.request;
   ++fw.running;
@@ -98,6 +102,7 @@ void Allocator::Impl::Attach(int task) {
   if (int n = pool_.Find(t.node_name); n != kNone) {
     t.node = n;
     pool_.AddUsage(t.node, t.request);
+    pods_.Add(task, n, t.identity, t.constraints);
   } else {
     on_missing_node_[t.node_name].insert(task);
   }
@@ -131,6 +136,7 @@ void Allocator::Impl::Detach(int task) {
   int freed = kNone;
   if (t.node != kNone) {
     pool_.AddUsage(t.node, Resources{} - t.request);
+    pods_.Remove(task);
     freed = t.node;
     t.node = kNone;
   } else if (auto m = on_missing_node_.find(t.node_name); m != on_missing_node_.end()) {
@@ -174,6 +180,8 @@ void Allocator::Impl::UpsertPod(const PodSpec& pod) {
   }
   const int constraints = InternConstraints(*this, pod.constraints);
   const Resources request = Clamped(pod.request);  // see the overflow contract in resources.h
+  const std::string_view ns = std::string_view(pod.key).substr(0, pod.key.find('/'));
+  const int identity = pods_.Intern(ns, pod.labels);  // this task's reference, from now on
   int task;
   if (it == task_index_.end()) {
     task = TakeSlot(tasks_, free_tasks_);
@@ -182,17 +190,23 @@ void Allocator::Impl::UpsertPod(const PodSpec& pod) {
     task = it->second;
     auto& t = tasks_[task];
     // An assumed placement stands until the bind is observed or fails.
-    if (t.assumed && pod.node_name.empty()) return;
+    if ((t.assumed && pod.node_name.empty()) ||
+        (t.node_name == pod.node_name && t.framework_key == pod.framework && t.request == request &&
+         !t.assumed && t.order == pod.order && t.constraints == constraints &&
+         t.identity == identity)) {
+      pods_.Release(identity);  // nothing the engine uses changed
+      return;
+    }
     if (t.assumed && pod.node_name == t.node_name) {
+      pods_.Release(identity);
       t.assumed = false;
       return;
     }
-    if (t.node_name == pod.node_name && t.framework_key == pod.framework && t.request == request &&
-        !t.assumed && t.order == pod.order && t.constraints == constraints)
-      return;  // nothing the engine uses changed
     Detach(task);
+    pods_.Release(t.identity);
   }
   auto& t = tasks_[task];
+  t.identity = identity;
   t.key = pod.key;
   t.framework_key = pod.framework;
   auto f = framework_index_.find(pod.framework);
@@ -211,6 +225,7 @@ void Allocator::Impl::RemovePod(const std::string& key) {
   if (it == task_index_.end()) return;
   int task = it->second;
   Detach(task);
+  pods_.Release(tasks_[task].identity);
   tasks_[task] = TaskState{};
   task_index_.erase(it);
   free_tasks_.push_back(task);
@@ -247,6 +262,7 @@ void Allocator::Impl::BlockClass(int cls, Block block, int group, Reason reason)
     if (--fw.unblocked_classes == 0) runnable_.erase(c.framework);
     c.blocked_pos = blocked_classes_.size();
     blocked_classes_.push_back(cls);
+    if (c.pod_sensitive) ++pod_sensitive_blocked_;
   }
   c.block = block;
   c.block_group = group;
@@ -262,12 +278,26 @@ void Allocator::Impl::UnblockClass(int cls) {
   classes_[last].blocked_pos = c.blocked_pos;
   blocked_classes_.pop_back();
   c.block = Block::kNone;
+  if (c.pod_sensitive) --pod_sensitive_blocked_;
   auto& fw = frameworks_[c.framework];
   if (fw.unblocked_classes++ == 0) runnable_.insert(c.framework);
 }
 
 void Allocator::Impl::UnblockFramework(int framework) {
   for (int cls : frameworks_[framework].classes) UnblockClass(cls);
+}
+
+void Allocator::Impl::UnblockPodSensitive() {
+  if (pods_epoch_seen_ == pods_.epoch()) return;
+  pods_epoch_seen_ = pods_.epoch();
+  for (size_t i = blocked_classes_.size(); pod_sensitive_blocked_ > 0 && i-- > 0;) {
+    int cls = blocked_classes_[i];
+    const Block b = classes_[cls].block;
+    // Quota, suspension and unknown groups are not about pods: they keep their own wake-ups.
+    if (classes_[cls].pod_sensitive &&
+        (b == Block::kCapacity || b == Block::kNoEligible || b == Block::kHeadroom))
+      UnblockClass(cls);
+  }
 }
 
 void Allocator::Impl::UnblockAll() {

@@ -1,6 +1,8 @@
 // The Pod converter (see objects.h): the effective request as Kubernetes computes it (every sum
 // checked against the per-object maximum), and the placement constraints (nodeSelector,
 // required node affinity, tolerations).
+#include <algorithm>
+
 #include "operator/kube/convert_guard.h"
 #include "operator/kube/fields.h"
 #include "operator/kube/object_key.h"
@@ -274,22 +276,84 @@ void RefuseUnenforced(const json& spec) {
       }
     }
   }
+}
+
+// The host ports of the containers and sidecars (init containers with restartPolicy Always, which
+// keep running), as kube-scheduler's NodePorts reads them: protocol (default TCP), hostIP
+// (default 0.0.0.0) and hostPort 1..65535. Sorted and unique.
+std::vector<HostPort> ReadHostPorts(const json& spec) {
+  std::vector<HostPort> out;
   for (const char* list : {"initContainers", "containers"}) {
     const json* containers = ReadArray(spec, list, "spec");
     for (size_t i = 0; containers && i < containers->size(); ++i) {
       const json& c = (*containers)[i];
-      const json* ports = c.is_object() ? Find(c, "ports") : nullptr;
-      for (size_t j = 0; ports && ports->is_array() && j < ports->size(); ++j) {
+      if (!c.is_object()) continue;  // EffectiveRequest reports it
+      std::string cpath = Join(Join("spec", list), i);
+      if (std::string_view(list) == "initContainers" &&
+          ReadString(c, "restartPolicy", cpath).value_or("") != "Always")
+        continue;  // runs before the others, and its ports are free again when it ends
+      const json* ports = ReadArray(c, "ports", cpath);
+      for (size_t j = 0; ports && j < ports->size(); ++j) {
         const json& port = (*ports)[j];
-        const json* host = port.is_object() ? Find(port, "hostPort") : nullptr;
-        if (host && host->is_number() && host->get<double>() > 0) {
-          throw FieldError("spec." + std::string(list) + "[" + std::to_string(i) + "].ports[" +
-                               std::to_string(j) + "].hostPort",
-                           std::string("a host port") + kWhy);
+        std::string ppath = Join(Join(cpath, "ports"), j);
+        if (!port.is_object()) {
+          throw FieldError(ppath, std::string("expected an object, got ") + TypeName(port));
         }
+        auto host = ReadInt(port, "hostPort", ppath);
+        if (!host || *host == 0) continue;
+        if (*host < 0 || *host > 65535) {
+          throw FieldError(Join(ppath, "hostPort"), "must be between 1 and 65535");
+        }
+        HostPort p;
+        p.port = static_cast<int32_t>(*host);
+        p.protocol = ReadString(port, "protocol", ppath).value_or("TCP");
+        if (p.protocol.empty()) p.protocol = "TCP";
+        p.ip = ReadString(port, "hostIP", ppath).value_or("");
+        if (p.ip == "0.0.0.0") p.ip.clear();
+        out.push_back(std::move(p));
       }
     }
   }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+// preferredDuringSchedulingIgnoredDuringExecution of spec.affinity.nodeAffinity: weight 1..100
+// and a preference term (an empty one matches every node).
+std::vector<PreferredNodeTerm> ReadPreferredAffinity(const json& spec) {
+  std::vector<PreferredNodeTerm> out;
+  const json* affinity = ReadObject(spec, "affinity", "spec");
+  const json* node = affinity ? ReadObject(*affinity, "nodeAffinity", "spec.affinity") : nullptr;
+  std::string path = "spec.affinity.nodeAffinity";
+  const json* list =
+      node ? ReadArray(*node, "preferredDuringSchedulingIgnoredDuringExecution", path) : nullptr;
+  path = Join(path, "preferredDuringSchedulingIgnoredDuringExecution");
+  for (size_t i = 0; list && i < list->size(); ++i) {
+    std::string tpath = Join(path, i);
+    const json& item = (*list)[i];
+    if (!item.is_object()) {
+      throw FieldError(tpath, std::string("expected an object, got ") + TypeName(item));
+    }
+    PreferredNodeTerm p;
+    auto weight = ReadInt(item, "weight", tpath);
+    if (!weight || *weight < 1 || *weight > 100) {
+      throw FieldError(Join(tpath, "weight"), "required: an integer from 1 to 100");
+    }
+    p.weight = static_cast<int32_t>(*weight);
+    const json* preference = ReadObject(item, "preference", tpath);
+    if (!preference) throw FieldError(Join(tpath, "preference"), "required");
+    std::string ppath = Join(tpath, "preference");
+    for (const char* key : {"matchExpressions", "matchFields"}) {
+      const json* reqs = ReadArray(*preference, key, ppath);
+      for (size_t k = 0; reqs && k < reqs->size(); ++k) {
+        p.term.requirements.push_back(ReadRequirement((*reqs)[k], Join(Join(ppath, key), k),
+                                                      std::string(key) == "matchFields"));
+      }
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
 }
 
 PodSpec ConvertPod(const json& pod, ResourceCatalog& catalog) {
@@ -325,6 +389,12 @@ PodSpec ConvertPod(const json& pod, ResourceCatalog& catalog) {
   out.constraints.node_selector = ReadStringMap(*spec, "nodeSelector", "spec");
   out.constraints.affinity = ReadRequiredAffinity(*spec);
   out.constraints.tolerations = ReadTolerations(*spec);
+  out.constraints.host_ports = ReadHostPorts(*spec);
+  out.labels = labels;
+  if (out.node_name.empty()) {
+    // Preferences only rank nodes for a pod still to be placed.
+    out.constraints.preferred_affinity = ReadPreferredAffinity(*spec);
+  }
   if (scheduler == kSchedulerName && out.node_name.empty() && !out.terminal) {
     RefuseUnenforced(*spec);
   }

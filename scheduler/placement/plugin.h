@@ -13,6 +13,8 @@
 #include <unordered_map>
 
 #include "scheduler/allocator.h"
+#include "scheduler/node_pool.h"
+#include "scheduler/pod_index.h"
 
 namespace kubemesos::placement {
 
@@ -63,9 +65,16 @@ enum class Scope : uint8_t {
   // reservation scope: never on its request, framework or the time. Computed once per node
   // change into an eligibility bitmap shared by every class with the same constraints and scope.
   kNode,
-  // Depends on what changes between or during cycles (free resources, offer filters): checked
-  // at every node a cursor visits, so it must be cheap and inline.
+  // Depends on what changes between or during cycles (free resources, offer filters, host
+  // ports in use): checked at every node a cursor visits, so it must be cheap and inline. Its
+  // answer for a node changes only when pods come to or leave that node.
   kLive,
+  // Depends on the pods on other nodes too (inter-pod affinity, topology spread), or the
+  // plugin ranks nodes per class: a class with such constraints
+  // (PlacementConstraints::NeedsFullScan) is searched afresh over every node for each task,
+  // with PreFilter run again, so that pods placed earlier in the cycle count at once. The
+  // cursors of other classes never call these plugins.
+  kPod,
 };
 
 // What a filter sees of a node. References into the engine's node table, valid for the call.
@@ -81,6 +90,12 @@ struct NodeInfo {
 struct ClassInfo {
   const Resources& request;
   const PlacementConstraints& constraints;
+  // The pods on nodes, with the class's own identity (namespace and labels) among them, and the
+  // node table (PreFilter may walk every node, e.g. to count spread domains). The index is not
+  // const: PreFilter may start a counter (PodIndex::Track).
+  PodIndex& pods;
+  int identity;
+  const NodePool& nodes;
   // True when the class may use a node reserved for `group` (its own group or an ancestor).
   const std::function<bool(int group)>& may_use_reservation;
   const std::unordered_map<int, double>& offer_filters;  // node slot -> time the filter expires
@@ -95,6 +110,19 @@ concept FilterPlugin = requires(const ClassInfo& c, const typename P::State& s, 
   { P::kScope } -> std::convertible_to<Scope>;
   { P::PreFilter(c) } -> std::same_as<typename P::State>;
   { P::Filter(s, n) } -> std::same_as<Status>;
+};
+
+// An optional per-class score (kPod plugins): how much this class prefers a node. Raw scores
+// are min-max normalised over the nodes that pass every filter to [0, 100] per plugin and
+// weighted by kScoreWeight (kube-scheduler's NormalizeScore and plugin weights); the engine adds
+// the placement policy's own score (binpack or spread, weight 1) and takes the best node, ties
+// going to the earlier node in the policy's order. Scores(state) says whether the class has
+// anything to score at all (no preferred terms: the plugin is skipped).
+template <typename P>
+concept NodeScorer = requires(const typename P::State& s, const NodeInfo& n) {
+  { P::kScoreWeight } -> std::convertible_to<double>;
+  { P::Scores(s) } -> std::same_as<bool>;
+  { P::ScoreNode(s, n) } -> std::same_as<double>;
 };
 
 // An optional score: how much a node is preferred, higher first under binpack (NodeOrder ranks

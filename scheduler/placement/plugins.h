@@ -17,6 +17,8 @@
 
 #include "scheduler/placement/node_affinity.h"
 #include "scheduler/placement/node_health.h"
+#include "scheduler/placement/node_ports.h"
+#include "scheduler/placement/node_preference.h"
 #include "scheduler/placement/node_reservation.h"
 #include "scheduler/placement/node_resources_fit.h"
 #include "scheduler/placement/offer_filter.h"
@@ -49,6 +51,17 @@ class PluginList {
     EachIn(states, node, visit, node_scope_passed, std::index_sequence_for<P...>{});
   }
 
+  // True when some NodeScorer plugin has something to score for the class.
+  static bool AnyScore(const States& states) {
+    return AnyScoreIn(states, std::index_sequence_for<P...>{});
+  }
+  // Calls visit(plugin index, weight, raw score) for each NodeScorer plugin that scores the
+  // class, in list order.
+  template <typename Visit>
+  static void ScoreEach(const States& states, const NodeInfo& node, Visit&& visit) {
+    ScoreEachIn(states, node, visit, std::index_sequence_for<P...>{});
+  }
+
   // The sum of the scores of the plugins that have one (ScorePlugin).
   static double Score(const NodeSpec& node, const ResourceSum& used) {
     double score = 0;
@@ -71,6 +84,31 @@ class PluginList {
             visit(I, P::Filter(std::get<I>(states), node))) &&
            ...);
   }
+  template <size_t... I>
+  static bool AnyScoreIn(const States& states, std::index_sequence<I...>) {
+    return (ScoresFor<P>(std::get<I>(states)) || ...);
+  }
+  template <typename Q>
+  static bool ScoresFor(const typename Q::State& state) {
+    if constexpr (NodeScorer<Q>) {
+      return Q::Scores(state);
+    } else {
+      return false;
+    }
+  }
+  template <typename Visit, size_t... I>
+  static void ScoreEachIn(const States& states, const NodeInfo& node, Visit& visit,
+                          std::index_sequence<I...>) {
+    (ScoreOne<P>(I, std::get<I>(states), node, visit), ...);
+  }
+  template <typename Q, typename Visit>
+  static void ScoreOne(size_t i, const typename Q::State& state, const NodeInfo& node,
+                       Visit& visit) {
+    if constexpr (NodeScorer<Q>) {
+      if (Q::Scores(state))
+        visit(i, static_cast<double>(Q::kScoreWeight), Q::ScoreNode(state, node));
+    }
+  }
   template <typename Q>
   static double ScoreOf(const NodeSpec& node, const ResourceSum& used) {
     if constexpr (ScorePlugin<Q>) {
@@ -82,8 +120,10 @@ class PluginList {
 };
 
 // THE list. To add a check, write a plugin (see plugin.h) and add it here.
+// kNode plugins first (cached per class in the eligibility bitmap), then kLive (checked by
+// every cursor), then kPod (only for classes that NeedsFullScan).
 using Plugins = PluginList<NodeHealth, NodeReservation, NodeAffinity, TaintToleration, OfferFilter,
-                           NodeResourcesFit>;
+                           NodeResourcesFit, NodePorts, NodePreference>;
 
 // Why no node takes a class: counts over the live nodes, from every plugin's Status.
 struct Diagnosis {

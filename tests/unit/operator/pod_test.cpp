@@ -355,10 +355,16 @@ INSTANTIATE_TEST_SUITE_P(
             "Pod default/x: spec.topologySpreadConstraints[1]: topology spread with DoNotSchedule "
             "is not enforced by kubemesos yet; the pod is refused rather than placed against it"},
         ErrorCase{
-            "HostPort",
-            R"({"kind":"Pod","metadata":{"name":"x"},"spec":{"schedulerName":"kubemesos","containers":[{"name":"a","ports":[{"containerPort":80},{"containerPort":81,"hostPort":8081}]}]}})",
-            "Pod default/x: spec.containers[0].ports[1].hostPort: a host port is not enforced by "
-            "kubemesos yet; the pod is refused rather than placed against it"}),
+            "HostPortRange",
+            R"({"kind":"Pod","metadata":{"name":"x"},"spec":{"schedulerName":"kubemesos","containers":[{"name":"a","ports":[{"containerPort":80},{"containerPort":81,"hostPort":70000}]}]}})",
+            "Pod default/x: spec.containers[0].ports[1].hostPort: must be between 1 and 65535"},
+        ErrorCase{
+            "PreferredWeight",
+            R"({"kind":"Pod","metadata":{"name":"x"},"spec":{"containers":[{"name":"a"}],"affinity":{"nodeAffinity":{"preferredDuringSchedulingIgnoredDuringExecution":[{"weight":0,"preference":{}}]}}}})",
+            "Pod default/x: spec.affinity.nodeAffinity."
+            "preferredDuringSchedulingIgnoredDuringExecution[0].weight: required: an integer from "
+            "1 "
+            "to 100"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 // Issue #12: requests that do not fit the per-object maximum of 2^62 milli-units are an error

@@ -1,0 +1,147 @@
+// PodIndex: the pods on nodes as the inter-pod placement checks see them (kube-scheduler keeps
+// the same facts in NodeInfo and in the PreFilter states of InterPodAffinity, PodTopologySpread
+// and NodePorts). It holds each pod's identity (namespace and labels, interned and shared by
+// equal pods), the namespaces' labels (for namespaceSelector), the host ports in use per node,
+// the pods whose own constraints name other pods (for symmetry), and counters: how many pods
+// on nodes a selection (namespaces + label selector) matches, per node and per value of a
+// topology label.
+//
+// Contract:
+// - Pods are keyed by the engine's task slot. Add() a pod when its request starts counting on a
+//   known node (bound, assumed in this cycle, or found when its node appears) and Remove() it
+//   when that stops; pods placed earlier in a cycle therefore count at once.
+// - Counters are created on first use by Track() and never dropped (there is one per distinct
+//   selection and topology key in the pods' constraints, which are interned and never dropped
+//   either). A new counter scans every pod on a node once; afterwards Add/Remove keep it exact.
+//   Per-domain counts are rebuilt from the per-node counts when the node pool's epoch moved
+//   (node labels may have changed) or a namespace's labels changed.
+// - epoch() grows at every Add, Remove or namespace change: a class whose placement depends on
+//   pods (PlacementConstraints::NeedsFullScan, host ports) may be worth retrying when it moved.
+// - Ownership: the index keeps references to the engine's constraints table and node pool,
+//   which must outlive it. Threads: none. Errors: none; nothing throws but std::bad_alloc.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "scheduler/constraints.h"
+#include "scheduler/node_pool.h"
+
+namespace kubemesos {
+
+class PodIndex {
+ public:
+  static constexpr int kNone = -1;
+
+  PodIndex(const std::vector<PlacementConstraints>& constraints, const NodePool& nodes)
+      : constraints_(constraints), nodes_(nodes) {}
+  PodIndex(const PodIndex&) = delete;
+  PodIndex& operator=(const PodIndex&) = delete;
+
+  // ---- identities ----
+  // The id of (namespace, labels), with one more reference. Equal pods share an id.
+  int Intern(std::string_view ns, const Labels& labels);
+  void Release(int identity);  // one reference less; the id is reused once none is left
+  const std::string& ns(int identity) const { return identities_[identity].ns; }
+  const Labels& labels(int identity) const { return identities_[identity].labels; }
+
+  // ---- namespaces ----
+  void UpsertNamespace(const std::string& name, const Labels& labels);
+  void RemoveNamespace(const std::string& name);
+  // The namespace's labels; empty for a namespace not (yet) known.
+  const Labels& NamespaceLabels(const std::string& name) const;
+  // True when the term selects pods of namespace `ns`: listed in term.namespaces, or matched by
+  // its namespaceSelector.
+  bool NamespaceSelected(const PodAffinityTerm& term, const std::string& ns) const;
+  // True when the term selects the pod with this identity (namespace and labels).
+  bool Selects(const PodAffinityTerm& term, int identity) const;
+
+  // ---- pods on nodes ----
+  void Add(int task, int node, int identity, int constraints);
+  void Remove(int task);
+  bool Has(int task) const {
+    return task < static_cast<int>(where_.size()) && where_[task].node >= 0;
+  }
+  // The tasks on a node, in no particular order.
+  const std::vector<int>& PodsOn(int node) const;
+  int IdentityOf(int task) const { return where_[task].identity; }
+  int ConstraintsOf(int task) const { return where_[task].constraints; }
+
+  // The host ports in use on a node, sorted (a port once per pod using it).
+  const std::vector<HostPort>& HostPortsOn(int node) const;
+
+  // A pod on a node whose own constraints have inter-pod terms (kube-scheduler's
+  // PodsWithAffinity / PodsWithRequiredAntiAffinity), for the symmetric checks.
+  struct PodWithTerms {
+    int task;
+    int node;
+    int identity;
+    int constraints;
+  };
+  const std::vector<PodWithTerms>& PodsWithTerms() const { return with_terms_; }
+
+  // ---- counters ----
+  // How many pods on nodes the term's selection (namespaces, namespaceSelector and label
+  // selector; weight ignored) matches, per node and per value of `topology_key` on the node.
+  int Track(const PodAffinityTerm& selection, const std::string& topology_key);
+  int CountOnNode(int counter, int node);
+  // The count in the domain `value` of the counter's topology key (0 when none).
+  int CountInDomain(int counter, const std::string& value);
+  // Every domain with a non-zero count, for iteration: value -> count.
+  const std::unordered_map<std::string, int>& Domains(int counter);
+  const std::string& TopologyKey(int counter) const { return counters_[counter].topology_key; }
+
+  uint64_t epoch() const { return epoch_; }
+  size_t pods() const { return pods_; }
+
+ private:
+  struct Identity {
+    std::string ns;
+    Labels labels;
+    int refs = 0;
+  };
+  struct Where {
+    int node = kNone;
+    int identity = kNone;
+    int constraints = kNone;
+    int with_terms_pos = kNone;  // position in with_terms_, or kNone
+  };
+  struct Counter {
+    PodAffinityTerm selection;
+    std::string topology_key;
+    std::vector<int> by_node;                        // by node slot
+    std::unordered_map<std::string, int> by_domain;  // value of topology_key -> count
+    uint64_t domains_epoch = 0;                      // nodes_.epoch() the domains are for
+    uint64_t namespaces_epoch = 0;                   // namespaces_epoch_ by_node is for
+  };
+
+  void Count(Counter& counter, int node, int identity, int delta);
+  void Refresh(int counter);
+  static std::string IdentityKey(std::string_view ns, const Labels& labels);
+
+  const std::vector<PlacementConstraints>& constraints_;
+  const NodePool& nodes_;
+
+  std::vector<Identity> identities_;
+  std::unordered_map<std::string, int> identity_index_;
+  std::vector<int> free_identities_;
+
+  std::unordered_map<std::string, Labels> namespaces_;
+  uint64_t namespaces_epoch_ = 1;
+
+  std::vector<Where> where_;                  // by task slot
+  std::vector<std::vector<int>> on_node_;     // node slot -> tasks on it
+  std::vector<std::vector<HostPort>> ports_;  // node slot -> host ports in use
+  std::vector<PodWithTerms> with_terms_;
+  size_t pods_ = 0;
+
+  std::vector<Counter> counters_;
+  std::unordered_map<std::string, int> counter_index_;
+  uint64_t epoch_ = 1;
+};
+
+}  // namespace kubemesos
