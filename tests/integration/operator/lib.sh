@@ -61,6 +61,29 @@ op_start_kubemesos() {
   METRICS_URL="http://127.0.0.1:$(op_metrics_port)"
 }
 
+# op_start_kube_scheduler: the reference. Starts the cluster's kube-scheduler (log in
+# ${WORK}/kube-scheduler.log, stopped when the test ends) unless one already serves the
+# cluster's scheduler port (cluster.sh up --kube-scheduler), and waits until it is healthy.
+op_start_kube_scheduler() {
+  local pki="${KUBEMESOS_CLUSTER_DIR}/pki"
+  if ! km::port_open "${KUBEMESOS_SCHEDULER_PORT}"; then
+    "${KUBEMESOS_BIN_DIR}/kube-scheduler" \
+      --kubeconfig="${pki}/scheduler.kubeconfig" \
+      --authentication-kubeconfig="${pki}/scheduler.kubeconfig" \
+      --authorization-kubeconfig="${pki}/scheduler.kubeconfig" \
+      --bind-address=127.0.0.1 --secure-port="${KUBEMESOS_SCHEDULER_PORT}" \
+      --cert-dir="${WORK}/kube-scheduler-serving" --leader-elect=false \
+      </dev/null >"${WORK}/kube-scheduler.log" 2>&1 &
+    local pid=$!
+    KM_CLEANUPS+=("km::stop_pid kube-scheduler ${pid} kube-scheduler 20")
+  fi
+  op_scheduler_healthy() {
+    curl -fsSk --max-time 2 "https://127.0.0.1:${KUBEMESOS_SCHEDULER_PORT}/healthz" >/dev/null
+  }
+  check "kube-scheduler (the reference) is healthy" \
+    km::wait_for "kube-scheduler healthz" 60 op_scheduler_healthy
+}
+
 # op_metric NAME_WITH_LABELS: the value of one sample of kubemesos' /metrics ("" if absent).
 op_metric() {
   curl -sf "${METRICS_URL}/metrics" | awk -v want="$1" '$1 == want { print $2 }'
