@@ -16,18 +16,7 @@ op_nodes 1 1 4Gi # one node, one core: one 1-core pod at a time
 op_group_with_framework
 
 # The reference: kube-scheduler's condition on a gated pod of its own.
-pki="${KUBEMESOS_CLUSTER_DIR}/pki"
-if ! km::port_open "${KUBEMESOS_SCHEDULER_PORT}"; then
-  "${KUBEMESOS_BIN_DIR}/kube-scheduler" \
-    --kubeconfig="${pki}/scheduler.kubeconfig" \
-    --authentication-kubeconfig="${pki}/scheduler.kubeconfig" \
-    --authorization-kubeconfig="${pki}/scheduler.kubeconfig" \
-    --bind-address=127.0.0.1 --secure-port="${KUBEMESOS_SCHEDULER_PORT}" \
-    --cert-dir="${pki}/scheduler-gates-serving" --leader-elect=false \
-    </dev/null >"${WORK}/kube-scheduler.log" 2>&1 &
-  sched_pid=$!
-  KM_CLEANUPS+=("km::stop_pid kube-scheduler ${sched_pid} kube-scheduler 20")
-fi
+op_start_kube_scheduler
 gated_pod() { # NAME SCHEDULER: a 1-core pod of framework "work" on the test's node, held by a gate
   km_pod "${TEST_NS}" work "$1" 1 1Gi |
     sed "s|schedulerName: kubemesos|schedulerName: $2\n  nodeSelector: {kubemesos.io/test: ${TEST_NS}}\n  schedulingGates: [{name: example.com/hold}]|"
