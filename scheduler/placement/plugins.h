@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "scheduler/placement/inter_pod_affinity.h"
 #include "scheduler/placement/node_affinity.h"
 #include "scheduler/placement/node_health.h"
 #include "scheduler/placement/node_ports.h"
@@ -123,7 +124,8 @@ class PluginList {
 // kNode plugins first (cached per class in the eligibility bitmap), then kLive (checked by
 // every cursor), then kPod (only for classes that NeedsFullScan).
 using Plugins = PluginList<NodeHealth, NodeReservation, NodeAffinity, TaintToleration, OfferFilter,
-                           NodeResourcesFit, NodePorts, NodePreference>;
+                           NodeResourcesFit, NodePorts, ExistingPodsAntiAffinity,
+                           InterPodAffinity, NodePreference>;
 
 // Why no node takes a class: counts over the live nodes, from every plugin's Status.
 struct Diagnosis {
