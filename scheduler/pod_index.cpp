@@ -203,7 +203,8 @@ void PodIndex::Refresh(int id) {
     // First use, or a namespace's labels changed: count every pod on a node again. Only a
     // counter with a namespaceSelector can be stale this way, but a new one is always counted.
     bool by_namespace_labels = counter.selection.namespace_selector.has_value();
-    for (const auto& more : counter.also) by_namespace_labels |= more.namespace_selector.has_value();
+    for (const auto& more : counter.also)
+      by_namespace_labels |= more.namespace_selector.has_value();
     if (counter.namespaces_epoch == 0 || by_namespace_labels) {
       counter.by_node.assign(on_node_.size(), 0);
       counter.domains_epoch = 0;
@@ -260,8 +261,8 @@ int PodIndex::TrackAll(const std::vector<PodAffinityTerm>& selections,
   std::string key = probe.CanonicalKey();
   if (auto it = counter_index_.find(key); it != counter_index_.end()) return it->second;
   int id = static_cast<int>(counters_.size());
-  Counter counter{selections.empty() ? PodAffinityTerm{} : selections[0], topology_key, {}, {},
-                  0, 0, {}};
+  Counter counter{
+      selections.empty() ? PodAffinityTerm{} : selections[0], topology_key, {}, {}, 0, 0, {}};
   if (selections.empty()) counter.selection.namespace_selector = LabelSelector{};  // every pod
   if (selections.size() > 1) counter.also.assign(selections.begin() + 1, selections.end());
   counters_.push_back(std::move(counter));

@@ -62,8 +62,7 @@ LabelSelector ReadSelector(const json& selector, const std::string& path) {
   return out;
 }
 
-std::vector<std::string> ReadStrings(const json& object, const char* key,
-                                     const std::string& path) {
+std::vector<std::string> ReadStrings(const json& object, const char* key, const std::string& path) {
   std::vector<std::string> out;
   const json* list = ReadArray(object, key, path);
   for (size_t i = 0; list && i < list->size(); ++i) {

@@ -90,8 +90,8 @@ double InterPodAffinity::ScoreNode(const State& s, const NodeInfo& node) {
     const std::string& key = t.held ? held[t.id].term.topology_key : s.pods->TopologyKey(t.id);
     const std::string* value = TopologyValue(node, key);
     if (!value) continue;
-    const int n = t.held ? s.pods->HoldersInDomainNow(t.id, *value)
-                         : s.pods->CountInDomain(t.id, *value);
+    const int n =
+        t.held ? s.pods->HoldersInDomainNow(t.id, *value) : s.pods->CountInDomain(t.id, *value);
     sum += t.weight * n;
   }
   return sum;
