@@ -6,7 +6,8 @@
 #   (the old binary refused them; before that, it bound all 6 to one node);
 # - required podAffinity: 3 pods follow a target pod (pinned to n0) into its zone (n0 or n3);
 #   one whose target does not exist stays pending naming the affinity rules;
-# - preferred podAffinity on the hostname: 2 pods go to the target's node.
+# - preferred podAffinity on the hostname: 2 pods go to the node of a pod they prefer, the
+#   emptiest one (kubemesos' binpack would otherwise pick a fuller node).
 set -euo pipefail
 # shellcheck source=tests/integration/cluster/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../cluster/lib.sh"
@@ -115,12 +116,15 @@ for sched in default-scheduler kubemesos; do
     km::wait_for "orphan pending" 60 pending_with "${p}-orphan" "didn't match pod affinity rules"
   echo "     ${p}-orphan: $(condition "${p}-orphan")"
 
-  # Preferred affinity to the target's node.
-  near="{podAffinity: {preferredDuringSchedulingIgnoredDuringExecution: [{weight: 100, podAffinityTerm: {topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {app: ${p}-db}}}}]}}"
+  # Preferred affinity to a lure pinned on n2, the emptiest node: binpack alone would choose
+  # n0 or n3 (the most allocated), so only the preference brings the pods to n2.
+  pod "${p}-lure" "${sched}" "${p}-lure" "{}" "${N}2" | kc_quiet apply -f -
+  near="{podAffinity: {preferredDuringSchedulingIgnoredDuringExecution: [{weight: 100, podAffinityTerm: {topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {app: ${p}-lure}}}}]}}"
+  check "${sched}: the lure is on n2" km::wait_for "lure" 30 on_one_of "${p}-lure" "${N}2"
   for i in 0 1; do pod "${p}-near-${i}" "${sched}" "${p}-near" "${near}"; done | kc_quiet apply -f -
   for i in 0 1; do
-    check "${sched}: preferred-affinity pod ${i} is bound next to the target" \
-      km::wait_for "near ${i}" 60 on_one_of "${p}-near-${i}" "${N}0"
+    check "${sched}: preferred-affinity pod ${i} is bound next to the lure" \
+      km::wait_for "near ${i}" 60 on_one_of "${p}-near-${i}" "${N}2"
   done
 done
 
