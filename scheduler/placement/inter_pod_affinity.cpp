@@ -36,7 +36,9 @@ InterPodAffinity::State InterPodAffinity::PreFilter(const ClassInfo& c) {
   for (const auto& term : own.preferred_anti_affinity)
     s.score.push_back({c.pods.Track(term, term.topology_key), false, -double(term.weight)});
   // Symmetry (kube-scheduler's processExistingPod): the terms of pods on nodes that select this
-  // pod. Only classes that run kPod plugins get here (those with terms of their own).
+  // pod. Scores are used only for classes searched over every node (NeedsFullScan); the others
+  // skip this walk, which PreFilter would otherwise pay for every task they place.
+  if (!c.constraints.NeedsFullScan()) return s;
   const auto& held = c.pods.HeldTerms();
   for (int id = 0; id < static_cast<int>(held.size()); ++id) {
     const auto& h = held[id];
