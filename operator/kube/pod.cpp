@@ -1,6 +1,7 @@
 // The Pod converter (see objects.h): the effective request as Kubernetes computes it (every sum
 // checked against the per-object maximum), and the placement constraints (nodeSelector,
-// required node affinity, tolerations).
+// required and preferred node affinity, tolerations, host ports, inter-pod affinity through
+// pod_affinity.h).
 #include <algorithm>
 
 #include "operator/kube/convert_guard.h"
