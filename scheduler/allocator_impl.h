@@ -195,6 +195,7 @@ class Allocator::Impl {
   int pending_tasks_ = 0;
   uint64_t pods_epoch_seen_ = 0;  // PodIndex::epoch() when pod-sensitive classes were woken
   int pod_sensitive_blocked_ = 0;
+  uint64_t anti_affinity_epoch_seen_ = 1;  // PodIndex::anti_affinity_epoch() when all were woken
 
   // After constraints_ and pool_, whose references it keeps.
   PodIndex pods_{constraints_, pool_};

@@ -69,12 +69,14 @@ void PodIndex::UpsertNamespace(const std::string& name, const Labels& labels) {
     it->second = labels;
   }
   ++namespaces_epoch_;
+  ++anti_affinity_epoch_;
   ++epoch_;
 }
 
 void PodIndex::RemoveNamespace(const std::string& name) {
   if (namespaces_.erase(name) == 0) return;
   ++namespaces_epoch_;
+  ++anti_affinity_epoch_;
   ++epoch_;
 }
 
@@ -115,6 +117,7 @@ void PodIndex::Add(int task, int node, int identity, int constraints) {
     with_terms_.push_back({task, node, identity, constraints});
   }
   for (auto& counter : counters_) Count(counter, node, identity, +1);
+  for (int held : HeldOf(constraints)) Hold(held, node, +1);
   ++pods_;
   ++epoch_;
 }
@@ -139,6 +142,10 @@ void PodIndex::Remove(int task) {
     with_terms_.pop_back();
   }
   for (auto& counter : counters_) Count(counter, w.node, w.identity, -1);
+  for (int held : HeldOf(w.constraints)) {
+    Hold(held, w.node, -1);
+    if (held_[held].kind == TermKind::kRequiredAntiAffinity) ++anti_affinity_epoch_;
+  }
   where_[task] = Where{};
   --pods_;
   ++epoch_;
@@ -154,8 +161,16 @@ const std::vector<HostPort>& PodIndex::HostPortsOn(int node) const {
 
 // ---------------------------------------------------------------- counters
 
+bool PodIndex::CounterSelects(const Counter& counter, int identity) const {
+  if (!Selects(counter.selection, identity)) return false;
+  for (const auto& more : counter.also) {
+    if (!Selects(more, identity)) return false;
+  }
+  return true;
+}
+
 void PodIndex::Count(Counter& counter, int node, int identity, int delta) {
-  if (!Selects(counter.selection, identity)) return;
+  if (!CounterSelects(counter, identity)) return;
   GrowTo(counter.by_node, node);
   counter.by_node[node] += delta;
   // Domains are kept up to date only while they are current; otherwise Refresh rebuilds them.
@@ -176,7 +191,7 @@ int PodIndex::Track(const PodAffinityTerm& selection, const std::string& topolog
   std::string key = probe.CanonicalKey();
   if (auto it = counter_index_.find(key); it != counter_index_.end()) return it->second;
   int id = static_cast<int>(counters_.size());
-  counters_.push_back(Counter{selection, topology_key, {}, {}, 0, 0});
+  counters_.push_back(Counter{selection, topology_key, {}, {}, 0, 0, {}});
   counter_index_.emplace(std::move(key), id);
   Refresh(id);
   return id;
@@ -187,12 +202,15 @@ void PodIndex::Refresh(int id) {
   if (counter.namespaces_epoch != namespaces_epoch_) {
     // First use, or a namespace's labels changed: count every pod on a node again. Only a
     // counter with a namespaceSelector can be stale this way, but a new one is always counted.
-    if (counter.namespaces_epoch == 0 || counter.selection.namespace_selector) {
+    bool by_namespace_labels = counter.selection.namespace_selector.has_value();
+    for (const auto& more : counter.also)
+      by_namespace_labels |= more.namespace_selector.has_value();
+    if (counter.namespaces_epoch == 0 || by_namespace_labels) {
       counter.by_node.assign(on_node_.size(), 0);
       counter.domains_epoch = 0;
       for (size_t node = 0; node < on_node_.size(); ++node) {
         for (int task : on_node_[node]) {
-          if (Selects(counter.selection, where_[task].identity)) ++counter.by_node[node];
+          if (CounterSelects(counter, where_[task].identity)) ++counter.by_node[node];
         }
       }
     }
@@ -227,6 +245,102 @@ int PodIndex::CountInDomain(int id, const std::string& value) {
 const std::unordered_map<std::string, int>& PodIndex::Domains(int id) {
   Refresh(id);
   return counters_[id].by_domain;
+}
+
+// ---------------------------------------------------------------- inter-pod affinity
+
+int PodIndex::TrackAll(const std::vector<PodAffinityTerm>& selections,
+                       const std::string& topology_key) {
+  if (selections.size() == 1) return Track(selections[0], topology_key);
+  PlacementConstraints probe;  // two or more terms: never the key of a single-term counter
+  for (const auto& selection : selections) {
+    probe.pod_affinity.required_affinity.push_back(selection);
+    probe.pod_affinity.required_affinity.back().weight = 0;
+    probe.pod_affinity.required_affinity.back().topology_key = topology_key;
+  }
+  std::string key = probe.CanonicalKey();
+  if (auto it = counter_index_.find(key); it != counter_index_.end()) return it->second;
+  int id = static_cast<int>(counters_.size());
+  Counter counter{
+      selections.empty() ? PodAffinityTerm{} : selections[0], topology_key, {}, {}, 0, 0, {}};
+  if (selections.empty()) counter.selection.namespace_selector = LabelSelector{};  // every pod
+  if (selections.size() > 1) counter.also.assign(selections.begin() + 1, selections.end());
+  counters_.push_back(std::move(counter));
+  counter_index_.emplace(std::move(key), id);
+  Refresh(id);
+  return id;
+}
+
+const std::vector<int>& PodIndex::HeldOf(int constraints) {
+  static const std::vector<int> kNoHeld;
+  const PlacementConstraints& c = constraints_[constraints];
+  if (!HasInterPodTerms(c)) return kNoHeld;
+  GrowTo(held_of_, constraints);
+  GrowTo(held_known_, constraints);
+  if (held_known_[constraints]) return held_of_[constraints];
+  std::vector<int> ids;
+  auto add = [&](TermKind kind, const std::vector<PodAffinityTerm>& terms) {
+    for (const auto& term : terms) {
+      PlacementConstraints probe;
+      probe.pod_affinity.required_affinity.push_back(term);
+      std::string key = probe.CanonicalKey();
+      key.push_back(static_cast<char>('0' + static_cast<int>(kind)));
+      auto [it, added] = held_index_.try_emplace(std::move(key), static_cast<int>(held_.size()));
+      if (added) {
+        if (kind == TermKind::kRequiredAntiAffinity)
+          held_anti_.push_back(static_cast<int>(held_.size()));
+        held_.push_back({kind, term, 0});
+        held_counts_.emplace_back();
+      }
+      ids.push_back(it->second);
+    }
+  };
+  add(TermKind::kRequiredAffinity, c.pod_affinity.required_affinity);
+  add(TermKind::kRequiredAntiAffinity, c.pod_affinity.required_anti_affinity);
+  add(TermKind::kPreferredAffinity, c.pod_affinity.preferred_affinity);
+  add(TermKind::kPreferredAntiAffinity, c.pod_affinity.preferred_anti_affinity);
+  held_of_[constraints] = std::move(ids);
+  held_known_[constraints] = 1;
+  return held_of_[constraints];
+}
+
+void PodIndex::Hold(int id, int node, int delta) {
+  held_[id].holders += delta;
+  Held& held = held_counts_[id];
+  GrowTo(held.by_node, node);
+  held.by_node[node] += delta;
+  if (held.domains_epoch != nodes_.epoch() || node >= nodes_.slots()) return;
+  const auto& labels = nodes_.node(node).spec.labels;
+  auto value = labels.find(held_[id].term.topology_key);
+  if (value == labels.end()) return;
+  int& n = held.by_domain[value->second];
+  n += delta;
+  if (n == 0) held.by_domain.erase(value->second);
+}
+
+void PodIndex::RefreshHeld(int id) {
+  Held& held = held_counts_[id];
+  if (held.domains_epoch == nodes_.epoch()) return;
+  held.by_domain.clear();
+  const std::string& key = held_[id].term.topology_key;
+  for (int node = 0; node < static_cast<int>(held.by_node.size()); ++node) {
+    if (held.by_node[node] == 0 || node >= nodes_.slots() || !nodes_.node(node).alive) continue;
+    const auto& labels = nodes_.node(node).spec.labels;
+    if (auto value = labels.find(key); value != labels.end())
+      held.by_domain[value->second] += held.by_node[node];
+  }
+  held.domains_epoch = nodes_.epoch();
+}
+
+int PodIndex::HoldersInDomain(int id, const std::string& value) {
+  RefreshHeld(id);
+  return HoldersInDomainNow(id, value);
+}
+
+int PodIndex::HoldersInDomainNow(int id, const std::string& value) const {
+  const auto& domains = held_counts_[id].by_domain;
+  auto it = domains.find(value);
+  return it == domains.end() ? 0 : it->second;
 }
 
 }  // namespace kubemesos

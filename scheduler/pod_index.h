@@ -98,6 +98,41 @@ class PodIndex {
   uint64_t epoch() const { return epoch_; }
   size_t pods() const { return pods_; }
 
+  // ---- added for inter-pod affinity (scheduler/placement/inter_pod_affinity.h) ----
+  // Like Track, for pods matched by EVERY term's selection (kube-scheduler counts a pod for a
+  // pod's required affinity only when it matches all of its terms). One term: same as Track.
+  int TrackAll(const std::vector<PodAffinityTerm>& selections, const std::string& topology_key);
+
+  // The distinct inter-pod terms that pods on nodes carry in their own constraints ("held"
+  // terms), for the symmetric checks: kube-scheduler walks the pods with affinity on every
+  // node; here each distinct (kind, term) keeps how many pods on nodes hold it, per node and per
+  // domain of its topology key, so that a class finds the terms that select it in O(distinct
+  // terms) and a node's answer is a hash lookup. Held terms are never dropped (like counters).
+  enum class TermKind : uint8_t {
+    kRequiredAffinity,
+    kRequiredAntiAffinity,
+    kPreferredAffinity,
+    kPreferredAntiAffinity,
+  };
+  struct HeldTerm {
+    TermKind kind;
+    PodAffinityTerm term;  // weight kept for preferred terms
+    int holders = 0;       // pods on nodes holding it
+  };
+  const std::vector<HeldTerm>& HeldTerms() const { return held_; }
+  // The ids of the held required anti-affinity terms (the hot symmetric check walks only these).
+  const std::vector<int>& HeldAntiAffinity() const { return held_anti_; }
+  // How many pods holding the term are on nodes whose label term.topology_key is `value`.
+  // Refreshes the domains after node changes, so call it outside hot loops first (see
+  // RefreshHeld) when many lookups follow.
+  int HoldersInDomain(int held, const std::string& value);
+  void RefreshHeld(int held);
+  // Const lookup, valid after RefreshHeld(held) with no node change since.
+  int HoldersInDomainNow(int held, const std::string& value) const;
+  // Grows whenever a pod holding a required anti-affinity term leaves a node (or a namespace's
+  // labels change): classes of any kind blocked by the symmetric check may then fit.
+  uint64_t anti_affinity_epoch() const { return anti_affinity_epoch_; }
+
  private:
   struct Identity {
     std::string ns;
@@ -117,9 +152,18 @@ class PodIndex {
     std::unordered_map<std::string, int> by_domain;  // value of topology_key -> count
     uint64_t domains_epoch = 0;                      // nodes_.epoch() the domains are for
     uint64_t namespaces_epoch = 0;                   // namespaces_epoch_ by_node is for
+    std::vector<PodAffinityTerm> also;               // TrackAll: more selections, all ANDed
+  };
+  struct Held {
+    std::vector<int> by_node;
+    std::unordered_map<std::string, int> by_domain;
+    uint64_t domains_epoch = 0;
   };
 
   void Count(Counter& counter, int node, int identity, int delta);
+  bool CounterSelects(const Counter& counter, int identity) const;
+  const std::vector<int>& HeldOf(int constraints);
+  void Hold(int held, int node, int delta);
   void Refresh(int counter);
   static std::string IdentityKey(std::string_view ns, const Labels& labels);
 
@@ -142,6 +186,14 @@ class PodIndex {
   std::vector<Counter> counters_;
   std::unordered_map<std::string, int> counter_index_;
   uint64_t epoch_ = 1;
+
+  std::vector<HeldTerm> held_;
+  std::vector<Held> held_counts_;  // parallel to held_
+  std::unordered_map<std::string, int> held_index_;
+  std::vector<std::vector<int>> held_of_;  // constraints id -> held term ids
+  std::vector<uint8_t> held_known_;        // constraints id -> held_of_ computed
+  std::vector<int> held_anti_;             // ids of kRequiredAntiAffinity held terms
+  uint64_t anti_affinity_epoch_ = 1;
 };
 
 }  // namespace kubemesos

@@ -288,6 +288,17 @@ void Allocator::Impl::UnblockFramework(int framework) {
 }
 
 void Allocator::Impl::UnblockPodSensitive() {
+  // A pod holding a required anti-affinity term left a node: classes of every kind may have
+  // been kept off its domain (placement::ExistingPodsAntiAffinity), so all may try again.
+  if (anti_affinity_epoch_seen_ != pods_.anti_affinity_epoch()) {
+    anti_affinity_epoch_seen_ = pods_.anti_affinity_epoch();
+    for (size_t i = blocked_classes_.size(); i-- > 0;) {
+      if (i >= blocked_classes_.size()) continue;
+      const Block b = classes_[blocked_classes_[i]].block;
+      if (b == Block::kCapacity || b == Block::kNoEligible || b == Block::kHeadroom)
+        UnblockClass(blocked_classes_[i]);
+    }
+  }
   if (pods_epoch_seen_ == pods_.epoch()) return;
   pods_epoch_seen_ = pods_.epoch();
   for (size_t i = blocked_classes_.size(); pod_sensitive_blocked_ > 0 && i-- > 0;) {

@@ -1,12 +1,14 @@
 // The Pod converter (see objects.h): the effective request as Kubernetes computes it (every sum
 // checked against the per-object maximum), and the placement constraints (nodeSelector,
-// required node affinity, tolerations).
+// required and preferred node affinity, tolerations, host ports, inter-pod affinity through
+// pod_affinity.h).
 #include <algorithm>
 
 #include "operator/kube/convert_guard.h"
 #include "operator/kube/fields.h"
 #include "operator/kube/object_key.h"
 #include "operator/kube/objects.h"
+#include "operator/kube/pod_affinity.h"
 
 namespace kubemesos::kube {
 namespace {
@@ -251,22 +253,6 @@ void RefuseUnenforced(const json& spec) {
   constexpr const char* kWhy =
       " is not enforced by kubemesos yet; the pod is refused rather than "
       "placed against it";
-  if (const json* affinity = ReadObject(spec, "affinity", "spec")) {
-    for (const char* kind : {"podAffinity", "podAntiAffinity"}) {
-      std::string path = Join("spec.affinity", kind);
-      const json* terms = ReadObject(*affinity, kind, "spec.affinity");
-      const json* required =
-          terms ? ReadArray(*terms, "requiredDuringSchedulingIgnoredDuringExecution", path)
-                : nullptr;
-      if (required && !required->empty()) {
-        throw FieldError(
-            Join(path, "requiredDuringSchedulingIgnoredDuringExecution"),
-            std::string("required inter-pod ") +
-                (std::string_view(kind) == "podAntiAffinity" ? "anti-affinity" : "affinity") +
-                kWhy);
-      }
-    }
-  }
   if (const json* spread = ReadArray(spec, "topologySpreadConstraints", "spec")) {
     for (size_t i = 0; i < spread->size(); ++i) {
       const json& c = (*spread)[i];
@@ -394,6 +380,17 @@ PodSpec ConvertPod(const json& pod, ResourceCatalog& catalog) {
   if (out.node_name.empty()) {
     // Preferences only rank nodes for a pod still to be placed.
     out.constraints.preferred_affinity = ReadPreferredAffinity(*spec);
+  }
+  // Every pod's inter-pod terms: a pending pod's filter and rank its nodes, a bound pod's
+  // (of any scheduler) keep others away or draw them near (symmetry).
+  try {
+    out.constraints.pod_affinity = ReadPodAffinity(*spec, ns, labels);
+  } catch (const FieldError&) {
+    if (out.node_name.empty() || out.terminal) throw;
+    // Already on a node: it must keep counting (its requests, labels and ports), so only its
+    // malformed terms are dropped. kube-apiserver validates these fields, so such a pod can
+    // only come from a server that did not; the pod then still matches others' terms.
+    out.constraints.pod_affinity = PodAffinity{};
   }
   if (scheduler == kSchedulerName && out.node_name.empty() && !out.terminal) {
     RefuseUnenforced(*spec);

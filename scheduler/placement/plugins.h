@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "scheduler/placement/inter_pod_affinity.h"
 #include "scheduler/placement/node_affinity.h"
 #include "scheduler/placement/node_health.h"
 #include "scheduler/placement/node_ports.h"
@@ -121,9 +122,13 @@ class PluginList {
 
 // THE list. To add a check, write a plugin (see plugin.h) and add it here.
 // kNode plugins first (cached per class in the eligibility bitmap), then kLive (checked by
-// every cursor), then kPod (only for classes that NeedsFullScan).
+// every cursor), then kPod (only for classes that NeedsFullScan). One exception, for the
+// pending message only (each scope's filters run apart): ExistingPodsAntiAffinity (kLive) after
+// InterPodAffinity, so that a node both fail is counted for the pod's own rule first, as
+// kube-scheduler's InterPodAffinity checks affinity, anti-affinity, then existing pods'.
 using Plugins = PluginList<NodeHealth, NodeReservation, NodeAffinity, TaintToleration, OfferFilter,
-                           NodeResourcesFit, NodePorts, NodePreference>;
+                           NodeResourcesFit, NodePorts, InterPodAffinity, ExistingPodsAntiAffinity,
+                           NodePreference>;
 
 // Why no node takes a class: counts over the live nodes, from every plugin's Status.
 struct Diagnosis {

@@ -168,6 +168,10 @@ TEST(PodFromJsonTest, UnenforcedConstraintsRefuseOnlyOurPendingPods) {
   nlohmann::json pod = J(R"({"kind":"Pod","metadata":{"name":"x"},"spec":{
       "schedulerName":"kubemesos","containers":[{"name":"a","ports":[{"hostPort":80}]}],
       "affinity":{"podAntiAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":[{"topologyKey":"h"}]}}}})");
+  // Required inter-pod anti-affinity is enforced now (InterPodAffinity): no longer refused.
+  EXPECT_TRUE(PodFromJson(pod, catalog).ok()) << PodFromJson(pod, catalog).error;
+  pod["spec"]["topologySpreadConstraints"] =
+      J(R"([{"maxSkew":1,"topologyKey":"zone","whenUnsatisfiable":"DoNotSchedule"}])");
   EXPECT_FALSE(PodFromJson(pod, catalog).ok());
   nlohmann::json bound = pod;
   bound["spec"]["nodeName"] = "n1";
@@ -335,20 +339,6 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"NotAnObject", R"(["Pod"])", "Pod (array): expected an object"},
         // Issue #14: what kubemesos does not enforce yet is refused on its pending pods, not
         // silently ignored (the same pods of other schedulers, or bound, are read as before).
-        ErrorCase{
-            "RequiredPodAntiAffinity",
-            R"({"kind":"Pod","metadata":{"name":"x"},"spec":{"schedulerName":"kubemesos","containers":[{"name":"a"}],"affinity":{"podAntiAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":[{"topologyKey":"kubernetes.io/hostname"}]}}}})",
-            "Pod default/x: "
-            "spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution: "
-            "required inter-pod anti-affinity is not enforced by kubemesos yet; the pod is refused "
-            "rather than placed against it"},
-        ErrorCase{
-            "RequiredPodAffinity",
-            R"({"kind":"Pod","metadata":{"name":"x"},"spec":{"schedulerName":"kubemesos","containers":[{"name":"a"}],"affinity":{"podAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":[{"topologyKey":"zone"}]}}}})",
-            "Pod default/x: "
-            "spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution: "
-            "required inter-pod affinity is not enforced by kubemesos yet; the pod is refused "
-            "rather than placed against it"},
         ErrorCase{
             "SpreadDoNotSchedule",
             R"({"kind":"Pod","metadata":{"name":"x"},"spec":{"schedulerName":"kubemesos","containers":[{"name":"a"}],"topologySpreadConstraints":[{"maxSkew":1,"topologyKey":"zone","whenUnsatisfiable":"ScheduleAnyway"},{"maxSkew":1,"topologyKey":"zone","whenUnsatisfiable":"DoNotSchedule"}]}})",

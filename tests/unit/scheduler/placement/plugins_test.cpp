@@ -14,7 +14,8 @@ TEST(Plugins, OrderIsTheExplanationOrder) {
   const std::vector<std::string_view> names(Plugins::kNames.begin(), Plugins::kNames.end());
   EXPECT_EQ(names, (std::vector<std::string_view>{
                        "NodeHealth", "NodeReservation", "NodeAffinity", "TaintToleration",
-                       "OfferFilter", "NodeResourcesFit", "NodePorts", "NodePreference"}));
+                       "OfferFilter", "NodeResourcesFit", "NodePorts", "InterPodAffinity",
+                       "ExistingPodsAntiAffinity", "NodePreference"}));
 }
 
 // Nodes failing in every way and in several ways at once, for one class.
