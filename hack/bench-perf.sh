@@ -254,7 +254,7 @@ contender_ready() { # NAME LOG: its watches have synced
     *) [[ $(curl -sk "https://127.0.0.1:$KUBEMESOS_SCHEDULER_PORT/readyz") == ok ]] ;;
   esac
 }
-scrape() { # FILE: kubemesos' metrics now (empty for kube-scheduler)
+scrape() { # FILE: kubemesos' metrics now (nothing for kube-scheduler)
   if [[ -n $metrics_port ]]; then curl -s --max-time 10 "http://127.0.0.1:$metrics_port/metrics" >"$1" || true; fi
 }
 watcher_done() {
@@ -299,8 +299,9 @@ run_one() {
   load0=$(cut -d' ' -f1 /proc/loadavg)
   t0=$(date +%s.%N)
   start_contender "$c" "$dir" "$dir/log"
+  # No scrape before: the process is new, and cycles run only once its watches synced, so its
+  # whole histogram is the measured phase (a scrape at "synced" could miss the first cycles).
   km::wait_for "$c ready" 300 contender_ready "$c" "$dir/log"
-  scrape "$dir/metrics.before"
   wait_bound "$c to bind $measure_pods pods" || rc=$?
   scrape "$dir/metrics.after"
   cpu=$(cpu_of "$contender_pid")
