@@ -1,6 +1,8 @@
 // Explains pending pods and bad objects where users look: the pod's PodScheduled condition
 // (reason Unschedulable for capacity, which cluster-autoscaler reacts to; QuotaExceeded,
-// UnknownFramework, UnknownGroup or Suspended when more nodes would not help) and Events.
+// UnknownFramework, UnknownGroup or Suspended when more nodes would not help; InvalidSpec and
+// Unsupported for pods of ours that are malformed or ask for what kubemesos does not enforce)
+// and Events.
 // Writes are coalesced per object (only the newest reason is written) and rate-limited.
 #pragma once
 
