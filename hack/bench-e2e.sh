@@ -32,6 +32,8 @@ root=$PWD
 source hack/lib/common.sh
 # shellcheck source=hack/lib/objects.sh
 source hack/lib/objects.sh
+# shellcheck source=hack/lib/bench.sh
+source hack/lib/bench.sh
 
 nodes=5000 pods=10000 frameworks=8 groups=4 concurrency=16 qps=5000
 sizes=100m:128Mi,250m:512Mi,500m:1Gi,1:2Gi,2:4Gi
@@ -98,11 +100,6 @@ export KUBECONFIG=$kubeconfig
 source "$(dirname "$kubeconfig")/cluster.env"
 pki=$KUBEMESOS_CLUSTER_DIR/pki
 kubectl() { "$KUBEMESOS_BIN_DIR/kubectl" "$@"; }
-api() { # api METHOD PATH [curl args...]: one request as the cluster admin
-  local method=$1 path=$2; shift 2
-  curl -sS --max-time 300 --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key" \
-    -X "$method" "$KUBEMESOS_APISERVER$path" "$@"
-}
 
 contender_pid="" watcher_pid=""
 cleanup() {
@@ -121,23 +118,6 @@ ready_nodes() {
   [[ $(kubectl get nodes -l type=kwok --no-headers | grep -c ' Ready ') -ge $nodes ]]
 }
 km::wait_for "$nodes nodes Ready" 900 ready_nodes
-
-# pod_count NS: pods in the namespace (one cheap LIST of limit 1).
-pod_count() {
-  api GET "/api/v1/namespaces/$1/pods?limit=1" |
-    jq -e '(.items | length) + (.metadata.remainingItemCount // 0)'
-}
-# clear_pods NS: deletes every pod of NS at once (no grace) and waits until none is left.
-clear_pods() {
-  local ns=$1
-  pods_gone() {
-    [[ $(pod_count "$ns") == 0 ]] && return 0
-    api DELETE "/api/v1/namespaces/$ns/pods" -H 'Content-Type: application/json' \
-      -d '{"apiVersion":"v1","kind":"DeleteOptions","gracePeriodSeconds":0}' >/dev/null || true
-    [[ $(pod_count "$ns") == 0 ]]
-  }
-  km::wait_for "pods of $ns deleted" 900 pods_gone
-}
 
 # gen_pods NS SCHEDULER: the M pods as one YAML stream. Pod i belongs to framework fw-(i mod F)
 # (frameworks interleaved, as concurrent jobs submit) and takes size (i/F + f) mod |sizes|.
@@ -185,21 +165,10 @@ start_contender() {
         "${km_extra[@]}" >"$dir/log" 2>&1 &
       ;;
     kube-scheduler | kube-scheduler-lifted)
-      {
-        echo "apiVersion: kubescheduler.config.k8s.io/v1"
-        echo "kind: KubeSchedulerConfiguration"
-        echo "clientConnection:"
-        echo "  kubeconfig: $pki/scheduler.kubeconfig"
-        [[ $c == kube-scheduler-lifted ]] && printf '  qps: %s\n  burst: %s\n' "$qps" "$qps"
-        echo "leaderElection: {leaderElect: false}"
-        echo "profiles:"
-        echo "- schedulerName: $c"
-      } >"$dir/config.yaml"
-      "$KUBEMESOS_BIN_DIR/kube-scheduler" --config "$dir/config.yaml" \
-        --authentication-kubeconfig "$pki/scheduler.kubeconfig" \
-        --authorization-kubeconfig "$pki/scheduler.kubeconfig" \
-        --bind-address 127.0.0.1 --secure-port "$KUBEMESOS_SCHEDULER_PORT" \
-        --cert-dir "$dir/serving" --profiling=false --v=1 >"$dir/log" 2>&1 &
+      local lifted=""
+      [[ $c == kube-scheduler-lifted ]] && lifted=$qps
+      km::bench::scheduler_config "$c" ${lifted:+"$lifted"} >"$dir/config.yaml"
+      km::bench::start_kube_scheduler "$dir/config.yaml" "$dir" "$dir/log"
       ;;
     null | null-watch-all)
       local all=()
@@ -228,14 +197,10 @@ watcher_done() {
 }
 watcher_ready() { [[ -s $1 ]] || { kill -0 "$watcher_pid" || return 125; false; }; }
 
-# cpu_of PID: its CPU seconds so far (utime + stime); -1 when gone.
-cpu_of() {
-  awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat" 2>/dev/null || echo -1
-}
 # plane_cpu: CPU seconds so far of kube-apiserver, etcd and kwok (one line, in that order).
 plane_cpu() {
   local c
-  for c in kube-apiserver etcd kwok; do cpu_of "$(cat "$KUBEMESOS_CLUSTER_DIR/pids/$c.pid")"; done |
+  for c in kube-apiserver etcd kwok; do km::bench::cpu_of "$(cat "$KUBEMESOS_CLUSTER_DIR/pids/$c.pid")"; done |
     paste -sd' '
 }
 
@@ -248,7 +213,7 @@ run_one() {
   kubectl get namespace "$ns" >/dev/null 2>&1 || kubectl create namespace "$ns" >/dev/null
   local other # a fresh state: no pod of any contender left, from this run or an earlier one
   for other in kubemesos kube-scheduler kube-scheduler-lifted null null-watch-all; do
-    if kubectl get namespace "bench-$other" >/dev/null 2>&1; then clear_pods "bench-$other"; fi
+    if kubectl get namespace "bench-$other" >/dev/null 2>&1; then km::bench::clear_pods "bench-$other"; fi
   done
   if [[ $c == kubemesos ]]; then
     km::objects::post "$KUBEMESOS_APISERVER" /apis/kubemesos.io/v1alpha1/resourcegroups \
@@ -278,7 +243,7 @@ run_one() {
   wait "$watcher_pid" || rc=$?
   watcher_pid=""
   # CPU (utime + stime) and peak RSS of the contender, read before it is stopped.
-  cpu=$(cpu_of "$contender_pid")
+  cpu=$(km::bench::cpu_of "$contender_pid")
   plane=$(paste -d' ' <(tr ' ' '\n' <<<"$plane0") <(plane_cpu | tr ' ' '\n') | awk '{ printf "%s%.2f", (NR > 1 ? "," : ""), $2 - $1 }')
   rss=$(awk '/VmHWM/ { print $2 / 1024 }' "/proc/$contender_pid/status" 2>/dev/null || echo -1)
   kill -TERM "$contender_pid" 2>/dev/null || true
@@ -298,7 +263,7 @@ run_one() {
 
 for c in "${contender_list[@]}"; do run_one "$c"; done
 # A cluster that stays up is left without benchmark pods (one that goes down is not cleared).
-if ((keep || reuse)); then for c in "${contender_list[@]}"; do clear_pods "bench-$c"; done; fi
+if ((keep || reuse)); then for c in "${contender_list[@]}"; do km::bench::clear_pods "bench-$c"; done; fi
 
 report_args=(--out "$out" --chart "$chart" --nodes "$nodes" --pods "$pods"
   --frameworks "$frameworks" --groups "$groups" --concurrency "$concurrency" --arrival "$arrival")

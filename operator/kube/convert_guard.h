@@ -1,5 +1,6 @@
 // Private to operator/kube: runs a converter body and turns any FieldError (or other exception)
-// into a Converted<T> error naming the object, so no exception leaves the public converters.
+// into a Converted<T> error naming the object (an UnsupportedError into an unsupported one), so no
+// exception leaves the public converters.
 #pragma once
 
 #include <exception>
@@ -18,6 +19,8 @@ Converted<T> Guard(const char* kind, const json& object, Fn&& convert) {
       return Converted<T>::Err(DescribeObject(object, kind) + ": expected an object");
     }
     return Converted<T>::Ok(convert());
+  } catch (const UnsupportedError& e) {
+    return Converted<T>::Unsupported(DescribeObject(object, kind) + ": " + e.what());
   } catch (const FieldError& e) {
     return Converted<T>::Err(DescribeObject(object, kind) + ": " + e.what());
   } catch (const std::exception& e) {

@@ -38,6 +38,14 @@ class TooLargeError : public FieldError {
   using FieldError::FieldError;
 };
 
+// Well-formed input asking for something kubemesos does not enforce (issue #14): a pending pod
+// of ours is refused (reason Unsupported) rather than placed against it. `what` names the
+// field's meaning; Guard marks the Converted error as unsupported (objects.h).
+class UnsupportedError : public FieldError {
+ public:
+  using FieldError::FieldError;
+};
+
 // The path of `key` inside the object at `parent`: "spec" + "weight" -> "spec.weight"; keys
 // that are not plain identifiers are bracketed: "requests" + "nvidia.com/gpu" ->
 // "requests[nvidia.com/gpu]".

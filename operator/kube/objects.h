@@ -39,10 +39,16 @@ template <typename T>
 struct Converted {
   std::optional<T> value;
   std::string error;  // non-empty exactly when !value
+  // The error is well-formed input kubemesos does not enforce (reason Unsupported), not a
+  // malformed object (reason InvalidSpec).
+  bool unsupported = false;
 
   bool ok() const { return value.has_value(); }
   static Converted Ok(T v) { return Converted{std::move(v), {}}; }
   static Converted Err(std::string e) { return Converted{std::nullopt, std::move(e)}; }
+  static Converted Unsupported(std::string e) {
+    return Converted{std::nullopt, std::move(e), true};
+  }
 };
 
 // "Pod default/x", "Node n1", "ResourceGroup analytics", "apps/v1 Deployment ns/name": how
@@ -72,7 +78,10 @@ Converted<NodeSpec> NodeFromJson(const nlohmann::json& node, ResourceCatalog& ca
 // a node (node_name set, not terminal): it holds whatever it holds there, so it converts with
 // the maximum of every kind the catalog knows, and its node is full while it stays. Constraints
 // from spec.nodeSelector, required node affinity and spec.tolerations. node_name = spec.nodeName;
-// terminal = status.phase Succeeded or Failed. `order` is left 0 for the caller.
+// terminal = status.phase Succeeded or Failed. `order` is left 0 for the caller. A pending pod
+// of ours (schedulerName kubemesos, not terminal) asking for a field that can affect placement
+// and that kubemesos does not enforce is an error with `unsupported` set, naming the field
+// (see pod_support.h); malformed input is reported first, as a plain error.
 Converted<PodSpec> PodFromJson(const nlohmann::json& pod, ResourceCatalog& catalog);
 
 // True when spec.schedulerName is "kubemesos". Never throws.

@@ -9,6 +9,7 @@
 #include "operator/kube/object_key.h"
 #include "operator/kube/objects.h"
 #include "operator/kube/pod_affinity.h"
+#include "operator/kube/pod_support.h"
 
 namespace kubemesos::kube {
 namespace {
@@ -257,8 +258,8 @@ void RefuseUnenforced(const json& spec) {
     for (size_t i = 0; i < spread->size(); ++i) {
       const json& c = (*spread)[i];
       if (c.is_object() && c.value("whenUnsatisfiable", "") == "DoNotSchedule") {
-        throw FieldError("spec.topologySpreadConstraints[" + std::to_string(i) + "]",
-                         std::string("topology spread with DoNotSchedule") + kWhy);
+        throw UnsupportedError("spec.topologySpreadConstraints[" + std::to_string(i) + "]",
+                               std::string("topology spread with DoNotSchedule") + kWhy);
       }
     }
   }
@@ -266,9 +267,12 @@ void RefuseUnenforced(const json& spec) {
 
 // The host ports of the containers and sidecars (init containers with restartPolicy Always, which
 // keep running), as kube-scheduler's NodePorts reads them: protocol (default TCP), hostIP
-// (default 0.0.0.0) and hostPort 1..65535. Sorted and unique.
+// (default 0.0.0.0) and hostPort 1..65535 (containerPort with hostNetwork). Sorted and unique.
 std::vector<HostPort> ReadHostPorts(const json& spec) {
   std::vector<HostPort> out;
+  // The API server's defaulting, for hand-written (simulate) input: with hostNetwork every
+  // container port is a host port.
+  bool host_network = ReadBool(spec, "hostNetwork", "spec").value_or(false);
   for (const char* list : {"initContainers", "containers"}) {
     const json* containers = ReadArray(spec, list, "spec");
     for (size_t i = 0; containers && i < containers->size(); ++i) {
@@ -286,6 +290,7 @@ std::vector<HostPort> ReadHostPorts(const json& spec) {
           throw FieldError(ppath, std::string("expected an object, got ") + TypeName(port));
         }
         auto host = ReadInt(port, "hostPort", ppath);
+        if (host_network && (!host || *host == 0)) host = ReadInt(port, "containerPort", ppath);
         if (!host || *host == 0) continue;
         if (*host < 0 || *host > 65535) {
           throw FieldError(Join(ppath, "hostPort"), "must be between 1 and 65535");
@@ -394,6 +399,7 @@ PodSpec ConvertPod(const json& pod, ResourceCatalog& catalog) {
   }
   if (scheduler == kSchedulerName && out.node_name.empty() && !out.terminal) {
     RefuseUnenforced(*spec);
+    RefuseUnsupported(*spec);
   }
   return out;
 }

@@ -68,7 +68,7 @@ bool SchedulerCore::synced() const {
 }
 
 void SchedulerCore::Problem(ObjectKind kind, const std::string& ns, const std::string& name,
-                            const std::string& message, bool pending_pod) {
+                            const std::string& message, bool pending_pod, bool unsupported) {
   std::string key = std::string(KindName(kind)) + " " + ns + "/" + name;
   if (message.empty()) {  // fine again (or gone): nothing to remember
     problems_.erase(key);
@@ -77,7 +77,9 @@ void SchedulerCore::Problem(ObjectKind kind, const std::string& ns, const std::s
   auto& last = problems_[key];
   if (last == message) return;
   last = message;
-  if (pending_pod) {
+  if (pending_pod && unsupported) {
+    status_.PodUnsupported(ns, name, message);
+  } else if (pending_pod) {
     status_.PodInvalid(ns, name, message);
   } else {
     status_.ObjectProblem(kind, ns, name, message);
@@ -160,7 +162,7 @@ void SchedulerCore::ApplyPod(WatchType watch, const nlohmann::json& object) {
   auto pod = kube::PodFromJson(object, allocator_.catalog());
   if (!pod.ok()) {
     // A pending pod here is ours (see above): it gets the condition too.
-    Problem(ObjectKind::kPod, name.ns, name.name, pod.error, PodIsPending(object));
+    Problem(ObjectKind::kPod, name.ns, name.name, pod.error, PodIsPending(object), pod.unsupported);
     return;
   }
   auto [it, inserted] = pod_order_.try_emplace(key, next_order_);

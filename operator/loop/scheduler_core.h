@@ -67,9 +67,10 @@ class SchedulerCore {
   void ApplyFramework(WatchType watch, const nlohmann::json& object);
   void ApplyBindResult(const BindResult& result, double now);
   // Reports `message` on the object once (empty: it is fine again). `pending_pod`: a pending
-  // pod of ours, which also says it on its PodScheduled condition.
+  // pod of ours, which also says it on its PodScheduled condition (reason Unsupported when
+  // `unsupported`, else InvalidSpec).
   void Problem(ObjectKind kind, const std::string& ns, const std::string& name,
-               const std::string& message, bool pending_pod = false);
+               const std::string& message, bool pending_pod = false, bool unsupported = false);
   void ReportInvalidGroups();
 
   Allocator allocator_;

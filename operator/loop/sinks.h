@@ -31,6 +31,11 @@ class StatusSink {
   // Called instead of ObjectProblem for such pods, again only when the message changes.
   virtual void PodInvalid(const std::string& ns, const std::string& name,
                           const std::string& message) = 0;
+  // A pending pod of ours whose spec is valid but asks for a constraint kubemesos does not
+  // enforce (issue #14): it stays pending, and says so (reason Unsupported, the field named).
+  // Same calling rules as PodInvalid.
+  virtual void PodUnsupported(const std::string& ns, const std::string& name,
+                              const std::string& message) = 0;
 };
 
 }  // namespace kubemesos::loop

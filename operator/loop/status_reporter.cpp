@@ -61,11 +61,21 @@ void StatusReporter::PodPending(const Unplaced& pending) {
 
 void StatusReporter::PodInvalid(const std::string& ns, const std::string& name,
                                 const std::string& message) {
+  PodRefused(ns, name, "InvalidSpec", message);
+}
+
+void StatusReporter::PodUnsupported(const std::string& ns, const std::string& name,
+                                    const std::string& message) {
+  PodRefused(ns, name, "Unsupported", message);
+}
+
+void StatusReporter::PodRefused(const std::string& ns, const std::string& name, const char* reason,
+                                const std::string& message) {
   if (may_write_ && !may_write_()) return;  // the leader reports it
   Item item;
   item.ns = ns;
   item.name = name;
-  item.reason = "InvalidSpec";
+  item.reason = reason;
   item.message = message;
   queue_.Submit("Pod " + ns + "/" + name, [this, item] { return Write(item); });
 }

@@ -1,6 +1,8 @@
 // Explains pending pods and bad objects where users look: the pod's PodScheduled condition
 // (reason Unschedulable for capacity, which cluster-autoscaler reacts to; QuotaExceeded,
-// UnknownFramework, UnknownGroup or Suspended when more nodes would not help) and Events.
+// UnknownFramework, UnknownGroup or Suspended when more nodes would not help; InvalidSpec and
+// Unsupported for pods of ours that are malformed or ask for what kubemesos does not enforce)
+// and Events.
 // Writes are coalesced per object (only the newest reason is written) and rate-limited.
 #pragma once
 
@@ -38,6 +40,9 @@ class StatusReporter : public StatusSink {
   // so cluster-autoscaler leaves it alone) and an InvalidSpec Event.
   void PodInvalid(const std::string& ns, const std::string& name,
                   const std::string& message) override;
+  // The same with reason Unsupported (condition and Event): valid, but not enforced.
+  void PodUnsupported(const std::string& ns, const std::string& name,
+                      const std::string& message) override;
   // An Event with reason InvalidSpec on the object.
   void ObjectProblem(ObjectKind kind, const std::string& ns, const std::string& name,
                      const std::string& message) override;
@@ -58,6 +63,8 @@ class StatusReporter : public StatusSink {
     std::string ns, name;
     std::string reason, message;
   };
+  void PodRefused(const std::string& ns, const std::string& name, const char* reason,
+                  const std::string& message);
   bool Write(const Item& item);
   bool PostEvent(const Item& item, const std::string& kind, const std::string& api_version,
                  const std::string& event_reason);

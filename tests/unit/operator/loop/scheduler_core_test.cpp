@@ -26,7 +26,12 @@ struct Recorder : BindSink, StatusSink {
                   const std::string& message) override {
     invalid_pods.push_back(ns + "/" + name + ": " + message);
   }
+  void PodUnsupported(const std::string& ns, const std::string& name,
+                      const std::string& message) override {
+    unsupported_pods.push_back(ns + "/" + name + ": " + message);
+  }
   std::vector<std::string> invalid_pods;
+  std::vector<std::string> unsupported_pods;
 };
 
 json NodeJson(const std::string& name, const std::string& cpu) {
@@ -245,6 +250,33 @@ TEST_F(CoreTest, BadObjectsAreReportedAndEverythingElseIsScheduled) {
   size_t before = rec.problems.size() + rec.pending.size() + rec.invalid_pods.size();
   core.Cycle(2);
   EXPECT_EQ(rec.problems.size() + rec.pending.size() + rec.invalid_pods.size(), before);
+}
+
+// Issue #14: a valid pending pod of ours asking for what kubemesos does not enforce is refused
+// with reason Unsupported (PodUnsupported), apart from malformed ones (PodInvalid); the same
+// field on a pod bound by someone else is only read.
+TEST_F(CoreTest, UnsupportedFieldsAreTheirOwnReason) {
+  Add(ObjectKind::kNode, NodeJson("n1", "8"));
+  json claims = PodJson("dra", "spark", "1");
+  claims["spec"]["resourceClaims"] = json::array({{{"name", "gpu"}}});
+  Add(ObjectKind::kPod, claims);
+  json both = claims;  // malformed too: InvalidSpec comes first
+  both["metadata"]["name"] = "dra-bad-quantity";
+  both["spec"]["containers"][0]["resources"]["requests"]["cpu"] = "lots";
+  Add(ObjectKind::kPod, both);
+  json bound = PodJson("dra-bound", "", "1", "n1");
+  bound["spec"]["resourceClaims"] = claims["spec"]["resourceClaims"];
+  Add(ObjectKind::kPod, bound);
+  SyncAll();
+  core.Cycle(1);
+  ASSERT_EQ(rec.unsupported_pods.size(), 1u);
+  EXPECT_EQ(rec.unsupported_pods[0],
+            "team/dra: Pod team/dra: spec.resourceClaims: dynamic resource allocation (DRA) is "
+            "not enforced by kubemesos; the pod is refused rather than placed against it");
+  ASSERT_EQ(rec.invalid_pods.size(), 1u);
+  EXPECT_EQ(rec.invalid_pods[0].rfind("team/dra-bad-quantity: ", 0), 0u) << rec.invalid_pods[0];
+  EXPECT_TRUE(rec.problems.empty()) << rec.problems[0];
+  EXPECT_TRUE(rec.binds.empty());
 }
 
 // Each Framework event is converted once: the core's conversion is handed on (to the Framework

@@ -19,6 +19,7 @@ struct NoSinks : BindSink, StatusSink {
   void ObjectProblem(ObjectKind, const std::string&, const std::string&,
                      const std::string&) override {}
   void PodInvalid(const std::string&, const std::string&, const std::string&) override {}
+  void PodUnsupported(const std::string&, const std::string&, const std::string&) override {}
 };
 
 bool WaitFor(const std::function<bool()>& done, double seconds) {

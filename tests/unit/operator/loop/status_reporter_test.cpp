@@ -51,40 +51,50 @@ TEST(StatusReporter, OnlyTheLeaderPostsEvents) {
 
 // A pending pod whose spec the engine cannot use: PodScheduled=False with reason InvalidSpec
 // (not Unschedulable: the autoscaler must not react) and an InvalidSpec Event, not
-// FailedScheduling.
-TEST(StatusReporter, AnInvalidPodSaysSoOnItsCondition) {
-  client::FakeKubeClient kube;
-  std::mutex mu;
-  json patch, event;
-  kube.SetHandler([&](std::string_view method, const std::string& path,
-                      const std::string& body) -> std::optional<client::HttpResponse> {
-    std::lock_guard<std::mutex> lock(mu);
-    if (method == "PATCH" && path == "/api/v1/namespaces/team/pods/p/status") {
-      patch = json::parse(body);
-    } else if (method == "POST" && path == "/api/v1/namespaces/team/events") {
-      event = json::parse(body);
+// FailedScheduling. A valid one asking for what kubemesos does not enforce (issue #14): the
+// same with reason Unsupported.
+TEST(StatusReporter, ARefusedPodSaysWhyOnItsCondition) {
+  for (const char* reason : {"InvalidSpec", "Unsupported"}) {
+    SCOPED_TRACE(reason);
+    client::FakeKubeClient kube;
+    std::mutex mu;
+    json patch, event;
+    kube.SetHandler([&](std::string_view method, const std::string& path,
+                        const std::string& body) -> std::optional<client::HttpResponse> {
+      std::lock_guard<std::mutex> lock(mu);
+      if (method == "PATCH" && path == "/api/v1/namespaces/team/pods/p/status") {
+        patch = json::parse(body);
+      } else if (method == "POST" && path == "/api/v1/namespaces/team/events") {
+        event = json::parse(body);
+      } else {
+        return std::nullopt;
+      }
+      return client::HttpResponse{200, "{}", "", ""};
+    });
+    StatusReporter reporter(kube, 1000, 1000);
+    if (std::string_view(reason) == "Unsupported") {
+      reporter.PodUnsupported("team", "p", "Pod team/p: spec.resourceClaims: not enforced");
     } else {
-      return std::nullopt;
+      reporter.PodInvalid("team", "p", "Pod team/p: quantity too large");
     }
-    return client::HttpResponse{200, "{}", "", ""};
-  });
-  StatusReporter reporter(kube, 1000, 1000);
-  reporter.PodInvalid("team", "p", "Pod team/p: quantity too large");
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (reporter.writes() < 1 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::yield();
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (reporter.writes() < 1 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::yield();
+    }
+    reporter.Stop();
+    std::lock_guard<std::mutex> lock(mu);
+    ASSERT_TRUE(patch.is_object()) << "no status patch";
+    const json& condition = patch["status"]["conditions"][0];
+    EXPECT_EQ(condition["type"], "PodScheduled");
+    EXPECT_EQ(condition["status"], "False");
+    EXPECT_EQ(condition["reason"], reason);
+    EXPECT_EQ(condition["message"], std::string_view(reason) == "Unsupported"
+                                        ? "Pod team/p: spec.resourceClaims: not enforced"
+                                        : "Pod team/p: quantity too large");
+    ASSERT_TRUE(event.is_object()) << "no Event";
+    EXPECT_EQ(event["reason"], reason);
+    EXPECT_EQ(event["involvedObject"]["kind"], "Pod");
   }
-  reporter.Stop();
-  std::lock_guard<std::mutex> lock(mu);
-  ASSERT_TRUE(patch.is_object()) << "no status patch";
-  const json& condition = patch["status"]["conditions"][0];
-  EXPECT_EQ(condition["type"], "PodScheduled");
-  EXPECT_EQ(condition["status"], "False");
-  EXPECT_EQ(condition["reason"], "InvalidSpec");
-  EXPECT_EQ(condition["message"], "Pod team/p: quantity too large");
-  ASSERT_TRUE(event.is_object()) << "no Event";
-  EXPECT_EQ(event["reason"], "InvalidSpec");
-  EXPECT_EQ(event["involvedObject"]["kind"], "Pod");
 }
 
 TEST(StatusReporter, WarningsCarryTheirReason) {
