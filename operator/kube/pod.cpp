@@ -7,6 +7,7 @@
 #include "operator/kube/fields.h"
 #include "operator/kube/object_key.h"
 #include "operator/kube/objects.h"
+#include "operator/kube/pod_spread.h"
 
 namespace kubemesos::kube {
 namespace {
@@ -267,15 +268,6 @@ void RefuseUnenforced(const json& spec) {
       }
     }
   }
-  if (const json* spread = ReadArray(spec, "topologySpreadConstraints", "spec")) {
-    for (size_t i = 0; i < spread->size(); ++i) {
-      const json& c = (*spread)[i];
-      if (c.is_object() && c.value("whenUnsatisfiable", "") == "DoNotSchedule") {
-        throw FieldError("spec.topologySpreadConstraints[" + std::to_string(i) + "]",
-                         std::string("topology spread with DoNotSchedule") + kWhy);
-      }
-    }
-  }
 }
 
 // The host ports of the containers and sidecars (init containers with restartPolicy Always, which
@@ -356,7 +348,7 @@ std::vector<PreferredNodeTerm> ReadPreferredAffinity(const json& spec) {
   return out;
 }
 
-PodSpec ConvertPod(const json& pod, ResourceCatalog& catalog) {
+PodSpec ConvertPod(const json& pod, ResourceCatalog& catalog, const PodOptions& options) {
   PodSpec out;
   const json& meta = *ReadObjectOrEmpty(pod, "metadata");
   std::string name = RequireString(meta, "name", "metadata");
@@ -395,6 +387,12 @@ PodSpec ConvertPod(const json& pod, ResourceCatalog& catalog) {
     // Preferences only rank nodes for a pod still to be placed.
     out.constraints.preferred_affinity = ReadPreferredAffinity(*spec);
   }
+  if (out.node_name.empty() && !out.terminal) {
+    // Spread is about where a pod goes: a placed pod only counts (by its labels).
+    out.constraints.spread = ReadSpreadConstraints(*spec, labels);
+    if (out.constraints.spread.empty() && options.system_default_spread)
+      out.constraints.spread = SystemDefaultSpread(meta, labels);
+  }
   if (scheduler == kSchedulerName && out.node_name.empty() && !out.terminal) {
     RefuseUnenforced(*spec);
   }
@@ -403,8 +401,9 @@ PodSpec ConvertPod(const json& pod, ResourceCatalog& catalog) {
 
 }  // namespace
 
-Converted<PodSpec> PodFromJson(const json& pod, ResourceCatalog& catalog) {
-  return Guard<PodSpec>("Pod", pod, [&] { return ConvertPod(pod, catalog); });
+Converted<PodSpec> PodFromJson(const json& pod, ResourceCatalog& catalog,
+                               const PodOptions& options) {
+  return Guard<PodSpec>("Pod", pod, [&] { return ConvertPod(pod, catalog, options); });
 }
 
 bool IsKubemesosPod(const json& pod) {

@@ -349,11 +349,13 @@ INSTANTIATE_TEST_SUITE_P(
             "spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution: "
             "required inter-pod affinity is not enforced by kubemesos yet; the pod is refused "
             "rather than placed against it"},
+        // DoNotSchedule spread is enforced now (PodTopologySpread): a malformed one is the
+        // error, not the field itself (more cases in pod_spread_test.cpp).
         ErrorCase{
-            "SpreadDoNotSchedule",
-            R"({"kind":"Pod","metadata":{"name":"x"},"spec":{"schedulerName":"kubemesos","containers":[{"name":"a"}],"topologySpreadConstraints":[{"maxSkew":1,"topologyKey":"zone","whenUnsatisfiable":"ScheduleAnyway"},{"maxSkew":1,"topologyKey":"zone","whenUnsatisfiable":"DoNotSchedule"}]}})",
-            "Pod default/x: spec.topologySpreadConstraints[1]: topology spread with DoNotSchedule "
-            "is not enforced by kubemesos yet; the pod is refused rather than placed against it"},
+            "SpreadMaxSkew",
+            R"({"kind":"Pod","metadata":{"name":"x"},"spec":{"schedulerName":"kubemesos","containers":[{"name":"a"}],"topologySpreadConstraints":[{"maxSkew":1,"topologyKey":"zone","whenUnsatisfiable":"ScheduleAnyway"},{"maxSkew":0,"topologyKey":"zone","whenUnsatisfiable":"DoNotSchedule"}]}})",
+            "Pod default/x: spec.topologySpreadConstraints[1].maxSkew: required: an integer "
+            "greater than 0"},
         ErrorCase{
             "HostPortRange",
             R"({"kind":"Pod","metadata":{"name":"x"},"spec":{"schedulerName":"kubemesos","containers":[{"name":"a","ports":[{"containerPort":80},{"containerPort":81,"hostPort":70000}]}]}})",
