@@ -98,6 +98,18 @@ class PodIndex {
   uint64_t epoch() const { return epoch_; }
   size_t pods() const { return pods_; }
 
+  // ---- topology domains (PodTopologySpread) ----
+  // The live nodes' values of one topology label, interned: of_node[slot] is an index into
+  // names, or kNone for a free slot or a node without the label. Rebuilt when the node pool's
+  // epoch moved (never for usage changes); the reference stays valid, its contents until the
+  // node pool changes.
+  struct Topology {
+    std::vector<int> of_node;        // by node slot
+    std::vector<std::string> names;  // by domain id
+    uint64_t epoch = 0;              // nodes_.epoch() it is for
+  };
+  const Topology& TopologyOf(const std::string& key);
+
  private:
   struct Identity {
     std::string ns;
@@ -142,6 +154,8 @@ class PodIndex {
   std::vector<Counter> counters_;
   std::unordered_map<std::string, int> counter_index_;
   uint64_t epoch_ = 1;
+
+  std::unordered_map<std::string, Topology> topologies_;  // by topology key
 };
 
 }  // namespace kubemesos

@@ -11,15 +11,15 @@
 // affinity; nodeTaintsPolicy Honor: its tolerations). Pods placed earlier in the cycle count at
 // once (PodIndex).
 //
-// Contract: PreFilter walks every live node once per task (O(nodes x constraints), a lookup per
-// node and constraint in a flat map keyed by the label value), and returns an empty State at no
-// cost for a pod without constraints. Filter and ScoreNode are O(constraints) and allocate
-// nothing. The State holds pointers into the node table and the PodIndex: valid while neither
-// changes (one task's scan). Threads and errors: none.
+// Contract: PreFilter walks every live node once per task, O(nodes x constraints) with array
+// indexing only (each node's domain id comes from PodIndex::TopologyOf, rebuilt only when nodes
+// change; its pod count from a PodIndex counter), and returns an empty State at no cost for a
+// pod without constraints. Filter is O(constraints) and ScoreNode O(1); neither allocates. The
+// State holds pointers into the PodIndex: valid while the node pool does not change (one task's
+// scan). Threads and errors: none.
 #pragma once
 
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "scheduler/placement/plugin.h"
@@ -34,21 +34,20 @@ struct PodTopologySpread {
   static constexpr std::string_view kReasonMissingLabel =
       "didn't match pod topology spread constraints (missing required label)";
 
-  // Matching pods per domain (label value -> count). The keys view node labels in the pool.
-  using DomainCounts = std::unordered_map<std::string_view, int>;
-
   struct Hard {  // one DoNotSchedule constraint
     const SpreadConstraint* constraint = nullptr;
-    DomainCounts domains;  // every eligible domain, zero counts included
-    int min_match = 0;     // the global minimum, 0 when fewer domains than minDomains
-    int self_match = 0;    // 1 when the incoming pod matches the selector
+    const PodIndex::Topology* topology = nullptr;  // the node -> domain id map of its key
+    std::vector<int> counts;  // matching pods by domain id; -1: not an eligible domain
+    int min_match = 0;        // the global minimum, 0 when fewer domains than minDomains
+    int self_match = 0;       // 1 when the incoming pod matches the selector
   };
   struct Soft {  // one ScheduleAnyway constraint
     const SpreadConstraint* constraint = nullptr;
-    int counter = -1;       // PodIndex counter (per node, for the hostname key)
-    bool per_node = false;  // topology key kubernetes.io/hostname: the node's own count
-    DomainCounts domains;   // other keys: the counts per domain
-    double weight = 0;      // log(domains + 2)
+    const PodIndex::Topology* topology = nullptr;
+    int counter = -1;         // PodIndex counter
+    bool per_node = false;    // topology key kubernetes.io/hostname: the node's own count
+    std::vector<int> counts;  // other keys: by domain id (one more: nodes lacking the key)
+    double weight = 0;        // log(domains + 2)
   };
   struct State {
     std::vector<Hard> hard;
@@ -57,14 +56,15 @@ struct PodTopologySpread {
     // defaults apply (kube-scheduler: requireAllTopologies), so that nodes without a zone label
     // still get hostname spreading.
     bool require_all_keys = true;
-    double worst = 0;  // the raw score of a node lacking a key: below every other node
-    PodIndex* pods = nullptr;
+    double worst = 0;         // the raw score of a node lacking a key: below every other node
+    std::vector<double> raw;  // by node slot: ScoreNode's answer, computed once by PreFilter
   };
 
   static State PreFilter(const ClassInfo& c);
   static Status Filter(const State& s, const NodeInfo& node);
   static bool Scores(const State& s) { return !s.soft.empty(); }
-  // Minus the weighted count of matching pods in the node's domains (higher is better).
+  // Minus kube-scheduler's raw score (the weighted count of matching pods in the node's
+  // domains): higher is better.
   static double ScoreNode(const State& s, const NodeInfo& node);
 };
 
