@@ -426,6 +426,29 @@ TEST(PodTopologySpread, SystemDefaultsScoreNodesWithoutAZoneByHostname) {
             PodTopologySpread::ScoreNode(s, InfoOf(w, 0)));
 }
 
+// PodIndex::TopologyOf, the node -> domain id map the plugin reads: interned values, kNone for
+// a node without the label, rebuilt when a node changes (and only then).
+TEST(PodTopologySpread, TopologyOfFollowsTheNodes) {
+  TestWorld w;
+  const int a = w.AddNode(Node("a", 4, 4, {{"zone", "1"}}));
+  const int b = w.AddNode(Node("b", 4, 4, {{"zone", "2"}}));
+  const int c = w.AddNode(Node("c", 4, 4, {{"zone", "1"}}));
+  const int d = w.AddNode(Node("d", 4, 4, {}));
+  const auto& t = w.pods().TopologyOf("zone");
+  EXPECT_EQ(t.names.size(), 2u);
+  EXPECT_EQ(t.of_node[a], t.of_node[c]);
+  EXPECT_NE(t.of_node[a], t.of_node[b]);
+  EXPECT_EQ(t.of_node[d], PodIndex::kNone);
+  EXPECT_EQ(t.names[t.of_node[b]], "2");
+  w.AddNode(Node("d", 4, 4, {{"zone", "3"}}));  // relabelled
+  w.pool().Remove("a");
+  const auto& again = w.pods().TopologyOf("zone");
+  EXPECT_EQ(&again, &t);
+  EXPECT_EQ(again.of_node[a], PodIndex::kNone);
+  EXPECT_EQ(again.names[again.of_node[d]], "3");
+  EXPECT_EQ(again.names[again.of_node[c]], "1");
+}
+
 TEST(PodTopologySpread, NoConstraintsNothingToDo) {
   TestWorld w;
   w.AddNode(Node("a", 4, 4, {{"zone", "1"}}));
