@@ -252,7 +252,9 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadCase{"unknown_key", "polcy: spread\n", {}, "unknown setting \"polcy\""},
         BadCase{"bad_policy_value", "policy: random\n", {}, "policy: invalid value \"random\""},
-        BadCase{"bad_default_spread", "", {"--default-spread", "kube"},
+        BadCase{"bad_default_spread",
+                "",
+                {"--default-spread", "kube"},
                 "--default-spread: invalid value \"kube\" (want system or none)"},
         BadCase{"list_value", "bindConcurrency: [1]\n", {}, "bindConcurrency: invalid value"},
         BadCase{"not_a_mapping", "- a\n- b\n", {}, "expected a mapping"},
