@@ -24,6 +24,7 @@ int Allocator::Impl::ScanNodes(int cls, double now) {
     std::array<double, Plugins::kSize> raw;  // by plugin; NodeScorer plugins only
   };
   std::vector<Candidate> candidates;
+  if (scored) candidates.reserve(pool_.count());  // no regrowth: a copy of 5,000 would dominate
   for (int n : pool_.order().order()) {
     if (!eligible[n]) continue;
     const placement::NodeInfo info = NodeInfoOf(*this, n);

@@ -343,4 +343,25 @@ int PodIndex::HoldersInDomainNow(int id, const std::string& value) const {
   return it == domains.end() ? 0 : it->second;
 }
 
+// ---------------------------------------------------------------- topology domains
+
+const PodIndex::Topology& PodIndex::TopologyOf(const std::string& key) {
+  Topology& t = topologies_[key];
+  if (t.epoch == nodes_.epoch() && t.epoch != 0) return t;
+  t.of_node.assign(nodes_.slots(), kNone);
+  t.names.clear();
+  std::unordered_map<std::string_view, int> ids;
+  for (int node = 0; node < nodes_.slots(); ++node) {
+    const NodeState& state = nodes_.node(node);
+    if (!state.alive) continue;
+    auto value = state.spec.labels.find(key);
+    if (value == state.spec.labels.end()) continue;
+    auto [it, added] = ids.try_emplace(value->second, static_cast<int>(t.names.size()));
+    if (added) t.names.push_back(value->second);
+    t.of_node[node] = it->second;
+  }
+  t.epoch = nodes_.epoch();
+  return t;
+}
+
 }  // namespace kubemesos

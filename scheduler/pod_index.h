@@ -132,6 +132,17 @@ class PodIndex {
   // Grows whenever a pod holding a required anti-affinity term leaves a node (or a namespace's
   // labels change): classes of any kind blocked by the symmetric check may then fit.
   uint64_t anti_affinity_epoch() const { return anti_affinity_epoch_; }
+  // ---- topology domains (PodTopologySpread) ----
+  // The live nodes' values of one topology label, interned: of_node[slot] is an index into
+  // names, or kNone for a free slot or a node without the label. Rebuilt when the node pool's
+  // epoch moved (never for usage changes); the reference stays valid, its contents until the
+  // node pool changes.
+  struct Topology {
+    std::vector<int> of_node;        // by node slot
+    std::vector<std::string> names;  // by domain id
+    uint64_t epoch = 0;              // nodes_.epoch() it is for
+  };
+  const Topology& TopologyOf(const std::string& key);
 
  private:
   struct Identity {
@@ -194,6 +205,7 @@ class PodIndex {
   std::vector<uint8_t> held_known_;        // constraints id -> held_of_ computed
   std::vector<int> held_anti_;             // ids of kRequiredAntiAffinity held terms
   uint64_t anti_affinity_epoch_ = 1;
+  std::unordered_map<std::string, Topology> topologies_;  // by topology key
 };
 
 }  // namespace kubemesos

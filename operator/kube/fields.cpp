@@ -10,6 +10,44 @@
 namespace kubemesos::kube {
 namespace {
 
+using LabelOp = NodeSelectorRequirement::Op;
+
+NodeSelectorRequirement ReadExpression(const json& item, const std::string& path) {
+  if (!item.is_object()) {
+    throw FieldError(path, std::string("expected an object, got ") + TypeName(item));
+  }
+  NodeSelectorRequirement r;
+  r.key = RequireString(item, "key", path);
+  const std::string op = RequireString(item, "operator", path);
+  if (op == "In") {
+    r.op = LabelOp::kIn;
+  } else if (op == "NotIn") {
+    r.op = LabelOp::kNotIn;
+  } else if (op == "Exists") {
+    r.op = LabelOp::kExists;
+  } else if (op == "DoesNotExist") {
+    r.op = LabelOp::kDoesNotExist;
+  } else {
+    throw FieldError(Join(path, "operator"),
+                     "unsupported operator \"" + op + "\" (In, NotIn, Exists or DoesNotExist)");
+  }
+  const std::string vpath = Join(path, "values");
+  const json* values = ReadArray(item, "values", path);
+  for (size_t i = 0; values && i < values->size(); ++i) {
+    const json& v = (*values)[i];
+    if (!v.is_string()) {
+      throw FieldError(Join(vpath, i), std::string("expected a string, got ") + TypeName(v));
+    }
+    r.values.push_back(v.get<std::string>());
+  }
+  const bool set = r.op == LabelOp::kIn || r.op == LabelOp::kNotIn;
+  if (set && r.values.empty()) throw FieldError(vpath, "must be non-empty for In and NotIn");
+  if (!set && !r.values.empty()) {
+    throw FieldError(vpath, "must be empty for Exists and DoesNotExist");
+  }
+  return r;
+}
+
 bool IsIdentifier(std::string_view key) {
   if (key.empty()) return false;
   for (char c : key) {
@@ -193,6 +231,24 @@ ResourceBound ReadResourceBound(const json& object, std::string_view key, std::s
     if (milli == 0 && zeros == ZeroKinds::kDropUnknownZero && !catalog.Find(name)) continue;
     ResourceId id = InternOrThrow(catalog, name, list_path);
     out.Set(id, ResourceCatalog::FromMilli(id, milli));
+  }
+  return out;
+}
+
+LabelSelector ReadLabelSelector(const json& object, std::string_view key, std::string_view path) {
+  LabelSelector out;
+  const json* selector = ReadObject(object, key, path);
+  if (!selector) {
+    out.nothing = true;
+    return out;
+  }
+  const std::string spath = Join(path, key);
+  for (const auto& [k, v] : ReadStringMap(*selector, "matchLabels", spath))
+    out.requirements.push_back({k, LabelOp::kIn, {v}, false});
+  const json* expressions = ReadArray(*selector, "matchExpressions", spath);
+  for (size_t i = 0; expressions && i < expressions->size(); ++i) {
+    out.requirements.push_back(
+        ReadExpression((*expressions)[i], Join(Join(spath, "matchExpressions"), i)));
   }
   return out;
 }

@@ -100,4 +100,10 @@ Resources ReadResourceList(const json& object, std::string_view key, std::string
 ResourceBound ReadResourceBound(const json& object, std::string_view key, std::string_view path,
                                 ResourceCatalog& catalog, ZeroKinds zeros = ZeroKinds::kKeep);
 
+// A metav1.LabelSelector at `key` of `object` (`path` is the object's path): matchLabels (as In
+// with one value) and matchExpressions (In, NotIn, Exists, DoesNotExist). Absent or null: the
+// selector that selects nothing (LabelSelector::nothing), as topology spread and inter-pod
+// affinity read a missing labelSelector.
+LabelSelector ReadLabelSelector(const json& object, std::string_view key, std::string_view path);
+
 }  // namespace kubemesos::kube

@@ -78,11 +78,17 @@ Converted<NodeSpec> NodeFromJson(const nlohmann::json& node, ResourceCatalog& ca
 // a node (node_name set, not terminal): it holds whatever it holds there, so it converts with
 // the maximum of every kind the catalog knows, and its node is full while it stays. Constraints
 // from spec.nodeSelector, required node affinity and spec.tolerations. node_name = spec.nodeName;
-// terminal = status.phase Succeeded or Failed. `order` is left 0 for the caller. A pending pod
-// of ours (schedulerName kubemesos, not terminal) asking for a field that can affect placement
-// and that kubemesos does not enforce is an error with `unsupported` set, naming the field
-// (see pod_support.h); malformed input is reported first, as a plain error.
-Converted<PodSpec> PodFromJson(const nlohmann::json& pod, ResourceCatalog& catalog);
+// terminal = status.phase Succeeded or Failed. `order` is left 0 for the caller. A pod still to
+// be placed also gets its topology spread constraints (see pod_spread.h), or, without any and
+// with options.system_default_spread, the cluster defaults. A pending pod of ours
+// (schedulerName kubemesos, not terminal) asking for a field that can affect placement and that
+// kubemesos does not enforce is an error with `unsupported` set, naming the field (see
+// pod_support.h); malformed input is reported first, as a plain error.
+struct PodOptions {
+  bool system_default_spread = true;  // `kubemesos run --default-spread system|none`
+};
+Converted<PodSpec> PodFromJson(const nlohmann::json& pod, ResourceCatalog& catalog,
+                               const PodOptions& options = {});
 
 // True when spec.schedulerName is "kubemesos". Never throws.
 bool IsKubemesosPod(const nlohmann::json& pod);

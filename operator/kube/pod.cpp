@@ -10,6 +10,7 @@
 #include "operator/kube/objects.h"
 #include "operator/kube/pod_affinity.h"
 #include "operator/kube/pod_support.h"
+#include "operator/kube/pod_spread.h"
 
 namespace kubemesos::kube {
 namespace {
@@ -246,25 +247,6 @@ std::vector<Toleration> ReadTolerations(const json& spec) {
   return out;
 }
 
-// Constraints kube-scheduler enforces and kubemesos does not yet (issue #14): a pending pod of
-// ours that asks for one is refused with the field and the reason, never placed against it.
-// Preferences (preferred affinity terms, ScheduleAnyway spread) only rank nodes: ignoring
-// them breaks no promise, so they pass.
-void RefuseUnenforced(const json& spec) {
-  constexpr const char* kWhy =
-      " is not enforced by kubemesos yet; the pod is refused rather than "
-      "placed against it";
-  if (const json* spread = ReadArray(spec, "topologySpreadConstraints", "spec")) {
-    for (size_t i = 0; i < spread->size(); ++i) {
-      const json& c = (*spread)[i];
-      if (c.is_object() && c.value("whenUnsatisfiable", "") == "DoNotSchedule") {
-        throw UnsupportedError("spec.topologySpreadConstraints[" + std::to_string(i) + "]",
-                               std::string("topology spread with DoNotSchedule") + kWhy);
-      }
-    }
-  }
-}
-
 // The host ports of the containers and sidecars (init containers with restartPolicy Always, which
 // keep running), as kube-scheduler's NodePorts reads them: protocol (default TCP), hostIP
 // (default 0.0.0.0) and hostPort 1..65535 (containerPort with hostNetwork). Sorted and unique.
@@ -347,7 +329,7 @@ std::vector<PreferredNodeTerm> ReadPreferredAffinity(const json& spec) {
   return out;
 }
 
-PodSpec ConvertPod(const json& pod, ResourceCatalog& catalog) {
+PodSpec ConvertPod(const json& pod, ResourceCatalog& catalog, const PodOptions& options) {
   PodSpec out;
   const json& meta = *ReadObjectOrEmpty(pod, "metadata");
   std::string name = RequireString(meta, "name", "metadata");
@@ -397,8 +379,13 @@ PodSpec ConvertPod(const json& pod, ResourceCatalog& catalog) {
     // only come from a server that did not; the pod then still matches others' terms.
     out.constraints.pod_affinity = PodAffinity{};
   }
+  if (out.node_name.empty() && !out.terminal) {
+    // Spread is about where a pod goes: a placed pod only counts (by its labels).
+    out.constraints.spread = ReadSpreadConstraints(*spec, labels);
+    if (out.constraints.spread.empty() && options.system_default_spread)
+      out.constraints.spread = SystemDefaultSpread(meta, labels);
+  }
   if (scheduler == kSchedulerName && out.node_name.empty() && !out.terminal) {
-    RefuseUnenforced(*spec);
     RefuseUnsupported(*spec);
   }
   return out;
@@ -406,8 +393,9 @@ PodSpec ConvertPod(const json& pod, ResourceCatalog& catalog) {
 
 }  // namespace
 
-Converted<PodSpec> PodFromJson(const json& pod, ResourceCatalog& catalog) {
-  return Guard<PodSpec>("Pod", pod, [&] { return ConvertPod(pod, catalog); });
+Converted<PodSpec> PodFromJson(const json& pod, ResourceCatalog& catalog,
+                               const PodOptions& options) {
+  return Guard<PodSpec>("Pod", pod, [&] { return ConvertPod(pod, catalog, options); });
 }
 
 bool IsKubemesosPod(const json& pod) {

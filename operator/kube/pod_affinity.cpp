@@ -12,56 +12,6 @@ namespace {
 using json = nlohmann::json;
 using Op = NodeSelectorRequirement::Op;
 
-// A metav1.LabelSelector: matchLabels and matchExpressions (In, NotIn, Exists, DoesNotExist).
-// Both absent: an empty selector, which selects everything.
-LabelSelector ReadSelector(const json& selector, const std::string& path) {
-  LabelSelector out;
-  for (const auto& [k, v] : ReadStringMap(selector, "matchLabels", path)) {
-    out.requirements.push_back({k, Op::kIn, {v}, false});
-  }
-  const json* expressions = ReadArray(selector, "matchExpressions", path);
-  for (size_t i = 0; expressions && i < expressions->size(); ++i) {
-    const json& item = (*expressions)[i];
-    std::string epath = Join(Join(path, "matchExpressions"), i);
-    if (!item.is_object()) {
-      throw FieldError(epath, std::string("expected an object, got ") + TypeName(item));
-    }
-    NodeSelectorRequirement r;
-    r.key = RequireString(item, "key", epath);
-    std::string op = RequireString(item, "operator", epath);
-    if (op == "In") {
-      r.op = Op::kIn;
-    } else if (op == "NotIn") {
-      r.op = Op::kNotIn;
-    } else if (op == "Exists") {
-      r.op = Op::kExists;
-    } else if (op == "DoesNotExist") {
-      r.op = Op::kDoesNotExist;
-    } else {
-      throw FieldError(Join(epath, "operator"),
-                       "unsupported operator \"" + op + "\" (In, NotIn, Exists or DoesNotExist)");
-    }
-    const json* values = ReadArray(item, "values", epath);
-    for (size_t j = 0; values && j < values->size(); ++j) {
-      const json& v = (*values)[j];
-      if (!v.is_string()) {
-        throw FieldError(Join(Join(epath, "values"), j),
-                         std::string("expected a string, got ") + TypeName(v));
-      }
-      r.values.push_back(v.get<std::string>());
-    }
-    const bool set_op = r.op == Op::kIn || r.op == Op::kNotIn;
-    if (set_op && r.values.empty()) {
-      throw FieldError(Join(epath, "values"), "must be non-empty for In and NotIn");
-    }
-    if (!set_op && !r.values.empty()) {
-      throw FieldError(Join(epath, "values"), "must be empty for Exists and DoesNotExist");
-    }
-    out.requirements.push_back(std::move(r));
-  }
-  return out;
-}
-
 std::vector<std::string> ReadStrings(const json& object, const char* key, const std::string& path) {
   std::vector<std::string> out;
   const json* list = ReadArray(object, key, path);
@@ -83,11 +33,7 @@ PodAffinityTerm ReadTerm(const json& item, const std::string& path, const std::s
   PodAffinityTerm term;
   term.topology_key = RequireString(item, "topologyKey", path);
   const json* selector = ReadObject(item, "labelSelector", path);
-  if (selector) {
-    term.selector = ReadSelector(*selector, Join(path, "labelSelector"));
-  } else {
-    term.selector.nothing = true;  // a null selector selects no pod
-  }
+  term.selector = ReadLabelSelector(item, "labelSelector", path);  // null: selects no pod
   // kube-apiserver merges these into the selector at creation (MatchLabelKeysInPodAffinity);
   // merging again is harmless (the same requirement twice), and covers older servers.
   for (const char* key : {"matchLabelKeys", "mismatchLabelKeys"}) {
@@ -103,8 +49,8 @@ PodAffinityTerm ReadTerm(const json& item, const std::string& path, const std::s
   std::vector<std::string> namespaces = ReadStrings(item, "namespaces", path);
   std::set<std::string> unique(namespaces.begin(), namespaces.end());
   term.namespaces.assign(unique.begin(), unique.end());
-  if (const json* ns_selector = ReadObject(item, "namespaceSelector", path)) {
-    term.namespace_selector = ReadSelector(*ns_selector, Join(path, "namespaceSelector"));
+  if (ReadObject(item, "namespaceSelector", path)) {
+    term.namespace_selector = ReadLabelSelector(item, "namespaceSelector", path);
   }
   if (term.namespaces.empty() && !term.namespace_selector) term.namespaces = {ns};
   return term;

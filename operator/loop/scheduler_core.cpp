@@ -58,8 +58,9 @@ const char* KindName(ObjectKind kind) {
   return "Object";
 }
 
-SchedulerCore::SchedulerCore(AllocatorOptions options, BindSink& binder, StatusSink& status)
-    : allocator_(options), binder_(binder), status_(status) {}
+SchedulerCore::SchedulerCore(AllocatorOptions options, BindSink& binder, StatusSink& status,
+                             kube::PodOptions pods)
+    : allocator_(options), pod_options_(pods), binder_(binder), status_(status) {}
 
 bool SchedulerCore::synced() const {
   for (bool s : synced_)
@@ -159,7 +160,7 @@ void SchedulerCore::ApplyPod(WatchType watch, const nlohmann::json& object) {
     // nothing to write and nothing to forget.
     return;
   }
-  auto pod = kube::PodFromJson(object, allocator_.catalog());
+  auto pod = kube::PodFromJson(object, allocator_.catalog(), pod_options_);
   if (!pod.ok()) {
     // A pending pod here is ours (see above): it gets the condition too.
     Problem(ObjectKind::kPod, name.ns, name.name, pod.error, PodIsPending(object), pod.unsupported);

@@ -33,8 +33,9 @@ struct CycleStats {
 
 class SchedulerCore {
  public:
-  // The sinks must outlive the core.
-  SchedulerCore(AllocatorOptions options, BindSink& binder, StatusSink& status);
+  // The sinks must outlive the core. `pods`: how pods are read (the cluster's default spread).
+  SchedulerCore(AllocatorOptions options, BindSink& binder, StatusSink& status,
+                kube::PodOptions pods = {});
 
   // Applies one event. Malformed objects are reported through StatusSink::ObjectProblem and
   // otherwise ignored; nothing throws.
@@ -74,6 +75,7 @@ class SchedulerCore {
   void ReportInvalidGroups();
 
   Allocator allocator_;
+  kube::PodOptions pod_options_;
   BindSink& binder_;
   StatusSink& status_;
   std::array<bool, kObjectKinds> synced_{};

@@ -154,6 +154,21 @@ const std::vector<Setting>& Settings() {
              }
              return "";
            }),
+      Text("defaultSpread", "default-spread", "system|none",
+           "topology spread for pods of ReplicaSets, StatefulSets and ReplicationControllers "
+           "that have none of their own: kube-scheduler's system defaults (hostname maxSkew 3, "
+           "zone maxSkew 5, ScheduleAnyway: they rank nodes, never refuse), or none "
+           "(default system)",
+           [](RunConfig& c, const std::string& v) -> std::string {
+             if (v == "system") {
+               c.default_spread = true;
+             } else if (v == "none") {
+               c.default_spread = false;
+             } else {
+               return "want system or none";
+             }
+             return "";
+           }),
       Double("minCycleInterval", "min-interval", "S", &RunConfig::min_cycle_interval_seconds, 0, 10,
              "batch events this long, in seconds, before a cycle; at most --max-interval"),
       Double("maxCycleInterval", "max-interval", "S", &RunConfig::max_cycle_interval_seconds, 0.01,

@@ -13,6 +13,9 @@ namespace kubemesos::run {
 struct RunConfig {
   std::string kubeconfig;  // empty: $KUBECONFIG, then in-cluster
   Policy policy = Policy::kBinpack;
+  // kube-scheduler's system default topology spread for replicated pods without constraints
+  // of their own (--default-spread system|none; see operator/kube/pod_spread.h).
+  bool default_spread = true;
   double min_cycle_interval_seconds = 0.02;  // a burst of events is batched this long
   double max_cycle_interval_seconds = 1.0;   // a cycle at least this often (filter expiry)
   int bind_concurrency = 64;  // a slow API server needs many binds in flight (docs/benchmark.md)

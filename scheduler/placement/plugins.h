@@ -24,6 +24,7 @@
 #include "scheduler/placement/node_resources_fit.h"
 #include "scheduler/placement/offer_filter.h"
 #include "scheduler/placement/plugin.h"
+#include "scheduler/placement/pod_topology_spread.h"
 #include "scheduler/placement/taint_toleration.h"
 
 namespace kubemesos::placement {
@@ -128,7 +129,7 @@ class PluginList {
 // kube-scheduler's InterPodAffinity checks affinity, anti-affinity, then existing pods'.
 using Plugins = PluginList<NodeHealth, NodeReservation, NodeAffinity, TaintToleration, OfferFilter,
                            NodeResourcesFit, NodePorts, InterPodAffinity, ExistingPodsAntiAffinity,
-                           NodePreference>;
+                           PodTopologySpread, NodePreference>;
 
 // Why no node takes a class: counts over the live nodes, from every plugin's Status.
 struct Diagnosis {

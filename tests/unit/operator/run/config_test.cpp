@@ -33,6 +33,20 @@ TEST(RunConfig, DefaultsAreSensible) {
   EXPECT_EQ(config.probe_address, "0.0.0.0:8081");  // derived: metrics port + 1
   EXPECT_FALSE(config.allow_insecure_token);
   EXPECT_GT(config.client_qps, 100);
+  EXPECT_TRUE(config.default_spread);  // kube-scheduler's system defaults, as upstream
+}
+
+TEST(RunConfig, DefaultSpreadFlagAndKey) {
+  RunConfig config;
+  std::string error;
+  ASSERT_TRUE(ParseRunFlags({"--default-spread", "none"}, config, error)) << error;
+  EXPECT_FALSE(config.default_spread);
+  std::string path = WriteTemp("defaultSpread: system\n");
+  RunConfig from_file;
+  from_file.default_spread = false;
+  ASSERT_TRUE(ParseRunFlags({"--config", path}, from_file, error)) << error;
+  EXPECT_TRUE(from_file.default_spread);
+  std::remove(path.c_str());
 }
 
 TEST(RunConfig, ProbeAddressFollowsTheMetricsAddressUnlessSet) {
@@ -238,6 +252,10 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadCase{"unknown_key", "polcy: spread\n", {}, "unknown setting \"polcy\""},
         BadCase{"bad_policy_value", "policy: random\n", {}, "policy: invalid value \"random\""},
+        BadCase{"bad_default_spread",
+                "",
+                {"--default-spread", "kube"},
+                "--default-spread: invalid value \"kube\" (want system or none)"},
         BadCase{"list_value", "bindConcurrency: [1]\n", {}, "bindConcurrency: invalid value"},
         BadCase{"not_a_mapping", "- a\n- b\n", {}, "expected a mapping"},
         BadCase{"malformed_yaml", "policy: [\n", {}, "kubemesos-config"},

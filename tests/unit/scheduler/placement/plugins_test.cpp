@@ -15,7 +15,7 @@ TEST(Plugins, OrderIsTheExplanationOrder) {
   EXPECT_EQ(names, (std::vector<std::string_view>{
                        "NodeHealth", "NodeReservation", "NodeAffinity", "TaintToleration",
                        "OfferFilter", "NodeResourcesFit", "NodePorts", "InterPodAffinity",
-                       "ExistingPodsAntiAffinity", "NodePreference"}));
+                       "ExistingPodsAntiAffinity", "PodTopologySpread", "NodePreference"}));
 }
 
 // Nodes failing in every way and in several ways at once, for one class.
