@@ -237,6 +237,11 @@ void Allocator::RemoveNamespace(const std::string& name) {
   impl_->pods_.RemoveNamespace(name);
 }
 
+const NodeSpec* Allocator::FindNode(const std::string& name) const {
+  int node = impl_->pool_.Find(name);
+  return node == NodePool::kNone ? nullptr : &impl_->pool_.node(node).spec;
+}
+
 void Allocator::RemoveNode(const std::string& name) {
   impl_->RemoveNode(name);
 }

@@ -31,6 +31,11 @@ class StatusSink {
   // Called instead of ObjectProblem for such pods, again only when the message changes.
   virtual void PodInvalid(const std::string& ns, const std::string& name,
                           const std::string& message) = 0;
+  // A pending pod of ours that waits for something outside the engine (its volumes): it is not
+  // placed and is not demand, and says why on its PodScheduled condition with `reason`
+  // (e.g. WaitingForVolume). Called again only when the message changes.
+  virtual void PodWaiting(const std::string& ns, const std::string& name, const std::string& reason,
+                          const std::string& message) = 0;
 };
 
 }  // namespace kubemesos::loop

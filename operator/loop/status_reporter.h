@@ -38,6 +38,10 @@ class StatusReporter : public StatusSink {
   // so cluster-autoscaler leaves it alone) and an InvalidSpec Event.
   void PodInvalid(const std::string& ns, const std::string& name,
                   const std::string& message) override;
+  // PodScheduled=False with `reason` (WaitingForVolume: not Unschedulable, so cluster-autoscaler
+  // leaves it alone; no node would help) and a Warning Event with the same reason.
+  void PodWaiting(const std::string& ns, const std::string& name, const std::string& reason,
+                  const std::string& message) override;
   // An Event with reason InvalidSpec on the object.
   void ObjectProblem(ObjectKind kind, const std::string& ns, const std::string& name,
                      const std::string& message) override;

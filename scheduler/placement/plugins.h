@@ -21,6 +21,7 @@
 #include "scheduler/placement/node_preference.h"
 #include "scheduler/placement/node_reservation.h"
 #include "scheduler/placement/node_resources_fit.h"
+#include "scheduler/placement/node_volume_limits.h"
 #include "scheduler/placement/offer_filter.h"
 #include "scheduler/placement/plugin.h"
 #include "scheduler/placement/taint_toleration.h"
@@ -123,7 +124,7 @@ class PluginList {
 // kNode plugins first (cached per class in the eligibility bitmap), then kLive (checked by
 // every cursor), then kPod (only for classes that NeedsFullScan).
 using Plugins = PluginList<NodeHealth, NodeReservation, NodeAffinity, TaintToleration, OfferFilter,
-                           NodeResourcesFit, NodePorts, NodePreference>;
+                           NodeResourcesFit, NodePorts, NodeVolumeLimits, NodePreference>;
 
 // Why no node takes a class: counts over the live nodes, from every plugin's Status.
 struct Diagnosis {

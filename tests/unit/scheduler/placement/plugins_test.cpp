@@ -12,9 +12,10 @@ namespace {
 
 TEST(Plugins, OrderIsTheExplanationOrder) {
   const std::vector<std::string_view> names(Plugins::kNames.begin(), Plugins::kNames.end());
-  EXPECT_EQ(names, (std::vector<std::string_view>{
-                       "NodeHealth", "NodeReservation", "NodeAffinity", "TaintToleration",
-                       "OfferFilter", "NodeResourcesFit", "NodePorts", "NodePreference"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string_view>{"NodeHealth", "NodeReservation", "NodeAffinity",
+                                           "TaintToleration", "OfferFilter", "NodeResourcesFit",
+                                           "NodePorts", "NodeVolumeLimits", "NodePreference"}));
 }
 
 // Nodes failing in every way and in several ways at once, for one class.
