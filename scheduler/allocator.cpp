@@ -233,6 +233,10 @@ void Allocator::UpsertNamespace(const std::string& name, const Labels& labels) {
   impl_->pods_.UpsertNamespace(name, labels);
 }
 
+const Labels& Allocator::NamespaceLabels(const std::string& name) const {
+  return impl_->pods_.NamespaceLabels(name);
+}
+
 void Allocator::RemoveNamespace(const std::string& name) {
   impl_->pods_.RemoveNamespace(name);
 }

@@ -173,6 +173,8 @@ class Allocator {
   // namespace not upserted has no labels.
   void UpsertNamespace(const std::string& name, const Labels& labels);
   void RemoveNamespace(const std::string& name);
+  // The labels of a namespace as last upserted (empty when unknown).
+  const Labels& NamespaceLabels(const std::string& name) const;
 
   // A bind of an assumed placement failed: the task returns to its queue, the node's resources
   // are released, and the node is filtered for the framework for its refuse_seconds.
