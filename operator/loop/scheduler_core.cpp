@@ -202,7 +202,7 @@ void SchedulerCore::ApplyPod(WatchType watch, const nlohmann::json& object) {
     return;
   }
   const PodSpec& spec = *pod.value;
-  VolumeTracker::Keys affected =
+  kube::VolumeTracker::Keys affected =
       volumes_.SetPod(key, std::move(*volumes.value),
                       kube::lenient::Str(kube::lenient::Field(object, "metadata"), "uid"),
                       spec.order, !spec.node_name.empty(), spec.terminal);
@@ -220,7 +220,7 @@ void SchedulerCore::ApplyPod(WatchType watch, const nlohmann::json& object) {
 void SchedulerCore::ApplyVolumePod(const std::string& key) {
   auto it = volume_pods_.find(key);
   if (it == volume_pods_.end()) return;
-  VolumeTracker::Resolution resolution = volumes_.Resolve(key);
+  kube::VolumeTracker::Resolution resolution = volumes_.Resolve(key);
   if (!resolution.waiting.empty()) {
     // Not placed, holds nothing and is no demand: said on the pod at the next cycle.
     allocator_.RemovePod(key);
@@ -247,7 +247,7 @@ void SchedulerCore::ClearWaiting(const std::string& key) {
 }
 
 void SchedulerCore::ForgetVolumePod(const std::string& key) {
-  VolumeTracker::Keys affected = volumes_.ForgetPod(key);
+  kube::VolumeTracker::Keys affected = volumes_.ForgetPod(key);
   volume_pods_.erase(key);
   waiting_.erase(key);
   waiting_dirty_.erase(key);
@@ -275,19 +275,20 @@ void SchedulerCore::ApplyStorage(ObjectKind kind, WatchType watch, const nlohman
   ObjectKey name = NameOf(object);
   if (name.name.empty()) return;
   std::string error;
-  VolumeTracker::Keys affected;
+  kube::VolumeTracker::Keys affected;
   switch (kind) {
     case ObjectKind::kPersistentVolumeClaim:
-      affected = volumes_.ApplyClaim(watch, object, &error);
+      affected = volumes_.ApplyClaim(watch == WatchType::kDeleted, object, &error);
       break;
     case ObjectKind::kPersistentVolume:
-      affected = volumes_.ApplyVolume(watch, object, &error);
+      affected = volumes_.ApplyVolume(watch == WatchType::kDeleted, object, &error);
       break;
     case ObjectKind::kStorageClass:
-      affected = volumes_.ApplyStorageClass(watch, object, &error);
+      affected = volumes_.ApplyStorageClass(watch == WatchType::kDeleted, object, &error);
       break;
     case ObjectKind::kCSINode:
-      if (std::string node = volumes_.ApplyCsiNode(watch, object, &error); !node.empty()) {
+      if (std::string node = volumes_.ApplyCsiNode(watch == WatchType::kDeleted, object, &error);
+          !node.empty()) {
         if (const NodeSpec* spec = allocator_.FindNode(node)) {
           NodeSpec changed = *spec;
           changed.csi_limits = volumes_.LimitsOf(node);

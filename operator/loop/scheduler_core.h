@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "operator/kube/objects.h"
+#include "operator/kube/volume_tracker.h"
 #include "operator/loop/events.h"
 #include "operator/loop/sinks.h"
-#include "operator/loop/volume_tracker.h"
 #include "scheduler/allocator.h"
 
 namespace kubemesos::loop {
@@ -102,7 +102,7 @@ class SchedulerCore {
   std::vector<BindOutcome> bind_outcomes_;
   std::map<std::string, std::string> problems_;  // object with a problem -> its last message
   std::optional<kube::Converted<kube::FrameworkObjects>> framework_;  // see framework_conversion
-  VolumeTracker volumes_;
+  kube::VolumeTracker volumes_;
   // Pods that use volumes, as converted (without what their volumes add), to re-evaluate.
   std::unordered_map<std::string, PodSpec> volume_pods_;
   std::unordered_map<std::string, std::string> waiting_;           // pod -> why it waits

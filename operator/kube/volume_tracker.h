@@ -1,15 +1,17 @@
-// VolumeTracker: the storage objects the scheduling loop mirrors (PersistentVolumeClaims,
+// VolumeTracker: the storage objects the scheduler mirrors (PersistentVolumeClaims,
 // PersistentVolumes, StorageClasses, CSINodes) and the pods that use claims, indexed by claim,
 // so that a change to a claim or volume re-evaluates only the pods it concerns. Resolve() turns
 // a pod's volumes into what placement needs (kube-scheduler's VolumeBinding, VolumeRestrictions
 // and VolumeZone, for volumes that are already bound), or into the reason it must wait.
 //
 // Contract:
-// - Apply* take a watch event's object, keep the few fields placement reads (kube/volumes.h)
+// - Apply* take an object (`deleted`: it is gone), keep the few fields placement reads
+// (kube/volumes.h)
 //   and return the keys ("namespace/name") of the tracked pods whose resolution may have
 //   changed. A malformed object is dropped (as if deleted) and its error returned through
 //   `error` for the caller to report.
-// - Owned and called by one thread (the SchedulerCore's). Nothing throws but std::bad_alloc.
+// - Used by the scheduling loop (SchedulerCore) and by `simulate`; not thread-safe. Nothing throws
+// but std::bad_alloc.
 #pragma once
 
 #include <cstdint>
@@ -22,19 +24,18 @@
 #include <nlohmann/json.hpp>
 
 #include "operator/kube/volumes.h"
-#include "operator/loop/events.h"
 
-namespace kubemesos::loop {
+namespace kubemesos::kube {
 
 class VolumeTracker {
  public:
   using Keys = std::vector<std::string>;
 
-  Keys ApplyClaim(WatchType watch, const nlohmann::json& object, std::string* error);
-  Keys ApplyVolume(WatchType watch, const nlohmann::json& object, std::string* error);
-  Keys ApplyStorageClass(WatchType watch, const nlohmann::json& object, std::string* error);
+  Keys ApplyClaim(bool deleted, const nlohmann::json& object, std::string* error);
+  Keys ApplyVolume(bool deleted, const nlohmann::json& object, std::string* error);
+  Keys ApplyStorageClass(bool deleted, const nlohmann::json& object, std::string* error);
   // Returns the name of the node whose limits changed ("" when none).
-  std::string ApplyCsiNode(WatchType watch, const nlohmann::json& object, std::string* error);
+  std::string ApplyCsiNode(bool deleted, const nlohmann::json& object, std::string* error);
   // The CSI volume limits of a node (empty when it has no CSINode or no limits).
   const std::map<std::string, int64_t>& LimitsOf(const std::string& node) const;
 
@@ -42,7 +43,7 @@ class VolumeTracker {
   // metadata.uid ("" when unknown), `order` its first-seen order, `on_node` whether it is on a
   // node (bound or assumed), `terminal` whether it has ended. Returns the other pods sharing a
   // claim with it, whose ReadWriteOncePod check may have changed.
-  Keys SetPod(const std::string& key, kube::PodVolumes volumes, std::string uid, uint64_t order,
+  Keys SetPod(const std::string& key, PodVolumes volumes, std::string uid, uint64_t order,
               bool on_node, bool terminal);
   Keys ForgetPod(const std::string& key);
   bool Tracks(const std::string& key) const { return pods_.count(key) > 0; }
@@ -64,7 +65,7 @@ class VolumeTracker {
 
  private:
   struct Pod {
-    kube::PodVolumes volumes;
+    PodVolumes volumes;
     std::string ns, name, uid;
     uint64_t order = 0;
     bool on_node = false;
@@ -75,12 +76,12 @@ class VolumeTracker {
   std::string UsedElsewhere(const std::string& pod_key, const Pod& pod,
                             const std::string& claim_key) const;
 
-  std::unordered_map<std::string, kube::ClaimInfo> claims_;  // "ns/name"
-  std::unordered_map<std::string, kube::VolumeInfo> volumes_;
-  std::unordered_map<std::string, kube::StorageClassInfo> classes_;
+  std::unordered_map<std::string, ClaimInfo> claims_;  // "ns/name"
+  std::unordered_map<std::string, VolumeInfo> volumes_;
+  std::unordered_map<std::string, StorageClassInfo> classes_;
   std::unordered_map<std::string, std::map<std::string, int64_t>> limits_;  // node -> limits
   std::unordered_map<std::string, Pod> pods_;
   std::unordered_map<std::string, std::set<std::string>> by_claim_;  // claim key -> pod keys
 };
 
-}  // namespace kubemesos::loop
+}  // namespace kubemesos::kube

@@ -1,14 +1,12 @@
 // VolumeTracker: storage objects, pods by claim, and volume resolution (see volume_tracker.h).
-#include "operator/loop/volume_tracker.h"
+#include "operator/kube/volume_tracker.h"
 
 #include <algorithm>
 
 #include "operator/kube/object_key.h"
 
-namespace kubemesos::loop {
+namespace kubemesos::kube {
 namespace {
-
-using kube::ObjectKey;
 
 const std::map<std::string, int64_t> kNoLimits;
 
@@ -22,9 +20,9 @@ std::string Quoted(const std::string& s) {
 
 // Applies one event to a map of converted objects: returns true when what is kept changed.
 template <typename T, typename Convert>
-bool ApplyTo(std::unordered_map<std::string, T>& map, const std::string& key, WatchType watch,
+bool ApplyTo(std::unordered_map<std::string, T>& map, const std::string& key, bool deleted,
              const nlohmann::json& object, Convert convert, std::string* error) {
-  if (watch != WatchType::kDeleted) {
+  if (!deleted) {
     auto converted = convert(object);
     if (converted.ok()) {
       auto [it, added] = map.try_emplace(key, *converted.value);
@@ -46,20 +44,20 @@ VolumeTracker::Keys VolumeTracker::PodsOfClaim(const std::string& claim_key) con
   return Keys(it->second.begin(), it->second.end());
 }
 
-VolumeTracker::Keys VolumeTracker::ApplyClaim(WatchType watch, const nlohmann::json& object,
+VolumeTracker::Keys VolumeTracker::ApplyClaim(bool deleted, const nlohmann::json& object,
                                               std::string* error) {
   ObjectKey name = ObjectKey::Of(object);
   if (name.name.empty()) return {};
   std::string key = ClaimKey(name.ns, name.name);
-  if (!ApplyTo(claims_, key, watch, object, kube::ClaimFromJson, error)) return {};
+  if (!ApplyTo(claims_, key, deleted, object, ClaimFromJson, error)) return {};
   return PodsOfClaim(key);
 }
 
-VolumeTracker::Keys VolumeTracker::ApplyVolume(WatchType watch, const nlohmann::json& object,
+VolumeTracker::Keys VolumeTracker::ApplyVolume(bool deleted, const nlohmann::json& object,
                                                std::string* error) {
   ObjectKey name = ObjectKey::Of(object);
   if (name.name.empty()) return {};
-  if (!ApplyTo(volumes_, name.name, watch, object, kube::VolumeFromJson, error)) return {};
+  if (!ApplyTo(volumes_, name.name, deleted, object, VolumeFromJson, error)) return {};
   // The pods of the claims bound to it (few: a PV has one claim). A scan of the tracked pods'
   // claims, not of every claim in the cluster.
   Keys out;
@@ -71,11 +69,11 @@ VolumeTracker::Keys VolumeTracker::ApplyVolume(WatchType watch, const nlohmann::
   return out;
 }
 
-VolumeTracker::Keys VolumeTracker::ApplyStorageClass(WatchType watch, const nlohmann::json& object,
+VolumeTracker::Keys VolumeTracker::ApplyStorageClass(bool deleted, const nlohmann::json& object,
                                                      std::string* error) {
   ObjectKey name = ObjectKey::Of(object);
   if (name.name.empty()) return {};
-  if (!ApplyTo(classes_, name.name, watch, object, kube::StorageClassFromJson, error)) return {};
+  if (!ApplyTo(classes_, name.name, deleted, object, StorageClassFromJson, error)) return {};
   Keys out;  // the pods of unbound claims of this class (classes rarely change)
   for (const auto& [claim_key, pods] : by_claim_) {
     auto claim = claims_.find(claim_key);
@@ -86,13 +84,13 @@ VolumeTracker::Keys VolumeTracker::ApplyStorageClass(WatchType watch, const nloh
   return out;
 }
 
-std::string VolumeTracker::ApplyCsiNode(WatchType watch, const nlohmann::json& object,
+std::string VolumeTracker::ApplyCsiNode(bool deleted, const nlohmann::json& object,
                                         std::string* error) {
   ObjectKey name = ObjectKey::Of(object);
   if (name.name.empty()) return "";
   std::map<std::string, int64_t> limits;  // none: deleted or unreadable
-  if (watch != WatchType::kDeleted) {
-    auto converted = kube::CsiNodeFromJson(object);
+  if (!deleted) {
+    auto converted = CsiNodeFromJson(object);
     if (converted.ok()) {
       limits = std::move(converted.value->limits);
     } else if (error) {
@@ -115,7 +113,7 @@ const std::map<std::string, int64_t>& VolumeTracker::LimitsOf(const std::string&
   return it == limits_.end() ? kNoLimits : it->second;
 }
 
-VolumeTracker::Keys VolumeTracker::SetPod(const std::string& key, kube::PodVolumes volumes,
+VolumeTracker::Keys VolumeTracker::SetPod(const std::string& key, PodVolumes volumes,
                                           std::string uid, uint64_t order, bool on_node,
                                           bool terminal) {
   if (volumes.empty()) return ForgetPod(key);
@@ -183,7 +181,7 @@ VolumeTracker::Resolution VolumeTracker::Resolve(const std::string& key) const {
       wait("persistentvolumeclaim " + Quoted(ref.name) + " not found");
       continue;
     }
-    const kube::ClaimInfo& claim = claim_it->second;
+    const ClaimInfo& claim = claim_it->second;
     if (claim.deleting) {
       wait("persistentvolumeclaim " + Quoted(ref.name) + " is being deleted");
       continue;
@@ -223,7 +221,7 @@ VolumeTracker::Resolution VolumeTracker::Resolve(const std::string& key) const {
            Quoted(ref.name) + " not found");
       continue;
     }
-    const kube::VolumeInfo& pv = volume->second;
+    const VolumeInfo& pv = volume->second;
     if (!pv.csi_driver.empty()) out.csi.push_back({pv.csi_driver, pv.csi_handle});
     if (!pending) continue;
     if (!pv.node_affinity.empty()) out.affinity.push_back(pv.node_affinity);
@@ -235,4 +233,4 @@ VolumeTracker::Resolution VolumeTracker::Resolve(const std::string& key) const {
   return out;
 }
 
-}  // namespace kubemesos::loop
+}  // namespace kubemesos::kube

@@ -1,11 +1,11 @@
 // VolumeTracker: how a pod's claims resolve (kube-scheduler's VolumeBinding,
 // VolumeRestrictions and VolumeZone for bound volumes; waiting reasons otherwise), and which
 // pods a change to a claim, volume or class re-evaluates.
-#include "operator/loop/volume_tracker.h"
+#include "operator/kube/volume_tracker.h"
 
 #include <gtest/gtest.h>
 
-namespace kubemesos::loop {
+namespace kubemesos::kube {
 namespace {
 
 using json = nlohmann::json;
@@ -43,8 +43,8 @@ json Class(const std::string& name, const std::string& mode) {
           {"volumeBindingMode", mode}};
 }
 
-kube::PodVolumes Claims(std::vector<std::string> names, bool ephemeral = false) {
-  kube::PodVolumes v;
+PodVolumes Claims(std::vector<std::string> names, bool ephemeral = false) {
+  PodVolumes v;
   for (auto& n : names) v.claims.push_back({std::move(n), ephemeral});
   return v;
 }
@@ -66,7 +66,7 @@ bool Admitted(const VolumeTracker::Resolution& r, const std::string& zone) {
 struct Case {
   const char* name;
   std::vector<json> claims, volumes, classes;
-  kube::PodVolumes pod;
+  PodVolumes pod;
   std::string waiting;  // a part of the expected reason; "" for none
   const char* zone_ok = nullptr;
   const char* zone_not = nullptr;
@@ -156,9 +156,9 @@ TEST(VolumeTrackerTest, ResolvesPendingPods) {
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     VolumeTracker t;
-    for (const auto& o : c.classes) t.ApplyStorageClass(WatchType::kAdded, o, nullptr);
-    for (const auto& o : c.volumes) t.ApplyVolume(WatchType::kAdded, o, nullptr);
-    for (const auto& o : c.claims) t.ApplyClaim(WatchType::kAdded, o, nullptr);
+    for (const auto& o : c.classes) t.ApplyStorageClass(false, o, nullptr);
+    for (const auto& o : c.volumes) t.ApplyVolume(false, o, nullptr);
+    for (const auto& o : c.claims) t.ApplyClaim(false, o, nullptr);
     t.SetPod("team/p", c.pod, "uid-p", 1, false, false);
     auto r = t.Resolve("team/p");
     if (c.waiting.empty()) {
@@ -177,8 +177,8 @@ TEST(VolumeTrackerTest, NodesWithoutTopologyLabelsPassTheZoneLabels) {
   VolumeTracker t;
   json pv = Volume("pv1");
   pv["metadata"]["labels"] = {{"topology.kubernetes.io/zone", "a"}};
-  t.ApplyVolume(WatchType::kAdded, pv, nullptr);
-  t.ApplyClaim(WatchType::kAdded, Claim("data", "pv1"), nullptr);
+  t.ApplyVolume(false, pv, nullptr);
+  t.ApplyClaim(false, Claim("data", "pv1"), nullptr);
   t.SetPod("team/p", Claims({"data"}), "", 1, false, false);
   auto r = t.Resolve("team/p");
   PlacementConstraints c;
@@ -193,8 +193,8 @@ TEST(VolumeTrackerTest, ReadWriteOncePodGoesToOnePod) {
   VolumeTracker t;
   json claim = Claim("data", "pv1");
   claim["spec"]["accessModes"] = json::array({"ReadWriteOncePod"});
-  t.ApplyVolume(WatchType::kAdded, Volume("pv1"), nullptr);
-  t.ApplyClaim(WatchType::kAdded, claim, nullptr);
+  t.ApplyVolume(false, Volume("pv1"), nullptr);
+  t.ApplyClaim(false, claim, nullptr);
   t.SetPod("team/a", Claims({"data"}), "", 1, false, false);
   auto others = t.SetPod("team/b", Claims({"data"}), "", 2, false, false);
   EXPECT_EQ(others, VolumeTracker::Keys{"team/a"});
@@ -213,47 +213,45 @@ TEST(VolumeTrackerTest, ChangesReachOnlyThePodsOfTheClaim) {
   VolumeTracker t;
   t.SetPod("team/a", Claims({"data"}), "", 1, false, false);
   t.SetPod("team/b", Claims({"other"}), "", 2, false, false);
-  EXPECT_EQ(t.ApplyClaim(WatchType::kAdded, Claim("data", "pv1"), nullptr),
-            VolumeTracker::Keys{"team/a"});
+  EXPECT_EQ(t.ApplyClaim(false, Claim("data", "pv1"), nullptr), VolumeTracker::Keys{"team/a"});
   // The same claim again (a status update): nothing to re-evaluate.
-  EXPECT_TRUE(t.ApplyClaim(WatchType::kModified, Claim("data", "pv1"), nullptr).empty());
-  EXPECT_EQ(t.ApplyVolume(WatchType::kAdded, Volume("pv1", "a"), nullptr),
-            VolumeTracker::Keys{"team/a"});
-  EXPECT_TRUE(t.ApplyVolume(WatchType::kAdded, Volume("pv2", "a"), nullptr).empty());
-  t.ApplyClaim(WatchType::kAdded, Claim("other", "", "local"), nullptr);
-  EXPECT_EQ(t.ApplyStorageClass(WatchType::kAdded, Class("local", "Immediate"), nullptr),
+  EXPECT_TRUE(t.ApplyClaim(false, Claim("data", "pv1"), nullptr).empty());
+  EXPECT_EQ(t.ApplyVolume(false, Volume("pv1", "a"), nullptr), VolumeTracker::Keys{"team/a"});
+  EXPECT_TRUE(t.ApplyVolume(false, Volume("pv2", "a"), nullptr).empty());
+  t.ApplyClaim(false, Claim("other", "", "local"), nullptr);
+  EXPECT_EQ(t.ApplyStorageClass(false, Class("local", "Immediate"), nullptr),
             VolumeTracker::Keys{"team/b"});
   t.ForgetPod("team/a");
-  EXPECT_TRUE(t.ApplyClaim(WatchType::kDeleted, Claim("data", "pv1"), nullptr).empty());
+  EXPECT_TRUE(t.ApplyClaim(true, Claim("data", "pv1"), nullptr).empty());
 }
 
 TEST(VolumeTrackerTest, BadObjectsAreDroppedWithTheirError) {
   VolumeTracker t;
   t.SetPod("team/a", Claims({"data"}), "", 1, false, false);
-  t.ApplyClaim(WatchType::kAdded, Claim("data", "pv1"), nullptr);
+  t.ApplyClaim(false, Claim("data", "pv1"), nullptr);
   json bad = Claim("data", "pv1");
   bad["spec"]["accessModes"] = json::array({42});
   std::string error;
-  EXPECT_EQ(t.ApplyClaim(WatchType::kModified, bad, &error), VolumeTracker::Keys{"team/a"});
+  EXPECT_EQ(t.ApplyClaim(false, bad, &error), VolumeTracker::Keys{"team/a"});
   EXPECT_NE(error.find("spec.accessModes[0]: expected a string"), std::string::npos) << error;
   EXPECT_NE(t.Resolve("team/a").waiting.find("not found"), std::string::npos);
   json csi_node = {
       {"metadata", {{"name", "n1"}}},
       {"spec", {{"drivers", json::array({{{"name", "ebs"}, {"allocatable", {{"count", -1}}}}})}}}};
-  EXPECT_EQ(t.ApplyCsiNode(WatchType::kAdded, csi_node, &error), "");
+  EXPECT_EQ(t.ApplyCsiNode(false, csi_node, &error), "");
   EXPECT_NE(error.find("must not be negative"), std::string::npos) << error;
   csi_node["spec"]["drivers"][0]["allocatable"]["count"] = 25;
-  EXPECT_EQ(t.ApplyCsiNode(WatchType::kAdded, csi_node, nullptr), "n1");
+  EXPECT_EQ(t.ApplyCsiNode(false, csi_node, nullptr), "n1");
   EXPECT_EQ(t.LimitsOf("n1").at("ebs"), 25);
-  EXPECT_EQ(t.ApplyCsiNode(WatchType::kDeleted, csi_node, nullptr), "n1");
+  EXPECT_EQ(t.ApplyCsiNode(true, csi_node, nullptr), "n1");
   EXPECT_TRUE(t.LimitsOf("n1").empty());
 }
 
 TEST(VolumeTrackerTest, CsiVolumesOfBoundPodsCount) {
   VolumeTracker t;
-  t.ApplyVolume(WatchType::kAdded, Volume("pv1", "a", "ebs"), nullptr);
-  t.ApplyClaim(WatchType::kAdded, Claim("data", "pv1"), nullptr);
-  kube::PodVolumes v = Claims({"data", "missing"});
+  t.ApplyVolume(false, Volume("pv1", "a", "ebs"), nullptr);
+  t.ApplyClaim(false, Claim("data", "pv1"), nullptr);
+  PodVolumes v = Claims({"data", "missing"});
   v.inline_csi.push_back({"inline.csi", "team-p-scratch"});
   t.SetPod("team/p", v, "", 1, true, false);
   auto r = t.Resolve("team/p");
@@ -265,4 +263,4 @@ TEST(VolumeTrackerTest, CsiVolumesOfBoundPodsCount) {
 }
 
 }  // namespace
-}  // namespace kubemesos::loop
+}  // namespace kubemesos::kube
