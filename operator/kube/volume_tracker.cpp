@@ -49,7 +49,20 @@ VolumeTracker::Keys VolumeTracker::ApplyClaim(bool deleted, const nlohmann::json
   ObjectKey name = ObjectKey::Of(object);
   if (name.name.empty()) return {};
   std::string key = ClaimKey(name.ns, name.name);
+  auto volume_of = [&]() -> std::string {
+    auto it = claims_.find(key);
+    return it == claims_.end() ? "" : it->second.volume_name;
+  };
+  const std::string before = volume_of();
   if (!ApplyTo(claims_, key, deleted, object, ClaimFromJson, error)) return {};
+  if (std::string after = volume_of(); after != before) {  // keep claims_of_volume_ exact
+    if (!before.empty()) {
+      auto& claims = claims_of_volume_[before];
+      claims.erase(key);
+      if (claims.empty()) claims_of_volume_.erase(before);
+    }
+    if (!after.empty()) claims_of_volume_[after].insert(key);
+  }
   return PodsOfClaim(key);
 }
 
@@ -58,13 +71,12 @@ VolumeTracker::Keys VolumeTracker::ApplyVolume(bool deleted, const nlohmann::jso
   ObjectKey name = ObjectKey::Of(object);
   if (name.name.empty()) return {};
   if (!ApplyTo(volumes_, name.name, deleted, object, VolumeFromJson, error)) return {};
-  // The pods of the claims bound to it (few: a PV has one claim). A scan of the tracked pods'
-  // claims, not of every claim in the cluster.
-  Keys out;
-  for (const auto& [claim_key, pods] : by_claim_) {
-    auto claim = claims_.find(claim_key);
-    if (claim != claims_.end() && claim->second.volume_name == name.name)
+  Keys out;  // the pods of the claims bound to it (usually one claim)
+  if (auto claims = claims_of_volume_.find(name.name); claims != claims_of_volume_.end()) {
+    for (const auto& claim_key : claims->second) {
+      Keys pods = PodsOfClaim(claim_key);
       out.insert(out.end(), pods.begin(), pods.end());
+    }
   }
   return out;
 }

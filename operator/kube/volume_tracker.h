@@ -82,6 +82,8 @@ class VolumeTracker {
   std::unordered_map<std::string, std::map<std::string, int64_t>> limits_;  // node -> limits
   std::unordered_map<std::string, Pod> pods_;
   std::unordered_map<std::string, std::set<std::string>> by_claim_;  // claim key -> pod keys
+  // PV name -> the claims whose spec.volumeName names it.
+  std::unordered_map<std::string, std::set<std::string>> claims_of_volume_;
 };
 
 }  // namespace kubemesos::kube

@@ -218,11 +218,16 @@ TEST(VolumeTrackerTest, ChangesReachOnlyThePodsOfTheClaim) {
   EXPECT_TRUE(t.ApplyClaim(false, Claim("data", "pv1"), nullptr).empty());
   EXPECT_EQ(t.ApplyVolume(false, Volume("pv1", "a"), nullptr), VolumeTracker::Keys{"team/a"});
   EXPECT_TRUE(t.ApplyVolume(false, Volume("pv2", "a"), nullptr).empty());
+  // The claim now names another volume: the old one no longer leads to the pod.
+  EXPECT_EQ(t.ApplyClaim(false, Claim("data", "pv3"), nullptr), VolumeTracker::Keys{"team/a"});
+  EXPECT_TRUE(t.ApplyVolume(false, Volume("pv1", "b"), nullptr).empty());
+  EXPECT_EQ(t.ApplyVolume(false, Volume("pv3", "a"), nullptr), VolumeTracker::Keys{"team/a"});
   t.ApplyClaim(false, Claim("other", "", "local"), nullptr);
   EXPECT_EQ(t.ApplyStorageClass(false, Class("local", "Immediate"), nullptr),
             VolumeTracker::Keys{"team/b"});
   t.ForgetPod("team/a");
-  EXPECT_TRUE(t.ApplyClaim(true, Claim("data", "pv1"), nullptr).empty());
+  EXPECT_TRUE(t.ApplyClaim(true, Claim("data", "pv3"), nullptr).empty());
+  EXPECT_TRUE(t.ApplyVolume(false, Volume("pv3", "b"), nullptr).empty());
 }
 
 TEST(VolumeTrackerTest, BadObjectsAreDroppedWithTheirError) {
