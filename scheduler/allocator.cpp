@@ -233,8 +233,17 @@ void Allocator::UpsertNamespace(const std::string& name, const Labels& labels) {
   impl_->pods_.UpsertNamespace(name, labels);
 }
 
+const Labels& Allocator::NamespaceLabels(const std::string& name) const {
+  return impl_->pods_.NamespaceLabels(name);
+}
+
 void Allocator::RemoveNamespace(const std::string& name) {
   impl_->pods_.RemoveNamespace(name);
+}
+
+const NodeSpec* Allocator::FindNode(const std::string& name) const {
+  int node = impl_->pool_.Find(name);
+  return node == NodePool::kNone ? nullptr : &impl_->pool_.node(node).spec;
 }
 
 void Allocator::RemoveNode(const std::string& name) {

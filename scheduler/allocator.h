@@ -20,6 +20,7 @@
 //   later reports the bound pod through UpsertPod (no change) or calls BindFailed().
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +39,9 @@ struct NodeSpec {
   bool ready = true;           // the Ready condition is True
   bool unschedulable = false;  // spec.unschedulable (cordoned)
   Resources allocatable;       // status.allocatable
+  // CSI driver -> the most unique volumes of that driver the node may have attached (the
+  // node's CSINode spec.drivers[].allocatable.count). A driver not listed has no limit.
+  std::map<std::string, int64_t> csi_limits;
 };
 
 // A ResourceGroup (a Mesos role).
@@ -169,6 +173,8 @@ class Allocator {
   // namespace not upserted has no labels.
   void UpsertNamespace(const std::string& name, const Labels& labels);
   void RemoveNamespace(const std::string& name);
+  // The labels of a namespace as last upserted (empty when unknown).
+  const Labels& NamespaceLabels(const std::string& name) const;
 
   // A bind of an assumed placement failed: the task returns to its queue, the node's resources
   // are released, and the node is filtered for the framework for its refuse_seconds.
@@ -186,6 +192,8 @@ class Allocator {
   Resources TotalAllocated() const;  // sum of requests of all pods on nodes
   size_t node_count() const;
   size_t pending_task_count() const;
+  // The named node as last upserted, or nullptr. Valid until the next call that changes nodes.
+  const NodeSpec* FindNode(const std::string& name) const;
 
   class Impl;
 

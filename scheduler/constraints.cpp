@@ -222,6 +222,11 @@ std::string PlacementConstraints::CanonicalKey() const {
     AppendString(key, p.ip);
     key += std::to_string(p.port);
   }
+  for (const auto& v : csi_volumes) {
+    key += "c";
+    AppendString(key, v.driver);
+    AppendString(key, v.handle);
+  }
   return key;
 }
 

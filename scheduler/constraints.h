@@ -102,6 +102,15 @@ struct HostPort {
   friend auto operator<=>(const HostPort&, const HostPort&) = default;
 };
 
+// A CSI volume a pod uses (kube-scheduler: NodeVolumeLimits): the PersistentVolume's
+// spec.csi.driver and volumeHandle, or for an inline CSI volume the driver and
+// "<namespace>-<pod>-<volume>". Pods sharing a volume count it once on a node.
+struct CsiVolume {
+  std::string driver;
+  std::string handle;
+  friend auto operator<=>(const CsiVolume&, const CsiVolume&) = default;
+};
+
 // A preferred node affinity term (preferredDuringSchedulingIgnoredDuringExecution).
 struct PreferredNodeTerm {
   int32_t weight = 0;  // 1..100
@@ -121,6 +130,8 @@ struct PlacementConstraints {
   PodAffinity pod_affinity;
   std::vector<SpreadConstraint> spread;
   std::vector<HostPort> host_ports;  // sorted, unique
+  // The CSI volumes the pod uses, for the per-node volume count limits (CSINode); sorted, unique.
+  std::vector<CsiVolume> csi_volumes;
 
   // True when placement depends on more than the node and its free resources (the pods on
   // nodes: inter-pod affinity, spread) or ranks nodes per class (preferences): the engine then

@@ -50,7 +50,7 @@ NodePool::Upserted NodePool::Upsert(const NodeSpec& input) {
   const NodeSpec& old = state.spec;
   if (old.labels == spec.labels && old.ready == spec.ready &&
       old.unschedulable == spec.unschedulable && old.allocatable == spec.allocatable &&
-      old.taints.size() == spec.taints.size() &&
+      old.csi_limits == spec.csi_limits && old.taints.size() == spec.taints.size() &&
       std::equal(old.taints.begin(), old.taints.end(), spec.taints.begin(),
                  [](const Taint& a, const Taint& b) {
                    return a.key == b.key && a.value == b.value && a.effect == b.effect;

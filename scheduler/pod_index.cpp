@@ -112,6 +112,7 @@ void PodIndex::Add(int task, int node, int identity, int constraints) {
     ports.insert(ports.end(), c.host_ports.begin(), c.host_ports.end());
     std::sort(ports.begin(), ports.end());
   }
+  if (!c.csi_volumes.empty()) CountCsi(node, c.csi_volumes, +1);
   if (HasInterPodTerms(c)) {
     w.with_terms_pos = static_cast<int>(with_terms_.size());
     with_terms_.push_back({task, node, identity, constraints});
@@ -136,6 +137,7 @@ void PodIndex::Remove(int task) {
       if (it != ports.end() && *it == port) ports.erase(it);
     }
   }
+  if (!c.csi_volumes.empty()) CountCsi(w.node, c.csi_volumes, -1);
   if (w.with_terms_pos != kNone) {
     with_terms_[w.with_terms_pos] = with_terms_.back();
     where_[with_terms_[w.with_terms_pos].task].with_terms_pos = w.with_terms_pos;
@@ -362,6 +364,31 @@ const PodIndex::Topology& PodIndex::TopologyOf(const std::string& key) {
   }
   t.epoch = nodes_.epoch();
   return t;
+}
+
+// ---------------------------------------------------------------- CSI volumes
+
+void PodIndex::CountCsi(int node, const std::vector<CsiVolume>& volumes, int delta) {
+  GrowTo(csi_, node);
+  for (const auto& v : volumes) {
+    auto& handles = csi_[node][v.driver];
+    int& n = handles[v.handle];
+    n += delta;
+    if (n <= 0) handles.erase(v.handle);
+    if (handles.empty()) csi_[node].erase(v.driver);
+  }
+}
+
+int PodIndex::CsiVolumeCount(int node, const std::string& driver) const {
+  if (node >= static_cast<int>(csi_.size())) return 0;
+  auto it = csi_[node].find(driver);
+  return it == csi_[node].end() ? 0 : static_cast<int>(it->second.size());
+}
+
+bool PodIndex::HasCsiVolume(int node, const CsiVolume& volume) const {
+  if (node >= static_cast<int>(csi_.size())) return false;
+  auto it = csi_[node].find(volume.driver);
+  return it != csi_[node].end() && it->second.count(volume.handle) > 0;
 }
 
 }  // namespace kubemesos

@@ -143,8 +143,17 @@ class PodIndex {
     uint64_t epoch = 0;              // nodes_.epoch() it is for
   };
   const Topology& TopologyOf(const std::string& key);
+  // ---- CSI volumes (NodeVolumeLimits) ----
+  // How many distinct volumes of `driver` the pods on the node use (a volume shared by pods
+  // counts once), and whether `volume` is among them.
+  int CsiVolumeCount(int node, const std::string& driver) const;
+  bool HasCsiVolume(int node, const CsiVolume& volume) const;
 
  private:
+  // The CSI volumes in use on one node: driver -> volume handle -> pods using it.
+  using CsiUse = std::unordered_map<std::string, std::unordered_map<std::string, int>>;
+  void CountCsi(int node, const std::vector<CsiVolume>& volumes, int delta);
+
   struct Identity {
     std::string ns;
     Labels labels;
@@ -192,6 +201,7 @@ class PodIndex {
   std::vector<std::vector<int>> on_node_;     // node slot -> tasks on it
   std::vector<std::vector<HostPort>> ports_;  // node slot -> host ports in use
   std::vector<PodWithTerms> with_terms_;
+  std::vector<CsiUse> csi_;  // node slot -> CSI volumes in use
   size_t pods_ = 0;
 
   std::vector<Counter> counters_;

@@ -27,7 +27,8 @@ void Allocator::Impl::Enqueue(int task) {
     c.constraints = t.constraints;
     c.identity = t.identity;
     c.full_scan = constraints_[t.constraints].NeedsFullScan();
-    c.pod_sensitive = c.full_scan || !constraints_[t.constraints].host_ports.empty();
+    c.pod_sensitive = c.full_scan || !constraints_[t.constraints].host_ports.empty() ||
+                      !constraints_[t.constraints].csi_volumes.empty();
     frameworks_[f].classes.push_back(cls);
     ++frameworks_[f].unblocked_classes;
     runnable_.insert(f);

@@ -11,6 +11,7 @@
 #include "operator/kube/pod_affinity.h"
 #include "operator/kube/pod_support.h"
 #include "operator/kube/pod_spread.h"
+#include "operator/kube/volumes.h"
 
 namespace kubemesos::kube {
 namespace {
@@ -410,6 +411,34 @@ bool HasSchedulingGates(const json& pod) {
   if (!spec || !spec->is_object()) return false;
   const json* gates = Find(*spec, "schedulingGates");
   return gates && gates->is_array() && !gates->empty();
+}
+
+}  // namespace kubemesos::kube
+
+namespace kubemesos::kube {
+
+std::vector<NodeSelectorTerm> ReadNodeSelectorTerms(const json& list, const std::string& path) {
+  if (!list.is_array()) {
+    throw FieldError(path, std::string("expected an array, got ") + TypeName(list));
+  }
+  std::vector<NodeSelectorTerm> terms;
+  for (size_t i = 0; i < list.size(); ++i) {
+    std::string tpath = Join(path, i);
+    const json& item = list[i];
+    if (!item.is_object()) {
+      throw FieldError(tpath, std::string("expected an object, got ") + TypeName(item));
+    }
+    NodeSelectorTerm term;  // an empty term matches no node, as in Kubernetes
+    for (const char* key : {"matchExpressions", "matchFields"}) {
+      const json* reqs = ReadArray(item, key, tpath);
+      for (size_t k = 0; reqs && k < reqs->size(); ++k) {
+        term.requirements.push_back(ReadRequirement((*reqs)[k], Join(Join(tpath, key), k),
+                                                    std::string(key) == "matchFields"));
+      }
+    }
+    terms.push_back(std::move(term));
+  }
+  return terms;
 }
 
 }  // namespace kubemesos::kube

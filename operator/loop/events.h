@@ -1,4 +1,4 @@
-// What flows into the scheduling loop: watch events of the four kinds it mirrors, "synced"
+// What flows into the scheduling loop: watch events of the kinds it mirrors, "synced"
 // signals, and the results of binds and task pod writes done on other threads.
 #pragma once
 
@@ -8,10 +8,21 @@
 
 namespace kubemesos::loop {
 
-enum class ObjectKind { kNode, kPod, kResourceGroup, kFramework };
+enum class ObjectKind {
+  kNode,
+  kPod,
+  kResourceGroup,
+  kFramework,
+  // Read for placement only (namespaceSelector, volumes); never written to.
+  kNamespace,
+  kPersistentVolumeClaim,
+  kPersistentVolume,
+  kStorageClass,
+  kCSINode,
+};
 enum class WatchType { kAdded, kModified, kDeleted };
 
-inline constexpr int kObjectKinds = 4;
+inline constexpr int kObjectKinds = 9;
 
 const char* KindName(ObjectKind kind);
 

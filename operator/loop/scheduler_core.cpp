@@ -54,6 +54,16 @@ const char* KindName(ObjectKind kind) {
       return "ResourceGroup";
     case ObjectKind::kFramework:
       return "Framework";
+    case ObjectKind::kNamespace:
+      return "Namespace";
+    case ObjectKind::kPersistentVolumeClaim:
+      return "PersistentVolumeClaim";
+    case ObjectKind::kPersistentVolume:
+      return "PersistentVolume";
+    case ObjectKind::kStorageClass:
+      return "StorageClass";
+    case ObjectKind::kCSINode:
+      return "CSINode";
   }
   return "Object";
 }
@@ -117,6 +127,15 @@ void SchedulerCore::Apply(const LoopEvent& event, double now) {
     case ObjectKind::kFramework:
       ApplyFramework(event.watch, event.object);
       break;
+    case ObjectKind::kNamespace:
+      ApplyNamespace(event.watch, event.object);
+      break;
+    case ObjectKind::kPersistentVolumeClaim:
+    case ObjectKind::kPersistentVolume:
+    case ObjectKind::kStorageClass:
+    case ObjectKind::kCSINode:
+      ApplyStorage(event.kind, event.watch, event.object);
+      break;
   }
 }
 
@@ -135,6 +154,7 @@ void SchedulerCore::ApplyNode(WatchType watch, const nlohmann::json& object) {
     return;
   }
   Problem(ObjectKind::kNode, "", name.name, "");
+  node.value->csi_limits = volumes_.LimitsOf(name.name);
   allocator_.UpsertNode(*node.value);
 }
 
@@ -147,6 +167,7 @@ void SchedulerCore::ApplyPod(WatchType watch, const nlohmann::json& object) {
     pod_order_.erase(key);
     pod_created_.erase(key);
     Problem(ObjectKind::kPod, name.ns, name.name, "");
+    ForgetVolumePod(key);
     return;
   }
   if (PodIsPending(object) && !kube::IsKubemesosPod(object)) {
@@ -161,7 +182,9 @@ void SchedulerCore::ApplyPod(WatchType watch, const nlohmann::json& object) {
     return;
   }
   auto pod = kube::PodFromJson(object, allocator_.catalog(), pod_options_);
-  if (!pod.ok()) {
+  auto volumes = kube::PodVolumesFromJson(object);
+  if (pod.ok() && !volumes.ok()) pod.error = volumes.error;
+  if (!pod.ok() || !volumes.ok()) {
     // A pending pod here is ours (see above): it gets the condition too.
     Problem(ObjectKind::kPod, name.ns, name.name, pod.error, PodIsPending(object), pod.unsupported);
     return;
@@ -177,7 +200,110 @@ void SchedulerCore::ApplyPod(WatchType watch, const nlohmann::json& object) {
   } else if (pod.value->node_name.empty()) {
     pod_created_.try_emplace(key, CreationTime(object));
   }
-  allocator_.UpsertPod(*pod.value);
+  if (volumes.value->empty() && !volumes_.Tracks(key)) {
+    allocator_.UpsertPod(*pod.value);  // the common case: no claim, no CSI volume
+    return;
+  }
+  const PodSpec& spec = *pod.value;
+  kube::VolumeTracker::Keys affected =
+      volumes_.SetPod(key, std::move(*volumes.value),
+                      kube::lenient::Str(kube::lenient::Field(object, "metadata"), "uid"),
+                      spec.order, !spec.node_name.empty(), spec.terminal);
+  if (volumes_.Tracks(key)) {
+    volume_pods_[key] = std::move(*pod.value);
+    ApplyVolumePod(key);
+  } else {
+    volume_pods_.erase(key);
+    ClearWaiting(key);
+    allocator_.UpsertPod(*pod.value);
+  }
+  ReapplyVolumePods(affected);
+}
+
+void SchedulerCore::ApplyVolumePod(const std::string& key) {
+  auto it = volume_pods_.find(key);
+  if (it == volume_pods_.end()) return;
+  kube::VolumeTracker::Resolution resolution = volumes_.Resolve(key);
+  if (!resolution.waiting.empty()) {
+    // Not placed, holds nothing and is no demand: said on the pod at the next cycle.
+    allocator_.RemovePod(key);
+    auto& waiting = waiting_[key];
+    if (waiting != resolution.waiting) {
+      waiting = std::move(resolution.waiting);
+      waiting_dirty_.insert(key);
+    }
+    return;
+  }
+  ClearWaiting(key);
+  PodSpec spec = it->second;
+  spec.constraints.volume_affinity = std::move(resolution.affinity);
+  spec.constraints.csi_volumes = std::move(resolution.csi);
+  allocator_.UpsertPod(spec);
+}
+
+void SchedulerCore::ReapplyVolumePods(const std::vector<std::string>& keys) {
+  for (const auto& key : keys) ApplyVolumePod(key);
+}
+
+void SchedulerCore::ClearWaiting(const std::string& key) {
+  if (waiting_.erase(key) > 0) waiting_dirty_.insert(key);
+}
+
+void SchedulerCore::ForgetVolumePod(const std::string& key) {
+  kube::VolumeTracker::Keys affected = volumes_.ForgetPod(key);
+  volume_pods_.erase(key);
+  waiting_.erase(key);
+  waiting_dirty_.erase(key);
+  reported_waiting_.erase(key);
+  ReapplyVolumePods(affected);
+}
+
+void SchedulerCore::ApplyNamespace(WatchType watch, const nlohmann::json& object) {
+  ObjectKey name = NameOf(object);
+  if (name.name.empty()) return;
+  auto ns = watch == WatchType::kDeleted ? kube::Converted<kube::NamespaceInfo>::Err("")
+                                         : kube::NamespaceFromJson(object);
+  if (!ns.ok()) {
+    // Deleted, or unreadable: its labels are unknown (a namespaceSelector then selects it as a
+    // namespace without labels).
+    allocator_.RemoveNamespace(name.name);
+    Problem(ObjectKind::kNamespace, "", name.name, ns.error);
+    return;
+  }
+  Problem(ObjectKind::kNamespace, "", name.name, "");
+  allocator_.UpsertNamespace(ns.value->name, ns.value->labels);
+}
+
+void SchedulerCore::ApplyStorage(ObjectKind kind, WatchType watch, const nlohmann::json& object) {
+  ObjectKey name = NameOf(object);
+  if (name.name.empty()) return;
+  std::string error;
+  kube::VolumeTracker::Keys affected;
+  switch (kind) {
+    case ObjectKind::kPersistentVolumeClaim:
+      affected = volumes_.ApplyClaim(watch == WatchType::kDeleted, object, &error);
+      break;
+    case ObjectKind::kPersistentVolume:
+      affected = volumes_.ApplyVolume(watch == WatchType::kDeleted, object, &error);
+      break;
+    case ObjectKind::kStorageClass:
+      affected = volumes_.ApplyStorageClass(watch == WatchType::kDeleted, object, &error);
+      break;
+    case ObjectKind::kCSINode:
+      if (std::string node = volumes_.ApplyCsiNode(watch == WatchType::kDeleted, object, &error);
+          !node.empty()) {
+        if (const NodeSpec* spec = allocator_.FindNode(node)) {
+          NodeSpec changed = *spec;
+          changed.csi_limits = volumes_.LimitsOf(node);
+          allocator_.UpsertNode(changed);
+        }
+      }
+      break;
+    default:
+      return;
+  }
+  Problem(kind, kind == ObjectKind::kPersistentVolumeClaim ? name.ns : "", name.name, error);
+  ReapplyVolumePods(affected);
 }
 
 void SchedulerCore::ApplyGroup(WatchType watch, const nlohmann::json& object) {
@@ -251,6 +377,22 @@ void SchedulerCore::ReportInvalidGroups() {
   }
 }
 
+void SchedulerCore::ReportWaiting() {
+  for (const auto& key : waiting_dirty_) {
+    auto waiting = waiting_.find(key);
+    if (waiting == waiting_.end()) {
+      reported_waiting_.erase(key);  // placeable again: the engine reports it from now on
+      continue;
+    }
+    auto [reported, added] = reported_waiting_.try_emplace(key, waiting->second);
+    if (!added && reported->second == waiting->second) continue;
+    reported->second = waiting->second;
+    ObjectKey name = ObjectKey::Parse(key);
+    status_.PodWaiting(name.ns, name.name, kWaitingForVolume, waiting->second);
+  }
+  waiting_dirty_.clear();
+}
+
 CycleStats SchedulerCore::Cycle(double now) {
   CycleStats stats;
   if (!synced()) return stats;  // never allocate from a partial view of the cluster
@@ -260,6 +402,7 @@ CycleStats SchedulerCore::Cycle(double now) {
   dirty_ = false;
   for (const auto& placement : result.placements) binder_.Bind(placement);
   for (const auto& pending : result.unplaced) status_.PodPending(pending);
+  ReportWaiting();
   stats.placements = result.placements.size();
   stats.unplaced_reported = result.unplaced.size();
   if (groups_changed_) {

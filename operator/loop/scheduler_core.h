@@ -7,11 +7,13 @@
 #include <array>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "operator/kube/objects.h"
+#include "operator/kube/volume_tracker.h"
 #include "operator/loop/events.h"
 #include "operator/loop/sinks.h"
 #include "scheduler/allocator.h"
@@ -24,6 +26,11 @@ struct BindOutcome {
   BindResult result;
   double latency_seconds = -1;
 };
+
+// The PodScheduled=False reason of a pending pod of ours whose volumes are not ready for it (a
+// missing, deleted or unbound claim, a ReadWriteOncePod claim in use): it waits outside the
+// engine, holds nothing and is not demand, and is re-evaluated when its claims or volumes change.
+inline constexpr const char* kWaitingForVolume = "WaitingForVolume";
 
 struct CycleStats {
   size_t placements = 0;
@@ -66,6 +73,17 @@ class SchedulerCore {
   void ApplyPod(WatchType watch, const nlohmann::json& object);
   void ApplyGroup(WatchType watch, const nlohmann::json& object);
   void ApplyFramework(WatchType watch, const nlohmann::json& object);
+  void ApplyNamespace(WatchType watch, const nlohmann::json& object);
+  // PersistentVolumeClaims, PersistentVolumes, StorageClasses and CSINodes: re-evaluates the
+  // pods they concern, or re-upserts the node whose CSI limits changed.
+  void ApplyStorage(ObjectKind kind, WatchType watch, const nlohmann::json& object);
+  // Resolves a pod that uses volumes (volume_pods_) and hands it to the engine, or keeps it
+  // out with a waiting reason.
+  void ApplyVolumePod(const std::string& key);
+  void ReapplyVolumePods(const std::vector<std::string>& keys);
+  void ClearWaiting(const std::string& key);
+  void ForgetVolumePod(const std::string& key);
+  void ReportWaiting();  // the waiting reasons that changed, once synced
   void ApplyBindResult(const BindResult& result, double now);
   // Reports `message` on the object once (empty: it is fine again). `pending_pod`: a pending
   // pod of ours, which also says it on its PodScheduled condition (reason Unsupported when
@@ -87,6 +105,12 @@ class SchedulerCore {
   std::vector<BindOutcome> bind_outcomes_;
   std::map<std::string, std::string> problems_;  // object with a problem -> its last message
   std::optional<kube::Converted<kube::FrameworkObjects>> framework_;  // see framework_conversion
+  kube::VolumeTracker volumes_;
+  // Pods that use volumes, as converted (without what their volumes add), to re-evaluate.
+  std::unordered_map<std::string, PodSpec> volume_pods_;
+  std::unordered_map<std::string, std::string> waiting_;           // pod -> why it waits
+  std::set<std::string> waiting_dirty_;                            // changed since the last cycle
+  std::unordered_map<std::string, std::string> reported_waiting_;  // pod -> last reported
   uint64_t bind_failures_ = 0;
   uint64_t binds_succeeded_ = 0;
 };

@@ -36,6 +36,11 @@ class StatusSink {
   // Same calling rules as PodInvalid.
   virtual void PodUnsupported(const std::string& ns, const std::string& name,
                               const std::string& message) = 0;
+  // A pending pod of ours that waits for something outside the engine (its volumes): it is not
+  // placed and is not demand, and says why on its PodScheduled condition with `reason`
+  // (e.g. WaitingForVolume). Called again only when the message changes.
+  virtual void PodWaiting(const std::string& ns, const std::string& name, const std::string& reason,
+                          const std::string& message) = 0;
 };
 
 }  // namespace kubemesos::loop

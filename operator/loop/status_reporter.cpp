@@ -80,6 +80,17 @@ void StatusReporter::PodRefused(const std::string& ns, const std::string& name, 
   queue_.Submit("Pod " + ns + "/" + name, [this, item] { return Write(item); });
 }
 
+void StatusReporter::PodWaiting(const std::string& ns, const std::string& name,
+                                const std::string& reason, const std::string& message) {
+  if (may_write_ && !may_write_()) return;  // the leader reports it
+  Item item;
+  item.ns = ns;
+  item.name = name;
+  item.reason = reason;
+  item.message = message;
+  queue_.Submit("Pod " + ns + "/" + name, [this, item] { return Write(item); });
+}
+
 void StatusReporter::ObjectProblem(ObjectKind kind, const std::string& ns, const std::string& name,
                                    const std::string& message) {
   ObjectWarning(kind, ns, name, "InvalidSpec", message);
@@ -113,10 +124,14 @@ bool StatusReporter::Write(const Item& item) {
                         util::SafeDump(patch), "application/strategic-merge-patch+json");
     if (!response.ok()) return false;
   }
-  bool is_crd = !item.is_pod &&
-                (item.kind == ObjectKind::kResourceGroup || item.kind == ObjectKind::kFramework);
+  const char* api_version = "v1";
+  if (!item.is_pod &&
+      (item.kind == ObjectKind::kResourceGroup || item.kind == ObjectKind::kFramework))
+    api_version = "kubemesos.io/v1alpha1";
+  if (!item.is_pod && (item.kind == ObjectKind::kStorageClass || item.kind == ObjectKind::kCSINode))
+    api_version = "storage.k8s.io/v1";
   return PostEvent(
-      item, item.is_pod ? "Pod" : KindName(item.kind), is_crd ? "kubemesos.io/v1alpha1" : "v1",
+      item, item.is_pod ? "Pod" : KindName(item.kind), api_version,
       item.is_pod && item.reason == "Unschedulable" ? "FailedScheduling" : item.reason);
 }
 

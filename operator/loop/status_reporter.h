@@ -43,6 +43,10 @@ class StatusReporter : public StatusSink {
   // The same with reason Unsupported (condition and Event): valid, but not enforced.
   void PodUnsupported(const std::string& ns, const std::string& name,
                       const std::string& message) override;
+  // PodScheduled=False with `reason` (WaitingForVolume: not Unschedulable, so cluster-autoscaler
+  // leaves it alone; no node would help) and a Warning Event with the same reason.
+  void PodWaiting(const std::string& ns, const std::string& name, const std::string& reason,
+                  const std::string& message) override;
   // An Event with reason InvalidSpec on the object.
   void ObjectProblem(ObjectKind kind, const std::string& ns, const std::string& name,
                      const std::string& message) override;

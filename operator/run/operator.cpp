@@ -25,7 +25,21 @@ constexpr Watched kWatched[] = {
     {loop::ObjectKind::kResourceGroup, "/apis/kubemesos.io/v1alpha1/resourcegroups",
      "resourcegroups"},
     {loop::ObjectKind::kFramework, "/apis/kubemesos.io/v1alpha1/frameworks", "frameworks"},
+    // Read for placement only: namespaceSelector terms, and volumes (claims, the volumes they
+    // are bound to, binding modes, per-node CSI volume limits).
+    {loop::ObjectKind::kNamespace, "/api/v1/namespaces", "namespaces"},
+    {loop::ObjectKind::kPersistentVolumeClaim, "/api/v1/persistentvolumeclaims",
+     "persistentvolumeclaims"},
+    {loop::ObjectKind::kPersistentVolume, "/api/v1/persistentvolumes", "persistentvolumes"},
+    {loop::ObjectKind::kStorageClass, "/apis/storage.k8s.io/v1/storageclasses", "storageclasses"},
+    {loop::ObjectKind::kCSINode, "/apis/storage.k8s.io/v1/csinodes", "csinodes"},
 };
+
+// The kinds the registry records (the others it has no use for).
+bool Recorded(loop::ObjectKind kind) {
+  return kind == loop::ObjectKind::kNode || kind == loop::ObjectKind::kResourceGroup ||
+         kind == loop::ObjectKind::kFramework;
+}
 
 // The registry's frameworkID of the Framework "namespace/name" ("" while unknown).
 std::string FrameworkIdOf(const registry::RegistryRecorder& recorder, const std::string& key) {
@@ -188,7 +202,7 @@ void Operator::Start() {
     loop::ObjectKind kind = watched.kind;
     client::Informer::Handlers handlers;
     handlers.on_event = [this, kind](client::InformerEvent event) {
-      if (recorder_ && kind != loop::ObjectKind::kPod)  // no I/O: the recorder's thread writes
+      if (recorder_ && Recorded(kind))  // no I/O: the recorder's thread writes
         registry::ObserveObject(*recorder_, loop::KindName(kind),
                                 event.type == client::EventType::kDeleted, event.object);
       queue_.Push(loop::LoopEvent::Object(kind, ToWatchType(event.type), std::move(event.object)));

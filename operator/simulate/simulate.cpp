@@ -11,6 +11,7 @@
 #include "operator/kube/fields.h"
 #include "operator/kube/lenient.h"
 #include "operator/kube/object_key.h"
+#include "operator/kube/volume_tracker.h"
 #include "operator/simulate/yaml_json.h"
 
 namespace kubemesos::simulate {
@@ -19,7 +20,7 @@ namespace {
 using nlohmann::json;
 using nlohmann::ordered_json;
 
-enum class Kind { kNode, kPod, kGroup, kFramework, kOther };
+enum class Kind { kNode, kPod, kGroup, kFramework, kNamespace, kStorage, kOther };
 
 // Every task pod of a Framework is materialised (the engine needs them all), so a 600-byte
 // Framework with 1,000,000 instances per task would take gigabytes: the pods all Frameworks
@@ -50,6 +51,10 @@ Kind KindOf(const json& object) {
   if (api == "v1" && kind == "Pod") return Kind::kPod;
   if (api == "kubemesos.io/v1alpha1" && kind == "ResourceGroup") return Kind::kGroup;
   if (api == "kubemesos.io/v1alpha1" && kind == "Framework") return Kind::kFramework;
+  if (api == "v1" && kind == "Namespace") return Kind::kNamespace;
+  if ((api == "v1" && (kind == "PersistentVolumeClaim" || kind == "PersistentVolume")) ||
+      (api == "storage.k8s.io/v1" && (kind == "StorageClass" || kind == "CSINode")))
+    return Kind::kStorage;
   return Kind::kOther;
 }
 
@@ -149,7 +154,52 @@ struct Model {
   std::vector<PodSpec> pods;            // fed to the engine, `order` set
   std::vector<std::string> unlabelled;  // kubemesos pods without the framework label
   int tasks = 0;                        // pending tasks fed in
+  std::vector<kube::NamespaceInfo> namespaces;
+  kube::VolumeTracker volumes;  // claims, volumes, classes, CSINode limits; pods by claim
+  // Pods that use claims or CSI volumes: index in `pods`, their volumes and uid.
+  struct VolumePod {
+    size_t pod;
+    kube::PodVolumes volumes;
+    std::string uid;
+  };
+  std::vector<VolumePod> volume_pods;
+  struct Waiting {  // pending pods whose volumes are not ready (WaitingForVolume)
+    std::string pod, framework, message;
+  };
+  std::vector<Waiting> waiting;
 };
+
+// Resolves the volumes of the pods that use them (after every object was read, so that the
+// order of the input does not matter): bound volumes constrain the pod's nodes and count
+// against CSI limits; a pending pod whose claim is not ready waits and is not fed to the engine.
+void ResolveVolumes(Model& model) {
+  for (auto& node : model.nodes) node.csi_limits = model.volumes.LimitsOf(node.name);
+  for (auto& v : model.volume_pods) {
+    const PodSpec& pod = model.pods[v.pod];
+    model.volumes.SetPod(pod.key, std::move(v.volumes), v.uid, pod.order, !pod.node_name.empty(),
+                         pod.terminal);
+  }
+  std::vector<bool> drop(model.pods.size(), false);
+  for (const auto& v : model.volume_pods) {
+    PodSpec& pod = model.pods[v.pod];
+    auto resolution = model.volumes.Resolve(pod.key);
+    if (!resolution.waiting.empty()) {
+      model.waiting.push_back({pod.key, pod.framework, resolution.waiting});
+      drop[v.pod] = true;
+      --model.tasks;
+      continue;
+    }
+    pod.constraints.volume_affinity = std::move(resolution.affinity);
+    pod.constraints.csi_volumes = std::move(resolution.csi);
+  }
+  size_t kept = 0;
+  for (size_t i = 0; i < model.pods.size(); ++i) {
+    if (drop[i]) continue;
+    if (kept != i) model.pods[kept] = std::move(model.pods[i]);  // never a self-move
+    ++kept;
+  }
+  model.pods.resize(kept);
+}
 
 class ModelBuilder {
  public:
@@ -208,6 +258,15 @@ class ModelBuilder {
       }
       case Kind::kPod:
         return AddPod(input, object, "", error);
+      case Kind::kNamespace: {
+        auto ns = kube::NamespaceFromJson(object);
+        if (!ns.ok()) return Fail(input, ns.error, error);
+        if (!Unique("Namespace " + ns.value->name, input, error)) return false;
+        model_.namespaces.push_back(std::move(*ns.value));
+        return true;
+      }
+      case Kind::kStorage:
+        return AddStorage(input, error);
       case Kind::kOther:
         return true;
     }
@@ -226,10 +285,28 @@ class ModelBuilder {
     return Fail(input, id + ": defined twice (first at " + it->second + ")", error);
   }
 
+  bool AddStorage(const InputObject& input, std::string* error) {
+    const json& object = input.object;
+    std::string kind = kube::lenient::Str(object, "kind"), problem;
+    if (!Unique(kube::DescribeObject(object, kind), input, error)) return false;
+    if (kind == "PersistentVolumeClaim") {
+      model_.volumes.ApplyClaim(false, object, &problem);
+    } else if (kind == "PersistentVolume") {
+      model_.volumes.ApplyVolume(false, object, &problem);
+    } else if (kind == "StorageClass") {
+      model_.volumes.ApplyStorageClass(false, object, &problem);
+    } else {
+      model_.volumes.ApplyCsiNode(false, object, &problem);
+    }
+    return problem.empty() || Fail(input, problem, error);
+  }
+
   bool AddPod(const InputObject& input, const json& object, const std::string& prefix,
               std::string* error) {
     auto converted = kube::PodFromJson(object, catalog_);
     if (!converted.ok()) return Fail(input, prefix + converted.error, error);
+    auto volumes = kube::PodVolumesFromJson(object);
+    if (!volumes.ok()) return Fail(input, prefix + volumes.error, error);
     PodSpec& pod = *converted.value;
     if (!Unique("Pod " + pod.key, input, error)) return false;
     if (pod.terminal) return true;  // holds nothing
@@ -243,6 +320,11 @@ class ModelBuilder {
       ++model_.tasks;
     }
     pod.order = next_order_++;
+    if (!volumes.value->empty()) {
+      model_.volume_pods.push_back(
+          {model_.pods.size(), std::move(*volumes.value),
+           kube::lenient::Str(kube::lenient::Field(object, "metadata"), "uid")});
+    }
     model_.pods.push_back(std::move(pod));
     return true;
   }
@@ -275,6 +357,13 @@ ordered_json Report(Allocator& allocator, const AllocationResult& result, const 
                              {"framework", Name(u.framework)},
                              {"reason", u.reason.Short()},
                              {"message", u.reason.message}});
+  }
+  for (const auto& w : model.waiting) {
+    unschedulable.push_back({{"namespace", Namespace(w.pod)},
+                             {"pod", Name(w.pod)},
+                             {"framework", Name(w.framework)},
+                             {"reason", "WaitingForVolume"},
+                             {"message", w.message}});
   }
   for (const auto& key : model.unlabelled) {
     unschedulable.push_back(
@@ -353,6 +442,8 @@ kube::Converted<ordered_json> Simulate(const std::vector<InputObject>& objects,
     for (const auto& input : objects) {
       if (!builder.Add(input, &error)) return Result::Err(error);
     }
+    ResolveVolumes(model);
+    for (const auto& ns : model.namespaces) allocator.UpsertNamespace(ns.name, ns.labels);
     for (const auto& node : model.nodes) allocator.UpsertNode(node);
     for (const auto& group : model.groups) allocator.UpsertGroup(group);
     for (const auto& framework : model.frameworks) allocator.UpsertFramework(framework);

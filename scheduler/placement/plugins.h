@@ -22,6 +22,7 @@
 #include "scheduler/placement/node_preference.h"
 #include "scheduler/placement/node_reservation.h"
 #include "scheduler/placement/node_resources_fit.h"
+#include "scheduler/placement/node_volume_limits.h"
 #include "scheduler/placement/offer_filter.h"
 #include "scheduler/placement/plugin.h"
 #include "scheduler/placement/pod_topology_spread.h"
@@ -128,8 +129,8 @@ class PluginList {
 // InterPodAffinity, so that a node both fail is counted for the pod's own rule first, as
 // kube-scheduler's InterPodAffinity checks affinity, anti-affinity, then existing pods'.
 using Plugins = PluginList<NodeHealth, NodeReservation, NodeAffinity, TaintToleration, OfferFilter,
-                           NodeResourcesFit, NodePorts, InterPodAffinity, ExistingPodsAntiAffinity,
-                           PodTopologySpread, NodePreference>;
+                           NodeResourcesFit, NodePorts, NodeVolumeLimits, InterPodAffinity,
+                           ExistingPodsAntiAffinity, PodTopologySpread, NodePreference>;
 
 // Why no node takes a class: counts over the live nodes, from every plugin's Status.
 struct Diagnosis {

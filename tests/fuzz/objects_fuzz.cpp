@@ -1,8 +1,9 @@
 // Fuzzes object conversion (operator/kube/objects.h) with arbitrary JSON: the same document is
 // converted as a Node, a Pod, a ResourceGroup and a Framework (and each pod a Framework's
-// tasks describe as a Pod, as the controller does). Nothing may throw, and what converts is
-// sane: no negative resource amount (an overflowing sum must be an error, not a wrapped
-// number), a finite positive weight, finite offer filters.
+// tasks describe as a Pod, as the controller does), and as each storage kind (claim, volume,
+// class, CSINode, Namespace, a pod's volumes), fed to a VolumeTracker and resolved. Nothing may
+// throw, and what converts is sane: no negative resource amount (an overflowing sum must be an
+// error, not a wrapped number), a finite positive weight, finite offer filters.
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -10,6 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "operator/kube/objects.h"
+#include "operator/kube/volume_tracker.h"
+#include "operator/kube/volumes.h"
 #include "tests/fuzz/fuzz_util.h"
 
 namespace {
@@ -72,6 +75,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         ConvertPod(kube::TaskPodJson(*framework.value, task, k), catalog);
       }
     }
+  }
+  CheckShape(kube::NamespaceFromJson(object));
+  CheckShape(kube::StorageClassFromJson(object));
+  auto csi_node = kube::CsiNodeFromJson(object);
+  CheckShape(csi_node);
+  if (csi_node.ok()) {
+    for (const auto& [driver, count] : csi_node.value->limits)
+      FUZZ_CHECK(count >= 0, "CSINode count of " + driver);
+  }
+  auto volumes = kube::PodVolumesFromJson(object);
+  CheckShape(volumes);
+  kube::VolumeTracker tracker;
+  std::string error;
+  tracker.ApplyClaim(false, object, &error);
+  tracker.ApplyVolume(false, object, &error);
+  tracker.ApplyStorageClass(false, object, &error);
+  tracker.ApplyCsiNode(false, object, &error);
+  if (volumes.ok() && !volumes.value->empty()) {
+    tracker.SetPod("default/p", *volumes.value, "", 1, false, false);
+    (void)tracker.Resolve("default/p");
   }
   return 0;
 }

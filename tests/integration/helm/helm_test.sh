@@ -113,6 +113,12 @@ check "can create pods/binding" can create pods --subresource=binding -n "${TEST
 check "can patch pods/status" can patch pods --subresource=status -n "${TEST_NS}"
 check "can watch nodes" can watch nodes
 check "can list pods in every namespace" can list pods -A
+for resource in namespaces persistentvolumeclaims persistentvolumes \
+  storageclasses.storage.k8s.io csinodes.storage.k8s.io; do
+  check "can watch ${resource}" can watch "${resource}" -A
+done
+check "cannot patch persistentvolumeclaims" cannot patch persistentvolumeclaims -n "${TEST_NS}"
+check "cannot delete persistentvolumes" cannot delete persistentvolumes
 check "can create and delete pods (framework controller)" bash -c \
   "[[ \$('${KUBECTL}' auth can-i --as='${AS}' create pods -n default) == yes && \$('${KUBECTL}' auth can-i --as='${AS}' delete pods -n default) == yes ]]"
 check "can create events" can create events -n "${TEST_NS}"

@@ -30,8 +30,13 @@ struct Recorder : BindSink, StatusSink {
                       const std::string& message) override {
     unsupported_pods.push_back(ns + "/" + name + ": " + message);
   }
+  void PodWaiting(const std::string& ns, const std::string& name, const std::string& reason,
+                  const std::string& message) override {
+    waiting_pods.push_back(ns + "/" + name + ": " + reason + ": " + message);
+  }
   std::vector<std::string> invalid_pods;
   std::vector<std::string> unsupported_pods;
+  std::vector<std::string> waiting_pods;
 };
 
 json NodeJson(const std::string& name, const std::string& cpu) {
@@ -80,9 +85,8 @@ class CoreTest : public ::testing::Test {
     core.Apply(LoopEvent::Object(kind, WatchType::kAdded, std::move(object)), 0);
   }
   void SyncAll() {
-    for (auto kind :
-         {ObjectKind::kNode, ObjectKind::kPod, ObjectKind::kResourceGroup, ObjectKind::kFramework})
-      core.Apply(LoopEvent::Synced(kind), 0);
+    for (int kind = 0; kind < kObjectKinds; ++kind)
+      core.Apply(LoopEvent::Synced(static_cast<ObjectKind>(kind)), 0);
   }
   Recorder rec;
   SchedulerCore core{AllocatorOptions{}, rec, rec};
@@ -96,6 +100,8 @@ TEST_F(CoreTest, NothingIsAllocatedBeforeEveryWatchSynced) {
   core.Apply(LoopEvent::Synced(ObjectKind::kNode), 0);
   core.Apply(LoopEvent::Synced(ObjectKind::kPod), 0);
   core.Apply(LoopEvent::Synced(ObjectKind::kResourceGroup), 0);
+  for (int kind = static_cast<int>(ObjectKind::kNamespace); kind < kObjectKinds; ++kind)
+    core.Apply(LoopEvent::Synced(static_cast<ObjectKind>(kind)), 0);
   EXPECT_FALSE(core.synced());
   EXPECT_EQ(core.Cycle(1).placements, 0u);
   EXPECT_TRUE(rec.binds.empty());

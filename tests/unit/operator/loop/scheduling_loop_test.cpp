@@ -20,6 +20,8 @@ struct NoSinks : BindSink, StatusSink {
                      const std::string&) override {}
   void PodInvalid(const std::string&, const std::string&, const std::string&) override {}
   void PodUnsupported(const std::string&, const std::string&, const std::string&) override {}
+  void PodWaiting(const std::string&, const std::string&, const std::string&,
+                  const std::string&) override {}
 };
 
 bool WaitFor(const std::function<bool()>& done, double seconds) {
@@ -35,9 +37,8 @@ TEST(SchedulingLoop, NewLeaderAllocatesAtOnceAndStandbyDoesNotSpin) {
   NoSinks sinks;
   SchedulerCore core(AllocatorOptions{}, sinks, sinks);
   EventQueue<LoopEvent> queue;
-  for (auto kind :
-       {ObjectKind::kNode, ObjectKind::kPod, ObjectKind::kResourceGroup, ObjectKind::kFramework}) {
-    queue.Push(LoopEvent::Synced(kind));
+  for (int kind = 0; kind < kObjectKinds; ++kind) {
+    queue.Push(LoopEvent::Synced(static_cast<ObjectKind>(kind)));
   }
   std::atomic<bool> leader{false}, stop{false};
   std::atomic<int> cycles{0}, allocating{0};
@@ -78,9 +79,8 @@ TEST(SchedulingLoop, AnEventOrACycleThatThrowsIsReportedAndTheLoopGoesOn) {
   NoSinks sinks;
   SchedulerCore core(AllocatorOptions{}, sinks, sinks);
   EventQueue<LoopEvent> queue;
-  for (auto kind :
-       {ObjectKind::kNode, ObjectKind::kPod, ObjectKind::kResourceGroup, ObjectKind::kFramework}) {
-    queue.Push(LoopEvent::Synced(kind));
+  for (int kind = 0; kind < kObjectKinds; ++kind) {
+    queue.Push(LoopEvent::Synced(static_cast<ObjectKind>(kind)));
   }
   queue.Push(NodeEvent("poison"));
   queue.Push(NodeEvent("fine"));

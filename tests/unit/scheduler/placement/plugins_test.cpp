@@ -14,7 +14,8 @@ TEST(Plugins, OrderIsTheExplanationOrder) {
   const std::vector<std::string_view> names(Plugins::kNames.begin(), Plugins::kNames.end());
   EXPECT_EQ(names, (std::vector<std::string_view>{
                        "NodeHealth", "NodeReservation", "NodeAffinity", "TaintToleration",
-                       "OfferFilter", "NodeResourcesFit", "NodePorts", "InterPodAffinity",
+                       "OfferFilter", "NodeResourcesFit", "NodePorts", "NodeVolumeLimits",
+                       "InterPodAffinity",
                        "ExistingPodsAntiAffinity", "PodTopologySpread", "NodePreference"}));
 }
 
