@@ -9,8 +9,8 @@
 #include "operator/kube/object_key.h"
 #include "operator/kube/objects.h"
 #include "operator/kube/pod_affinity.h"
-#include "operator/kube/pod_support.h"
 #include "operator/kube/pod_spread.h"
+#include "operator/kube/pod_support.h"
 #include "operator/kube/volumes.h"
 
 namespace kubemesos::kube {

@@ -9,7 +9,6 @@ namespace {
 
 using Op = NodeSelectorRequirement::Op;
 
-
 // "Honor" or "Ignore"; absent: `fallback`.
 bool ReadPolicy(const json& c, std::string_view key, const std::string& path, bool fallback) {
   auto value = ReadString(c, key, path);

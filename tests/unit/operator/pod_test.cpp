@@ -163,27 +163,29 @@ TEST(PodFromJsonTest, FrameworkOnlyForKubemesosScheduler) {
 
 // Issue #14: the refusal is only for what would be placed against it. Bound pods, other
 // schedulers' pods and preferences (preferred terms, ScheduleAnyway) convert as before.
-TEST(PodFromJsonTest, UnenforcedConstraintsRefuseOnlyOurPendingPods) {
+TEST(PodFromJsonTest, EnforcedConstraintsConvertAndUnsupportedRefuseOnlyOurPendingPods) {
   ResourceCatalog catalog;
   nlohmann::json pod = J(R"({"kind":"Pod","metadata":{"name":"x"},"spec":{
       "schedulerName":"kubemesos","containers":[{"name":"a","ports":[{"hostPort":80}]}],
-      "affinity":{"podAntiAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":[{"topologyKey":"h"}]}}}})");
-  // Required inter-pod anti-affinity is enforced now (InterPodAffinity): no longer refused.
-  EXPECT_TRUE(PodFromJson(pod, catalog).ok()) << PodFromJson(pod, catalog).error;
-  pod["spec"]["topologySpreadConstraints"] =
-      J(R"([{"maxSkew":1,"topologyKey":"zone","whenUnsatisfiable":"DoNotSchedule"}])");
-  EXPECT_FALSE(PodFromJson(pod, catalog).ok());
+      "topologySpreadConstraints":[{"maxSkew":1,"topologyKey":"zone","whenUnsatisfiable":"DoNotSchedule","labelSelector":{}}],
+      "affinity":{"podAntiAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":[{"topologyKey":"h","labelSelector":{}}]}}}})");
+  // Everything once refused here (issue #14) is enforced now and converts into constraints.
+  auto converted = PodFromJson(pod, catalog);
+  ASSERT_TRUE(converted.ok()) << converted.error;
+  EXPECT_EQ(converted.value->constraints.host_ports.size(), 1u);
+  EXPECT_EQ(converted.value->constraints.spread.size(), 1u);
+  EXPECT_EQ(converted.value->constraints.pod_affinity.required_anti_affinity.size(), 1u);
+  // What stays unsupported (here dynamic resource allocation) refuses our pending pods only.
+  pod["spec"]["resourceClaims"] = J(R"([{"name":"gpu","resourceClaimName":"gpu-0"}])");
+  auto refused = PodFromJson(pod, catalog);
+  EXPECT_FALSE(refused.ok());
+  EXPECT_TRUE(refused.unsupported);
   nlohmann::json bound = pod;
   bound["spec"]["nodeName"] = "n1";
   EXPECT_TRUE(PodFromJson(bound, catalog).ok()) << PodFromJson(bound, catalog).error;
   nlohmann::json other = pod;
   other["spec"]["schedulerName"] = "default-scheduler";
   EXPECT_TRUE(PodFromJson(other, catalog).ok());
-  nlohmann::json preferred = J(R"({"kind":"Pod","metadata":{"name":"x"},"spec":{
-      "schedulerName":"kubemesos","containers":[{"name":"a","ports":[{"containerPort":80,"hostPort":0}]}],
-      "topologySpreadConstraints":[{"maxSkew":1,"topologyKey":"zone","whenUnsatisfiable":"ScheduleAnyway"}],
-      "affinity":{"podAntiAffinity":{"preferredDuringSchedulingIgnoredDuringExecution":[{"weight":1,"podAffinityTerm":{"topologyKey":"h"}}]}}}})");
-  EXPECT_TRUE(PodFromJson(preferred, catalog).ok()) << PodFromJson(preferred, catalog).error;
 }
 
 TEST(PodFromJsonTest, TerminalPhases) {

@@ -26,6 +26,10 @@ struct Recorder : BindSink, StatusSink {
                   const std::string& message) override {
     invalid.push_back(ns + "/" + name + ": " + message);
   }
+  void PodUnsupported(const std::string& ns, const std::string& name,
+                      const std::string& message) override {
+    invalid.push_back(ns + "/" + name + ": " + message);
+  }
   void PodWaiting(const std::string& ns, const std::string& name, const std::string& reason,
                   const std::string& message) override {
     waiting.push_back(ns + "/" + name + ": " + reason + ": " + message);
