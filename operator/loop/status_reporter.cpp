@@ -69,8 +69,8 @@ void StatusReporter::PodUnsupported(const std::string& ns, const std::string& na
   PodRefused(ns, name, "Unsupported", message);
 }
 
-void StatusReporter::PodRefused(const std::string& ns, const std::string& name, const char* reason,
-                                const std::string& message) {
+void StatusReporter::PodRefused(const std::string& ns, const std::string& name,
+                                const std::string& reason, const std::string& message) {
   if (may_write_ && !may_write_()) return;  // the leader reports it
   Item item;
   item.ns = ns;
@@ -82,13 +82,7 @@ void StatusReporter::PodRefused(const std::string& ns, const std::string& name, 
 
 void StatusReporter::PodWaiting(const std::string& ns, const std::string& name,
                                 const std::string& reason, const std::string& message) {
-  if (may_write_ && !may_write_()) return;  // the leader reports it
-  Item item;
-  item.ns = ns;
-  item.name = name;
-  item.reason = reason;
-  item.message = message;
-  queue_.Submit("Pod " + ns + "/" + name, [this, item] { return Write(item); });
+  PodRefused(ns, name, reason, message);  // the same write: a condition and an Event
 }
 
 void StatusReporter::ObjectProblem(ObjectKind kind, const std::string& ns, const std::string& name,

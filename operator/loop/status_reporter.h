@@ -67,7 +67,7 @@ class StatusReporter : public StatusSink {
     std::string ns, name;
     std::string reason, message;
   };
-  void PodRefused(const std::string& ns, const std::string& name, const char* reason,
+  void PodRefused(const std::string& ns, const std::string& name, const std::string& reason,
                   const std::string& message);
   bool Write(const Item& item);
   bool PostEvent(const Item& item, const std::string& kind, const std::string& api_version,

@@ -69,18 +69,7 @@ check "the claim is bound by the PV controller" \
   wait_for_jsonpath 60 Bound pvc data -n "${TEST_NS}" '{.status.phase}'
 
 # The reference: kube-scheduler.
-pki="${KUBEMESOS_CLUSTER_DIR}/pki"
-if ! km::port_open "${KUBEMESOS_SCHEDULER_PORT}"; then
-  "${KUBEMESOS_BIN_DIR}/kube-scheduler" \
-    --kubeconfig="${pki}/scheduler.kubeconfig" \
-    --authentication-kubeconfig="${pki}/scheduler.kubeconfig" \
-    --authorization-kubeconfig="${pki}/scheduler.kubeconfig" \
-    --bind-address=127.0.0.1 --secure-port="${KUBEMESOS_SCHEDULER_PORT}" \
-    --cert-dir="${pki}/scheduler-volumes-serving" --leader-elect=false \
-    </dev/null >"${WORK}/kube-scheduler.log" 2>&1 &
-  sched_pid=$!
-  KM_CLEANUPS+=("km::stop_pid kube-scheduler ${sched_pid} kube-scheduler 20")
-fi
+op_start_kube_scheduler
 pod_with_claim zonal-ref default-scheduler data
 check "kube-scheduler: the zonal claim's pod goes to zone b" \
   wait_for_jsonpath 60 "${TEST_NS}-n1" pod zonal-ref -n "${TEST_NS}" '{.spec.nodeName}'

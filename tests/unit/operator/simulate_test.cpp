@@ -2,6 +2,7 @@
 // and the report built from one allocation cycle.
 #include <gtest/gtest.h>
 
+#include <set>
 #include <sstream>
 
 #include "operator/cmd/commands.h"
@@ -161,6 +162,53 @@ spec:
   EXPECT_EQ(report["stats"]["nodes"], 1);
   EXPECT_EQ(report["stats"]["tasks"], 2);
   EXPECT_GE(report["stats"]["allocationSeconds"].get<double>(), 0.0);
+}
+
+// Issue #14, item 8: a Framework's task template gets every constraint kube-scheduler enforces,
+// in `simulate` as in `run`: here required anti-affinity on the hostname (one task per node)
+// and a host port, over 4 nodes in 2 zones with a DoNotSchedule zone spread.
+TEST(SimulateTest, TaskTemplatesGetInterPodConstraints) {
+  std::string nodes;
+  for (int i = 0; i < 4; ++i) {
+    nodes += "apiVersion: v1\nkind: Node\nmetadata: {name: n" + std::to_string(i) +
+             ", labels: {kubernetes.io/hostname: n" + std::to_string(i) +
+             ", topology.kubernetes.io/zone: z" + std::to_string(i % 2) +
+             "}}\nstatus: {allocatable: {cpu: \"8\", memory: 8Gi, pods: \"110\"}}\n---\n";
+  }
+  json report = RunSimulation(nodes + R"(
+apiVersion: kubemesos.io/v1alpha1
+kind: ResourceGroup
+metadata: {name: g}
+---
+apiVersion: kubemesos.io/v1alpha1
+kind: Framework
+metadata: {name: web}
+spec:
+  resourceGroup: g
+  tasks:
+  - name: server
+    instances: 6
+    template:
+      metadata: {labels: {app: web}}
+      spec:
+        affinity:
+          podAntiAffinity:
+            requiredDuringSchedulingIgnoredDuringExecution:
+            - {topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {app: web}}}
+        topologySpreadConstraints:
+        - {maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: DoNotSchedule,
+           labelSelector: {matchLabels: {app: web}}}
+        containers:
+        - {name: c, ports: [{containerPort: 80, hostPort: 8080}], resources: {requests: {cpu: 100m}}}
+)");
+  ASSERT_EQ(report["placements"].size(), 4u) << report.dump();
+  std::set<std::string> used;
+  for (const auto& p : report["placements"]) used.insert(p["node"].get<std::string>());
+  EXPECT_EQ(used.size(), 4u);  // one per node
+  ASSERT_EQ(report["unschedulable"].size(), 2u);
+  EXPECT_EQ(report["unschedulable"][0]["reason"], "NoEligibleNode");
+  EXPECT_EQ(report["unschedulable"][0]["message"],
+            "0/4 nodes are available: 4 didn't have free ports for the requested pod ports.");
 }
 
 TEST(SimulateTest, KubemesosPodWithoutFrameworkLabelIsReported) {
