@@ -12,11 +12,11 @@ namespace {
 
 TEST(Plugins, OrderIsTheExplanationOrder) {
   const std::vector<std::string_view> names(Plugins::kNames.begin(), Plugins::kNames.end());
-  EXPECT_EQ(names, (std::vector<std::string_view>{
-                       "NodeHealth", "NodeReservation", "NodeAffinity", "TaintToleration",
-                       "OfferFilter", "NodeResourcesFit", "NodePorts", "NodeVolumeLimits",
-                       "InterPodAffinity",
-                       "ExistingPodsAntiAffinity", "PodTopologySpread", "NodePreference"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string_view>{
+                "NodeHealth", "NodeReservation", "NodeAffinity", "TaintToleration", "OfferFilter",
+                "NodeResourcesFit", "NodePorts", "NodeVolumeLimits", "InterPodAffinity",
+                "ExistingPodsAntiAffinity", "PodTopologySpread", "NodePreference"}));
 }
 
 // Nodes failing in every way and in several ways at once, for one class.
