@@ -144,6 +144,10 @@ bool PlacementConstraints::NeedsFullScan() const {
   return !preferred_affinity.empty() || !pod_affinity.empty() || !spread.empty();
 }
 
+bool PlacementConstraints::DependsOnPods() const {
+  return NeedsFullScan() || !host_ports.empty() || !csi_volumes.empty();
+}
+
 bool ToleratesTaints(const std::vector<Toleration>& tolerations, const std::vector<Taint>& taints) {
   for (const auto& taint : taints) {
     if (taint.effect == TaintEffect::kPreferNoSchedule) continue;

@@ -138,6 +138,9 @@ struct PlacementConstraints {
   // searches every node afresh for each task of the class (see placement::Scope::kPod) instead
   // of walking the shared node order with a cursor.
   bool NeedsFullScan() const;
+  // True when whether a node fits depends on the pods on nodes (NeedsFullScan, host ports, CSI
+  // volume counts): a class that fits nowhere may fit once pods come or go.
+  bool DependsOnPods() const;
 
   // A stable text form; equal constraints give equal keys.
   std::string CanonicalKey() const;

@@ -24,6 +24,7 @@ int Allocator::Impl::ScanNodes(int cls, double now) {
     std::array<double, Plugins::kSize> raw;  // by plugin; NodeScorer plugins only
   };
   std::vector<Candidate> candidates;
+  std::array<double, Plugins::kSize> weight{};    // 0 for plugins that score nothing here
   if (scored) candidates.reserve(pool_.count());  // no regrowth: a copy of 5,000 would dominate
   for (int n : pool_.order().order()) {
     if (!eligible[n]) continue;
@@ -35,17 +36,18 @@ int Allocator::Impl::ScanNodes(int cls, double now) {
     // The policy's score now, not as of the cycle's start: tasks placed by this scan move it.
     const double allocated = placement::NodeResourcesFit::Score(info.spec, pool_.used(n));
     c.policy = 100.0 * (options_.policy == Policy::kBinpack ? allocated : 1.0 - allocated);
-    Plugins::ScoreEach(query.states(), info, [&](size_t i, double, double raw) { c.raw[i] = raw; });
+    Plugins::ScoreEach(query.states(), info, [&](size_t i, double w, double raw) {
+      c.raw[i] = raw;
+      weight[i] = w;
+    });
     candidates.push_back(c);
   }
   if (candidates.empty()) return kNone;
 
   // Per plugin: min-max over the candidates, to [0, 100], times its weight.
-  std::array<double, Plugins::kSize> lo, hi, weight{};
+  std::array<double, Plugins::kSize> lo, hi;
   lo.fill(1e300);
   hi.fill(-1e300);
-  Plugins::ScoreEach(query.states(), NodeInfoOf(*this, candidates[0].node),
-                     [&](size_t i, double w, double) { weight[i] = w; });
   for (const auto& c : candidates) {
     for (size_t i = 0; i < Plugins::kSize; ++i) {
       lo[i] = std::min(lo[i], c.raw[i]);

@@ -27,8 +27,7 @@ void Allocator::Impl::Enqueue(int task) {
     c.constraints = t.constraints;
     c.identity = t.identity;
     c.full_scan = constraints_[t.constraints].NeedsFullScan();
-    c.pod_sensitive = c.full_scan || !constraints_[t.constraints].host_ports.empty() ||
-                      !constraints_[t.constraints].csi_volumes.empty();
+    c.pod_sensitive = constraints_[t.constraints].DependsOnPods();
     frameworks_[f].classes.push_back(cls);
     ++frameworks_[f].unblocked_classes;
     runnable_.insert(f);
@@ -291,22 +290,17 @@ void Allocator::Impl::UnblockFramework(int framework) {
 void Allocator::Impl::UnblockPodSensitive() {
   // A pod holding a required anti-affinity term left a node: classes of every kind may have
   // been kept off its domain (placement::ExistingPodsAntiAffinity), so all may try again.
-  if (anti_affinity_epoch_seen_ != pods_.anti_affinity_epoch()) {
-    anti_affinity_epoch_seen_ = pods_.anti_affinity_epoch();
-    for (size_t i = blocked_classes_.size(); i-- > 0;) {
-      if (i >= blocked_classes_.size()) continue;
-      const Block b = classes_[blocked_classes_[i]].block;
-      if (b == Block::kCapacity || b == Block::kNoEligible || b == Block::kHeadroom)
-        UnblockClass(blocked_classes_[i]);
-    }
-  }
-  if (pods_epoch_seen_ == pods_.epoch()) return;
+  const bool everyone = anti_affinity_epoch_seen_ != pods_.anti_affinity_epoch();
+  const bool pods_moved = pods_epoch_seen_ != pods_.epoch();
+  anti_affinity_epoch_seen_ = pods_.anti_affinity_epoch();
   pods_epoch_seen_ = pods_.epoch();
-  for (size_t i = blocked_classes_.size(); pod_sensitive_blocked_ > 0 && i-- > 0;) {
+  if (!everyone && (!pods_moved || pod_sensitive_blocked_ == 0)) return;
+  for (size_t i = blocked_classes_.size(); i-- > 0;) {
+    if (i >= blocked_classes_.size()) continue;
     int cls = blocked_classes_[i];
     const Block b = classes_[cls].block;
     // Quota, suspension and unknown groups are not about pods: they keep their own wake-ups.
-    if (classes_[cls].pod_sensitive &&
+    if ((everyone || classes_[cls].pod_sensitive) &&
         (b == Block::kCapacity || b == Block::kNoEligible || b == Block::kHeadroom))
       UnblockClass(cls);
   }

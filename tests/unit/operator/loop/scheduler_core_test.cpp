@@ -2,6 +2,7 @@
 // events mirror the cluster into the engine, placements go to the binder, failed binds give
 // resources back, and bad objects are reported on the object while the rest is scheduled.
 #include "operator/loop/scheduler_core.h"
+#include "tests/unit/operator/loop/recording_sinks.h"
 
 #include <gtest/gtest.h>
 
@@ -12,32 +13,7 @@ namespace {
 
 using nlohmann::json;
 
-struct Recorder : BindSink, StatusSink {
-  std::vector<Placement> binds;
-  std::vector<Unplaced> pending;
-  std::vector<std::string> problems;
-  void Bind(const Placement& p) override { binds.push_back(p); }
-  void PodPending(const Unplaced& u) override { pending.push_back(u); }
-  void ObjectProblem(ObjectKind kind, const std::string& ns, const std::string& name,
-                     const std::string& message) override {
-    problems.push_back(std::string(KindName(kind)) + " " + ns + "/" + name + ": " + message);
-  }
-  void PodInvalid(const std::string& ns, const std::string& name,
-                  const std::string& message) override {
-    invalid_pods.push_back(ns + "/" + name + ": " + message);
-  }
-  void PodUnsupported(const std::string& ns, const std::string& name,
-                      const std::string& message) override {
-    unsupported_pods.push_back(ns + "/" + name + ": " + message);
-  }
-  void PodWaiting(const std::string& ns, const std::string& name, const std::string& reason,
-                  const std::string& message) override {
-    waiting_pods.push_back(ns + "/" + name + ": " + reason + ": " + message);
-  }
-  std::vector<std::string> invalid_pods;
-  std::vector<std::string> unsupported_pods;
-  std::vector<std::string> waiting_pods;
-};
+using Recorder = test_support::RecordingSinks;
 
 json NodeJson(const std::string& name, const std::string& cpu) {
   return {{"apiVersion", "v1"},

@@ -6,35 +6,14 @@
 #include <vector>
 
 #include "operator/loop/scheduler_core.h"
+#include "tests/unit/operator/loop/recording_sinks.h"
 
 namespace kubemesos::loop {
 namespace {
 
 using nlohmann::json;
 
-struct Recorder : BindSink, StatusSink {
-  std::vector<Placement> binds;
-  std::vector<Unplaced> pending;
-  std::vector<std::string> problems, invalid, waiting;
-  void Bind(const Placement& p) override { binds.push_back(p); }
-  void PodPending(const Unplaced& u) override { pending.push_back(u); }
-  void ObjectProblem(ObjectKind kind, const std::string& ns, const std::string& name,
-                     const std::string& message) override {
-    problems.push_back(std::string(KindName(kind)) + " " + ns + "/" + name + ": " + message);
-  }
-  void PodInvalid(const std::string& ns, const std::string& name,
-                  const std::string& message) override {
-    invalid.push_back(ns + "/" + name + ": " + message);
-  }
-  void PodUnsupported(const std::string& ns, const std::string& name,
-                      const std::string& message) override {
-    invalid.push_back(ns + "/" + name + ": " + message);
-  }
-  void PodWaiting(const std::string& ns, const std::string& name, const std::string& reason,
-                  const std::string& message) override {
-    waiting.push_back(ns + "/" + name + ": " + reason + ": " + message);
-  }
-};
+using Recorder = test_support::RecordingSinks;
 
 json NodeJson(const std::string& name, const std::string& zone) {
   return {{"apiVersion", "v1"},
@@ -121,12 +100,13 @@ TEST_F(CoreVolumesTest, MissingClaimWaitsThenTheBoundVolumeDecidesTheZone) {
   SyncAll();
   Add(ObjectKind::kPod, PodJson("p", {"data"}));
   EXPECT_EQ(core.Cycle(1).placements, 0u);
-  ASSERT_EQ(rec.waiting.size(), 1u);
-  EXPECT_EQ(rec.waiting[0], "team/p: WaitingForVolume: persistentvolumeclaim \"data\" not found");
+  ASSERT_EQ(rec.waiting_pods.size(), 1u);
+  EXPECT_EQ(rec.waiting_pods[0],
+            "team/p: WaitingForVolume: persistentvolumeclaim \"data\" not found");
   EXPECT_TRUE(rec.pending.empty());  // not engine demand: no Unschedulable for the autoscaler
   EXPECT_EQ(core.allocator().pending_task_count(), 0u);
   core.Cycle(2);
-  EXPECT_EQ(rec.waiting.size(), 1u);  // said once
+  EXPECT_EQ(rec.waiting_pods.size(), 1u);  // said once
   // The volume (zone b; binpack would pick n-a first on a tie) and the claim bound to it.
   Add(ObjectKind::kPersistentVolume, VolumeJson("pv1", "b"));
   Add(ObjectKind::kPersistentVolumeClaim, ClaimJson("data", "pv1"));
@@ -141,7 +121,7 @@ TEST_F(CoreVolumesTest, NoZoneWithTheVolumeIsUnschedulableNotWaiting) {
   Add(ObjectKind::kPersistentVolumeClaim, ClaimJson("data", "pv1"));
   Add(ObjectKind::kPod, PodJson("p", {"data"}));
   EXPECT_EQ(core.Cycle(1).placements, 0u);
-  EXPECT_TRUE(rec.waiting.empty());
+  EXPECT_TRUE(rec.waiting_pods.empty());
   ASSERT_EQ(rec.pending.size(), 1u);  // more nodes (in zone c) would help: engine demand
   EXPECT_EQ(rec.pending[0].reason.code, ReasonCode::kNoEligibleNode);
 }
@@ -152,7 +132,7 @@ TEST_F(CoreVolumesTest, ObjectsListedBeforeTheFirstCycleReportNothing) {
   Add(ObjectKind::kPersistentVolume, VolumeJson("pv1", "a"));
   SyncAll();
   EXPECT_EQ(core.Cycle(1).placements, 1u);
-  EXPECT_TRUE(rec.waiting.empty());
+  EXPECT_TRUE(rec.waiting_pods.empty());
   EXPECT_EQ(rec.binds[0].node, "n-a");
 }
 
@@ -166,8 +146,8 @@ TEST_F(CoreVolumesTest, DeletedClaimMakesThePodWaitAgain) {
   Add(ObjectKind::kPersistentVolumeClaim, ClaimJson("data", "pv1"), WatchType::kDeleted);
   core.Cycle(2);
   EXPECT_EQ(core.allocator().pending_task_count(), 0u);
-  ASSERT_EQ(rec.waiting.size(), 1u);
-  EXPECT_NE(rec.waiting[0].find("not found"), std::string::npos);
+  ASSERT_EQ(rec.waiting_pods.size(), 1u);
+  EXPECT_NE(rec.waiting_pods[0].find("not found"), std::string::npos);
 }
 
 TEST_F(CoreVolumesTest, CsiNodeLimitsReachTheEngine) {
@@ -232,7 +212,7 @@ TEST_F(CoreVolumesTest, OtherSchedulersPendingPodsAreNotTouched) {
   pod["spec"]["schedulerName"] = "default-scheduler";
   Add(ObjectKind::kPod, pod);
   core.Cycle(1);
-  EXPECT_TRUE(rec.waiting.empty());
+  EXPECT_TRUE(rec.waiting_pods.empty());
   EXPECT_TRUE(rec.pending.empty());
 }
 
