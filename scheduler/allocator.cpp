@@ -25,6 +25,10 @@ std::string Reason::Short() const {
       return "UnknownFramework " + subject;
     case ReasonCode::kSuspended:
       return "Suspended";
+    case ReasonCode::kWaitingForGang:
+      return "WaitingForPodGroup " + subject;
+    case ReasonCode::kWaitingForMembers:
+      return "WaitingForMembers " + subject;
   }
   return "Unknown";
 }
@@ -278,6 +282,15 @@ std::vector<GroupStatus> Allocator::Groups() const {
 }
 std::vector<FrameworkStatus> Allocator::Frameworks() const {
   return impl_->Frameworks();
+}
+void Allocator::UpsertGang(const GangSpec& gang) {
+  impl_->UpsertGang(gang);
+}
+void Allocator::RemoveGang(const std::string& key) {
+  impl_->RemoveGang(key);
+}
+std::vector<GangStatus> Allocator::Gangs() const {
+  return impl_->Gangs();
 }
 std::optional<Reason> Allocator::PendingReason(const std::string& key) const {
   return impl_->PendingReason(key);

@@ -54,12 +54,39 @@ struct GroupSpec {
   Labels node_selector;  // non-empty: matching nodes are reserved for this group's subtree
 };
 
+// All-or-nothing placement (gang scheduling). In a cycle the engine places at least
+// `min_member - active` pending members of a gang, or none of them; members beyond that are then
+// placed like ordinary tasks (elastic surplus). `active` counts members bound or assumed and not
+// terminal. Times are in the same seconds as Allocate's `now`.
+struct GangPolicy {
+  int min_member = 0;  // 0: no gang
+  // The gang's minimum request as a whole, when declared (Framework spec.gang.minResources):
+  // checked against the limits of the members' groups. Empty: the sum of the members' requests.
+  ResourceBound min_resources;
+  // A gang that has failed to fit for this long may hold what it could place (a reservation)
+  // for at most reservation_timeout_seconds; then it backs off (base, doubling, max) before it
+  // may reserve again. At most one gang reserves per top-level group subtree. 0: never reserve.
+  double starvation_seconds = 600;
+  double reservation_timeout_seconds = 300;
+  double backoff_base_seconds = 10;
+  double backoff_max_seconds = 600;
+  friend bool operator==(const GangPolicy&, const GangPolicy&) = default;
+};
+
+// A gang that pods join by name (a scheduling.k8s.io PodGroup), keyed "namespace/name".
+struct GangSpec {
+  std::string key;
+  GangPolicy policy;
+};
+
 // A Framework (a Mesos framework), keyed "namespace/name".
 struct FrameworkSpec {
   std::string key;
   std::string group;
   bool suspended = false;
   double refuse_seconds = 5.0;
+  // Its tasks (those not naming a PodGroup) form one gang when gang.min_member > 0.
+  GangPolicy gang;
 };
 
 // A pod: either a task waiting for a node (node_name empty) or a pod already on a node, of any
@@ -73,6 +100,10 @@ struct PodSpec {
   std::string node_name;  // spec.nodeName; empty while pending
   bool terminal = false;  // Succeeded or Failed: holds nothing
   uint64_t order = 0;     // queue position inside its framework (creation order); ties by key
+  // The PodGroup (GangSpec key) the pod joins (spec.schedulingGroup); empty: its framework's
+  // gang, if the framework has one. A named gang not upserted yet keeps the pod pending with
+  // kWaitingForGang.
+  std::string gang;
 };
 
 enum class Policy { kBinpack, kSpread };
@@ -86,12 +117,14 @@ struct AllocatorOptions {
 
 // Why a task is still pending.
 enum class ReasonCode {
-  kInsufficient,      // subject: the resource no eligible node has enough of
-  kQuotaLimit,        // subject: the group (or ancestor) whose limit would be exceeded
-  kNoEligibleNode,    // selectors, affinity, taints, health, reservations or offer filters
-  kUnknownGroup,      // subject: the group that is missing or invalid
-  kUnknownFramework,  // subject: the framework key
-  kSuspended,         // subject: the framework key
+  kInsufficient,       // subject: the resource no eligible node has enough of
+  kQuotaLimit,         // subject: the group (or ancestor) whose limit would be exceeded
+  kNoEligibleNode,     // selectors, affinity, taints, health, reservations or offer filters
+  kUnknownGroup,       // subject: the group that is missing or invalid
+  kUnknownFramework,   // subject: the framework key
+  kSuspended,          // subject: the framework key
+  kWaitingForGang,     // subject: the PodGroup key that does not exist (yet)
+  kWaitingForMembers,  // subject: the gang key; fewer members exist than min_member
 };
 
 struct Reason {
@@ -111,6 +144,9 @@ struct Placement {
   std::string pod;
   std::string framework;
   std::string node;
+  // The gang key when the placement is part of a gang's all-or-nothing decision (its minimum);
+  // those placements are contiguous in AllocationResult::placements. Empty otherwise.
+  std::string gang;
 };
 
 struct Unplaced {
@@ -124,6 +160,31 @@ struct AllocationResult {
   // Tasks whose pending reason was set or changed in this cycle (all pending tasks on the first
   // cycle). Tasks already reported with the same reason are not repeated.
   std::vector<Unplaced> unplaced;
+};
+
+enum class GangPhase {
+  kWaitingForMembers,  // fewer members exist than min_member
+  kPending,            // below its minimum; the last attempt failed (last_failure says why)
+  kReserving,          // pending, and holding what it could place (reserved) until reserved_until
+  kBinding,            // at its minimum counting assumed placements, not all bound yet
+  kRunning,            // at least min_member members bound
+  kDegraded,           // was at its minimum, now 0 < active < min_member
+};
+
+struct GangStatus {
+  std::string key;         // the PodGroup key, or the framework key for a Framework's gang
+  bool pod_group = false;  // from UpsertGang (true) or a Framework's spec (false)
+  int min_member = 0;
+  int active = 0;   // bound or assumed, not terminal
+  int bound = 0;    // observed bound (spec.nodeName), not terminal
+  int pending = 0;  // waiting for a node
+  GangPhase phase = GangPhase::kPending;
+  std::optional<Reason> last_failure;  // why the last attempt placed nothing
+  double waiting_since = -1;    // start of the current wait below the minimum; -1: not waiting
+  double below_min_since = -1;  // first cycle seen with 0 < active < min_member; -1: none
+  Resources reserved;           // held for this gang while kReserving
+  double reserved_until = -1;
+  int attempts = 0;  // failed attempts in the current wait
 };
 
 struct GroupStatus {
@@ -176,6 +237,11 @@ class Allocator {
   // The labels of a namespace as last upserted (empty when unknown).
   const Labels& NamespaceLabels(const std::string& name) const;
 
+  // Gangs that pods join by name (PodGroups). Removing one leaves its pods pending with
+  // kWaitingForGang; a Framework's own gang comes with FrameworkSpec::gang.
+  void UpsertGang(const GangSpec& gang);
+  void RemoveGang(const std::string& key);
+
   // A bind of an assumed placement failed: the task returns to its queue, the node's resources
   // are released, and the node is filtered for the framework for its refuse_seconds.
   void BindFailed(const std::string& pod_key, double now_seconds);
@@ -186,6 +252,9 @@ class Allocator {
   // Read-only views, sorted by name.
   std::vector<GroupStatus> Groups() const;
   std::vector<FrameworkStatus> Frameworks() const;
+  // Every gang with at least one member or a spec, PodGroups and Frameworks' (sorted by
+  // pod_group, then key).
+  std::vector<GangStatus> Gangs() const;
   // The current pending reason of a task, if it is pending and was examined.
   std::optional<Reason> PendingReason(const std::string& pod_key) const;
   Resources TotalCapacity() const;   // sum of allocatable of all nodes

@@ -91,6 +91,8 @@ class Allocator::Impl {
   void UpsertPod(const PodSpec& pod);
   void RemovePod(const std::string& key);
   void BindFailed(const std::string& pod_key, double now);
+  void UpsertGang(const GangSpec& gang);  // gangs.cpp
+  void RemoveGang(const std::string& key);
 
   // ---- the cycle (allocation_cycle.cpp) ----
   AllocationResult Allocate(double now);
@@ -99,6 +101,7 @@ class Allocator::Impl {
   std::vector<GroupStatus> Groups() const;
   std::vector<FrameworkStatus> Frameworks() const;
   std::optional<Reason> PendingReason(const std::string& key) const;
+  std::vector<GangStatus> Gangs() const;  // gangs.cpp
 
   // ---- bookkeeping shared by the cycle (allocator.cpp) ----
   // A task's request counts on its node (if known) and its framework and groups (if known)

@@ -39,6 +39,10 @@ std::string ConditionReason(const Reason& reason) {
       return "UnknownFramework";
     case ReasonCode::kSuspended:
       return "Suspended";
+    case ReasonCode::kWaitingForGang:
+      return "WaitingForPodGroup";
+    case ReasonCode::kWaitingForMembers:
+      return "WaitingForMembers";
   }
   return "Unschedulable";
 }
