@@ -123,13 +123,28 @@ struct FrameworkTask {
   nlohmann::json pod;
 };
 
+// spec.gang beyond what the engine decides (framework.gang holds the engine's GangPolicy): what
+// the operator does when a gang stays below its minimum. Defaults are the CRD's.
+struct FrameworkGangActions {
+  // A gang left below minMember by failed binds is retried this long, then rolled back
+  // (onBindFailure Restart: its bound task pods are deleted and re-created; Report: Events only).
+  double bind_timeout_seconds = 30;
+  // A gang that ran and dropped below minMember (node lost, member failed) gets this long to
+  // recover, then onTimeout applies (Requeue: delete every member, re-created with backoff;
+  // Fail: delete them and launch nothing more, phase Failed, reason GangTimeout).
+  double recovery_timeout_seconds = 600;
+  enum class OnTimeout { kRequeue, kFail } on_timeout = OnTimeout::kRequeue;
+  enum class OnBindFailure { kRestart, kReport } on_bind_failure = OnBindFailure::kRestart;
+};
+
 // A Framework as the engine and the Framework controller see it. Its size follows the spec,
 // never `instances`: task pods are built one at a time, when they are about to be created.
 struct FrameworkObjects {
   FrameworkSpec framework;
-  std::string ns, name, uid;         // uid: empty when not known (hand-written input)
-  std::vector<FrameworkTask> tasks;  // in spec order
-  int64_t total_instances = 0;       // the sum of tasks[].instances
+  std::string ns, name, uid;          // uid: empty when not known (hand-written input)
+  std::vector<FrameworkTask> tasks;   // in spec order
+  int64_t total_instances = 0;        // the sum of tasks[].instances
+  FrameworkGangActions gang_actions;  // meaningful when framework.gang.min_member > 0
 };
 
 // "<framework>-<task>-<index>": the name of a task instance's pod.
