@@ -332,7 +332,7 @@ void SchedulerCore::ApplyFramework(WatchType watch, const nlohmann::json& object
     Problem(ObjectKind::kFramework, name.ns, name.name, "");
     return;
   }
-  framework_ = kube::FrameworkFromJson(object);
+  framework_ = kube::FrameworkFromJson(object, &allocator_.catalog());
   if (!framework_->ok()) {
     Problem(ObjectKind::kFramework, name.ns, name.name, framework_->error);
     allocator_.RemoveFramework(Key(name));

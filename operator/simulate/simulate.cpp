@@ -236,7 +236,7 @@ class ModelBuilder {
                       error);
         }
         task_pods_ += requested;
-        auto framework = kube::FrameworkFromJson(object);
+        auto framework = kube::FrameworkFromJson(object, &catalog_);
         if (!framework.ok()) return Fail(input, framework.error, error);
         if (!Unique("Framework " + framework.value->framework.key, input, error)) {
           return false;
