@@ -66,10 +66,22 @@ struct FrameworkSample {
   int64_t offers_declined_total = 0;
 };
 
+// How many gangs (PodGroups and Framework gangs) are in one phase.
+struct GangPhaseCount {
+  std::string_view phase;  // WaitingForMembers, Pending, Reserving, Binding, Running, Degraded
+  int64_t gangs = 0;
+};
+
+// kubemesos_gang_schedule_attempts_total{result}: a gang's minimum was placed (scheduled), an
+// attempt failed for capacity (unschedulable) or for policy such as its group's limit
+// (rejected), or a reservation ended without placing it (timeout).
+enum class GangAttempt { kScheduled, kUnschedulable, kRejected, kTimeout };
+
 class Metrics {
  public:
-  // Creates the registry and the series that always exist: both histograms,
-  // binds_total{result} for the three results, is_leader (0).
+  // Creates the registry and the series that always exist: the histograms,
+  // binds_total{result} for the three results, gang_schedule_attempts_total{result} for the
+  // four, is_leader (0).
   Metrics();
   ~Metrics();
   Metrics(const Metrics&) = delete;
@@ -97,6 +109,16 @@ class Metrics {
   // missing from a call are removed.
   void SetCluster(std::span<const ResourceValue> capacity,
                   std::span<const ResourceValue> allocated);
+
+  // kubemesos_gangs{phase} for the phases given (a phase not given reads 0) and
+  // kubemesos_gang_reserved_resources{resource}: what gangs hold reserved in all (resources
+  // missing from a call are removed).
+  void SetGangs(std::span<const GangPhaseCount> phases, std::span<const ResourceValue> reserved);
+  // kubemesos_gang_time_to_schedule_seconds: from a gang's first pending member to minMember
+  // bound.
+  void ObserveGangScheduled(double seconds);
+  // kubemesos_gang_schedule_attempts_total{result} += count (all four series always exist).
+  void AddGangAttempts(GangAttempt result, uint64_t count = 1);
 
   // kubemesos_is_leader: 1 or 0.
   void SetLeader(bool leader);

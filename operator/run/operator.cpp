@@ -276,6 +276,7 @@ void Operator::Cycle(const loop::CycleStats& stats) {
                          outcome.latency_seconds);
   }
   double now = loop::SchedulingLoop::Now();
+  gang_metrics_.Observe(core_.allocator().Gangs(), core_.allocator().catalog(), now);
   if (IsLeader()) {  // the Framework controller: launch, relaunch and clean up task pods
     for (auto& action : frameworks_.Reconcile(now)) task_writer_.Write(std::move(action));
   }
@@ -294,9 +295,15 @@ void Operator::Cycle(const loop::CycleStats& stats) {
   if (now - last_publish_ >= 1.0) {
     last_publish_ = now;
     publisher_.Publish(core_.allocator());
-    if (IsLeader())  // one writer: the leader
-      object_status_.Publish(core_.allocator(),
-                             [this](const std::string& key) { return ExtrasOf(key); });
+    if (IsLeader()) {  // one writer: the leader
+      object_status_.Publish(
+          core_.allocator(), [this](const std::string& key) { return ExtrasOf(key); }, now);
+      for (const auto& event : gang_events_.Changes(core_.allocator().Gangs())) {
+        kube::ObjectKey k = kube::ObjectKey::Parse(event.key);
+        status_.ObjectWarning(loop::ObjectKind::kFramework, k.ns, k.name, event.reason,
+                              event.message);
+      }
+    }
     for (size_t i = 0; i < informers_.size(); ++i) {
       metrics_.SetWatchRestarts(kWatched[i].resource, informers_[i]->Stats().restarts);
     }

@@ -38,6 +38,11 @@ void Populate(Metrics& m) {
   m.SetLeader(true);
   m.AddRegistryRequest("put", Outcome::kSuccess);
   m.SetWatchRestarts("pods", 2);
+  std::vector<GangPhaseCount> phases = {{"Pending", 2}, {"Running", 1}};
+  std::vector<ResourceValue> reserved = {{"cpu", 4}};
+  m.SetGangs(phases, reserved);
+  m.ObserveGangScheduled(12);
+  m.AddGangAttempts(GangAttempt::kScheduled);
   util::Guarded("metrics_test_populate", "a thread's work", [] { throw 1; });
 }
 
@@ -76,6 +81,10 @@ TEST(Metrics, ExportsExactlyTheDesignFamilies) {
       {"kubemesos_registry_requests_total", "counter"},
       {"kubemesos_watch_restarts_total", "counter"},
       {"kubemesos_internal_errors_total", "counter"},
+      {"kubemesos_gangs", "gauge"},
+      {"kubemesos_gang_reserved_resources", "gauge"},
+      {"kubemesos_gang_time_to_schedule_seconds", "histogram"},
+      {"kubemesos_gang_schedule_attempts_total", "counter"},
   };
   EXPECT_EQ(Families(m.ExpositionText()), want);
 }
@@ -90,6 +99,44 @@ TEST(Metrics, AlwaysPresentSeriesStartAtZero) {
   EXPECT_EQ(Sample(text, "kubemesos_is_leader"), 0.0);
   EXPECT_EQ(Sample(text, "kubemesos_allocation_cycle_seconds_count"), 0.0);
   EXPECT_EQ(Sample(text, "kubemesos_scheduling_latency_seconds_count"), 0.0);
+  for (const char* result : {"scheduled", "unschedulable", "rejected", "timeout"}) {
+    EXPECT_EQ(Sample(text, std::string("kubemesos_gang_schedule_attempts_total{result=\"") +
+                               result + "\"}"),
+              0.0)
+        << result;
+  }
+  EXPECT_EQ(Sample(text, "kubemesos_gang_time_to_schedule_seconds_count"), 0.0);
+}
+
+TEST(Metrics, GangSeries) {
+  Metrics m;
+  std::vector<GangPhaseCount> phases = {{"Pending", 2}, {"Reserving", 1}, {"Running", 3}};
+  std::vector<ResourceValue> reserved = {{"cpu", 4}, {"memory", 8589934592.0}};
+  m.SetGangs(phases, reserved);
+  m.ObserveGangScheduled(42);
+  m.ObserveGangScheduled(-1);  // ignored
+  m.AddGangAttempts(GangAttempt::kUnschedulable, 3);
+  m.AddGangAttempts(GangAttempt::kRejected);
+  std::string text = m.ExpositionText();
+  EXPECT_EQ(Sample(text, R"(kubemesos_gangs{phase="Pending"})"), 2);
+  EXPECT_EQ(Sample(text, R"(kubemesos_gangs{phase="Reserving"})"), 1);
+  EXPECT_EQ(Sample(text, R"(kubemesos_gangs{phase="Running"})"), 3);
+  EXPECT_EQ(Sample(text, R"(kubemesos_gang_reserved_resources{resource="memory"})"), 8589934592.0);
+  EXPECT_EQ(Sample(text, "kubemesos_gang_time_to_schedule_seconds_count"), 1);
+  EXPECT_EQ(Sample(text, "kubemesos_gang_time_to_schedule_seconds_sum"), 42);
+  EXPECT_EQ(Sample(text, R"(kubemesos_gang_time_to_schedule_seconds_bucket{le="30"})"), 0);
+  EXPECT_EQ(Sample(text, R"(kubemesos_gang_time_to_schedule_seconds_bucket{le="60"})"), 1);
+  EXPECT_EQ(Sample(text, R"(kubemesos_gang_schedule_attempts_total{result="unschedulable"})"), 3);
+  EXPECT_EQ(Sample(text, R"(kubemesos_gang_schedule_attempts_total{result="rejected"})"), 1);
+
+  // The reservation ended, one gang left Pending: a phase not given reads 0, a resource no
+  // longer reserved has no series.
+  phases = {{"Pending", 1}, {"Running", 3}};
+  m.SetGangs(phases, {});
+  text = m.ExpositionText();
+  EXPECT_EQ(Sample(text, R"(kubemesos_gangs{phase="Reserving"})"), 0);
+  EXPECT_EQ(Sample(text, R"(kubemesos_gangs{phase="Pending"})"), 1);
+  EXPECT_FALSE(Mentions(text, "kubemesos_gang_reserved_resources{")) << text;
 }
 
 TEST(Metrics, GroupSeriesCarryValuesAndDisappearWithTheGroup) {
