@@ -4,6 +4,7 @@
 #include <cmath>
 #include <ctime>
 
+#include "operator/kube/gang_text.h"
 #include "operator/loop/object_status.h"
 #include "operator/loop/status_reporter.h"
 #include "operator/util/time_format.h"
@@ -11,33 +12,14 @@
 namespace kubemesos::loop {
 namespace {
 
+using kube::GangFailureText;
+using kube::GangPhaseName;
+
 std::string Counts(const GangStatus& gang, const char* what) {
   return std::to_string(gang.bound) + "/" + std::to_string(gang.min_member) + " members " + what;
 }
 
 }  // namespace
-
-const char* GangPhaseName(GangPhase phase) {
-  switch (phase) {
-    case GangPhase::kWaitingForMembers:
-      return "WaitingForMembers";
-    case GangPhase::kPending:
-      return "Pending";
-    case GangPhase::kReserving:
-      return "Reserving";
-    case GangPhase::kBinding:
-      return "Binding";
-    case GangPhase::kRunning:
-      return "Running";
-    case GangPhase::kDegraded:
-      return "Degraded";
-  }
-  return "Pending";
-}
-
-std::string GangFailureText(const Reason& reason) {
-  return reason.message.empty() ? reason.Short() : reason.Short() + ": " + reason.message;
-}
 
 GangCondition GangSchedulable(const GangStatus& gang) {
   bool placed = gang.phase == GangPhase::kBinding || gang.phase == GangPhase::kRunning;

@@ -15,12 +15,7 @@
 
 namespace kubemesos::loop {
 
-// "WaitingForMembers", "Pending", "Reserving", "Binding", "Running", "Degraded".
-const char* GangPhaseName(GangPhase phase);
-
-// "Insufficient cpu: Gang ml/x: 3/8 placeable: ..." (Reason::Short, then the message): the
-// text of status.gang.lastFailure, the GangSchedulable=False message and the Event.
-std::string GangFailureText(const Reason& reason);
+// Phase names and failure texts: operator/kube/gang_text.h.
 
 // The GangSchedulable condition's status and reason for `gang`:
 // - True, reason Schedulable: its minimum was placed (Binding, Running), or a Degraded gang

@@ -3,7 +3,7 @@
 
 #include <array>
 
-#include "operator/loop/gang_status.h"
+#include "operator/kube/gang_text.h"
 
 namespace kubemesos::run {
 namespace {
@@ -60,7 +60,7 @@ void GangMetrics::Observe(const std::vector<GangStatus>& gangs, const ResourceCa
   }
   std::array<metrics::GangPhaseCount, kPhases.size()> phases;
   for (size_t i = 0; i < kPhases.size(); ++i) {
-    phases[i] = {loop::GangPhaseName(kPhases[i]), counts[i]};
+    phases[i] = {kube::GangPhaseName(kPhases[i]), counts[i]};
   }
   std::vector<metrics::ResourceValue> values;
   for (ResourceId id = 0; id < catalog.size(); ++id) {
