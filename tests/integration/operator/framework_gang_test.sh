@@ -8,7 +8,7 @@
 #     the first in DRF order (equal weights and shares: by name, alpha); the other stays
 #     Pending; deleting the winner lets the other run.
 # (c) a gang whose minimum exceeds its ResourceGroup's limit is never placed: its pods say
-#     QuotaExceeded, and GangSchedulable=False says so.
+#     QuotaExceeded, and GangSchedulable=False says it can never be placed.
 set -euo pipefail
 # shellcheck source=tests/integration/cluster/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../cluster/lib.sh"
@@ -142,8 +142,8 @@ GL="${TEST_NS}-small"
 group "${GL}" '{limit: {cpu: "8"}}'
 gang over "${GL}" 3 4 | kc_quiet apply -f -   # 12 cpu > the limit of 8
 check "3 task pods created" km::wait_for "over pods" 60 all_created over 3
-over_refused() { [[ "$(condition over GangSchedulable)" == False/QuotaExceeded/* ]]; }
-check "GangSchedulable=False QuotaExceeded" km::wait_for "over refused" 60 over_refused
+over_refused() { [[ "$(condition over GangSchedulable)" == False/QuotaExceeded/*"can never be placed"* ]]; }
+check "GangSchedulable=False QuotaExceeded: it can never be placed" km::wait_for "over refused" 60 over_refused
 echo "     GangSchedulable: $(condition over GangSchedulable)"
 check "every pod: PodScheduled=False QuotaExceeded (not Unschedulable: more nodes would not help)" \
   km::wait_for "over pod reasons" 30 pods_say over QuotaExceeded "${GL}"
