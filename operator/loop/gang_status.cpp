@@ -100,12 +100,14 @@ std::vector<GangFailureEvents::Event> GangFailureEvents::Changes(
   std::map<std::string, std::string> now;
   for (const GangStatus& gang : gangs) {
     if (gang.pod_group || !gang.last_failure) continue;
-    std::string text = GangFailureText(*gang.last_failure);
+    // The reason, not the message: node counts in the message change with unrelated churn.
+    std::string reason = gang.last_failure->Short();
     auto it = reported_.find(gang.key);
-    if (it == reported_.end() || it->second != text) {
-      out.push_back({gang.key, "Gang" + ConditionReason(*gang.last_failure), text});
+    if (it == reported_.end() || it->second != reason) {
+      out.push_back({gang.key, "Gang" + ConditionReason(*gang.last_failure),
+                     GangFailureText(*gang.last_failure)});
     }
-    now.emplace(gang.key, std::move(text));
+    now.emplace(gang.key, std::move(reason));
   }
   reported_ = std::move(now);  // gangs placed or gone are forgotten: a new failure is news
   return out;

@@ -61,8 +61,10 @@ class FrameworkGangStatus {
 // Which Framework gangs have a new failure reason to announce: a Warning Event on the
 // Framework with reason "Gang" + ConditionReason (GangUnschedulable when capacity is short,
 // GangQuotaExceeded, GangWaitingForMembers, ...) and GangFailureText as message. Each distinct
-// failure text is reported once while it lasts; a gang that gets placed, or loses its failure,
-// is reported again on its next failure.
+// reason (Reason::Short: "Insufficient cpu", "QuotaLimit team") is reported once while it
+// lasts, whatever its message does (node counts change with unrelated churn; status.gang
+// .lastFailure has the newest); a gang that gets placed, or loses its failure, is reported
+// again on its next failure.
 // Threads: one thread. Errors: none.
 class GangFailureEvents {
  public:
@@ -74,7 +76,7 @@ class GangFailureEvents {
   std::vector<Event> Changes(const std::vector<GangStatus>& gangs);
 
  private:
-  std::map<std::string, std::string> reported_;  // framework key -> last failure text
+  std::map<std::string, std::string> reported_;  // framework key -> last reason reported
 };
 
 }  // namespace kubemesos::loop

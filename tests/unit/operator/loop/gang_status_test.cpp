@@ -1,6 +1,6 @@
 // A Framework gang as users see it: status.gang, the GangSchedulable and GangScheduled
 // conditions for every phase, stable text for a steady gang (no status write), and one Event per
-// change of failure reason.
+// change of failure reason (not of its message).
 #include "operator/loop/gang_status.h"
 
 #include <gtest/gtest.h>
@@ -135,6 +135,8 @@ TEST(GangFailureEvents, OncePerChangeOfReason) {
   EXPECT_EQ(first[0].reason, "GangUnschedulable");
   EXPECT_EQ(first[0].message, "Insufficient cpu: Gang ml/train: 5/8 placeable");
   EXPECT_TRUE(events.Changes({pod_group, waiting}).empty());  // unchanged: no second Event
+  waiting.last_failure->message = "Gang ml/train: 5/8 placeable. 0/16 nodes are available";
+  EXPECT_TRUE(events.Changes({waiting}).empty());  // the same reason, other counts: no Event
 
   waiting.last_failure = Quota();  // a new reason: one Event
   auto quota = events.Changes({waiting});
