@@ -64,8 +64,10 @@ void FrameworkController::ReconcileGang(const std::string& key, State& s, const 
     return;
   }
   // 0 < counted < minMember. A standby only remembers whether the gang had reached its
-  // minimum; timers start from what the leader observes (also after a failover).
-  const bool degraded = t.reached || gang.phase == GangPhase::kDegraded;
+  // minimum; timers start from what the leader observes (also after a failover). Degraded is
+  // decided on members bound, as seen here, not on the engine's phase: the engine counts
+  // assumed placements too, so a gang whose binds failed may have been "at its minimum" there.
+  const bool degraded = t.reached;
   if (!leader) {
     t.below_since = -1;
     t.acted = false;
