@@ -158,7 +158,7 @@ class FrameworkController {
     double below_since = -1;   // first seen 0 < counted < minMember while leading; -1: not below
     bool bind_failed = false;  // a member's bind failed during this episode
     std::string last_bind_failure;
-    bool acted = false;  // the timeout's action was taken for this episode
+    bool acted = false;  // a timeout's action was taken in this episode
   };
   struct State {
     std::string ns, name, uid;

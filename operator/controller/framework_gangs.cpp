@@ -76,15 +76,20 @@ void FrameworkController::ReconcileGang(const std::string& key, State& s, const 
   if (t.below_since < 0) t.below_since = now;
   const kube::FrameworkGangActions& a = s.spec.gang_actions;
   const double timeout = degraded ? a.recovery_timeout_seconds : a.bind_timeout_seconds;
-  if (t.acted || now - t.below_since < timeout) return;
-  t.acted = true;  // once per episode: it ends when the gang is at its minimum or unbound
+  const bool report =
+      !degraded && a.on_bind_failure == kube::FrameworkGangActions::OnBindFailure::kReport;
+  if (now - t.below_since < timeout || (t.acted && report)) return;  // Report: said once
+  // Re-armed: a gang still below its minimum one more timeout later (a delete was refused)
+  // gets the same action again; the episode ends when it is at its minimum or unbound.
+  t.acted = true;
+  t.below_since = now;
   s.view_dirty = true;
   const std::string state = std::to_string(counted) + "/" + std::to_string(min_member) +
                             " members bound for " + std::to_string(static_cast<int>(timeout)) + "s";
   if (!degraded) {
     std::string why =
         t.last_bind_failure.empty() ? "" : " (last failed bind: " + t.last_bind_failure + ")";
-    if (a.on_bind_failure == kube::FrameworkGangActions::OnBindFailure::kReport) {
+    if (report) {
       gang_outcomes_.push_back(GangPartialOutcome::kReported);
       problems_.push_back(
           {s.ns, s.name,

@@ -62,6 +62,9 @@ class FakeApi {
         json pod = a.pod;
         pod["metadata"]["uid"] = "uid-" + std::to_string(++next_uid_);
         Put(WatchType::kAdded, pod);
+      } else if (fail_deletes) {
+        r.status = 403;
+        r.message = "forbidden";
       } else {
         EXPECT_EQ(pods.at(a.name)["metadata"]["uid"], a.uid) << a.name;
         Delete(a.name);
@@ -98,6 +101,7 @@ class FakeApi {
 
   double now = 100;
   bool fail_creates = false;
+  bool fail_deletes = false;
   size_t quota = SIZE_MAX;  // creates past this many pods fail with 403 (a ResourceQuota)
   std::map<std::string, json> pods;
 

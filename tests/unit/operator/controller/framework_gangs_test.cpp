@@ -106,6 +106,25 @@ TEST(FrameworkGangs, PartlyBoundGangIsRolledBackAfterTheBindTimeout) {
   EXPECT_TRUE(g.c.TakeGangOutcomes().empty());
 }
 
+TEST(FrameworkGangs, ARefusedDeleteIsTriedAgainOneTimeoutLater) {
+  Gangs g;
+  AddGang(g.api, Framework(4), 4, {.bind_timeout_seconds = 30});
+  g.api.Step();
+  g.api.Run("fw-worker-0");
+  g.Cycle();
+  g.api.now += 30;
+  g.api.fail_deletes = true;  // e.g. a webhook refuses it
+  const json uid = g.api.pods.at("fw-worker-0")["metadata"]["uid"];
+  EXPECT_EQ(Names(g.Cycle(), false), (Strings{"fw-worker-0"}));
+  EXPECT_EQ(g.api.pods.at("fw-worker-0")["metadata"]["uid"], uid);
+  g.api.fail_deletes = false;
+  g.api.now += 29;
+  EXPECT_TRUE(g.Cycle().empty());
+  g.api.now += 1;
+  EXPECT_EQ(Names(g.Cycle(), false), (Strings{"fw-worker-0"}));
+  EXPECT_NE(g.api.pods.at("fw-worker-0")["metadata"]["uid"], uid) << "deleted, re-created";
+}
+
 TEST(FrameworkGangs, GangThatReachesItsMinimumInTimeCountsAsRecovered) {
   Gangs g;
   AddGang(g.api, Framework(4), 4);
