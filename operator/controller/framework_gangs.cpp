@@ -3,8 +3,7 @@
 // the missing members all or nothing, and this file makes sure the gang is never left so past
 // its timeout (rule G2), releases a gang that ran and stays below its minimum (G8), and counts
 // finished members the way the rules say (G9).
-#include <string_view>
-#include <unordered_map>
+#include <algorithm>
 
 #include "operator/controller/framework_controller.h"
 #include "operator/kube/object_key.h"
@@ -41,9 +40,9 @@ void FrameworkController::ReconcileGang(const std::string& key, State& s, const 
                                         double now, bool leader, std::vector<TaskAction>& out) {
   const int min_member = s.spec.framework.gang.min_member;
   if (!s.exists || !s.valid || s.over_cap || s.gang_failed || min_member <= 0) return;
-  // G9: the engine counts members bound and not terminal; a task of restartPolicy Never that
-  // Succeeded did its part and is never relaunched, so it counts toward the minimum here (an
-  // OnFailure task's, or a Failed pod, does not: the first may be rerun, the second is lost).
+  // G9: the engine counts members bound and not terminal. A member of a restartPolicy Never
+  // task that Succeeded did its part (it is never relaunched), so it counts toward the minimum
+  // here too; as the rule says, an OnFailure task's success does not count, nor a Failed pod.
   int finished = 0;
   for (const auto& [name, pod] : s.pods) {
     const kube::FrameworkTask* task = DesiredTask(s, pod);
