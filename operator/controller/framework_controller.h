@@ -26,8 +26,9 @@
 //   Event); one that reached it and dropped below gets recoveryTimeoutSeconds, then onTimeout
 //   (Requeue: every task pod deleted, re-created after the relaunch backoff; Fail: deleted,
 //   nothing launched again, status phase Failed with reason GangTimeout, which a new leader
-//   reads back from the Framework). Succeeded members of restartPolicy Never tasks count
-//   toward the minimum. Timers run only while this replica leads, from what it observes.
+//   reads back from the Framework). Succeeded members count toward the minimum (as in the
+//   engine; task pods are restartPolicy Never pods). Timers run only while this replica leads,
+//   from what it observes.
 // - Every pod that finishes yields one TaskResult (TakeFinished) and joins the framework's
 //   newest results (lastResults, seeded from the Framework's status so a restart keeps them).
 //

@@ -40,15 +40,12 @@ void FrameworkController::ReconcileGang(const std::string& key, State& s, const 
                                         double now, bool leader, std::vector<TaskAction>& out) {
   const int min_member = s.spec.framework.gang.min_member;
   if (!s.exists || !s.valid || s.over_cap || s.gang_failed || min_member <= 0) return;
-  // G9: the engine counts members bound and not terminal. A member of a restartPolicy Never
-  // task that Succeeded did its part (it is never relaunched), so it counts toward the minimum
-  // here too; as the rule says, an OnFailure task's success does not count, nor a Failed pod.
+  // G9: members that Succeeded count toward the minimum, as the engine counts them (every
+  // Succeeded member that still exists; a Failed one never counts). Task pods are restartPolicy
+  // Never pods (the OnFailure relaunch is a new pod), so a Succeeded one completed normally and
+  // is never rerun. Counting exactly as the engine does keeps both sides agreeing on Running.
   int finished = 0;
-  for (const auto& [name, pod] : s.pods) {
-    const kube::FrameworkTask* task = DesiredTask(s, pod);
-    if (task && !task->on_failure && pod.pod.owner_uid == s.uid && pod.pod.phase == "Succeeded")
-      ++finished;
-  }
+  for (const auto& [name, pod] : s.pods) finished += pod.pod.phase == "Succeeded";
   const int counted = gang.bound + finished;
   GangTrack& t = s.gang;
   if (counted >= min_member) {  // at its minimum: whatever failed before was made good

@@ -2,7 +2,7 @@
 // from the pods the fake API holds, as the engine counts them): a partly bound gang is rolled
 // back after bindTimeoutSeconds (Restart) or reported (Report), or recovers; a gang that ran
 // and dropped below its minimum is requeued or failed for good after recoveryTimeoutSeconds;
-// Succeeded members of Never tasks count (G9); only a leader acts, timing from what it sees.
+// Succeeded members count, Failed ones do not (G9); only a leader acts, timing from what it sees.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -245,8 +245,9 @@ TEST(FrameworkGangs, SucceededNeverMembersCountTowardTheMinimum) {
   EXPECT_TRUE(g.Reasons().empty());
 }
 
-TEST(FrameworkGangs, SucceededOnFailureMembersDoNotCount) {
+TEST(FrameworkGangs, SucceededMembersCountAsTheEngineCountsThemFailedOnesDoNot) {
   Gangs g;
+  // OnFailure with retries: a success is final (never relaunched), a failure is relaunched.
   AddGang(g.api, Framework(4, "OnFailure", 3), 4, {.recovery_timeout_seconds = 60});
   g.api.Step();
   for (int i = 0; i < 4; ++i) g.api.Run("fw-worker-" + std::to_string(i));
@@ -254,7 +255,12 @@ TEST(FrameworkGangs, SucceededOnFailureMembersDoNotCount) {
   g.api.Finish("fw-worker-0", 0, "2026-12-05T04:00:00Z");
   g.Cycle();
   g.api.now += 60;
-  EXPECT_EQ(Names(g.Cycle(), false).size(), 4u) << "3/4 counted: requeued";
+  EXPECT_TRUE(g.Cycle().empty()) << "3 bound + 1 Succeeded = 4";
+  g.api.Finish("fw-worker-1", 1, "2026-12-05T04:00:01Z");  // Failed: waits for its relaunch
+  g.Cycle();
+  g.api.now += 60;
+  auto deletes = g.Cycle();
+  EXPECT_EQ(Names(deletes, false).size(), 4u) << "2 bound + 1 Succeeded = 3/4: requeued";
 }
 
 TEST(FrameworkGangs, OnlyALeaderActsAndItsTimerStartsWhenItLeads) {
