@@ -41,8 +41,9 @@ spec:
       operations: ["CREATE"]
       resources: ["pods/binding", "pods"]
   validations:
-  - expression: "!(object.metadata.name in ['gang-w-3', 'probe'])"
-    message: "the test denies this pod's binding"
+  # request.subResource is absent (not empty) on a pod create: has() first.
+  - expression: "has(request.subResource) && request.subResource == 'binding' ? object.metadata.name != 'gang-w-3' : object.metadata.name != 'probe'"
+    message: "the test denies this binding (or the probe pod)"
     reason: Forbidden
 ---
 apiVersion: admissionregistration.k8s.io/v1

@@ -72,26 +72,42 @@ class World {
                     {"resources", {{"requests", {{"cpu", "1"}}}}}}}}}}}}}}}}}};
   }
 
-  // A new replica that lists everything (as its informers would) and leads from now on.
-  Replica& StartLeader() {
+  // A new replica that lists everything (as its informers would); it leads from now on, or
+  // stands by (mirrors every event, allocates and writes nothing) until Promote.
+  void Start(bool leader = true) {
     replicas_.push_back(std::make_unique<Replica>());
-    leader_ = replicas_.back().get();
-    for (const auto& node : nodes_) leader_->Apply(Event(ObjectKind::kNode, node), now);
-    leader_->Apply(Event(ObjectKind::kResourceGroup, group_), now);
-    leader_->Apply(Event(ObjectKind::kFramework, framework_), now);
-    for (const auto& [name, pod] : pods_) leader_->Apply(Event(ObjectKind::kPod, pod), now);
+    Replica& r = *replicas_.back();
+    for (const auto& node : nodes_) r.Apply(Event(ObjectKind::kNode, node), now);
+    r.Apply(Event(ObjectKind::kResourceGroup, group_), now);
+    r.Apply(Event(ObjectKind::kFramework, framework_), now);
+    for (const auto& [name, pod] : pods_) r.Apply(Event(ObjectKind::kPod, pod), now);
     for (int kind = 0; kind < loop::kObjectKinds; ++kind)
-      leader_->Apply(LoopEvent::Synced(static_cast<ObjectKind>(kind)), now);
-    return *leader_;
+      r.Apply(LoopEvent::Synced(static_cast<ObjectKind>(kind)), now);
+    if (leader) leader_ = &r;
   }
-  // The old leader is gone (SIGKILL): no more events, cycles or writes from it.
+  // The leader is gone (SIGKILL): no more events, cycles or writes from it.
   void KillLeader() {
-    replicas_.pop_back();
+    for (auto it = replicas_.begin(); it != replicas_.end(); ++it) {
+      if (it->get() == leader_) {
+        replicas_.erase(it);
+        break;
+      }
+    }
     leader_ = nullptr;
   }
+  // The remaining replica takes the lease.
+  void Promote() { leader_ = replicas_.front().get(); }
 
-  // One cycle of the leader, as Operator::Cycle runs it; binds are answered at once.
+  // One cycle of every replica, as Operator::Cycle runs it: the leader allocates (binds are
+  // answered at once) and writes; a standby only follows its gangs.
   void Cycle() {
+    for (auto& standby : replicas_) {
+      if (standby.get() == leader_) continue;
+      EXPECT_TRUE(standby->controller
+                      .ReconcileGangs(standby->core.allocator().Gangs(), now, /*leader=*/false)
+                      .empty());
+    }
+    if (!leader_) return;
     Replica& r = *leader_;
     r.core.Cycle(now);
     auto binds = std::move(r.sinks.binds);
@@ -194,7 +210,7 @@ double RunUntil(World& w, double until, double* first_partial = nullptr) {
 TEST(GangFailover, TwoOfFourBindsFailForGoodAndTheBoundOnesAreDeletedAfterTheBindTimeout) {
   World w;
   w.denied = {"fw-w-2", "fw-w-3"};
-  w.StartLeader();
+  w.Start();
   double first_partial = -1;
   std::string uid0;
   double longest = RunUntil(w, w.now + 5, &first_partial);
@@ -217,10 +233,33 @@ TEST(GangFailover, TwoOfFourBindsFailForGoodAndTheBoundOnesAreDeletedAfterTheBin
   EXPECT_LE(w.deletes - deletes, 2) << "at most the rollback already due";
 }
 
-TEST(GangFailover, ANewLeaderBindsNothingTwiceAndTimesFromWhatItObserves) {
+TEST(GangFailover, AStandbyTakingOverBindsNothingTwiceAndTimesFromItsTakeover) {
   World w;
   w.denied = {"fw-w-2", "fw-w-3"};
-  w.StartLeader();
+  w.Start();
+  w.Start(/*leader=*/false);  // watches everything from the start, acts on nothing
+  double first_partial = -1;
+  RunUntil(w, w.now + 5, &first_partial);
+  ASSERT_GE(first_partial, 0);
+  RunUntil(w, first_partial + 20);
+  std::string uid0 = w.Uid("fw-w-0");
+  ASSERT_EQ(w.Bound(), 2);
+  w.KillLeader();
+  RunUntil(w, w.now + 4);  // nobody leads until the lease runs out
+  w.Promote();
+  double taken_over = w.now;
+  RunUntil(w, taken_over + kBindTimeout - 1);
+  EXPECT_EQ(w.Uid("fw-w-0"), uid0) << "the standby's timer did not run before it led";
+  EXPECT_EQ(w.Bound(), 2);
+  RunUntil(w, taken_over + kBindTimeout + 1);
+  EXPECT_NE(w.Uid("fw-w-0"), uid0) << "rolled back by the new leader";
+  EXPECT_EQ(w.double_binds, 0) << "the bound members were not bound again";
+}
+
+TEST(GangFailover, ARestartedLeaderBindsNothingTwiceAndTimesFromWhatItObserves) {
+  World w;
+  w.denied = {"fw-w-2", "fw-w-3"};
+  w.Start();
   double first_partial = -1;
   RunUntil(w, w.now + 5, &first_partial);
   ASSERT_GE(first_partial, 0);
@@ -230,7 +269,7 @@ TEST(GangFailover, ANewLeaderBindsNothingTwiceAndTimesFromWhatItObserves) {
   w.KillLeader();  // ... the leader dies
   w.now += 5;      // the lease runs out
   double taken_over = w.now;
-  w.StartLeader();
+  w.Start();
   RunUntil(w, taken_over + kBindTimeout - 1);
   EXPECT_EQ(w.Uid("fw-w-0"), uid0) << "the new leader's timer starts when it takes over";
   EXPECT_EQ(w.Bound(), 2);
