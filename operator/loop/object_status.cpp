@@ -82,12 +82,13 @@ nlohmann::json FrameworkStatusJson(const FrameworkStatus& fw, const FrameworkExt
                                    const ResourceCatalog& catalog, const std::string& ready_since,
                                    const std::string& launched_since) {
   int pending = fw.pending + extras.missing + extras.retrying;
-  std::string phase = fw.suspended       ? "Suspended"
-                      : fw.running > 0   ? "Running"
-                      : pending > 0      ? "Pending"
-                      : extras.failed    ? "Failed"
-                      : extras.succeeded ? "Succeeded"
-                                         : "Pending";
+  std::string phase = !extras.gang_failure.empty() ? "Failed"
+                      : fw.suspended               ? "Suspended"
+                      : fw.running > 0             ? "Running"
+                      : pending > 0                ? "Pending"
+                      : extras.failed              ? "Failed"
+                      : extras.succeeded           ? "Succeeded"
+                                                   : "Pending";
   nlohmann::json conditions =
       fw.group_valid
           ? ReadyCondition(true, "Registered", "", ready_since)
@@ -117,6 +118,10 @@ nlohmann::json FrameworkStatusJson(const FrameworkStatus& fw, const FrameworkExt
       {"offers", {{"accepted", fw.offers_accepted}, {"declined", fw.offers_declined}}},
       {"conditions", std::move(conditions)}};
   if (!extras.framework_id.empty()) status["frameworkID"] = extras.framework_id;
+  if (!extras.gang_failure.empty()) {  // terminal: read back by the next leader's controller
+    status["reason"] = kGangTimeout;
+    status["message"] = extras.gang_failure;
+  }
   if (extras.last_results.is_array()) status["lastResults"] = extras.last_results;
   return status;
 }

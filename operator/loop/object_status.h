@@ -24,6 +24,9 @@ namespace kubemesos::loop {
 // `ready_since` is the condition's lastTransitionTime.
 nlohmann::json GroupStatusJson(const GroupStatus& group, const ResourceCatalog& catalog,
                                const std::string& ready_since);
+// The Framework status reason of a gang that failed for good (onTimeout Fail, rule G8).
+inline constexpr const char* kGangTimeout = "GangTimeout";
+
 // What the engine does not know about a framework: the lives of its tasks (from the Framework
 // controller) and its registration (from the registry).
 struct FrameworkExtras {
@@ -37,6 +40,9 @@ struct FrameworkExtras {
   std::string launch_problem;   // why task pods cannot be created, empty when fine
   std::string launch_reason;    // TasksLaunched's reason then (default CreateFailed)
   std::string framework_id;     // empty: not registered (no registry)
+  // Non-empty: its gang failed for good (onTimeout Fail): phase Failed, reason GangTimeout and
+  // this message, whatever its tasks do.
+  std::string gang_failure;
 };
 
 // `status` of a Framework: phase, frameworkID, allocated, dominantShare, tasks {pending,
@@ -46,7 +52,8 @@ struct FrameworkExtras {
 // extras.launch_reason, e.g. TooManyInstances). Phase:
 // Suspended; Running while a task runs; Pending while a task waits (or is to be created or
 // relaunched); once all ended: Failed if any failed for good, else Succeeded; Pending with
-// nothing at all. `since` holds the conditions' lastTransitionTimes.
+// nothing at all. A gang that failed for good (extras.gang_failure): Failed, with status.reason
+// GangTimeout and status.message. `since` holds the conditions' lastTransitionTimes.
 nlohmann::json FrameworkStatusJson(const FrameworkStatus& framework, const FrameworkExtras& extras,
                                    const ResourceCatalog& catalog, const std::string& ready_since,
                                    const std::string& launched_since);

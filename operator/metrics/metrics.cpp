@@ -58,6 +58,13 @@ const Histogram::BucketBoundaries& GangBuckets() {
 constexpr std::array<const char*, 4> kGangAttemptNames = {"scheduled", "unschedulable", "rejected",
                                                           "timeout"};
 
+// 1ms .. 60s: a gang's binds go out together; seconds mean a slow API server or a long queue.
+const Histogram::BucketBoundaries& SpanBuckets() {
+  static const Histogram::BucketBoundaries buckets = {
+      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+  return buckets;
+}
+
 // A counter that follows a running total kept elsewhere. When the total goes down (its owner
 // was recreated), the series is recreated at the new total, which Prometheus reads as a
 // counter reset.
@@ -160,6 +167,14 @@ struct Metrics::Impl {
           "Time from pod creation to a successful bind.");
   Family<Counter>& binds = Reg(prometheus::BuildCounter(), *registry, "kubemesos_binds_total",
                                "Bind requests by result (success, conflict or error).");
+  Family<Histogram>& gang_bind_span =
+      Reg(prometheus::BuildHistogram(), *registry, "kubemesos_gang_bind_span_seconds",
+          "Time from the first bind of a gang batch sent to the last one answered.");
+  Family<Counter>& gang_partial_binds =
+      Reg(prometheus::BuildCounter(), *registry, "kubemesos_gang_partial_bind_total",
+          "Gangs left partly bound by failed binds, by outcome: recovered (reached minMember "
+          "within bindTimeoutSeconds), restarted (bound members deleted) or reported "
+          "(onBindFailure Report: left as is).");
   Family<Gauge>& pending = Reg(prometheus::BuildGauge(), *registry, "kubemesos_pending_tasks",
                                "Tasks waiting for a node, by framework.");
   Family<Gauge>& group_allocated =
@@ -221,6 +236,11 @@ struct Metrics::Impl {
                                           &binds.Add({{"result", kOutcomeNames[1]}}),
                                           &binds.Add({{"result", kOutcomeNames[2]}})};
   Gauge* is_leader = &leader.Add({});
+  Histogram* gang_bind_span_seconds = &gang_bind_span.Add({}, SpanBuckets());
+  std::array<Counter*, 3> gang_partial_bind_outcomes = {
+      &gang_partial_binds.Add({{"outcome", "recovered"}}),
+      &gang_partial_binds.Add({{"outcome", "restarted"}}),
+      &gang_partial_binds.Add({{"outcome", "reported"}})};
 
   uint64_t group_gen = 0;
   ByName<GroupEntry> groups;
@@ -268,6 +288,17 @@ void Metrics::ObserveBind(Outcome outcome, double latency_seconds) {
   if (outcome == Outcome::kSuccess && latency_seconds >= 0) {
     impl_->latency_seconds->Observe(latency_seconds);
   }
+}
+
+void Metrics::ObserveGangBindSpan(double seconds) {
+  if (!(seconds >= 0)) return;  // also NaN
+  std::lock_guard lock(impl_->mu);
+  impl_->gang_bind_span_seconds->Observe(seconds);
+}
+
+void Metrics::AddGangPartialBind(PartialBindOutcome outcome) {
+  std::lock_guard lock(impl_->mu);
+  impl_->gang_partial_bind_outcomes[static_cast<size_t>(outcome)]->Increment();
 }
 
 void Metrics::SetGroups(std::span<const GroupSample> groups) {

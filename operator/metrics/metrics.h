@@ -40,6 +40,11 @@ enum class Outcome { kSuccess, kConflict, kError };
 // bound), anything else (including 0, a transport failure) error.
 Outcome OutcomeFromHttpStatus(int status);
 
+// What became of a gang left partly bound by failed binds (rule G2): label `outcome` =
+// recovered (reached minMember within its bind timeout) | restarted (its bound members were
+// deleted) | reported (onBindFailure Report: left as is, with an Event).
+enum class PartialBindOutcome { kRecovered, kRestarted, kReported };
+
 // One resource quantity in display units (cpu: cores, memory and storage: bytes, others:
 // count). `resource` is the Kubernetes name ("cpu", "memory", "nvidia.com/gpu").
 struct ResourceValue {
@@ -81,7 +86,7 @@ class Metrics {
  public:
   // Creates the registry and the series that always exist: the histograms,
   // binds_total{result} for the three results, gang_schedule_attempts_total{result} for the
-  // four, is_leader (0).
+  // four, gang_partial_bind_total{outcome} for the three outcomes, is_leader (0).
   Metrics();
   ~Metrics();
   Metrics(const Metrics&) = delete;
@@ -94,6 +99,12 @@ class Metrics {
   // kubemesos_scheduling_latency_seconds (pod created -> bound). Pass a negative latency when
   // the creation time is unknown.
   void ObserveBind(Outcome outcome, double latency_seconds = -1);
+
+  // kubemesos_gang_bind_span_seconds: first to last bind of one gang batch. Negative or NaN:
+  // ignored.
+  void ObserveGangBindSpan(double seconds);
+  // kubemesos_gang_partial_bind_total{outcome} += 1 (all three series always exist).
+  void AddGangPartialBind(PartialBindOutcome outcome);
 
   // kubemesos_group_{allocated,guarantee,limit}{group,resource} and
   // kubemesos_group_dominant_share{group}, for the complete set of groups.

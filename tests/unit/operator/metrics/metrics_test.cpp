@@ -69,6 +69,8 @@ TEST(Metrics, ExportsExactlyTheDesignFamilies) {
       {"kubemesos_allocation_cycle_seconds", "histogram"},
       {"kubemesos_scheduling_latency_seconds", "histogram"},
       {"kubemesos_binds_total", "counter"},
+      {"kubemesos_gang_bind_span_seconds", "histogram"},
+      {"kubemesos_gang_partial_bind_total", "counter"},
       {"kubemesos_pending_tasks", "gauge"},
       {"kubemesos_group_allocated", "gauge"},
       {"kubemesos_group_guarantee", "gauge"},
@@ -137,6 +139,31 @@ TEST(Metrics, GangSeries) {
   EXPECT_EQ(Sample(text, R"(kubemesos_gangs{phase="Reserving"})"), 0);
   EXPECT_EQ(Sample(text, R"(kubemesos_gangs{phase="Pending"})"), 1);
   EXPECT_FALSE(Mentions(text, "kubemesos_gang_reserved_resources{")) << text;
+}
+
+TEST(Metrics, GangBindSpanAndPartialBindOutcomes) {
+  Metrics m;
+  std::string text = m.ExpositionText();
+  for (const char* outcome : {"recovered", "restarted", "reported"}) {
+    EXPECT_EQ(
+        Sample(text, std::string("kubemesos_gang_partial_bind_total{outcome=\"") + outcome + "\"}"),
+        0.0)
+        << outcome;
+  }
+  EXPECT_EQ(Sample(text, "kubemesos_gang_bind_span_seconds_count"), 0.0);
+  m.ObserveGangBindSpan(0.004);
+  m.ObserveGangBindSpan(-1);  // not a batch's last result: ignored
+  m.ObserveGangBindSpan(std::nan(""));
+  m.AddGangPartialBind(PartialBindOutcome::kRestarted);
+  m.AddGangPartialBind(PartialBindOutcome::kRestarted);
+  m.AddGangPartialBind(PartialBindOutcome::kRecovered);
+  text = m.ExpositionText();
+  EXPECT_EQ(Sample(text, "kubemesos_gang_bind_span_seconds_count"), 1.0);
+  EXPECT_EQ(Sample(text, R"(kubemesos_gang_bind_span_seconds_bucket{le="0.005"})"), 1.0);
+  EXPECT_EQ(Sample(text, R"(kubemesos_gang_bind_span_seconds_bucket{le="0.0025"})"), 0.0);
+  EXPECT_EQ(Sample(text, R"(kubemesos_gang_partial_bind_total{outcome="restarted"})"), 2.0);
+  EXPECT_EQ(Sample(text, R"(kubemesos_gang_partial_bind_total{outcome="recovered"})"), 1.0);
+  EXPECT_EQ(Sample(text, R"(kubemesos_gang_partial_bind_total{outcome="reported"})"), 0.0);
 }
 
 TEST(Metrics, GroupSeriesCarryValuesAndDisappearWithTheGroup) {
