@@ -129,7 +129,6 @@ void Allocator::Impl::Attach(int task) {
 void Allocator::Impl::Detach(int task) {
   auto& t = tasks_[task];
   if (t.terminal) return;
-  if (t.gang != kNone) LeaveGang(task);
   if (t.node_name.empty()) {
     if (t.framework == kNone) {
       if (auto o = orphans_.find(t.framework_key); o != orphans_.end()) {
@@ -140,6 +139,8 @@ void Allocator::Impl::Detach(int task) {
       frameworks_[t.framework].members.erase(task);
       if (t.cls != kNone) Dequeue(task);
     }
+    // Last: leaving may free the gang, which its class (dropped by Dequeue) no longer names.
+    if (t.gang != kNone) LeaveGang(task);
     t.reported.reset();
     return;
   }
@@ -165,6 +166,7 @@ void Allocator::Impl::Detach(int task) {
       if (o->second.empty()) orphans_.erase(o);
     }
   }
+  if (t.gang != kNone) LeaveGang(task);  // reads node_name: still set
   if (freed != kNone) OnCapacityFreed(freed, t.framework);
 }
 

@@ -218,6 +218,32 @@ TEST(Gang, AMissingPodGroupKeepsItsPodsWaitingNotUnschedulable) {
   EXPECT_EQ(u->reason.code, ReasonCode::kWaitingForGang);
 }
 
+// Found by the PodGroup helper: the last pending member of a PodGroup that has no spec frees
+// the gang while it is taken out of its class.
+TEST(Gang, RemovingTheLastMemberOfAMissingPodGroupFreesItCleanly) {
+  for (bool allocate : {false, true}) {
+    for (bool had_spec : {false, true}) {
+      Allocator a;
+      a.UpsertGroup(Group("g"));
+      a.UpsertFramework(Framework("team/spark", "g"));
+      AddNodes(a, 1, 4);
+      if (had_spec) a.UpsertGang({"team/zoned", GangPolicy{.min_member = 2, .min_resources = {}}});
+      AddMembers(a, "team/spark", 2, 1, 0, "team/zoned");
+      if (had_spec) a.RemoveGang("team/zoned");
+      if (allocate) a.Allocate(0);
+      a.RemovePod("team/spark-0");
+      a.RemovePod("team/spark-1");
+      EXPECT_EQ(a.pending_task_count(), 0u);
+      // The slot is reused cleanly by the next gang.
+      a.UpsertGang({"team/next", GangPolicy{.min_member = 1, .min_resources = {}}});
+      AddMembers(a, "team/spark", 1, 1, 5, "team/next");
+      auto result = a.Allocate(1);
+      ASSERT_EQ(result.placements.size(), 1u);
+      EXPECT_EQ(result.placements[0].gang, "team/next");
+    }
+  }
+}
+
 TEST(Gang, BasicPodGroupPlacesMembersOneByOne) {
   Allocator a;
   a.UpsertGroup(Group("g"));
