@@ -7,6 +7,7 @@
 #include "operator/kube/lenient.h"
 #include "operator/kube/object_key.h"
 #include "operator/kube/objects.h"
+#include "operator/kube/pod_group.h"
 
 namespace kubemesos::loop {
 namespace {
@@ -64,6 +65,8 @@ const char* KindName(ObjectKind kind) {
       return "StorageClass";
     case ObjectKind::kCSINode:
       return "CSINode";
+    case ObjectKind::kPodGroup:
+      return "PodGroup";
   }
   return "Object";
 }
@@ -136,6 +139,9 @@ void SchedulerCore::Apply(const LoopEvent& event, double now) {
     case ObjectKind::kCSINode:
       ApplyStorage(event.kind, event.watch, event.object);
       break;
+    case ObjectKind::kPodGroup:
+      ApplyPodGroup(event.watch, event.object);
+      break;
   }
 }
 
@@ -166,6 +172,7 @@ void SchedulerCore::ApplyPod(WatchType watch, const nlohmann::json& object) {
     allocator_.RemovePod(key);
     pod_order_.erase(key);
     pod_created_.erase(key);
+    gang_pods_.erase(key);
     Problem(ObjectKind::kPod, name.ns, name.name, "");
     ForgetVolumePod(key);
     return;
@@ -200,8 +207,13 @@ void SchedulerCore::ApplyPod(WatchType watch, const nlohmann::json& object) {
   } else if (pod.value->node_name.empty()) {
     pod_created_.try_emplace(key, CreationTime(object));
   }
+  if (!pod.value->gang.empty() && pod.value->node_name.empty() && !pod.value->terminal) {
+    gang_pods_[key] = *pod.value;
+  } else {
+    gang_pods_.erase(key);
+  }
   if (volumes.value->empty() && !volumes_.Tracks(key)) {
-    allocator_.UpsertPod(*pod.value);  // the common case: no claim, no CSI volume
+    UpsertOrHold(*pod.value);  // the common case: no claim, no CSI volume
     return;
   }
   const PodSpec& spec = *pod.value;
@@ -215,7 +227,7 @@ void SchedulerCore::ApplyPod(WatchType watch, const nlohmann::json& object) {
   } else {
     volume_pods_.erase(key);
     ClearWaiting(key);
-    allocator_.UpsertPod(*pod.value);
+    UpsertOrHold(*pod.value);
   }
   ReapplyVolumePods(affected);
 }
@@ -238,7 +250,7 @@ void SchedulerCore::ApplyVolumePod(const std::string& key) {
   PodSpec spec = it->second;
   spec.constraints.volume_affinity = std::move(resolution.affinity);
   spec.constraints.csi_volumes = std::move(resolution.csi);
-  allocator_.UpsertPod(spec);
+  UpsertOrHold(spec);
 }
 
 void SchedulerCore::ReapplyVolumePods(const std::vector<std::string>& keys) {
@@ -340,6 +352,68 @@ void SchedulerCore::ApplyFramework(WatchType watch, const nlohmann::json& object
   }
   Problem(ObjectKind::kFramework, name.ns, name.name, "");
   allocator_.UpsertFramework(framework_->value->framework);
+}
+
+void SchedulerCore::ApplyPodGroup(WatchType watch, const nlohmann::json& object) {
+  ObjectKey name = NameOf(object);
+  if (name.name.empty()) return;
+  std::string key = Key(name);
+  bool was_refused = refused_gangs_.count(key) > 0;
+  if (watch == WatchType::kDeleted) {
+    // Its pods stay pending with WaitingForPodGroup (the engine) until it is back.
+    allocator_.RemoveGang(key);
+    pod_groups_.erase(key);
+    refused_gangs_.erase(key);
+    Problem(ObjectKind::kPodGroup, name.ns, name.name, "");
+    if (was_refused) RefreshGangPods(key);
+    return;
+  }
+  PodGroupObserved observed = ObservePodGroup(object);
+  auto gang = kube::PodGroupFromJson(object);
+  Problem(ObjectKind::kPodGroup, name.ns, name.name, gang.error);
+  if (!gang.ok()) {
+    allocator_.RemoveGang(key);
+    observed.refused = gang.error;
+    refused_gangs_.insert_or_assign(key, gang.unsupported);
+    pod_groups_[key] = std::move(observed);
+    RefreshGangPods(key);  // the message may have changed: each member says the new one
+    return;
+  }
+  pod_groups_[key] = std::move(observed);
+  allocator_.UpsertGang(*gang.value);
+  if (was_refused) {
+    refused_gangs_.erase(key);
+    RefreshGangPods(key);
+  }
+}
+
+void SchedulerCore::UpsertOrHold(const PodSpec& pod) {
+  auto refused = pod.gang.empty() || !pod.node_name.empty() || pod.terminal
+                     ? refused_gangs_.end()
+                     : refused_gangs_.find(pod.gang);
+  ObjectKey name = ObjectKey::Parse(pod.key);
+  if (refused == refused_gangs_.end()) {
+    // A member of a group that is no longer refused: its old refusal is forgotten, and the
+    // engine explains it from now on.
+    if (!pod.gang.empty()) Problem(ObjectKind::kPod, name.ns, name.name, "");
+    allocator_.UpsertPod(pod);
+    return;
+  }
+  allocator_.RemovePod(pod.key);  // held: not placed, holds nothing, no demand
+  const PodGroupObserved& group = pod_groups_[pod.gang];
+  Problem(ObjectKind::kPod, name.ns, name.name, "its PodGroup is refused: " + group.refused,
+          /*pending_pod=*/true, /*unsupported=*/refused->second);
+}
+
+void SchedulerCore::RefreshGangPods(const std::string& gang) {
+  for (const auto& [key, spec] : gang_pods_) {
+    if (spec.gang != gang) continue;
+    if (volume_pods_.count(key)) {
+      ApplyVolumePod(key);
+    } else {
+      UpsertOrHold(spec);
+    }
+  }
 }
 
 void SchedulerCore::ApplyBindResult(const BindResult& result, double now) {
