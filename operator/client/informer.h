@@ -135,8 +135,8 @@ class Informer {
   bool need_list_ = true;
   std::chrono::milliseconds backoff_{0};
   bool watched_before_ = false;
-  bool failed_line_ = false;  // HandleLine saw a malformed or non-410 ERROR event
-  bool absent_ = false;       // absent_ok: the last list was answered 404
+  bool failed_line_ = false;     // HandleLine saw a malformed or non-410 ERROR event
+  bool absent_ = false;          // absent_ok: the last list was answered 404
   bool list_not_found_ = false;  // set by ListAll: its first page was answered 404
 };
 

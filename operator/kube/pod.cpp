@@ -350,8 +350,7 @@ PodSpec ConvertPod(const json& pod, ResourceCatalog& catalog, const PodOptions& 
   // The PodGroup the pod joins (spec.schedulingGroup.podGroupName, same namespace): read for
   // every pod, so bound members count towards their gang whoever placed them.
   if (const json* group = ReadObject(*spec, "schedulingGroup", "spec")) {
-    std::string pod_group =
-        ReadString(*group, "podGroupName", "spec.schedulingGroup").value_or("");
+    std::string pod_group = ReadString(*group, "podGroupName", "spec.schedulingGroup").value_or("");
     if (!pod_group.empty()) out.gang = ObjectKey::Namespaced(ns, pod_group).String();
   }
   const json& status = *ReadObjectOrEmpty(pod, "status");

@@ -52,9 +52,9 @@ GangPolicy ReadPolicy(const json& spec) {
   std::optional<int64_t> min_count = ReadInt(*gang, "minCount", gang_path);
   if (!min_count) throw FieldError(Join(gang_path, "minCount"), "required");
   if (*min_count < 1 || *min_count > kMaxMinCount) {
-    throw FieldError(Join(gang_path, "minCount"),
-                     "must be between 1 and " + std::to_string(kMaxMinCount) + ", got " +
-                         std::to_string(*min_count));
+    throw FieldError(Join(gang_path, "minCount"), "must be between 1 and " +
+                                                      std::to_string(kMaxMinCount) + ", got " +
+                                                      std::to_string(*min_count));
   }
   out.min_member = static_cast<int>(*min_count);
   return out;

@@ -25,15 +25,15 @@ nlohmann::json Condition(const char* status, const char* reason, const std::stri
 
 std::string StatusPath(const std::string& key) {
   kube::ObjectKey k = kube::ObjectKey::Parse(key);
-  return "/apis/scheduling.k8s.io/v1beta1/namespaces/" + k.ns + "/podgroups/" + k.name +
-         "/status";
+  return "/apis/scheduling.k8s.io/v1beta1/namespaces/" + k.ns + "/podgroups/" + k.name + "/status";
 }
 
 }  // namespace
 
 PodGroupObserved ObservePodGroup(const nlohmann::json& pod_group) {
   PodGroupObserved out;
-  const nlohmann::json& generation = lenient::Field(lenient::Field(pod_group, "metadata"), "generation");
+  const nlohmann::json& generation =
+      lenient::Field(lenient::Field(pod_group, "metadata"), "generation");
   if (generation.is_number_integer()) out.generation = generation.get<int64_t>();
   const nlohmann::json& conditions =
       lenient::Field(lenient::Field(pod_group, "status"), "conditions");
@@ -68,9 +68,9 @@ PodGroupStatusWriter::PodGroupStatusWriter(client::KubeClient& client, double wr
                                            int burst)
     : client_(client), queue_(writes_per_second, burst, 1, "pod_group_status") {}
 
-void PodGroupStatusWriter::Publish(const Allocator& allocator,
-                                   const std::unordered_map<std::string, PodGroupObserved>& observed,
-                                   const Warn& warn) {
+void PodGroupStatusWriter::Publish(
+    const Allocator& allocator, const std::unordered_map<std::string, PodGroupObserved>& observed,
+    const Warn& warn) {
   {
     std::lock_guard<std::mutex> lock(failed_mu_);
     for (const auto& key : failed_) written_.erase(key);
@@ -82,6 +82,7 @@ void PodGroupStatusWriter::Publish(const Allocator& allocator,
   }
   std::set<std::string> seen;
   for (const auto& [key, pg] : observed) {
+    if (!pg.ours) continue;
     seen.insert(key);
     auto gang = gangs.find(key);
     nlohmann::json condition = PodGroupCondition(gang == gangs.end() ? nullptr : &gang->second, pg);

@@ -32,6 +32,9 @@ struct PodGroupObserved {
   std::string status, reason, message;
   // Why kubemesos does not use the group (a conversion error); empty when it does.
   std::string refused;
+  // A pod of ours (schedulerName kubemesos) names the group: kubemesos schedules it and writes
+  // its status. Another scheduler's groups (kube-scheduler's) are only counted.
+  bool ours = false;
 };
 
 // The fields above from a PodGroup object (lenient: odd fields read as absent; never throws).
@@ -53,7 +56,7 @@ class PodGroupStatusWriter {
   // `warn(key, message)`: called on the loop thread once per new Unschedulable message of a
   // group ("namespace/name"), for the caller's Event.
   using Warn = std::function<void(const std::string& key, const std::string& message)>;
-  // Queues a status write for every PodGroup (in `observed`, by "namespace/name") whose
+  // Queues a status write for every PodGroup of ours (in `observed`, by "namespace/name") whose
   // condition differs from the one observed on it and from the last one queued.
   void Publish(const Allocator& allocator,
                const std::unordered_map<std::string, PodGroupObserved>& observed,

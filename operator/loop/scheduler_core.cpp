@@ -173,6 +173,14 @@ void SchedulerCore::ApplyPod(WatchType watch, const nlohmann::json& object) {
     pod_order_.erase(key);
     pod_created_.erase(key);
     gang_pods_.erase(key);
+    if (auto gang = gang_of_pod_.find(key); gang != gang_of_pod_.end()) {
+      if (--our_gangs_[gang->second] <= 0) {
+        our_gangs_.erase(gang->second);
+        if (auto group = pod_groups_.find(gang->second); group != pod_groups_.end())
+          group->second.ours = false;
+      }
+      gang_of_pod_.erase(gang);
+    }
     Problem(ObjectKind::kPod, name.ns, name.name, "");
     ForgetVolumePod(key);
     return;
@@ -207,8 +215,14 @@ void SchedulerCore::ApplyPod(WatchType watch, const nlohmann::json& object) {
   } else if (pod.value->node_name.empty()) {
     pod_created_.try_emplace(key, CreationTime(object));
   }
+  if (!pod.value->gang.empty() && kube::IsKubemesosPod(object) &&
+      gang_of_pod_.try_emplace(key, pod.value->gang).second &&
+      ++our_gangs_[pod.value->gang] == 1) {  // schedulingGroup is immutable: counted once
+    if (auto group = pod_groups_.find(pod.value->gang); group != pod_groups_.end())
+      group->second.ours = true;
+  }
   if (!pod.value->gang.empty() && pod.value->node_name.empty() && !pod.value->terminal) {
-    gang_pods_[key] = *pod.value;
+    gang_pods_[key] = *pod.value;  // pending, so ours (see above)
   } else {
     gang_pods_.erase(key);
   }
@@ -369,8 +383,11 @@ void SchedulerCore::ApplyPodGroup(WatchType watch, const nlohmann::json& object)
     return;
   }
   PodGroupObserved observed = ObservePodGroup(object);
+  observed.ours = our_gangs_.count(key) > 0;
   auto gang = kube::PodGroupFromJson(object);
-  Problem(ObjectKind::kPodGroup, name.ns, name.name, gang.error);
+  // A refused group is reported when a pod of ours is held for it (UpsertOrHold): another
+  // scheduler's group is none of our business.
+  if (gang.ok()) Problem(ObjectKind::kPodGroup, name.ns, name.name, "");
   if (!gang.ok()) {
     allocator_.RemoveGang(key);
     observed.refused = gang.error;
@@ -401,6 +418,8 @@ void SchedulerCore::UpsertOrHold(const PodSpec& pod) {
   }
   allocator_.RemovePod(pod.key);  // held: not placed, holds nothing, no demand
   const PodGroupObserved& group = pod_groups_[pod.gang];
+  ObjectKey group_name = ObjectKey::Parse(pod.gang);
+  Problem(ObjectKind::kPodGroup, group_name.ns, group_name.name, group.refused);  // once
   Problem(ObjectKind::kPod, name.ns, name.name, "its PodGroup is refused: " + group.refused,
           /*pending_pod=*/true, /*unsupported=*/refused->second);
 }

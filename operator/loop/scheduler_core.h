@@ -133,6 +133,10 @@ class SchedulerCore {
   // Pending pods of ours that name a PodGroup, as converted: re-offered (or held out) when
   // their group's refusal changes, which the engine alone cannot do. One PodSpec per such pod.
   std::unordered_map<std::string, PodSpec> gang_pods_;
+  // PodGroups named by pods of ours (PodGroupObserved::ours): group -> how many such pods
+  // exist, and each such pod's group, to count it out when it goes.
+  std::unordered_map<std::string, int> our_gangs_;
+  std::unordered_map<std::string, std::string> gang_of_pod_;
 };
 
 }  // namespace kubemesos::loop

@@ -16,7 +16,7 @@ namespace {
 struct Watched {
   loop::ObjectKind kind;
   const char* path;
-  const char* resource;  // the watch_restarts_total label
+  const char* resource;   // the watch_restarts_total label
   bool optional = false;  // an API the cluster may not serve (InformerOptions::absent_ok)
 };
 
@@ -224,8 +224,9 @@ void Operator::Start() {
           log::Warn("the API server does not serve this kind; pods that name one wait",
                     {{"kind", loop::KindName(kind)},
                      {"path", path},
-                     {"hint", "scheduling.k8s.io/v1beta1 needs the GenericWorkload feature gate "
-                              "and --runtime-config=scheduling.k8s.io/v1beta1=true"}});
+                     {"hint",
+                      "scheduling.k8s.io/v1beta1 needs the GenericWorkload feature gate "
+                      "and --runtime-config=scheduling.k8s.io/v1beta1=true"}});
         } else {
           log::Info("the API server serves this kind now", {{"kind", loop::KindName(kind)}});
         }
@@ -317,13 +318,12 @@ void Operator::Cycle(const loop::CycleStats& stats) {
       object_status_.Publish(core_.allocator(),
                              [this](const std::string& key) { return ExtrasOf(key); });
     if (IsLeader())
-      pod_group_status_.Publish(
-          core_.allocator(), core_.pod_groups(),
-          [this](const std::string& key, const std::string& message) {
-            kube::ObjectKey k = kube::ObjectKey::Parse(key);
-            status_.ObjectWarning(loop::ObjectKind::kPodGroup, k.ns, k.name, "FailedScheduling",
-                                  message);
-          });
+      pod_group_status_.Publish(core_.allocator(), core_.pod_groups(),
+                                [this](const std::string& key, const std::string& message) {
+                                  kube::ObjectKey k = kube::ObjectKey::Parse(key);
+                                  status_.ObjectWarning(loop::ObjectKind::kPodGroup, k.ns, k.name,
+                                                        "FailedScheduling", message);
+                                });
     for (size_t i = 0; i < informers_.size(); ++i) {
       metrics_.SetWatchRestarts(kWatched[i].resource, informers_[i]->Stats().restarts);
     }
