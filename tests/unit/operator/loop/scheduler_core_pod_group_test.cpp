@@ -92,6 +92,52 @@ TEST_F(CorePodGroupTest, APodGroupIsTheEnginesGang) {
   EXPECT_FALSE(core.pod_groups().count("team/train"));
 }
 
+// The PodGroup's PodGroupInitiallyScheduled condition follows the engine's view of the gang:
+// False/Unschedulable with the gang's reason (and one warning per new message) while its
+// minimum does not fit, True/Scheduled once the minimum is bound; another scheduler's group
+// (no pod of ours names it) gets nothing.
+TEST_F(CorePodGroupTest, ThePodGroupConditionFollowsTheGang) {
+  Apply(ObjectKind::kNode, Node("n1", "3"));
+  Apply(ObjectKind::kPodGroup,
+        PodGroup("train", R"({"schedulingPolicy":{"gang":{"minCount":4}}})"));
+  Apply(ObjectKind::kPodGroup,
+        PodGroup("theirs", R"({"schedulingPolicy":{"gang":{"minCount":1}}})"));
+  for (int i = 0; i < 4; ++i) Apply(ObjectKind::kPod, Member("w-" + std::to_string(i), "train"));
+  json foreign = Member("other", "theirs");
+  foreign["spec"]["schedulerName"] = "default-scheduler";
+  foreign["spec"]["nodeName"] = "n1";
+  Apply(ObjectKind::kPod, foreign);
+  SyncAll();
+  core.Cycle(1);
+  EXPECT_TRUE(core.pod_groups().at("team/train").ours);
+  EXPECT_FALSE(core.pod_groups().at("team/theirs").ours);
+  auto condition = [&](const std::string& key) {
+    auto gangs = core.allocator().Gangs();
+    auto it = std::find_if(gangs.begin(), gangs.end(),
+                           [&](const GangStatus& g) { return g.key == key && g.pod_group; });
+    return PodGroupCondition(it == gangs.end() ? nullptr : &*it, core.pod_groups().at(key));
+  };
+  json c = condition("team/train");
+  ASSERT_FALSE(c.is_null());
+  EXPECT_EQ(c["status"], "False");
+  EXPECT_EQ(c["reason"], "Unschedulable");
+  EXPECT_NE(c["message"].get<std::string>().find("3/4"), std::string::npos) << c.dump();
+  // A second node: all four are placed; once the watch shows them bound, True.
+  Apply(ObjectKind::kNode, Node("n2", "3"));
+  core.Cycle(2);
+  ASSERT_EQ(rec.binds.size(), 4u);
+  for (const auto& b : rec.binds) {
+    json bound = Member(b.pod.substr(b.pod.find('/') + 1), "train");
+    bound["spec"]["nodeName"] = b.node;
+    Apply(ObjectKind::kPod, bound, WatchType::kModified);
+  }
+  core.Cycle(3);
+  c = condition("team/train");
+  ASSERT_FALSE(c.is_null());
+  EXPECT_EQ(c["status"], "True");
+  EXPECT_EQ(c["reason"], "Scheduled");
+}
+
 TEST_F(CorePodGroupTest, APodNamingAMissingPodGroupWaitsForIt) {
   Apply(ObjectKind::kNode, Node("n1", "4"));
   Apply(ObjectKind::kPod, Member("w-0", "later"));
