@@ -124,12 +124,12 @@ bool Informer::Step() {
     } catch (const std::exception& e) {  // malformed objects (nlohmann type errors)
       Fail(std::string("list: unexpected response: ") + e.what());
     }
-    if (!listed && list_not_found_ && options_.absent_ok) return Absent();
+    if (!listed && list_refused_ && options_.absent_ok) return Absent();
     if (!listed) return SleepBackoff();
     if (absent_) {
       absent_ = false;
       if (handlers_.on_absent)
-        util::Guarded("informer", options_.path, [&] { handlers_.on_absent(false); });
+        util::Guarded("informer", options_.path, [&] { handlers_.on_absent(false, 200); });
     }
     need_list_ = false;  // the backoff resets only once a watch delivers events
     if (!synced_.exchange(true) && handlers_.on_synced) {
@@ -194,7 +194,7 @@ bool Informer::Absent() {
   if (!absent_) {
     absent_ = true;
     if (handlers_.on_absent)
-      util::Guarded("informer", options_.path, [&] { handlers_.on_absent(true); });
+      util::Guarded("informer", options_.path, [&] { handlers_.on_absent(true, list_refused_); });
   }
   if (!synced_.exchange(true) && handlers_.on_synced) {
     util::Guarded("informer", options_.path, [&] { handlers_.on_synced(); });
@@ -205,7 +205,7 @@ bool Informer::Absent() {
 }
 
 bool Informer::ListAll() {
-  list_not_found_ = false;
+  list_refused_ = 0;
   std::unordered_set<std::string> seen;
   std::string cont, rv;
   do {
@@ -214,8 +214,8 @@ bool Informer::ListAll() {
     HttpResponse r = client_.Request("GET", options_.path + query);
     if (stopping_) return false;
     if (!r.ok()) {
-      list_not_found_ = cont.empty() && r.status == 404;
-      if (list_not_found_ && options_.absent_ok) return false;  // not served: not an error
+      if (cont.empty() && (r.status == 404 || r.status == 403)) list_refused_ = r.status;
+      if (list_refused_ && options_.absent_ok) return false;  // see absent_ok: not an error
       Fail(Describe(cont.empty() ? "list" : "list (next page)", r));
       return false;  // an expired continue token (410) restarts the list after a backoff
     }

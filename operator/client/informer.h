@@ -59,10 +59,11 @@ struct InformerOptions {
   int watch_timeout_seconds = 300;  // timeoutSeconds asked of the server (randomized ±20%)
   std::chrono::milliseconds min_backoff{250};
   std::chrono::milliseconds max_backoff{30000};
-  // For an API the cluster may not serve (a beta group behind a feature gate): a LIST answered
-  // 404 counts as an empty collection (known objects are delivered as Deleted; the first time,
-  // on_synced is called), so a consumer waiting for every kind is not blocked; the list is
-  // retried every max_backoff until the API is served, then the informer goes on as usual.
+  // For an API the cluster may not serve (a beta group behind a feature gate) or the account may
+  // not read (a ClusterRole from an older chart): a LIST answered 404 or 403 counts as an empty
+  // collection (known objects are delivered as Deleted; the first time, on_synced is called),
+  // so a consumer waiting for every kind is not blocked; the list is retried every max_backoff
+  // until it succeeds, then the informer goes on as usual.
   bool absent_ok = false;
 };
 
@@ -81,9 +82,9 @@ class Informer {
   struct Handlers {
     std::function<void(InformerEvent)> on_event;  // required
     std::function<void()> on_synced;              // optional
-    // Optional, with absent_ok: called when the API starts (true) or stops (false) answering
-    // 404, so the consumer can log the change once.
-    std::function<void(bool absent)> on_absent;
+    // Optional, with absent_ok: called when the list starts (true, with the HTTP status: 404 or
+    // 403) or stops (false, 200) being refused, so the consumer can log the change once.
+    std::function<void(bool absent, int status)> on_absent;
   };
 
   // `client` must outlive the Informer.
@@ -135,9 +136,9 @@ class Informer {
   bool need_list_ = true;
   std::chrono::milliseconds backoff_{0};
   bool watched_before_ = false;
-  bool failed_line_ = false;     // HandleLine saw a malformed or non-410 ERROR event
-  bool absent_ = false;          // absent_ok: the last list was answered 404
-  bool list_not_found_ = false;  // set by ListAll: its first page was answered 404
+  bool failed_line_ = false;  // HandleLine saw a malformed or non-410 ERROR event
+  bool absent_ = false;       // absent_ok: the last list was answered 404
+  int list_refused_ = 0;      // set by ListAll: its first page was answered 404 or 403 (else 0)
 };
 
 }  // namespace kubemesos::client

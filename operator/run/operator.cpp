@@ -219,16 +219,21 @@ void Operator::Start() {
       log::Info("watch synced", {{"kind", loop::KindName(kind)}});
     };
     if (watched.optional) {
-      handlers.on_absent = [kind, path = watched.path](bool absent) {
-        if (absent) {
+      handlers.on_absent = [kind, path = watched.path](bool absent, int status) {
+        if (!absent) {
+          log::Info("the API server serves this kind now", {{"kind", loop::KindName(kind)}});
+        } else if (status == 403) {
+          log::Warn("not allowed to list this kind; pods that name one wait",
+                    {{"kind", loop::KindName(kind)},
+                     {"path", path},
+                     {"hint", "the ClusterRole needs list and watch on it (helm upgrade)"}});
+        } else {
           log::Warn("the API server does not serve this kind; pods that name one wait",
                     {{"kind", loop::KindName(kind)},
                      {"path", path},
                      {"hint",
                       "scheduling.k8s.io/v1beta1 needs the GenericWorkload feature gate "
                       "and --runtime-config=scheduling.k8s.io/v1beta1=true"}});
-        } else {
-          log::Info("the API server serves this kind now", {{"kind", loop::KindName(kind)}});
         }
       };
     }
