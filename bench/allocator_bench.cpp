@@ -205,6 +205,62 @@ void BM_OneNewTask(benchmark::State& state) {
 }
 BENCHMARK(BM_OneNewTask)->Unit(benchmark::kMicrosecond)->UseManualTime()->Iterations(200);
 
+// Gangs (issue #15): `gangs` frameworks, each one gang of `size` members (minMember = size), on
+// `nodes` nodes of 32 cpu. range(3) == 0: every gang fits (members of mixed shapes). range(3) == 1:
+// contended: members take a whole 8-cpu node each, so only nodes/size gangs fit and every other
+// gang is tried and undone (the all-or-nothing transaction's worst case). Reports the engine's
+// cycle time and gangs placed per second of engine time.
+void BM_Gangs(benchmark::State& state) {
+  const int nodes = static_cast<int>(state.range(0));
+  const int gangs = static_cast<int>(state.range(1));
+  const int size = static_cast<int>(state.range(2));
+  const bool contended = state.range(3) == 1;
+  size_t placed = 0, gangs_placed = 0;
+  for (auto _ : state) {
+    auto a = std::make_unique<Allocator>();
+    AddNodes(*a, nodes, contended ? 8 : 32, 128);
+    for (int g = 0; g < 10; ++g) {
+      GroupSpec group;
+      group.name = "group-" + std::to_string(g);
+      a->UpsertGroup(group);
+    }
+    for (int f = 0; f < gangs; ++f) {
+      FrameworkSpec fw;
+      fw.key = "ns-" + std::to_string(f % 20) + "/gang-" + std::to_string(f);
+      fw.group = "group-" + std::to_string(f % 10);
+      fw.gang.min_member = size;
+      a->UpsertFramework(fw);
+      for (int m = 0; m < size; ++m) {
+        PodSpec pod;
+        pod.key = fw.key + "-" + std::to_string(m);
+        pod.framework = fw.key;
+        pod.request = contended ? Req(8000, kGi) : Shape(f);
+        pod.order = static_cast<uint64_t>(f * size + m);
+        a->UpsertPod(pod);
+      }
+    }
+    double start = ThreadSeconds();
+    auto result = a->Allocate(0);
+    const double seconds = ThreadSeconds() - start;
+    state.SetIterationTime(seconds);
+    placed = result.placements.size();
+    gangs_placed = placed / static_cast<size_t>(size);
+    state.counters["gangs_per_s"] = static_cast<double>(gangs_placed) / seconds;
+    benchmark::DoNotOptimize(result);
+  }
+  state.counters["placed"] = static_cast<double>(placed);
+  state.counters["gangs_placed"] = static_cast<double>(gangs_placed);
+  state.counters["peak_rss_MiB"] = PeakRssMiB();
+}
+BENCHMARK(BM_Gangs)
+    ->Args({5000, 1000, 8, 0})
+    ->Args({10000, 1000, 8, 0})
+    ->Args({5000, 1000, 8, 1})
+    ->Args({10000, 1000, 8, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime()
+    ->Iterations(3);
+
 // Inter-pod anti-affinity (issue #14) in the shape of Kubernetes' scheduler_perf
 // SchedulingPodAntiAffinity: 5,000 nodes (hostname and zone labels), `existing` pods of one
 // self-anti-affine class (hostname) placed by a first cycle, then `measured` more of the same

@@ -9,6 +9,13 @@
 #   SchedulingPodAffinity       pod-with-pod-affinity (zone)          5000   5000  1000
 #   TopologySpreading           pod-with-topology-spreading (zone)    5000   5000  2000
 #   SchedulingNodeAffinity      pod-with-node-affinity (zone In)      5000   5000  1000
+#   GangScheduling              gang-pod (podgroup/gangscheduling)    5000      0  3000
+# GangScheduling (issue #15) is upstream's podgroup/gangscheduling case 5000Nodes_1000Gangs_3000Pods:
+# PodGroups gang-0..N-1 (podgroup.yaml, minCount = --pods-per-group, default 3 as upstream)
+# made once in sched-1 before the runs, then the measured pods, pod i in gang-(i / per-group);
+# kube-scheduler runs with --feature-gates=GenericWorkload=true, and the cluster must serve
+# scheduling.k8s.io/v1beta1 (hack/cluster.sh enables it). --measure-pods must be a multiple of
+# --pods-per-group.
 # (--nodes 500 takes upstream's 500Nodes sizes, --nodes 5 its 5Nodes sizes; any other count
 # needs --init-pods and --measure-pods.) Nodes as node-default.yaml: 4 CPU, 32Gi, 110 pods.
 # Zones as upstream: one zone for SchedulingPodAffinity and SchedulingNodeAffinity (upstream's
@@ -32,7 +39,7 @@
 #                      [--contenders kubemesos,kube-scheduler] [--rounds 1]
 #                      [--name bench-perf] [--out DIR] [--build-dir build-bench] [--no-build]
 #                      [--reuse] [--keep] [--timeout 1800] [--kubemesos-args "..."]
-#                      [--create-only]
+#                      [--create-only] [--pods-per-group 3]
 # --contenders: two of kubemesos, kube-scheduler (run as A B B A); one runs alone.
 # --reuse: use the running cluster NAME (its node count and zones must fit the workload);
 # --keep: leave it running. --create-only: run kube-scheduler only, once, and check the
@@ -54,7 +61,7 @@ source hack/lib/bench.sh
 
 workload="" nodes=5000 init_pods="" measure_pods="" contenders=kubemesos,kube-scheduler rounds=1
 name=bench-perf out="" build_dir=build-bench build=1 reuse=0 keep=0 timeout=1800
-kubemesos_args="" create_only=0 qps=5000
+kubemesos_args="" create_only=0 qps=5000 per_group=3
 while (($#)); do
   case "$1" in
     --workload) workload=$2; shift 2 ;;
@@ -72,6 +79,7 @@ while (($#)); do
     --timeout) timeout=$2; shift 2 ;;
     --kubemesos-args) kubemesos_args=$2; shift 2 ;;
     --create-only) create_only=1; shift ;;
+    --pods-per-group) per_group=$2; shift 2 ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) km::die "unknown option $1 (see --help)" ;;
   esac
@@ -90,6 +98,7 @@ upstream_sizes() {
     TopologySpreading/5000) echo 5000 2000 ;;
     SchedulingNodeAffinity/5) echo 5 10 ;; SchedulingNodeAffinity/500) echo 500 1000 ;;
     SchedulingNodeAffinity/5000) echo 5000 1000 ;;
+    GangScheduling/5000) echo 0 3000 ;;
   esac
 }
 case $workload in
@@ -98,12 +107,15 @@ case $workload in
   SchedulingPodAffinity) init_tpl=pod-with-pod-affinity measure_tpl=$init_tpl zones=1 ;;
   TopologySpreading) init_tpl=pod-default measure_tpl=pod-with-topology-spreading zones=3 ;;
   SchedulingNodeAffinity) init_tpl=pod-with-node-affinity measure_tpl=$init_tpl zones=1 ;;
-  *) km::die "--workload is one of SchedulingBasic, SchedulingPodAntiAffinity, SchedulingPodAffinity, TopologySpreading, SchedulingNodeAffinity" ;;
+  GangScheduling) init_tpl=pod-default measure_tpl=gang-pod zones=1 ;;
+  *) km::die "--workload is one of SchedulingBasic, SchedulingPodAntiAffinity, SchedulingPodAffinity, TopologySpreading, SchedulingNodeAffinity, GangScheduling" ;;
 esac
 read -r up_init up_measure <<<"$(upstream_sizes "$workload" "$nodes")" || true
 init_pods=${init_pods:-${up_init:-}} measure_pods=${measure_pods:-${up_measure:-}}
 [[ -n $init_pods && -n $measure_pods ]] ||
   km::die "upstream has no ${nodes}-node case of $workload: give --init-pods and --measure-pods"
+[[ $workload != GangScheduling ]] || ((per_group > 0 && measure_pods % per_group == 0)) ||
+  km::die "--measure-pods ($measure_pods) must be a multiple of --pods-per-group ($per_group)"
 IFS=, read -r -a contender_list <<<"$contenders"
 for c in "${contender_list[@]}"; do
   [[ $c == kubemesos || $c == kube-scheduler ]] || km::die "unknown contender $c"
@@ -176,14 +188,17 @@ done
 # gen_pods TEMPLATE NS SCHEDULER COUNT PREFIX: COUNT pods of bench/scheduler_perf/TEMPLATE.yaml
 # named PREFIX<i> in NS for SCHEDULER, labelled kubemesos.io/framework=perf, zones mapped.
 gen_pods() {
-  awk -v ns="$2" -v sched="$3" -v count="$4" -v prefix="$5" '
+  awk -v ns="$2" -v sched="$3" -v count="$4" -v prefix="$5" -v per="$per_group" '
     { tpl[n++] = $0 }
     END {
       for (i = 0; i < count; i++) {
         printf "---\n"
         for (k = 0; k < n; k++) {
           line = tpl[k]
-          if (line ~ /^  generateName: /) {
+          if (line ~ /podGroupName: /) {
+            sub(/gang-\{\{DivideInt \.Index \.podsPerGroup\}\}/, "gang-" int(i / per), line)
+            print line
+          } else if (line ~ /^  generateName: / || line ~ /^  name: .*\{\{\.Index\}\}/) {
             printf "  name: %s%d\n  namespace: %s\n  labels:\n    kubemesos.io/framework: perf\n", prefix, i, ns
           } else if (line == "  labels:") {
             continue  # its entries follow the labels block printed above
@@ -200,10 +215,27 @@ gen_pods() {
 create_pods() { # TEMPLATE NS SCHEDULER COUNT PREFIX
   km::objects::post "$KUBEMESOS_APISERVER" "/api/v1/namespaces/$2/pods" "$pki" 64 gen_pods "$@"
 }
+# gen_pod_groups COUNT: PodGroups gang-0..COUNT-1 of bench/scheduler_perf/podgroup.yaml.
+gen_pod_groups() {
+  local i
+  for ((i = 0; i < $1; i++)); do
+    printf -- '---\n'
+    sed -e "s/{{\.Index}}/$i/; s/{{\.podsPerGroup}}/$per_group/" bench/scheduler_perf/podgroup.yaml
+  done
+}
+if [[ $workload == GangScheduling ]]; then
+  km::log "$((measure_pods / per_group)) PodGroups of $per_group in sched-1"
+  km::bench::api DELETE /apis/scheduling.k8s.io/v1beta1/namespaces/sched-1/podgroups >/dev/null ||
+    km::die "the cluster does not serve scheduling.k8s.io/v1beta1 PodGroups (GenericWorkload)"
+  km::objects::post "$KUBEMESOS_APISERVER" /apis/scheduling.k8s.io/v1beta1/namespaces/sched-1/podgroups \
+    "$pki" 16 gen_pod_groups "$((measure_pods / per_group))"
+fi
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # start_contender NAME DIR LOG: starts it in the background; sets contender_pid.
 metrics_port=""
+gates=""
+[[ $workload != GangScheduling ]] || gates=GenericWorkload=true
 start_contender() {
   local c=$1 dir=$2 log=$3
   if [[ $c == kubemesos ]]; then
@@ -213,7 +245,8 @@ start_contender() {
       "${km_extra[@]}" >"$log" 2>&1 &
   else
     km::bench::scheduler_config kube-scheduler "$qps" >"$dir/config.yaml"
-    km::bench::start_kube_scheduler "$dir/config.yaml" "$dir" "$log"
+    km::bench::start_kube_scheduler "$dir/config.yaml" "$dir" "$log" \
+      ${gates:+--feature-gates=$gates}
   fi
   contender_pid=$!
 }
@@ -256,13 +289,15 @@ run_one() {
   metrics_port=""
   km::bench::clear_pods sched-1
   km::bench::clear_pods sched-0
-  km::log "$c: $init_pods init pods ($init_tpl)"
-  start_contender "$c" "$dir" "$dir/init.log"
-  watch_bound sched-0 "$init_pods" "$dir" init
-  create_pods "$init_tpl" sched-0 "$c" "$init_pods" init-
-  wait_bound "$c to bind $init_pods init pods" || km::log "$c: not every init pod was bound"
-  stop_pid "$contender_pid"
-  contender_pid=""
+  if ((init_pods > 0)); then
+    km::log "$c: $init_pods init pods ($init_tpl)"
+    start_contender "$c" "$dir" "$dir/init.log"
+    watch_bound sched-0 "$init_pods" "$dir" init
+    create_pods "$init_tpl" sched-0 "$c" "$init_pods" init-
+    wait_bound "$c to bind $init_pods init pods" || km::log "$c: not every init pod was bound"
+    stop_pid "$contender_pid"
+    contender_pid=""
+  fi
   km::log "$c: $measure_pods measured pods ($measure_tpl), $nodes nodes"
   create_pods "$measure_tpl" sched-1 "$c" "$measure_pods" pod-
   watch_bound sched-1 "$measure_pods" "$dir" bound

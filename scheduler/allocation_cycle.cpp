@@ -31,6 +31,16 @@ int Allocator::Impl::NextClass(int framework) const {
   return best;
 }
 
+int Allocator::Impl::FindNode(int cls, double now) {
+  auto& c = classes_[cls];
+  if (c.full_scan) return ScanNodes(cls, now);
+  // The node-scoped plugins answer from the class's bitmap, the live ones inline.
+  PlacementQuery query(*this, cls, now);
+  return pool_.order().Next(c.cursor, cycle_, [&](int n) {
+    return Eligible(cls, n) && query.Passes<placement::Scope::kLive>(NodeInfoOf(*this, n));
+  });
+}
+
 Reason Allocator::Impl::Explain(int cls, double now) {
   // The class's eligibility bitmap already says which nodes pass every node-scoped plugin:
   // those get only the live checks.
@@ -98,6 +108,8 @@ AllocationResult Allocator::Impl::Allocate(double now) {
     for (int cls : std::vector<int>(fw.classes))
       if (classes_[cls].block == Block::kNone) BlockClass(cls, block, kNone, reason);
   }
+  // Gangs that cannot be decided yet say why; reservations past their time end.
+  if (!gangs_.empty()) PrepareGangs(now);
 
   // Nodes that cannot fit even the smallest pending request are skipped by every cursor.
   Resources smallest;
@@ -126,6 +138,12 @@ AllocationResult Allocator::Impl::Allocate(double now) {
     fw_rank_dirty_ = false;
   }
 
+  // A framework whose gang is on nodes but below its minimum (a member lost, a bind failed) is
+  // served first within its group (rule G7 of the gang design): its share sorts below any other.
+  auto share_of = [&](int f) {
+    const auto& fw = frameworks_[f];
+    return HasPartialGang(f) ? -1.0 : DominantShare(fw.allocated);
+  };
   auto run_stage = [&](Stage stage) {
     std::vector<DrfSorter::Group> sorter_groups(groups_.size());
     for (int g = 0; g < groups_.size(); ++g)
@@ -137,7 +155,7 @@ AllocationResult Allocator::Impl::Allocate(double now) {
       const auto& fw = frameworks_[f];
       if (stage == Stage::kQuota && !groups_.BelowGuarantee(fw.group, classes_[cls].request))
         continue;
-      sorter.Add(f, fw.group, fw_rank_[f], DominantShare(fw.allocated));
+      sorter.Add(f, fw.group, fw_rank_[f], share_of(f));
     }
     while (true) {
       int f = sorter.Pick();
@@ -145,6 +163,23 @@ AllocationResult Allocator::Impl::Allocate(double now) {
       int cls = NextClass(f);
       if (cls == kNone) {
         sorter.Remove(f);
+        continue;
+      }
+      if (classes_[cls].gang != kNone && gangs_[classes_[cls].gang].need() > 0) {
+        // All or nothing: the gang's minimum is decided now, with every quota check per member
+        // (the guarantee part and the fair-share part in one transaction).
+        const int g = classes_[cls].gang;
+        std::vector<int> placed = PlaceGang(g, now);
+        for (int task : placed) {
+          auto& t = tasks_[task];
+          auto& fw = frameworks_[t.framework];
+          ++fw.offers_accepted;
+          if (exhausted(pool_.node(t.node))) pool_.MarkExhausted(t.node);
+          result.placements.push_back({t.key, fw.spec.key, t.node_name, gangs_[g].key});
+          sorter.Update(t.framework, share_of(t.framework));
+          for (int p = fw.group; p != kNone; p = groups_.parent(p))
+            sorter.UpdateGroup(p, DominantShare(groups_.allocated(p)));
+        }
         continue;
       }
       TaskClass& c = classes_[cls];
@@ -167,16 +202,7 @@ AllocationResult Allocator::Impl::Allocate(double now) {
           continue;
         }
       }
-      // The node-scoped plugins answer from the class's bitmap, the live ones inline.
-      int node;
-      if (c.full_scan) {
-        node = ScanNodes(cls, now);
-      } else {
-        PlacementQuery query(*this, cls, now);
-        node = pool_.order().Next(c.cursor, cycle_, [&](int n) {
-          return Eligible(cls, n) && query.Passes<placement::Scope::kLive>(NodeInfoOf(*this, n));
-        });
-      }
+      int node = FindNode(cls, now);
       if (node < 0) {
         Reason reason = Explain(cls, now);
         Block block =
@@ -190,8 +216,8 @@ AllocationResult Allocator::Impl::Allocate(double now) {
       if (exhausted(pool_.node(node))) pool_.MarkExhausted(node);
       auto& fw = frameworks_[f];
       ++fw.offers_accepted;
-      result.placements.push_back({t.key, fw.spec.key, t.node_name});
-      sorter.Update(f, DominantShare(fw.allocated));
+      result.placements.push_back({t.key, fw.spec.key, t.node_name, {}});
+      sorter.Update(f, share_of(f));
       for (int g = fw.group; g != kNone; g = groups_.parent(g))
         sorter.UpdateGroup(g, DominantShare(groups_.allocated(g)));
     }
@@ -200,6 +226,8 @@ AllocationResult Allocator::Impl::Allocate(double now) {
     run_stage(Stage::kQuota);
     run_stage(Stage::kFairShare);
   }
+
+  if (!gangs_.empty()) FinishGangs(now);
 
   // A task short of capacity whose group has meanwhile reached its limit is held back by the
   // limit first: say so, so that no node is bought for it.

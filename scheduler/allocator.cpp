@@ -77,6 +77,10 @@ void Allocator::Impl::RemoveNode(const std::string& name) {
       on_missing_node_[name].insert(static_cast<int>(t));
     }
   }
+  // Capacity reserved there for a gang leaves with the node.
+  for (auto& gang : gangs_) {
+    std::erase_if(gang.reserved, [&](const GangReservation& r) { return r.node == node; });
+  }
   pool_.Remove(name);
   for (auto& fw : frameworks_) fw.filters.erase(node);
 }
@@ -115,8 +119,19 @@ void Allocator::Impl::UpsertFramework(const FrameworkSpec& spec) {
   if (it != framework_index_.end()) {
     auto& fw = frameworks_[it->second];
     if (fw.spec.group == spec.group && fw.spec.suspended == spec.suspended &&
-        fw.spec.refuse_seconds == spec.refuse_seconds)
+        fw.spec.refuse_seconds == spec.refuse_seconds && fw.spec.gang == spec.gang)
       return;
+    if (fw.spec.gang != spec.gang) {
+      const int f = it->second;
+      const bool had = fw.spec.gang.min_member > 0, has = spec.gang.min_member > 0;
+      fw.spec.gang = spec.gang;
+      if (has && fw.gang != kNone) {
+        gangs_[fw.gang].policy = spec.gang;
+        WakeGang(fw.gang);
+      } else if (had != has) {
+        ReattachMembers(f);  // joins or leaves the gang that fw.spec.gang now says
+      }
+    }
     if (fw.spec.group != spec.group) {
       // Moving to another group: take the allocation out of the old path, into the new one.
       groups_.Detach(fw.group, fw.allocated);
@@ -137,6 +152,7 @@ void Allocator::Impl::UpsertFramework(const FrameworkSpec& spec) {
   fw.spec = spec;
   fw.group = groups_.Resolve(spec.group);
   groups_.Attach(fw.group, fw.allocated);
+  if (spec.gang.min_member > 0) fw.gang = NewFrameworkGang(f);
   // Adopt the tasks that were waiting for this framework.
   if (auto orphans = orphans_.find(spec.key); orphans != orphans_.end()) {
     auto waiting = std::move(orphans->second);
@@ -144,6 +160,7 @@ void Allocator::Impl::UpsertFramework(const FrameworkSpec& spec) {
     for (int task : waiting) {
       tasks_[task].framework = f;
       fw.members.insert(task);
+      JoinGang(task);
       if (tasks_[task].node_name.empty()) {
         Enqueue(task);
       } else {
@@ -167,6 +184,10 @@ void Allocator::Impl::RemoveFramework(const std::string& key) {
     Attach(task);  // as an orphan now
   }
   auto& fw = frameworks_[f];
+  if (fw.gang != kNone) {
+    gangs_[fw.gang].has_spec = false;  // freed now that it has no members
+    MaybeFreeGang(fw.gang);
+  }
   groups_.Detach(fw.group, fw.allocated);  // nothing allocated is left: its tasks are orphans
   runnable_.erase(f);
   fw = FrameworkState{};

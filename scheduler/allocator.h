@@ -97,9 +97,10 @@ struct PodSpec {
   Labels labels;          // metadata.labels: what other pods' affinity and spread select
   Resources request;      // the Kubernetes effective request, including pods=1
   PlacementConstraints constraints;
-  std::string node_name;  // spec.nodeName; empty while pending
-  bool terminal = false;  // Succeeded or Failed: holds nothing
-  uint64_t order = 0;     // queue position inside its framework (creation order); ties by key
+  std::string node_name;   // spec.nodeName; empty while pending
+  bool terminal = false;   // Succeeded or Failed: holds nothing
+  bool succeeded = false;  // phase Succeeded: counts toward its gang's minimum while it exists
+  uint64_t order = 0;      // queue position inside its framework (creation order); ties by key
   // The PodGroup (GangSpec key) the pod joins (spec.schedulingGroup); empty: its framework's
   // gang, if the framework has one. A named gang not upserted yet keeps the pod pending with
   // kWaitingForGang.

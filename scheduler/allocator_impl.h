@@ -19,13 +19,24 @@ namespace kubemesos {
 
 inline constexpr int kNone = -1;
 
-// Why a class of tasks is parked until something changes.
-enum class Block { kNone, kCapacity, kNoEligible, kLimit, kHeadroom, kUnknownGroup, kSuspended };
+// Why a class of tasks is parked until something changes. kGang: its gang has no spec (PodGroup
+// missing) or too few members; woken when the gang's spec or members change.
+enum class Block {
+  kNone,
+  kCapacity,
+  kNoEligible,
+  kLimit,
+  kHeadroom,
+  kUnknownGroup,
+  kSuspended,
+  kGang
+};
 
 // Tasks of one framework with the same request and constraints: interchangeable for placement,
 // so a failure of one is a failure of all, and the search state is shared.
 struct TaskClass {
   int framework = kNone;
+  int gang = kNone;  // GangState slot of its tasks, or kNone
   Resources request;
   int constraints = kNone;  // interned PlacementConstraints
   int identity = kNone;     // PodIndex identity of its tasks
@@ -48,6 +59,7 @@ struct TaskClass {
 struct FrameworkState {
   FrameworkSpec spec;
   bool alive = false;
+  int gang = kNone;   // its own gang's slot when spec.gang.min_member > 0
   int group = kNone;  // resolved valid group (GroupTree index), or kNone
   ResourceSum allocated;
   int running = 0;
@@ -69,12 +81,48 @@ struct TaskState {
   int constraints = kNone;
   int identity = kNone;  // PodIndex identity (namespace and labels); holds one reference
   uint64_t order = 0;
+  std::string gang_key;   // PodSpec::gang
+  int gang = kNone;       // GangState slot while it is a member (attached with a framework)
   std::string node_name;  // bound or assumed node (may be unknown to us yet)
   int node = kNone;       // resolved node index while node_name is set and known
   bool assumed = false;   // placed by us, bind not yet observed
   bool terminal = false;
   bool counted = false;            // its request is counted on node and framework
   std::optional<Reason> reported;  // last pending reason handed out
+};
+
+// Capacity a starving gang holds on a node (phantom usage on the node until released).
+struct GangReservation {
+  int node = kNone;
+  std::string node_name;  // the slot is only trusted while it still holds this node
+  Resources amount;
+};
+
+// A gang: a Framework's own (pod_group false, keyed by the framework key) or a PodGroup's.
+// Members are attached tasks (pending or on a node, not terminal) of known frameworks.
+struct GangState {
+  bool alive = false;
+  std::string key;
+  bool pod_group = false;
+  bool has_spec = false;  // PodGroup upserted (a Framework's gang always has one)
+  GangPolicy policy;
+  std::unordered_set<int> members;
+  std::vector<int> classes;                   // live classes of its pending members
+  int active = 0;                             // members on a node (bound or assumed)
+  std::unordered_set<std::string> succeeded;  // finished members that still exist
+  bool reached_min = false;                   // was at its minimum in this engine's life
+  double waiting_since = -1;
+  double below_min_since = -1;
+  std::optional<Reason> last_failure;
+  int attempts = 0;
+  std::vector<GangReservation> reserved;
+  std::string reserve_scope;  // the top-level group it reserves in ("" when not reserving)
+  double reserved_until = -1;
+  double next_reserve_after = 0;
+  double backoff = 0;
+
+  int count() const { return active + static_cast<int>(succeeded.size()); }
+  int need() const { return policy.min_member - count(); }
 };
 
 class Allocator::Impl {
@@ -142,6 +190,42 @@ class Allocator::Impl {
   int ScanNodes(int cls, double now);
   // Pod-sensitive classes blocked before the pods on nodes last changed get another try.
   void UnblockPodSensitive();
+  // The node for the head task of a class that passed the quota checks: ScanNodes for full-scan
+  // classes, else the class's cursor over the node order; kNone when none fits.
+  int FindNode(int cls, double now);
+
+  // ---- gangs (gangs.cpp) ----
+  // Membership follows attachment: a task attached with a framework joins its PodGroup's gang
+  // (t.gang_key) or its framework's; LeaveGang is the reverse. Both keep GangState::active.
+  void JoinGang(int task);
+  void LeaveGang(int task);
+  int GangSlot(const std::string& pod_group_key, bool create);
+  int NewFrameworkGang(int framework);
+  void MaybeFreeGang(int gang);
+  void WakeGang(int gang);  // unblocks every class of the gang
+  // Re-attaches every member of a framework (its gang changed).
+  void ReattachMembers(int framework);
+  // Cycle start: blocks gang classes that cannot be decided (no spec, too few members), ends
+  // reservations past their time or without a reason to exist.
+  void PrepareGangs(double now);
+  // Decides a gang below its minimum: places need() pending members or none. Returns the placed
+  // tasks (empty on failure, when the gang's classes are blocked with the reason).
+  std::vector<int> PlaceGang(int gang, double now);
+  // Cycle end: below_min_since and reached_min.
+  void FinishGangs(double now);
+  // A framework with a gang that has members on nodes but is below its minimum: served first.
+  bool HasPartialGang(int framework) const;
+  void EndReservation(int gang, double now, bool timed_out);
+  // The top-level group a gang reserves in ("" when its group is unknown), and whether it may
+  // reserve now (starving long enough, not backing off, its deadline not passed, the subtree's
+  // one reservation free or its own).
+  std::string ReserveScope(int gang) const;
+  bool MayReserve(int gang, double now) const;
+  // A finished member counts toward its gang's minimum until the pod is deleted.
+  void NoteSucceeded(const PodSpec& pod);
+  void ForgetSucceeded(const std::string& pod_key);
+  // Undoes PlaceHead: the task is pending again (no wake-ups: the capacity was free before).
+  void Unplace(int task);
 
   AllocatorOptions options_;
   ResourceCatalog catalog_;
@@ -161,13 +245,16 @@ class Allocator::Impl {
     int framework;
     int constraints;
     int identity;
+    int gang;
     Resources request;
     bool operator==(const ClassKey&) const = default;
   };
   struct ClassKeyHash {
     size_t operator()(const ClassKey& k) const {
       uint64_t h = static_cast<uint64_t>(k.framework) * 0x9E3779B97F4A7C15ULL ^
-                   static_cast<uint64_t>(k.constraints) ^ (static_cast<uint64_t>(k.identity) << 32);
+                   static_cast<uint64_t>(k.constraints) ^
+                   (static_cast<uint64_t>(k.identity) << 32) ^
+                   (static_cast<uint64_t>(k.gang) << 48);
       for (int64_t a : k.request.amount) h = (h ^ static_cast<uint64_t>(a)) * 0x100000001B3ULL;
       return static_cast<size_t>(h);
     }
@@ -199,6 +286,12 @@ class Allocator::Impl {
   uint64_t pods_epoch_seen_ = 0;  // PodIndex::epoch() when pod-sensitive classes were woken
   int pod_sensitive_blocked_ = 0;
   uint64_t anti_affinity_epoch_seen_ = 1;  // PodIndex::anti_affinity_epoch() when all were woken
+
+  std::vector<GangState> gangs_;
+  std::vector<int> free_gangs_;
+  std::unordered_map<std::string, int> gang_index_;      // PodGroup key -> slot
+  std::unordered_map<std::string, int> succeeded_gang_;  // finished member pod key -> slot
+  std::unordered_map<std::string, int> reserving_;       // top-level group -> reserving gang
 
   // After constraints_ and pool_, whose references it keeps.
   PodIndex pods_{constraints_, pool_};

@@ -88,6 +88,10 @@ class GroupTree {
 
   // ---- quota (quota.cpp) ----
   // The outermost group on the path from `group` whose limit `request` would exceed, or kNone.
+  // The outermost group on the path of `group` whose limit is below a whole gang's minimum,
+  // regardless of what is allocated now: `declared` where it bounds a kind, else `minimum`.
+  // kNone when every limit can hold it.
+  int ExceedsLimit(int group, const ResourceBound& declared, const ResourceSum& minimum) const;
   int LimitViolation(int group, const Resources& request) const;
   // True when some group on the path has a guarantee not yet met in a resource requested.
   bool BelowGuarantee(int group, const Resources& request) const;

@@ -36,6 +36,22 @@ int GroupTree::LimitViolation(int group, const Resources& request) const {
   return violation;
 }
 
+int GroupTree::ExceedsLimit(int group, const ResourceBound& declared,
+                            const ResourceSum& minimum) const {
+  int violation = kNone;
+  for (int g = group; g != kNone && g != kRoot; g = groups_[g].parent) {
+    const auto& limit = groups_[g].spec.limit;
+    for (int r = 0; r < kMaxResourceKinds; ++r) {
+      const WideAmount need = declared.Has(r) ? WideAmount{declared.amount[r]} : minimum[r];
+      if (limit.Has(r) && need > limit.amount[r]) {
+        violation = g;
+        break;
+      }
+    }
+  }
+  return violation;
+}
+
 bool GroupTree::BelowGuarantee(int group, const Resources& request) const {
   for (int g = group; g != kNone && g != kRoot; g = groups_[g].parent) {
     const auto& guarantee = groups_[g].spec.guarantee;

@@ -222,6 +222,7 @@ struct ResourceBound {
     set_mask |= 1u << id;
   }
   bool empty() const { return set_mask == 0; }
+  friend bool operator==(const ResourceBound&, const ResourceBound&) = default;
 };
 
 }  // namespace kubemesos

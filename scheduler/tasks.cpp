@@ -13,7 +13,7 @@ namespace kubemesos {
 void Allocator::Impl::Enqueue(int task) {
   auto& t = tasks_[task];
   int f = t.framework;
-  ClassKey key{f, t.constraints, t.identity, t.request};
+  ClassKey key{f, t.constraints, t.identity, t.gang, t.request};
   int cls;
   if (auto it = class_index_.find(key); it != class_index_.end()) {
     cls = it->second;
@@ -26,6 +26,8 @@ void Allocator::Impl::Enqueue(int task) {
     c.request = t.request;
     c.constraints = t.constraints;
     c.identity = t.identity;
+    c.gang = t.gang;
+    if (t.gang != kNone) gangs_[t.gang].classes.push_back(cls);
     c.full_scan = constraints_[t.constraints].NeedsFullScan();
     c.pod_sensitive = constraints_[t.constraints].DependsOnPods();
     frameworks_[f].classes.push_back(cls);
@@ -61,8 +63,12 @@ void Allocator::Impl::Dequeue(int task) {
   --fw.unblocked_classes;
   if (fw.unblocked_classes == 0) runnable_.erase(c.framework);
   fw.classes.erase(std::find(fw.classes.begin(), fw.classes.end(), cls));
-  ClassKey key{c.framework, c.constraints, c.identity, c.request};
+  ClassKey key{c.framework, c.constraints, c.identity, c.gang, c.request};
   class_index_.erase(key);
+  if (c.gang != kNone) {
+    auto& classes = gangs_[c.gang].classes;
+    classes.erase(std::find(classes.begin(), classes.end(), cls));
+  }
   c = TaskClass{};
   free_classes_.push_back(cls);
 }
@@ -76,6 +82,7 @@ int Allocator::Impl::PlaceHead(int cls, int node) {
   t.node = node;
   t.assumed = true;
   t.reported.reset();
+  if (t.gang != kNone) ++gangs_[t.gang].active;
   pool_.AddUsage(node, t.request);
   pods_.Add(task, node, t.identity, t.constraints);
   auto& fw = frameworks_[f];
@@ -95,6 +102,7 @@ void Allocator::Impl::Attach(int task) {
       to_report_.push_back(task);
     } else {
       frameworks_[t.framework].members.insert(task);
+      JoinGang(task);
       Enqueue(task);
     }
     return;
@@ -109,6 +117,7 @@ void Allocator::Impl::Attach(int task) {
   if (t.framework != kNone) {
     auto& fw = frameworks_[t.framework];
     fw.members.insert(task);
+    JoinGang(task);
     fw.allocated += t.request;
     ++fw.running;
     AddToGroupPath(t.framework, t.request);
@@ -120,6 +129,7 @@ void Allocator::Impl::Attach(int task) {
 void Allocator::Impl::Detach(int task) {
   auto& t = tasks_[task];
   if (t.terminal) return;
+  if (t.gang != kNone) LeaveGang(task);
   if (t.node_name.empty()) {
     if (t.framework == kNone) {
       if (auto o = orphans_.find(t.framework_key); o != orphans_.end()) {
@@ -176,6 +186,7 @@ void Allocator::Impl::UpsertPod(const PodSpec& pod) {
   auto it = task_index_.find(pod.key);
   if (pod.terminal) {
     if (it != task_index_.end()) RemovePod(pod.key);
+    if (pod.succeeded) NoteSucceeded(pod);
     return;
   }
   const int constraints = InternConstraints(*this, pod.constraints);
@@ -193,7 +204,7 @@ void Allocator::Impl::UpsertPod(const PodSpec& pod) {
     if ((t.assumed && pod.node_name.empty()) ||
         (t.node_name == pod.node_name && t.framework_key == pod.framework && t.request == request &&
          !t.assumed && t.order == pod.order && t.constraints == constraints &&
-         t.identity == identity)) {
+         t.identity == identity && t.gang_key == pod.gang)) {
       pods_.Release(identity);  // nothing the engine uses changed
       return;
     }
@@ -214,6 +225,7 @@ void Allocator::Impl::UpsertPod(const PodSpec& pod) {
   t.request = request;
   t.constraints = constraints;
   t.order = pod.order;
+  t.gang_key = pod.gang;
   t.node_name = pod.node_name;
   t.assumed = false;
   t.terminal = false;
@@ -221,6 +233,7 @@ void Allocator::Impl::UpsertPod(const PodSpec& pod) {
 }
 
 void Allocator::Impl::RemovePod(const std::string& key) {
+  if (!succeeded_gang_.empty()) ForgetSucceeded(key);
   auto it = task_index_.find(key);
   if (it == task_index_.end()) return;
   int task = it->second;

@@ -47,10 +47,10 @@ km::bench::scheduler_config() {
   echo "- schedulerName: $1"
 }
 
-# km::bench::start_kube_scheduler CONFIG DIR LOG: the pinned kube-scheduler in the background;
-# its pid is $!.
+# km::bench::start_kube_scheduler CONFIG DIR LOG [FLAGS...]: the pinned kube-scheduler in the
+# background; its pid is $!.
 km::bench::start_kube_scheduler() {
-  "$KUBEMESOS_BIN_DIR/kube-scheduler" --config "$1" \
+  "$KUBEMESOS_BIN_DIR/kube-scheduler" --config "$1" "${@:4}" \
     --authentication-kubeconfig "$pki/scheduler.kubeconfig" \
     --authorization-kubeconfig "$pki/scheduler.kubeconfig" \
     --bind-address 127.0.0.1 --secure-port "$KUBEMESOS_SCHEDULER_PORT" \

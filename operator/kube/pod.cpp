@@ -356,6 +356,7 @@ PodSpec ConvertPod(const json& pod, ResourceCatalog& catalog, const PodOptions& 
   const json& status = *ReadObjectOrEmpty(pod, "status");
   std::string phase = ReadString(status, "phase", "status").value_or("");
   out.terminal = phase == "Succeeded" || phase == "Failed";
+  out.succeeded = phase == "Succeeded";
   try {
     out.request = EffectiveRequest(*spec, catalog);
   } catch (const TooLargeError&) {

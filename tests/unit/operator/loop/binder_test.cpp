@@ -36,8 +36,8 @@ TEST(Binder, ABindThatThrowsGivesAFailedResultAndTheWorkerGoesOn) {
   EventQueue<LoopEvent> results;
   uint64_t before = util::InternalErrors()["binder"];
   Binder binder(kube, results, 1);  // one worker: it must survive the throw
-  binder.Bind({"team/bad", "fw", "node-1"});
-  binder.Bind({"team/good", "fw", "node-1"});
+  binder.Bind({"team/bad", "fw", "node-1", {}});
+  binder.Bind({"team/good", "fw", "node-1", {}});
   auto got = Results(results, 2);
   binder.Stop();
   ASSERT_EQ(got.size(), 2u);
@@ -66,7 +66,7 @@ TEST(Binder, StopSendsQueuedBindsUntilTheDeadlineAndDropsTheRest) {
   });
   EventQueue<LoopEvent> results;
   Binder binder(kube, results, 1);
-  for (int i = 0; i < 10; ++i) binder.Bind({"team/p" + std::to_string(i), "fw", "node-1"});
+  for (int i = 0; i < 10; ++i) binder.Bind({"team/p" + std::to_string(i), "fw", "node-1", {}});
   {
     std::unique_lock<std::mutex> lock(mu);
     ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(5), [&] { return sent == 1; }));

@@ -47,8 +47,8 @@ void Cluster(Allocator& a) {
   loop_b.parent = "a";
   a.UpsertGroup(loop_a);
   a.UpsertGroup(loop_b);
-  a.UpsertFramework({"ns/spark", "team", false, 5});
-  a.UpsertFramework({"ns/lost", "nope", false, 5});
+  a.UpsertFramework({"ns/spark", "team", false, 5, {}});
+  a.UpsertFramework({"ns/lost", "nope", false, 5, {}});
 }
 
 PodSpec Task(const std::string& key, const std::string& fw, int64_t milli_cpu) {
