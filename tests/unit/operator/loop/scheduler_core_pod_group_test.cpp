@@ -97,7 +97,7 @@ TEST_F(CorePodGroupTest, APodGroupIsTheEnginesGang) {
 // minimum does not fit, True/Scheduled once the minimum is bound; another scheduler's group
 // (no pod of ours names it) gets nothing.
 TEST_F(CorePodGroupTest, ThePodGroupConditionFollowsTheGang) {
-  Apply(ObjectKind::kNode, Node("n1", "3"));
+  Apply(ObjectKind::kNode, Node("n1", "4"));  // 1 for the foreign pod, 3 for the gang
   Apply(ObjectKind::kPodGroup,
         PodGroup("train", R"({"schedulingPolicy":{"gang":{"minCount":4}}})"));
   Apply(ObjectKind::kPodGroup,
