@@ -55,7 +55,10 @@ nlohmann::json PodGroupCondition(const GangStatus* gang, const PodGroupObserved&
   if (observed.status == "True") return nullptr;
   if (!observed.refused.empty()) return Condition("False", "SchedulerError", observed.refused);
   if (!gang || gang->min_member <= 0) return nullptr;
-  if (gang->bound >= gang->min_member) return Condition("True", "Scheduled", "");
+  // Running: the minimum is bound (succeeded members count: a Job's pods may finish between two
+  // looks). Degraded: it was reached before (kube-scheduler says Scheduled at that moment).
+  if (gang->phase == GangPhase::kRunning || gang->phase == GangPhase::kDegraded)
+    return Condition("True", "Scheduled", "");
   if ((gang->phase == GangPhase::kPending || gang->phase == GangPhase::kReserving) &&
       gang->last_failure) {
     return Condition("False", "Unschedulable",

@@ -1,10 +1,11 @@
 // The status of scheduling.k8s.io PodGroups as kube-scheduler v1.37 writes it: the condition
-// PodGroupInitiallyScheduled (True, reason Scheduled, once the group's minimum is bound, and
-// never False again; False with reason Unschedulable and why, while its minimum cannot be
-// placed; False with reason SchedulerError when kubemesos refuses the group), built from the
-// engine's gangs and written through the status subresource by one writer (the scheduling
-// loop's, leader only), only when it changed, coalesced per object and rate-limited, like the
-// ObjectStatusWriter. A Warning Event (FailedScheduling) goes with each new Unschedulable message.
+// PodGroupInitiallyScheduled (True, reason Scheduled, once the group's minimum is bound, finished
+// members included, and never False again; False with reason Unschedulable and why, while its
+// minimum cannot be placed; False with reason SchedulerError when kubemesos refuses the group),
+// built from the engine's gangs and written through the status subresource by one writer (the
+// scheduling loop's, leader only), only when it changed, coalesced per object and rate-limited,
+// like the ObjectStatusWriter. A Warning Event (FailedScheduling) goes with each new Unschedulable
+// message.
 #pragma once
 
 #include <cstdint>

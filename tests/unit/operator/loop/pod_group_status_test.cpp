@@ -46,11 +46,14 @@ TEST(PodGroupCondition, FollowsKubeScheduler) {
   EXPECT_EQ(c["status"], "False");
   EXPECT_EQ(c["reason"], "Unschedulable");
   EXPECT_EQ(c["message"], "Insufficient cpu: Gang ml/train: 3/4 placeable");
-  // At its minimum, bound: True/Scheduled.
-  GangStatus running = Gang(4, 4, GangPhase::kRunning);
+  // At its minimum, bound (or some already finished: Running counts them): True/Scheduled.
+  GangStatus running = Gang(4, 1, GangPhase::kRunning);
   c = PodGroupCondition(&running, none);
   EXPECT_EQ(c["status"], "True");
   EXPECT_EQ(c["reason"], "Scheduled");
+  // Reached it, then lost members before we looked: it was scheduled.
+  GangStatus degraded = Gang(4, 2, GangPhase::kDegraded);
+  EXPECT_EQ(PodGroupCondition(&degraded, none)["status"], "True");
   // Assumed but not bound yet: nothing new.
   GangStatus binding = Gang(4, 2, GangPhase::kBinding);
   EXPECT_TRUE(PodGroupCondition(&binding, none).is_null());
