@@ -72,6 +72,8 @@ void FrameworkController::Observe(const loop::LoopEvent& event, double now,
   using Type = loop::LoopEvent::Type;
   if (event.type == Type::kTaskWrite) {
     ObserveWrite(event.task, now);
+  } else if (event.type == Type::kBindResult) {
+    ObserveBind(event.bind);
   } else if (event.type == Type::kObject) {
     if (event.kind == loop::ObjectKind::kFramework)
       ObserveFramework(event.watch, event.object, converted);
@@ -91,6 +93,7 @@ void FrameworkController::ObserveFramework(loop::WatchType watch, const json& ob
   dirty_.insert(key);
   s.view_dirty = true;
   if (watch == loop::WatchType::kDeleted) {
+    gang_frameworks_.erase(key);
     s.exists = s.valid = s.over_cap = false;
     s.spec = {};
     s.tasks.clear();
@@ -102,8 +105,20 @@ void FrameworkController::ObserveFramework(loop::WatchType watch, const json& ob
   }
   s.exists = true;
   std::string uid = Str(meta, "uid");
-  if (uid != s.uid) s.all_changed = true;
+  if (uid != s.uid) {
+    s.all_changed = true;
+    s.gang = {};  // another incarnation: its gang starts afresh
+    s.gang_failed = false;
+    s.view.gang_failure.clear();
+    s.requeues = 0;
+  }
   s.uid = uid;
+  // onTimeout Fail is terminal and lives on the object: a new leader launches nothing either.
+  if (const json& status = Field(object, "status");
+      Str(status, "phase") == "Failed" && Str(status, "reason") == loop::kGangTimeout) {
+    if (!s.gang_failed) s.view.gang_failure = Str(status, "message");
+    s.gang_failed = true;
+  }
   if (!s.seeded) {  // what the previous leader wrote: the history that pods no longer show
     s.seeded = true;
     const json& status = Field(object, "status");
@@ -121,6 +136,11 @@ void FrameworkController::ObserveFramework(loop::WatchType watch, const json& ob
   }
   bool was_valid = s.valid;
   s.valid = converted->ok();  // the scheduling core reports why not; pods are left alone
+  if (s.valid && converted->value->framework.gang.min_member > 0) {
+    gang_frameworks_.insert(key);
+  } else {
+    gang_frameworks_.erase(key);
+  }
   if (!s.valid) return;
   // The scan cursors survive an update that keeps the task (see State::next_index).
   std::unordered_map<std::string, int64_t> cursors;
@@ -328,7 +348,7 @@ void FrameworkController::ReconcileOne(const std::string& key, State& s, double 
   }
   s.changed.clear();
   s.all_changed = false;
-  if (s.exists) CreateMissing(key, s, now, out);
+  if (s.exists && !s.gang_failed) CreateMissing(key, s, now, out);
 }
 
 void FrameworkController::LookAt(const std::string& key, State& s, Pod& pod, double now,
@@ -417,8 +437,9 @@ const FrameworkTasks* FrameworkController::Tasks(const std::string& key) {
         task && p.owner_uid == s.uid && task->on_failure && p.retry < task->max_retries;
     ++(will_retry ? v.retrying : v.failed);
   }
-  // Over the cap nothing is launched: no instance is waiting to be (the condition says why).
-  v.missing = wanted && !s.over_cap ? v.desired - present : 0;
+  // Over the cap, or after a gang failed for good, nothing is launched: no instance is waiting
+  // to be (the condition or the status reason says why).
+  v.missing = wanted && !s.over_cap && !s.gang_failed ? v.desired - present : 0;
   return &v;
 }
 

@@ -19,6 +19,16 @@
 //   are pods owned by a Framework that no longer exists.
 // - Adopted pods (the framework label, no owner reference to the Framework: Spark executors,
 //   Flink task managers) are counted and reported, never created or deleted.
+// - Gangs (spec.gang, rules G2, G8, G9 of the gang design; framework_gangs.cpp): ReconcileGangs
+//   reads the engine's gangs once per cycle. A gang partly bound (0 < bound < minMember) that
+//   never reached its minimum in this process's life is rolled back after bindTimeoutSeconds
+//   (onBindFailure Restart: its bound task pods are deleted and re-created pending; Report: an
+//   Event); one that reached it and dropped below gets recoveryTimeoutSeconds, then onTimeout
+//   (Requeue: every task pod deleted, re-created after the relaunch backoff; Fail: deleted,
+//   nothing launched again, status phase Failed with reason GangTimeout, which a new leader
+//   reads back from the Framework). Succeeded members count toward the minimum (as in the
+//   engine; task pods are restartPolicy Never pods). Timers run only while this replica leads,
+//   from what it observes.
 // - Every pod that finishes yields one TaskResult (TakeFinished) and joins the framework's
 //   newest results (lastResults, seeded from the Framework's status so a restart keeps them).
 //
@@ -45,6 +55,7 @@
 #include "operator/controller/task_pod.h"
 #include "operator/kube/objects.h"
 #include "operator/loop/events.h"
+#include "operator/loop/object_status.h"  // kGangTimeout
 
 namespace kubemesos::controller {
 
@@ -83,7 +94,11 @@ struct FrameworkTasks {
   std::deque<TaskResult> last_results;  // newest first
   std::string problem;                  // why pods are not launched, empty when fine
   std::string problem_reason;           // TooManyInstances or CreateFailed; empty when fine
+  std::string gang_failure;  // onTimeout Fail happened: why (phase Failed, reason GangTimeout)
 };
+
+// What became of a gang left partly bound (rule G2), for kubemesos_gang_partial_bind_total.
+enum class GangPartialOutcome { kRecovered, kRestarted, kReported };
 
 // A task result with the framework it belongs to, for the registry.
 struct FinishedTask {
@@ -94,7 +109,9 @@ struct FinishedTask {
 // A problem to report on a Framework (an Event), once per new message.
 struct FrameworkProblem {
   std::string ns, name, message;
-  std::string reason;  // the Event's reason: TaskCreateFailed or TooManyInstances
+  // The Event's reason: TaskCreateFailed, TooManyInstances, or for gangs GangBindTimeout,
+  // GangPartiallyBound, GangRequeued, GangTimeout.
+  std::string reason;
 };
 
 class FrameworkController {
@@ -111,6 +128,15 @@ class FrameworkController {
   // The writes to make now. Call only when the watches have synced and this replica leads.
   std::vector<TaskAction> Reconcile(double now);
 
+  // Gangs (see the top of this file): `gangs` is the engine's view (Allocator::Gangs(); only
+  // Frameworks' own gangs are used). Only a `leader` starts timers and acts; a standby only
+  // learns which gangs reached their minimum. Returns the deletes to make.
+  std::vector<TaskAction> ReconcileGangs(const std::vector<GangStatus>& gangs, double now,
+                                         bool leader);
+  // True when some Framework has a gang (ReconcileGangs has work).
+  bool has_gangs() const { return !gang_frameworks_.empty(); }
+  std::vector<GangPartialOutcome> TakeGangOutcomes();
+
   // The task view of a framework ("namespace/name"); nullptr when it has none.
   const FrameworkTasks* Tasks(const std::string& key);
 
@@ -126,6 +152,14 @@ class FrameworkController {
     TaskPod pod;
     std::string task;    // the task its name says (kube::ParseTaskPodName); "": none
     int64_t index = -1;  // ... and the instance; -1: not named as a task instance
+  };
+  // A Framework gang's episode below its minimum, as ReconcileGangs tracks it.
+  struct GangTrack {
+    bool reached = false;      // seen at its minimum (since it last had no member bound)
+    double below_since = -1;   // first seen 0 < counted < minMember while leading; -1: not below
+    bool bind_failed = false;  // a member's bind failed during this episode
+    std::string last_bind_failure;
+    bool acted = false;  // a timeout's action was taken in this episode
   };
   struct State {
     std::string ns, name, uid;
@@ -154,12 +188,22 @@ class FrameworkController {
     std::string create_failure;  // the last failed create's message without the pod's name
     FrameworkTasks view;
     bool view_dirty = true;
+    GangTrack gang;
+    bool gang_failed = false;  // onTimeout Fail (or its status says so): launch nothing
+    int requeues = 0;          // onTimeout Requeue so far: the relaunch backoff's exponent
   };
 
   void ObserveFramework(loop::WatchType watch, const nlohmann::json& object,
                         kube::Converted<kube::FrameworkObjects>* converted);
   void ObservePod(loop::WatchType watch, const nlohmann::json& object, double now);
   void ObserveWrite(const loop::TaskWriteResult& result, double now);
+  void ObserveBind(const loop::BindResult& result);
+  // One Framework gang's step of ReconcileGangs.
+  void ReconcileGang(const std::string& key, State& s, const GangStatus& gang, double now,
+                     bool leader, std::vector<TaskAction>& out);
+  // Deletes (uid precondition) the Framework's own task pods; `bound_only`: those on a node.
+  // Returns how many.
+  int DeleteMembers(State& s, bool bound_only, std::vector<TaskAction>& out);
   void ReconcileOne(const std::string& key, State& s, double now, std::vector<TaskAction>& out);
   void LookAt(const std::string& key, State& s, Pod& pod, double now, std::vector<TaskAction>& out);
   void CreateMissing(const std::string& key, State& s, double now, std::vector<TaskAction>& out);
@@ -184,6 +228,8 @@ class FrameworkController {
   bool reconciled_once_ = false;
   std::vector<FinishedTask> finished_;
   std::vector<FrameworkProblem> problems_;
+  std::set<std::string> gang_frameworks_;  // keys of valid Frameworks with a gang
+  std::vector<GangPartialOutcome> gang_outcomes_;
 };
 
 }  // namespace kubemesos::controller

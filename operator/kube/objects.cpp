@@ -172,7 +172,74 @@ FrameworkTask ConvertTask(const FrameworkObjects& f, const json& task, const std
   return out;
 }
 
-FrameworkObjects ConvertFramework(const json& framework) {
+// A gang's time in whole or fractional seconds at spec.gang.<key> (or under `path`): absent is
+// `fallback`; negative or above `max` (the CRD's bounds) is an error.
+double ReadGangSeconds(const json& object, const char* key, const std::string& path,
+                       double fallback, double max) {
+  double v = ReadNumber(object, key, path).value_or(fallback);
+  if (!(v >= 0 && v <= max)) {  // also NaN
+    throw FieldError(Join(path, key), "must be between 0 and " + std::to_string(int64_t(max)));
+  }
+  return v;
+}
+
+// spec.gang: the engine's GangPolicy and the operator's FrameworkGangActions. minMember against
+// the tasks' instances is checked by the caller once the tasks are read. `catalog` null: the
+// minResources quantities are checked but not kept (see FrameworkFromJson).
+void ConvertGang(const json& gang, FrameworkObjects& out, ResourceCatalog* catalog) {
+  const std::string path = "spec.gang";
+  GangPolicy& policy = out.framework.gang;
+  std::optional<int64_t> min_member = ReadInt(gang, "minMember", path);
+  if (!min_member) throw FieldError(Join(path, "minMember"), "required");
+  if (*min_member < 1 || *min_member > kMaxFrameworkInstances) {
+    throw FieldError(Join(path, "minMember"),
+                     "must be between 1 and " + std::to_string(kMaxFrameworkInstances));
+  }
+  policy.min_member = static_cast<int>(*min_member);
+  if (catalog) {
+    policy.min_resources = ReadResourceBound(gang, "minResources", path, *catalog);
+  } else {
+    ResourceCatalog scratch;
+    ReadResourceBound(gang, "minResources", path, scratch);
+  }
+  FrameworkGangActions& actions = out.gang_actions;
+  actions.bind_timeout_seconds = ReadGangSeconds(gang, "bindTimeoutSeconds", path, 30, 86400);
+  policy.starvation_seconds = ReadGangSeconds(gang, "starvationSeconds", path, 600, 31536000);
+  policy.reservation_timeout_seconds =
+      ReadGangSeconds(gang, "reservationTimeoutSeconds", path, 300, 86400);
+  actions.recovery_timeout_seconds =
+      ReadGangSeconds(gang, "recoveryTimeoutSeconds", path, 600, 31536000);
+  if (actions.bind_timeout_seconds > policy.reservation_timeout_seconds) {
+    throw FieldError(Join(path, "bindTimeoutSeconds"),
+                     "must not exceed reservationTimeoutSeconds (" +
+                         std::to_string(int64_t(policy.reservation_timeout_seconds)) + ")");
+  }
+  std::string on_timeout = ReadString(gang, "onTimeout", path).value_or("Requeue");
+  if (on_timeout != "Requeue" && on_timeout != "Fail") {
+    throw FieldError(Join(path, "onTimeout"),
+                     "unsupported value \"" + on_timeout + "\" (Requeue or Fail)");
+  }
+  actions.on_timeout = on_timeout == "Fail" ? FrameworkGangActions::OnTimeout::kFail
+                                            : FrameworkGangActions::OnTimeout::kRequeue;
+  std::string on_bind = ReadString(gang, "onBindFailure", path).value_or("Restart");
+  if (on_bind != "Restart" && on_bind != "Report") {
+    throw FieldError(Join(path, "onBindFailure"),
+                     "unsupported value \"" + on_bind + "\" (Restart or Report)");
+  }
+  actions.on_bind_failure = on_bind == "Report" ? FrameworkGangActions::OnBindFailure::kReport
+                                                : FrameworkGangActions::OnBindFailure::kRestart;
+  const std::string backoff_path = Join(path, "backoff");
+  const json& backoff = *ReadObjectOrEmpty(gang, "backoff", path);
+  policy.backoff_base_seconds = ReadGangSeconds(backoff, "baseSeconds", backoff_path, 10, 86400);
+  policy.backoff_max_seconds = ReadGangSeconds(backoff, "maxSeconds", backoff_path, 600, 86400);
+  if (policy.backoff_base_seconds > policy.backoff_max_seconds) {
+    throw FieldError(
+        Join(backoff_path, "baseSeconds"),
+        "must not exceed maxSeconds (" + std::to_string(int64_t(policy.backoff_max_seconds)) + ")");
+  }
+}
+
+FrameworkObjects ConvertFramework(const json& framework, ResourceCatalog* catalog) {
   FrameworkObjects out;
   const json& meta = *ReadObjectOrEmpty(framework, "metadata");
   out.name = RequireString(meta, "name", "metadata");
@@ -191,6 +258,7 @@ FrameworkObjects ConvertFramework(const json& framework) {
   if (auto timeout = ReadNumber(*spec, "failoverTimeoutSeconds", "spec"); timeout && *timeout < 0) {
     throw FieldError("spec.failoverTimeoutSeconds", "must not be negative");
   }
+  if (const json* gang = ReadObject(*spec, "gang", "spec")) ConvertGang(*gang, out, catalog);
   const json* tasks = ReadArray(*spec, "tasks", "spec");
   if (!tasks) return out;
   if (static_cast<int64_t>(tasks->size()) > kMaxFrameworkTasks) {
@@ -211,6 +279,12 @@ FrameworkObjects ConvertFramework(const json& framework) {
     throw FieldError("spec.tasks", "ask for " + std::to_string(out.total_instances) +
                                        " instances in total, more than " +
                                        std::to_string(kMaxFrameworkInstances));
+  }
+  // As the CRD's CEL rule: with tasks given, the gang must be able to start from them.
+  if (!out.tasks.empty() && out.framework.gang.min_member > out.total_instances) {
+    throw FieldError("spec.gang.minMember", "must not exceed the sum of spec.tasks[].instances (" +
+                                                std::to_string(out.total_instances) +
+                                                "): the gang could never start");
   }
   return out;
 }
@@ -273,9 +347,9 @@ json TaskPodJson(const FrameworkObjects& framework, const FrameworkTask& task, i
   return pod;
 }
 
-Converted<FrameworkObjects> FrameworkFromJson(const json& framework) {
+Converted<FrameworkObjects> FrameworkFromJson(const json& framework, ResourceCatalog* catalog) {
   return Guard<FrameworkObjects>("Framework", framework,
-                                 [&] { return ConvertFramework(framework); });
+                                 [&] { return ConvertFramework(framework, catalog); });
 }
 
 }  // namespace kubemesos::kube

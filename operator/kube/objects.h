@@ -167,6 +167,16 @@ nlohmann::json TaskPodJson(const FrameworkObjects& framework, const FrameworkTas
 // kMaxTaskInstances (default 1) and at most kMaxFrameworkInstances in total, template.spec
 // required, restartPolicy Never|OnFailure, maxRetries >= 0). Costs time and memory in
 // proportion to the object, not to its instances.
-Converted<FrameworkObjects> FrameworkFromJson(const nlohmann::json& framework);
+// spec.gang (optional; absent: framework.gang.min_member 0, no gang): minMember (required,
+// 1..kMaxFrameworkInstances, and at most total_instances when spec.tasks is non-empty),
+// minResources (quantities), bindTimeoutSeconds (30), starvationSeconds (600, 0 = never
+// reserve), reservationTimeoutSeconds (300; bindTimeoutSeconds must not exceed it),
+// recoveryTimeoutSeconds (600), onTimeout Requeue|Fail, onBindFailure Restart|Report,
+// backoff {baseSeconds 10, maxSeconds 600; base <= max}: the CRD's rules and defaults, into
+// framework.gang and gang_actions. minResources names are interned into `catalog` (the
+// engine's); without one (callers that only need the tasks, like the Framework controller)
+// they are checked but framework.gang.min_resources stays empty.
+Converted<FrameworkObjects> FrameworkFromJson(const nlohmann::json& framework,
+                                              ResourceCatalog* catalog = nullptr);
 
 }  // namespace kubemesos::kube

@@ -14,22 +14,37 @@ Binder::Binder(client::KubeClient& client, EventQueue<LoopEvent>& results, int c
       results_(results),
       may_bind_(std::move(may_bind)),
       pool_(
-          concurrency, [this](Placement& placement) { Do(placement); }, "binder") {}
+          concurrency, [this](Item& item) { Do(item); }, "binder") {}
 
 Binder::~Binder() {
   Stop();
 }
 
 void Binder::Bind(const Placement& placement) {
-  pool_.Push(placement);
+  pool_.Push({placement, nullptr});
+}
+
+void Binder::BindGang(const std::vector<Placement>& members) {
+  if (members.empty()) return;
+  auto batch = std::make_shared<GangBatch>();
+  batch->left = members.size();
+  for (const auto& member : members) pool_.Push({member, batch});
 }
 
 bool Binder::Stop(Clock::time_point deadline) {
   return pool_.Stop(util::StopMode::kDrain, deadline);
 }
 
-void Binder::Do(Placement& placement) {
-  BindResult result{placement.pod, placement.node, 0, ""};
+void Binder::Do(Item& item) {
+  const Placement& placement = item.placement;
+  BindResult result{placement.pod, placement.node, 0, "", placement.gang};
+  if (item.batch) {
+    std::lock_guard<std::mutex> lock(item.batch->mu);
+    if (!item.batch->started) {
+      item.batch->started = true;
+      item.batch->first = Clock::now();
+    }
+  }
   // Whatever goes wrong here, the loop gets its result: it holds the placement as assumed
   // until then.
   bool done = util::Guarded("binder", placement.pod, [&] {
@@ -52,6 +67,13 @@ void Binder::Do(Placement& placement) {
   if (!done) {
     result.status = 0;
     result.message = "not bound: internal error (see the log)";
+  }
+  if (item.batch) {
+    std::lock_guard<std::mutex> lock(item.batch->mu);
+    if (--item.batch->left == 0) {
+      result.gang_span_seconds =
+          std::chrono::duration<double>(Clock::now() - item.batch->first).count();
+    }
   }
   results_.Push(LoopEvent::Bound(std::move(result)));
 }

@@ -1,10 +1,15 @@
 // Carries out placements: POST .../pods/{name}/binding with bounded concurrency, each result
-// handed back to the scheduling loop through its queue.
+// handed back to the scheduling loop through its queue. A gang's binds are queued as one batch
+// (in a row, in the same FIFO as the others) and the result that completes the batch carries its
+// bind span (first bind sent to last answered).
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
 
 #include "operator/client/kube_client.h"
 #include "operator/loop/event_queue.h"
@@ -30,6 +35,10 @@ class Binder : public BindSink {
   ~Binder() override;
 
   void Bind(const Placement& placement) override;
+  // Queues the members in a row; the same `concurrency` workers send them (no thread of its
+  // own). Each result carries the gang key; the one that completes the batch carries
+  // gang_span_seconds. A batch cut short by Stop reports no span.
+  void BindGang(const std::vector<Placement>& members) override;
   // Sends the queued binds until `deadline`, drops those still queued then, and waits until the
   // deadline for the binds in flight. True when every worker ended (see WorkerPool::Stop).
   // Idempotent.
@@ -38,13 +47,24 @@ class Binder : public BindSink {
   size_t dropped() const { return pool_.dropped(); }
 
  private:
-  void Do(Placement& placement);
+  // One gang batch in flight: when its first bind was sent and how many are unanswered.
+  struct GangBatch {
+    std::mutex mu;
+    size_t left = 0;
+    bool started = false;
+    Clock::time_point first;
+  };
+  struct Item {
+    Placement placement;
+    std::shared_ptr<GangBatch> batch;  // null: not part of a gang batch
+  };
+  void Do(Item& item);
 
   client::KubeClient& client_;
   EventQueue<LoopEvent>& results_;
   std::function<bool()> may_bind_;
   std::atomic<uint64_t> sent_{0};
-  util::WorkerPool<Placement> pool_;  // last: its threads use the members above
+  util::WorkerPool<Item> pool_;  // last: its threads use the members above
 };
 
 }  // namespace kubemesos::loop

@@ -35,6 +35,11 @@ struct BindResult {
   std::string node;
   int status = 0;  // HTTP status of the binding POST; 0: transport failure
   std::string message;
+  // The gang (Placement::gang) whose all-or-nothing batch this bind was part of; empty: none.
+  std::string gang;
+  // On the result that completes a gang batch: seconds from the first bind of the batch sent
+  // to the last one answered (the gang's bind span); -1 on every other result.
+  double gang_span_seconds = -1;
   bool ok() const { return status >= 200 && status < 300; }
 };
 

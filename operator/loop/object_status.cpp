@@ -2,6 +2,7 @@
 #include "operator/loop/object_status.h"
 
 #include "operator/kube/object_key.h"
+#include "operator/loop/scheduling_loop.h"
 #include "operator/util/text.h"
 #include "operator/util/time_format.h"
 
@@ -10,14 +11,6 @@
 
 namespace kubemesos::loop {
 namespace {
-
-nlohmann::json Quantities(const Resources& amounts, const ResourceCatalog& catalog) {
-  nlohmann::json out = nlohmann::json::object();
-  for (ResourceId id = 0; id < catalog.size(); ++id) {
-    if (amounts[id] != 0) out[catalog.Name(id)] = QuantityString(id, amounts[id]);
-  }
-  return out;
-}
 
 double Round4(double v) {
   return std::round(v * 10000.0) / 10000.0;
@@ -67,9 +60,17 @@ std::string QuantityString(ResourceId id, int64_t amount) {
   return std::to_string(amount);
 }
 
+nlohmann::json QuantitiesJson(const Resources& amounts, const ResourceCatalog& catalog) {
+  nlohmann::json out = nlohmann::json::object();
+  for (ResourceId id = 0; id < catalog.size(); ++id) {
+    if (amounts[id] != 0) out[catalog.Name(id)] = QuantityString(id, amounts[id]);
+  }
+  return out;
+}
+
 nlohmann::json GroupStatusJson(const GroupStatus& group, const ResourceCatalog& catalog,
                                const std::string& ready_since) {
-  return {{"allocated", Quantities(group.allocated, catalog)},
+  return {{"allocated", QuantitiesJson(group.allocated, catalog)},
           {"dominantShare", Round4(group.dominant_share)},
           {"frameworks", group.frameworks},
           {"conditions",
@@ -81,12 +82,13 @@ nlohmann::json FrameworkStatusJson(const FrameworkStatus& fw, const FrameworkExt
                                    const ResourceCatalog& catalog, const std::string& ready_since,
                                    const std::string& launched_since) {
   int pending = fw.pending + extras.missing + extras.retrying;
-  std::string phase = fw.suspended       ? "Suspended"
-                      : fw.running > 0   ? "Running"
-                      : pending > 0      ? "Pending"
-                      : extras.failed    ? "Failed"
-                      : extras.succeeded ? "Succeeded"
-                                         : "Pending";
+  std::string phase = !extras.gang_failure.empty() ? "Failed"
+                      : fw.suspended               ? "Suspended"
+                      : fw.running > 0             ? "Running"
+                      : pending > 0                ? "Pending"
+                      : extras.failed              ? "Failed"
+                      : extras.succeeded           ? "Succeeded"
+                                                   : "Pending";
   nlohmann::json conditions =
       fw.group_valid
           ? ReadyCondition(true, "Registered", "", ready_since)
@@ -104,7 +106,7 @@ nlohmann::json FrameworkStatusJson(const FrameworkStatus& fw, const FrameworkExt
                         {"lastTransitionTime", launched_since}});
   nlohmann::json status = {
       {"phase", phase},
-      {"allocated", Quantities(fw.allocated, catalog)},
+      {"allocated", QuantitiesJson(fw.allocated, catalog)},
       {"dominantShare", Round4(fw.dominant_share)},
       {"tasks",
        {{"pending", pending},
@@ -116,6 +118,10 @@ nlohmann::json FrameworkStatusJson(const FrameworkStatus& fw, const FrameworkExt
       {"offers", {{"accepted", fw.offers_accepted}, {"declined", fw.offers_declined}}},
       {"conditions", std::move(conditions)}};
   if (!extras.framework_id.empty()) status["frameworkID"] = extras.framework_id;
+  if (!extras.gang_failure.empty()) {  // terminal: read back by the next leader's controller
+    status["reason"] = kGangTimeout;
+    status["message"] = extras.gang_failure;
+  }
   if (extras.last_results.is_array()) status["lastResults"] = extras.last_results;
   return status;
 }
@@ -150,7 +156,9 @@ void ObjectStatusWriter::Submit(const std::string& key, const std::string& path,
 }
 
 void ObjectStatusWriter::Publish(const Allocator& allocator,
-                                 const std::function<FrameworkExtras(const std::string&)>& extras) {
+                                 const std::function<FrameworkExtras(const std::string&)>& extras,
+                                 double now) {
+  if (now < 0) now = SchedulingLoop::Now();
   {
     std::lock_guard<std::mutex> lock(failed_mu_);
     for (const auto& key : failed_) written_.erase(key);
@@ -164,15 +172,25 @@ void ObjectStatusWriter::Publish(const Allocator& allocator,
     Submit(key, "/apis/kubemesos.io/v1alpha1/resourcegroups/" + g.name + "/status",
            WithRemovals(GroupStatusJson(g, catalog, Since(key, g.valid)), catalog));
   }
+  std::map<std::string, const GangStatus*> gangs;  // Framework gangs by framework key
+  std::vector<GangStatus> all_gangs = allocator.Gangs();
+  for (const auto& g : all_gangs) {
+    if (!g.pod_group) gangs.emplace(g.key, &g);
+  }
   for (const auto& f : allocator.Frameworks()) {
     std::string key = "Framework " + f.key;
     seen.insert(key);
     FrameworkExtras more = extras ? extras(f.key) : FrameworkExtras{};
-    Submit(key, FrameworkPath(f.key),
-           WithRemovals(
-               FrameworkStatusJson(f, more, catalog, Since(key, f.group_valid),
-                                   Since(key + " TasksLaunched", more.launch_problem.empty())),
-               catalog));
+    nlohmann::json status =
+        FrameworkStatusJson(f, more, catalog, Since(key, f.group_valid),
+                            Since(key + " TasksLaunched", more.launch_problem.empty()));
+    if (auto g = gangs.find(f.key); g != gangs.end()) {
+      gangs_.Add(status, f.key, *g->second, catalog, now);
+    } else {
+      status["gang"] = nullptr;  // no gang (any more): a merge patch removes the block
+      gangs_.Forget(f.key);
+    }
+    Submit(key, FrameworkPath(f.key), WithRemovals(std::move(status), catalog));
   }
   // Objects that are gone: forget them (a re-created object is written afresh).
   for (auto it = written_.begin(); it != written_.end();) {
@@ -181,6 +199,7 @@ void ObjectStatusWriter::Publish(const Allocator& allocator,
     } else {
       ready_.erase(it->first);
       ready_.erase(it->first + " TasksLaunched");
+      if (it->first.starts_with("Framework ")) gangs_.Forget(it->first.substr(10));
       it = written_.erase(it);
     }
   }

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "operator/client/kube_client.h"
+#include "operator/loop/gang_status.h"
 #include "operator/loop/write_queue.h"
 #include "scheduler/allocator.h"
 
@@ -23,6 +24,9 @@ namespace kubemesos::loop {
 // `ready_since` is the condition's lastTransitionTime.
 nlohmann::json GroupStatusJson(const GroupStatus& group, const ResourceCatalog& catalog,
                                const std::string& ready_since);
+// The Framework status reason of a gang that failed for good (onTimeout Fail, rule G8).
+inline constexpr const char* kGangTimeout = "GangTimeout";
+
 // What the engine does not know about a framework: the lives of its tasks (from the Framework
 // controller) and its registration (from the registry).
 struct FrameworkExtras {
@@ -36,6 +40,9 @@ struct FrameworkExtras {
   std::string launch_problem;   // why task pods cannot be created, empty when fine
   std::string launch_reason;    // TasksLaunched's reason then (default CreateFailed)
   std::string framework_id;     // empty: not registered (no registry)
+  // Non-empty: its gang failed for good (onTimeout Fail): phase Failed, reason GangTimeout and
+  // this message, whatever its tasks do.
+  std::string gang_failure;
 };
 
 // `status` of a Framework: phase, frameworkID, allocated, dominantShare, tasks {pending,
@@ -45,13 +52,16 @@ struct FrameworkExtras {
 // extras.launch_reason, e.g. TooManyInstances). Phase:
 // Suspended; Running while a task runs; Pending while a task waits (or is to be created or
 // relaunched); once all ended: Failed if any failed for good, else Succeeded; Pending with
-// nothing at all. `since` holds the conditions' lastTransitionTimes.
+// nothing at all. A gang that failed for good (extras.gang_failure): Failed, with status.reason
+// GangTimeout and status.message. `since` holds the conditions' lastTransitionTimes.
 nlohmann::json FrameworkStatusJson(const FrameworkStatus& framework, const FrameworkExtras& extras,
                                    const ResourceCatalog& catalog, const std::string& ready_since,
                                    const std::string& launched_since);
 // A resource amount as a Kubernetes quantity: "1500m" / "2" for cpu, "4Gi" for exact binary
 // multiples of memory and storage, plain integers otherwise.
 std::string QuantityString(ResourceId id, int64_t amount);
+// The non-zero amounts as {name: QuantityString} (an empty object when none).
+nlohmann::json QuantitiesJson(const Resources& amounts, const ResourceCatalog& catalog);
 
 // Threads: Publish is called by the scheduling loop's thread only; one worker writes.
 // Ownership: borrows the client. Errors: a failed write is retried at the next Publish.
@@ -61,8 +71,13 @@ class ObjectStatusWriter {
 
   // Queues a status write for every group and framework whose status changed since it was
   // last written. `extras` (optional) completes a framework's status, by "namespace/name".
+  // A framework with a gang (spec.gang) also gets status.gang and the GangSchedulable and
+  // GangScheduled conditions (gang_status.h); one without has status.gang removed. `now`: the
+  // engine's clock (Allocate's `now`), to turn the gang's times into wall times; negative:
+  // SchedulingLoop::Now().
   void Publish(const Allocator& allocator,
-               const std::function<FrameworkExtras(const std::string&)>& extras = nullptr);
+               const std::function<FrameworkExtras(const std::string&)>& extras = nullptr,
+               double now = -1);
   void Stop() { queue_.Stop(); }
   uint64_t writes() const { return queue_.writes(); }
   uint64_t failures() const { return queue_.failures(); }
@@ -77,6 +92,7 @@ class ObjectStatusWriter {
   std::map<std::string, std::pair<bool, std::string>> ready_;  // key -> (ready, since)
   std::mutex failed_mu_;
   std::set<std::string> failed_;  // keys whose write failed (worker thread) -> write again
+  FrameworkGangStatus gangs_;     // Framework gangs' times, by framework key
   WriteQueue queue_;              // last: stopped (and joined) before the rest is destroyed
 };
 

@@ -358,7 +358,7 @@ void SchedulerCore::ApplyFramework(WatchType watch, const nlohmann::json& object
     Problem(ObjectKind::kFramework, name.ns, name.name, "");
     return;
   }
-  framework_ = kube::FrameworkFromJson(object);
+  framework_ = kube::FrameworkFromJson(object, &allocator_.catalog());
   if (!framework_->ok()) {
     Problem(ObjectKind::kFramework, name.ns, name.name, framework_->error);
     allocator_.RemoveFramework(Key(name));
@@ -486,6 +486,23 @@ void SchedulerCore::ReportWaiting() {
   waiting_dirty_.clear();
 }
 
+void SchedulerCore::HandOver(const std::vector<Placement>& placements) {
+  // Rule G2: a gang's binds go out together, before the cycle's other binds. The engine
+  // returns each gang's placements contiguous.
+  std::vector<Placement> batch;
+  for (size_t i = 0; i < placements.size(); ++i) {
+    if (placements[i].gang.empty()) continue;
+    batch.push_back(placements[i]);
+    if (i + 1 == placements.size() || placements[i + 1].gang != placements[i].gang) {
+      binder_.BindGang(batch);
+      batch.clear();
+    }
+  }
+  for (const auto& placement : placements) {
+    if (placement.gang.empty()) binder_.Bind(placement);
+  }
+}
+
 CycleStats SchedulerCore::Cycle(double now) {
   CycleStats stats;
   if (!synced()) return stats;  // never allocate from a partial view of the cluster
@@ -493,7 +510,7 @@ CycleStats SchedulerCore::Cycle(double now) {
   AllocationResult result = allocator_.Allocate(now);
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   dirty_ = false;
-  for (const auto& placement : result.placements) binder_.Bind(placement);
+  HandOver(result.placements);
   for (const auto& pending : result.unplaced) status_.PodPending(pending);
   ReportWaiting();
   stats.placements = result.placements.size();

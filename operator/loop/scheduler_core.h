@@ -23,6 +23,7 @@ namespace kubemesos::loop {
 
 // What became of one bind, for metrics: the result and, when it succeeded, the time from the
 // pod's creation to the bind (scheduling latency; negative when the creation time is unknown).
+// A gang batch's bind span rides on result.gang_span_seconds.
 struct BindOutcome {
   BindResult result;
   double latency_seconds = -1;
@@ -90,6 +91,8 @@ class SchedulerCore {
   void ForgetVolumePod(const std::string& key);
   void ReportWaiting();  // the waiting reasons that changed, once synced
   void ApplyBindResult(const BindResult& result, double now);
+  // Gives a cycle's placements to the binder: each gang's batch first (BindGang), then the rest.
+  void HandOver(const std::vector<Placement>& placements);
   // Reports `message` on the object once (empty: it is fine again). `pending_pod`: a pending
   // pod of ours, which also says it on its PodScheduled condition (reason Unsupported when
   // `unsupported`, else InvalidSpec).

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "operator/loop/events.h"
 #include "scheduler/allocator.h"
@@ -15,6 +16,12 @@ class BindSink {
  public:
   virtual ~BindSink() = default;
   virtual void Bind(const Placement& placement) = 0;
+  // The placements of one gang's all-or-nothing decision (same Placement::gang), to be sent
+  // together as one batch. The scheduling core hands every gang batch of a cycle over before
+  // the cycle's other placements. Default: Bind each, in order.
+  virtual void BindGang(const std::vector<Placement>& members) {
+    for (const auto& member : members) Bind(member);
+  }
 };
 
 class StatusSink {

@@ -47,6 +47,24 @@ const Histogram::BucketBoundaries& LatencyBuckets() {
   return buckets;
 }
 
+// 100ms .. 1h: from a gang's first pending member to its minimum bound; a gang may wait for
+// capacity (or its reservation) for many minutes.
+const Histogram::BucketBoundaries& GangBuckets() {
+  static const Histogram::BucketBoundaries buckets = {0.1, 0.25, 0.5, 1,   2.5, 5,    10,  30,
+                                                      60,  120,  300, 600, 900, 1800, 3600};
+  return buckets;
+}
+
+constexpr std::array<const char*, 4> kGangAttemptNames = {"scheduled", "unschedulable", "rejected",
+                                                          "timeout"};
+
+// 1ms .. 60s: a gang's binds go out together; seconds mean a slow API server or a long queue.
+const Histogram::BucketBoundaries& SpanBuckets() {
+  static const Histogram::BucketBoundaries buckets = {
+      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+  return buckets;
+}
+
 // A counter that follows a running total kept elsewhere. When the total goes down (its owner
 // was recreated), the series is recreated at the new total, which Prometheus reads as a
 // counter reset.
@@ -149,6 +167,14 @@ struct Metrics::Impl {
           "Time from pod creation to a successful bind.");
   Family<Counter>& binds = Reg(prometheus::BuildCounter(), *registry, "kubemesos_binds_total",
                                "Bind requests by result (success, conflict or error).");
+  Family<Histogram>& gang_bind_span =
+      Reg(prometheus::BuildHistogram(), *registry, "kubemesos_gang_bind_span_seconds",
+          "Time from the first bind of a gang batch sent to the last one answered.");
+  Family<Counter>& gang_partial_binds =
+      Reg(prometheus::BuildCounter(), *registry, "kubemesos_gang_partial_bind_total",
+          "Gangs left partly bound by failed binds, by outcome: recovered (reached minMember "
+          "within bindTimeoutSeconds), restarted (bound members deleted) or reported "
+          "(onBindFailure Report: left as is).");
   Family<Gauge>& pending = Reg(prometheus::BuildGauge(), *registry, "kubemesos_pending_tasks",
                                "Tasks waiting for a node, by framework.");
   Family<Gauge>& group_allocated =
@@ -183,13 +209,38 @@ struct Metrics::Impl {
       Reg(prometheus::BuildCounter(), *registry, "kubemesos_internal_errors_total",
           "Exceptions caught at a thread entry point (logged; the thread went on), by component.");
 
+  Family<Gauge>& gangs = Reg(prometheus::BuildGauge(), *registry, "kubemesos_gangs",
+                             "Gangs (PodGroups and Framework gangs) by phase.");
+  Family<Gauge>& gang_reserved =
+      Reg(prometheus::BuildGauge(), *registry, "kubemesos_gang_reserved_resources",
+          "Resources held by gang reservations (cpu in cores, memory in bytes).");
+  Family<Histogram>& gang_time =
+      Reg(prometheus::BuildHistogram(), *registry, "kubemesos_gang_time_to_schedule_seconds",
+          "Time from a gang's first pending member to minMember members bound.");
+  Family<Counter>& gang_attempts =
+      Reg(prometheus::BuildCounter(), *registry, "kubemesos_gang_schedule_attempts_total",
+          "Gang placement attempts by result (scheduled, unschedulable, rejected, timeout).");
+
   std::mutex mu;
+  Histogram* gang_seconds = &gang_time.Add({}, GangBuckets());
+  std::array<Counter*, 4> gang_results = {&gang_attempts.Add({{"result", kGangAttemptNames[0]}}),
+                                          &gang_attempts.Add({{"result", kGangAttemptNames[1]}}),
+                                          &gang_attempts.Add({{"result", kGangAttemptNames[2]}}),
+                                          &gang_attempts.Add({{"result", kGangAttemptNames[3]}})};
+  ByName<Gauge*> gang_phases;
+  uint64_t gang_gen = 0;
+  ResourceSeries gang_reserved_series;
   Histogram* cycle_seconds = &cycle.Add({}, CycleBuckets());
   Histogram* latency_seconds = &latency.Add({}, LatencyBuckets());
   std::array<Counter*, 3> bind_results = {&binds.Add({{"result", kOutcomeNames[0]}}),
                                           &binds.Add({{"result", kOutcomeNames[1]}}),
                                           &binds.Add({{"result", kOutcomeNames[2]}})};
   Gauge* is_leader = &leader.Add({});
+  Histogram* gang_bind_span_seconds = &gang_bind_span.Add({}, SpanBuckets());
+  std::array<Counter*, 3> gang_partial_bind_outcomes = {
+      &gang_partial_binds.Add({{"outcome", "recovered"}}),
+      &gang_partial_binds.Add({{"outcome", "restarted"}}),
+      &gang_partial_binds.Add({{"outcome", "reported"}})};
 
   uint64_t group_gen = 0;
   ByName<GroupEntry> groups;
@@ -237,6 +288,17 @@ void Metrics::ObserveBind(Outcome outcome, double latency_seconds) {
   if (outcome == Outcome::kSuccess && latency_seconds >= 0) {
     impl_->latency_seconds->Observe(latency_seconds);
   }
+}
+
+void Metrics::ObserveGangBindSpan(double seconds) {
+  if (!(seconds >= 0)) return;  // also NaN
+  std::lock_guard lock(impl_->mu);
+  impl_->gang_bind_span_seconds->Observe(seconds);
+}
+
+void Metrics::AddGangPartialBind(PartialBindOutcome outcome) {
+  std::lock_guard lock(impl_->mu);
+  impl_->gang_partial_bind_outcomes[static_cast<size_t>(outcome)]->Increment();
 }
 
 void Metrics::SetGroups(std::span<const GroupSample> groups) {
@@ -313,6 +375,33 @@ void Metrics::SetCluster(std::span<const ResourceValue> capacity,
   uint64_t gen = ++m.cluster_gen;
   SetResources(m.cluster_capacity, "", "", capacity, m.capacity, gen);
   SetResources(m.cluster_allocated, "", "", allocated, m.allocated, gen);
+}
+
+void Metrics::SetGangs(std::span<const GangPhaseCount> phases,
+                       std::span<const ResourceValue> reserved) {
+  Impl& m = *impl_;
+  std::lock_guard lock(m.mu);
+  for (auto& [phase, gauge] : m.gang_phases) gauge->Set(0);
+  for (const GangPhaseCount& p : phases) {
+    auto it = m.gang_phases.find(p.phase);
+    if (it == m.gang_phases.end()) {
+      it = m.gang_phases.emplace(std::string(p.phase), nullptr).first;
+      it->second = &m.gangs.Add({{"phase", it->first}});
+    }
+    it->second->Set(static_cast<double>(p.gangs));
+  }
+  SetResources(m.gang_reserved, "", "", reserved, m.gang_reserved_series, ++m.gang_gen);
+}
+
+void Metrics::ObserveGangScheduled(double seconds) {
+  if (!(seconds >= 0)) return;  // also NaN
+  std::lock_guard lock(impl_->mu);
+  impl_->gang_seconds->Observe(seconds);
+}
+
+void Metrics::AddGangAttempts(GangAttempt result, uint64_t count) {
+  std::lock_guard lock(impl_->mu);
+  impl_->gang_results[static_cast<size_t>(result)]->Increment(static_cast<double>(count));
 }
 
 void Metrics::SetLeader(bool leader) {

@@ -40,6 +40,11 @@ enum class Outcome { kSuccess, kConflict, kError };
 // bound), anything else (including 0, a transport failure) error.
 Outcome OutcomeFromHttpStatus(int status);
 
+// What became of a gang left partly bound by failed binds (rule G2): label `outcome` =
+// recovered (reached minMember within its bind timeout) | restarted (its bound members were
+// deleted) | reported (onBindFailure Report: left as is, with an Event).
+enum class PartialBindOutcome { kRecovered, kRestarted, kReported };
+
 // One resource quantity in display units (cpu: cores, memory and storage: bytes, others:
 // count). `resource` is the Kubernetes name ("cpu", "memory", "nvidia.com/gpu").
 struct ResourceValue {
@@ -66,10 +71,22 @@ struct FrameworkSample {
   int64_t offers_declined_total = 0;
 };
 
+// How many gangs (PodGroups and Framework gangs) are in one phase.
+struct GangPhaseCount {
+  std::string_view phase;  // WaitingForMembers, Pending, Reserving, Binding, Running, Degraded
+  int64_t gangs = 0;
+};
+
+// kubemesos_gang_schedule_attempts_total{result}: a gang's minimum was placed (scheduled), an
+// attempt failed for capacity (unschedulable) or for policy such as its group's limit
+// (rejected), or a reservation ended without placing it (timeout).
+enum class GangAttempt { kScheduled, kUnschedulable, kRejected, kTimeout };
+
 class Metrics {
  public:
-  // Creates the registry and the series that always exist: both histograms,
-  // binds_total{result} for the three results, is_leader (0).
+  // Creates the registry and the series that always exist: the histograms,
+  // binds_total{result} for the three results, gang_schedule_attempts_total{result} for the
+  // four, gang_partial_bind_total{outcome} for the three outcomes, is_leader (0).
   Metrics();
   ~Metrics();
   Metrics(const Metrics&) = delete;
@@ -82,6 +99,12 @@ class Metrics {
   // kubemesos_scheduling_latency_seconds (pod created -> bound). Pass a negative latency when
   // the creation time is unknown.
   void ObserveBind(Outcome outcome, double latency_seconds = -1);
+
+  // kubemesos_gang_bind_span_seconds: first to last bind of one gang batch. Negative or NaN:
+  // ignored.
+  void ObserveGangBindSpan(double seconds);
+  // kubemesos_gang_partial_bind_total{outcome} += 1 (all three series always exist).
+  void AddGangPartialBind(PartialBindOutcome outcome);
 
   // kubemesos_group_{allocated,guarantee,limit}{group,resource} and
   // kubemesos_group_dominant_share{group}, for the complete set of groups.
@@ -97,6 +120,16 @@ class Metrics {
   // missing from a call are removed.
   void SetCluster(std::span<const ResourceValue> capacity,
                   std::span<const ResourceValue> allocated);
+
+  // kubemesos_gangs{phase} for the phases given (a phase not given reads 0) and
+  // kubemesos_gang_reserved_resources{resource}: what gangs hold reserved in all (resources
+  // missing from a call are removed).
+  void SetGangs(std::span<const GangPhaseCount> phases, std::span<const ResourceValue> reserved);
+  // kubemesos_gang_time_to_schedule_seconds: from a gang's first pending member to minMember
+  // bound.
+  void ObserveGangScheduled(double seconds);
+  // kubemesos_gang_schedule_attempts_total{result} += count (all four series always exist).
+  void AddGangAttempts(GangAttempt result, uint64_t count = 1);
 
   // kubemesos_is_leader: 1 or 0.
   void SetLeader(bool leader);

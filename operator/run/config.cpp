@@ -185,7 +185,8 @@ const std::vector<Setting>& Settings() {
           "status and Event writes allowed at once above the rate"),
       Double("taskRetryBackoffSeconds", "task-backoff", "S", &RunConfig::task_retry_backoff_seconds,
              0, 300,
-             "first relaunch delay of a failed OnFailure task, doubled per retry up to 300 s"),
+             "first relaunch delay of a failed OnFailure task, doubled per retry up to 300 s (also "
+             "the delay before a requeued gang's task pods are re-created, doubled per requeue)"),
       Int("maxFrameworkInstances", "max-framework-instances", "N",
           &RunConfig::max_framework_instances, 1, kube::kMaxFrameworkInstances,
           "task instances one Framework may ask for in total; a Framework asking for more "

@@ -73,6 +73,18 @@ loop::WatchType ToWatchType(client::EventType type) {
   return loop::WatchType::kModified;
 }
 
+metrics::PartialBindOutcome ToMetric(controller::GangPartialOutcome outcome) {
+  switch (outcome) {
+    case controller::GangPartialOutcome::kRecovered:
+      return metrics::PartialBindOutcome::kRecovered;
+    case controller::GangPartialOutcome::kRestarted:
+      return metrics::PartialBindOutcome::kRestarted;
+    case controller::GangPartialOutcome::kReported:
+      break;
+  }
+  return metrics::PartialBindOutcome::kReported;
+}
+
 controller::ControllerOptions ControllerOptionsOf(const RunConfig& config) {
   controller::ControllerOptions o;
   o.retry_backoff_seconds = config.task_retry_backoff_seconds;
@@ -285,6 +297,7 @@ loop::FrameworkExtras Operator::ExtrasOf(const std::string& key) {
     extras.restarts = tasks->restarts;
     extras.launch_problem = tasks->problem;
     extras.launch_reason = tasks->problem_reason;
+    extras.gang_failure = tasks->gang_failure;
     extras.last_results = nlohmann::json::array();
     for (const auto& r : tasks->last_results)
       extras.last_results.push_back(controller::TaskResultJson(r));
@@ -299,9 +312,19 @@ void Operator::Cycle(const loop::CycleStats& stats) {
   for (const auto& outcome : core_.TakeBindOutcomes()) {
     metrics_.ObserveBind(metrics::OutcomeFromHttpStatus(outcome.result.status),
                          outcome.latency_seconds);
+    metrics_.ObserveGangBindSpan(outcome.result.gang_span_seconds);  // -1 (ignored): no batch
   }
   double now = loop::SchedulingLoop::Now();
-  if (IsLeader()) {  // the Framework controller: launch, relaunch and clean up task pods
+  const std::vector<GangStatus> gangs = core_.allocator().Gangs();  // once per cycle
+  gang_metrics_.Observe(gangs, core_.allocator().catalog(), now);
+  bool leader = IsLeader();
+  if (frameworks_.has_gangs()) {  // gangs partly bound or below their minimum (G2, G8)
+    for (auto& action : frameworks_.ReconcileGangs(gangs, now, leader))
+      task_writer_.Write(std::move(action));
+    for (auto outcome : frameworks_.TakeGangOutcomes())
+      metrics_.AddGangPartialBind(ToMetric(outcome));
+  }
+  if (leader) {  // the Framework controller: launch, relaunch and clean up task pods
     for (auto& action : frameworks_.Reconcile(now)) task_writer_.Write(std::move(action));
   }
   for (const auto& problem : frameworks_.TakeProblems()) {
@@ -319,6 +342,7 @@ void Operator::Cycle(const loop::CycleStats& stats) {
   if (now - last_publish_ >= 1.0) {
     last_publish_ = now;
     publisher_.Publish(core_.allocator());
+<<<<<<< HEAD
     if (IsLeader())  // one writer: the leader
       object_status_.Publish(core_.allocator(),
                              [this](const std::string& key) { return ExtrasOf(key); });
@@ -329,6 +353,17 @@ void Operator::Cycle(const loop::CycleStats& stats) {
                                   status_.ObjectWarning(loop::ObjectKind::kPodGroup, k.ns, k.name,
                                                         "FailedScheduling", message);
                                 });
+=======
+    if (IsLeader()) {  // one writer: the leader
+      object_status_.Publish(
+          core_.allocator(), [this](const std::string& key) { return ExtrasOf(key); }, now);
+      for (const auto& event : gang_events_.Changes(core_.allocator().Gangs())) {
+        kube::ObjectKey k = kube::ObjectKey::Parse(event.key);
+        status_.ObjectWarning(loop::ObjectKind::kFramework, k.ns, k.name, event.reason,
+                              event.message);
+      }
+    }
+>>>>>>> main
     for (size_t i = 0; i < informers_.size(); ++i) {
       metrics_.SetWatchRestarts(kWatched[i].resource, informers_[i]->Stats().restarts);
     }

@@ -43,6 +43,7 @@
 #include "operator/metrics/http_server.h"
 #include "operator/metrics/metrics.h"
 #include "operator/run/config.h"
+#include "operator/run/gang_metrics.h"
 #include "operator/run/metrics_publisher.h"
 #include "operator/run/registry_setup.h"
 
@@ -110,6 +111,8 @@ class Operator {
 
   // The loop thread's own state (Cycle).
   MetricsPublisher publisher_{metrics_};
+  GangMetrics gang_metrics_{metrics_};   // after each cycle: gang transitions
+  loop::GangFailureEvents gang_events_;  // a Framework gang's new failure reason: one Event
   double last_publish_ = 0;
   double last_progress_ = 0;
   uint64_t bound_total_ = 0;

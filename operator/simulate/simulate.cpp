@@ -9,6 +9,7 @@
 #include <set>
 
 #include "operator/kube/fields.h"
+#include "operator/kube/gang_text.h"
 #include "operator/kube/lenient.h"
 #include "operator/kube/object_key.h"
 #include "operator/kube/volume_tracker.h"
@@ -236,7 +237,7 @@ class ModelBuilder {
                       error);
         }
         task_pods_ += requested;
-        auto framework = kube::FrameworkFromJson(object);
+        auto framework = kube::FrameworkFromJson(object, &catalog_);
         if (!framework.ok()) return Fail(input, framework.error, error);
         if (!Unique("Framework " + framework.value->framework.key, input, error)) {
           return false;
@@ -390,10 +391,23 @@ ordered_json Report(Allocator& allocator, const AllocationResult& result, const 
     if (!g.valid) entry["invalid"] = g.invalid_message;
     groups[g.name] = std::move(entry);
   }
+  // Gangs and why they wait: the engine's view after the cycle, PodGroups and Frameworks'.
+  ordered_json gangs = ordered_json::array();
+  for (const auto& g : allocator.Gangs()) {
+    ordered_json entry = {{"kind", g.pod_group ? "PodGroup" : "Framework"},
+                          {"key", g.key},
+                          {"phase", kube::GangPhaseName(g.phase)},
+                          {"minMember", g.min_member},
+                          {"active", g.active},
+                          {"pending", g.pending}};
+    if (g.last_failure) entry["lastFailure"] = kube::GangFailureText(*g.last_failure);
+    gangs.push_back(std::move(entry));
+  }
   report["placements"] = std::move(placements);
   report["unschedulable"] = std::move(unschedulable);
   report["frameworks"] = std::move(frameworks);
   report["groups"] = std::move(groups);
+  report["gangs"] = std::move(gangs);
   report["stats"] = {
       {"allocationSeconds", seconds}, {"nodes", allocator.node_count()}, {"tasks", model.tasks}};
   return report;

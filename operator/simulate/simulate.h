@@ -49,6 +49,8 @@ struct SimulationOptions {
 //   unschedulable  [{namespace, pod, framework, reason, message}]
 //   frameworks     {"ns/name": {group, placed, pending, allocated, dominantShare}}
 //   groups         {name: {allocated, dominantShare, frameworks[, invalid]}}
+//   gangs          [{kind (Framework|PodGroup), key, phase, minMember, active, pending
+//                    [, lastFailure]}] (Allocator::Gangs() after the cycle)
 //   stats          {allocationSeconds, nodes, tasks}
 // "allocated" maps resource names to cores (cpu), bytes (memory, storage) or counts.
 // A Framework task pod whose namespace/name is already among the input's Pods is not created

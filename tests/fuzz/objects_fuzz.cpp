@@ -63,11 +63,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(std::isfinite(group.value->weight) && group.value->weight > 0, "group weight");
   }
 
-  auto framework = kube::FrameworkFromJson(object);
+  auto framework = kube::FrameworkFromJson(object, &catalog);
   CheckShape(framework);
   if (framework.ok()) {
     double refuse = framework.value->framework.refuse_seconds;
     FUZZ_CHECK(std::isfinite(refuse) && refuse >= 0, "refuseSeconds");
+    const GangPolicy& gang = framework.value->framework.gang;
+    CheckAmounts(gang.min_resources.amount, "gang minResources");
+    FUZZ_CHECK(gang.min_member >= 0 && gang.min_member <= kube::kMaxFrameworkInstances,
+               "gang minMember");
+    FUZZ_CHECK(
+        framework.value->tasks.empty() || gang.min_member <= framework.value->total_instances,
+        "gang minMember within the instances");
+    for (double t :
+         {gang.starvation_seconds, gang.reservation_timeout_seconds, gang.backoff_base_seconds,
+          gang.backoff_max_seconds, framework.value->gang_actions.bind_timeout_seconds,
+          framework.value->gang_actions.recovery_timeout_seconds}) {
+      FUZZ_CHECK(std::isfinite(t) && t >= 0, "gang times");
+    }
+    FUZZ_CHECK(gang.backoff_base_seconds <= gang.backoff_max_seconds, "gang backoff");
     // Pods are built only when created: convert the first few instances of each task, as the
     // controller would when it launches them.
     for (const auto& task : framework.value->tasks) {

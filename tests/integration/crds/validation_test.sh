@@ -62,6 +62,8 @@ task() { printf '{name: worker, %s template: {spec: {containers: [{name: c, imag
 # A freshly updated CRD's schema reaches the handlers within moments: wait for the newest rule.
 newest_rule_active() {
   ! fw f "{resourceGroup: ${RG}-a, tasks: [$(task 'instances: 600000'), {name: w-2, instances: 600000, template: {spec: {containers: [{name: c, image: busybox}]}}}]}" |
+    kc apply --dry-run=server -f - >/dev/null 2>&1 &&
+    ! fw f "{resourceGroup: ${RG}-a, tasks: [$(task 'instances: 1')], gang: {minMember: 2}}" |
     kc apply --dry-run=server -f - >/dev/null 2>&1
 }
 km::wait_for "the CRDs' CEL rules to be served" 30 newest_rule_active
@@ -150,6 +152,43 @@ fw f "{resourceGroup: ${RG}-a, tasks: [{name: w, template: {spec: {containers: [
   refused "more than 100 containers in a task template" "spec.tasks[0].template.spec.containers" \
   "must have at most 100 items"
 
+echo "# Framework: invalid gangs (spec.gang)"
+fw f "{resourceGroup: ${RG}-a, gang: {}}" | refused "gang without minMember" "spec.gang.minMember" "Required value"
+fw f "{resourceGroup: ${RG}-a, gang: {minMember: 0}}" |
+  refused "minMember 0" "spec.gang.minMember" "greater than or equal to 1"
+fw f "{resourceGroup: ${RG}-a, tasks: [$(task 'instances: 5')], gang: {minMember: 6}}" |
+  refused "minMember above the sum of instances (CEL sum)" "spec.gang.minMember" \
+  "must not exceed the sum of spec.tasks[].instances"
+fw f "{resourceGroup: ${RG}-a, tasks: $(named_tasks 3 2), gang: {minMember: 7}}" |
+  refused "minMember above the sum over three tasks (CEL sum)" "spec.gang.minMember" \
+  "must not exceed the sum of spec.tasks[].instances"
+fw f "{resourceGroup: ${RG}-a, gang: {minMember: 2, bindTimeoutSeconds: 301}}" |
+  refused "bindTimeoutSeconds above the default reservationTimeoutSeconds (CEL)" \
+  "spec.gang.bindTimeoutSeconds" "must not exceed reservationTimeoutSeconds"
+fw f "{resourceGroup: ${RG}-a, gang: {minMember: 2, reservationTimeoutSeconds: 10}}" |
+  refused "reservationTimeoutSeconds below the default bindTimeoutSeconds (CEL)" \
+  "spec.gang.bindTimeoutSeconds" "must not exceed reservationTimeoutSeconds"
+fw f "{resourceGroup: ${RG}-a, gang: {minMember: 2, backoff: {baseSeconds: 700}}}" |
+  refused "backoff.baseSeconds above the default maxSeconds (CEL)" "spec.gang.backoff.baseSeconds" \
+  "must not exceed maxSeconds"
+fw f "{resourceGroup: ${RG}-a, gang: {minMember: 2, backoff: {baseSeconds: 5, maxSeconds: 4}}}" |
+  refused "backoff.baseSeconds above maxSeconds (CEL)" "spec.gang.backoff.baseSeconds" \
+  "must not exceed maxSeconds"
+for field in bindTimeoutSeconds starvationSeconds reservationTimeoutSeconds recoveryTimeoutSeconds; do
+  fw f "{resourceGroup: ${RG}-a, gang: {minMember: 2, ${field}: -1}}" |
+    refused "${field} < 0" "spec.gang.${field}" "greater than or equal to 0"
+done
+fw f "{resourceGroup: ${RG}-a, gang: {minMember: 2, backoff: {maxSeconds: -1}}}" |
+  refused "backoff.maxSeconds < 0" "spec.gang.backoff.maxSeconds" "greater than or equal to 0"
+fw f "{resourceGroup: ${RG}-a, gang: {minMember: 2, onTimeout: BestEffort}}" |
+  refused "onTimeout not Requeue|Fail" "spec.gang.onTimeout" 'Unsupported value: "BestEffort"'
+fw f "{resourceGroup: ${RG}-a, gang: {minMember: 2, onBindFailure: Ignore}}" |
+  refused "onBindFailure not Restart|Report" "spec.gang.onBindFailure" 'Unsupported value: "Ignore"'
+fw f "{resourceGroup: ${RG}-a, gang: {minMember: 2, minResources: {cpu: lots}}}" |
+  refused "minResources quantity that does not parse" "spec.gang.minResources[cpu]" "non-negative quantity"
+fw f "{resourceGroup: ${RG}-a, gang: {minMember: 2, minResources: {memory: -1Gi}}}" |
+  refused "negative minResources" "spec.gang.minResources[memory]" "non-negative quantity"
+
 echo "# valid specs"
 # examples/demo and examples/crds as they are, except that Frameworks go to the test's namespace
 # (server-side dry run: nothing is created, so the shared cluster is untouched).
@@ -169,6 +208,10 @@ fw f "{resourceGroup: ${RG}-a, tasks: $(named_tasks 100 10000)}" |
   accepted "framework at the limits: 100 tasks, 1000000 instances in total"
 fw f "{resourceGroup: ${RG}-a, tasks: [$(task 'instances: 1000000')]}" |
   accepted "one task of 1000000 instances"
+fw f "{resourceGroup: ${RG}-a, tasks: $(named_tasks 3 2), gang: {minMember: 6, minResources: {cpu: 6, nvidia.com/gpu: 2}, bindTimeoutSeconds: 300, reservationTimeoutSeconds: 300, onTimeout: Fail, onBindFailure: Report, backoff: {baseSeconds: 600}}}" |
+  accepted "gang at its bounds: minMember = the sum of instances, bind = reservation timeout, base = max backoff"
+fw f "{resourceGroup: ${RG}-a, gang: {minMember: 8}}" |
+  accepted "gang without tasks (adopted pods join by label)"
 
 echo "# defaults, printer columns, category (real objects)"
 cat <<YAML | kc_quiet apply -f -
@@ -189,6 +232,13 @@ spec:
   tasks:
   - name: worker
     template: {spec: {containers: [{name: c, image: busybox}]}}
+---
+apiVersion: kubemesos.io/v1alpha1
+kind: Framework
+metadata: {name: gang-defaults, namespace: ${TEST_NS}}
+spec:
+  resourceGroup: ${RG}-team
+  gang: {minMember: 1}
 YAML
 KM_CLEANUPS+=("'${KUBECTL}' delete rg ${RG}-defaults ${RG}-team --wait=false")
 
@@ -196,6 +246,9 @@ check "default weight 1" jsonpath_is 1 '{.spec.weight}' rg "${RG}-defaults"
 check "default refuseSeconds 5" jsonpath_is 5 '{.spec.offerFilters.refuseSeconds}' fw defaults -n "${TEST_NS}"
 check "default failoverTimeoutSeconds 600" jsonpath_is 600 '{.spec.failoverTimeoutSeconds}' fw defaults -n "${TEST_NS}"
 check "default suspended false" jsonpath_is false '{.spec.suspended}' fw defaults -n "${TEST_NS}"
+check "gang defaults: 30 600 300 600 Requeue Restart 10 600" jsonpath_is "30 600 300 600 Requeue Restart 10 600" \
+  '{.spec.gang.bindTimeoutSeconds} {.spec.gang.starvationSeconds} {.spec.gang.reservationTimeoutSeconds} {.spec.gang.recoveryTimeoutSeconds} {.spec.gang.onTimeout} {.spec.gang.onBindFailure} {.spec.gang.backoff.baseSeconds} {.spec.gang.backoff.maxSeconds}' \
+  fw gang-defaults -n "${TEST_NS}"
 check "default instances 1, restartPolicy Never, maxRetries 3" jsonpath_is "1 Never 3" \
   '{.spec.tasks[0].instances} {.spec.tasks[0].restartPolicy} {.spec.tasks[0].maxRetries}' fw defaults -n "${TEST_NS}"
 

@@ -27,9 +27,11 @@ EXPORTED = {
     "kubemesos_group_dominant_share", "kubemesos_framework_dominant_share",
     "kubemesos_cluster_capacity", "kubemesos_cluster_allocated", "kubemesos_is_leader",
     "kubemesos_registry_requests_total", "kubemesos_watch_restarts_total",
-    "kubemesos_internal_errors_total",
+    "kubemesos_internal_errors_total", "kubemesos_gangs", "kubemesos_gang_reserved_resources",
+    "kubemesos_gang_time_to_schedule_seconds", "kubemesos_gang_schedule_attempts_total",
 }
-HISTOGRAMS = {"kubemesos_allocation_cycle_seconds", "kubemesos_scheduling_latency_seconds"}
+HISTOGRAMS = {"kubemesos_allocation_cycle_seconds", "kubemesos_scheduling_latency_seconds",
+              "kubemesos_gang_time_to_schedule_seconds"}
 failures = []
 
 
@@ -99,7 +101,9 @@ def main():
         for want in ("kubemesos_group_allocated", "kubemesos_group_guarantee",
                      "kubemesos_group_limit", "kubemesos_group_dominant_share",
                      "kubemesos_pending_tasks", "kubemesos_scheduling_latency_seconds",
-                     "kubemesos_offers_total", "kubemesos_binds_total"):
+                     "kubemesos_offers_total", "kubemesos_binds_total", "kubemesos_gangs",
+                     "kubemesos_gang_time_to_schedule_seconds",
+                     "kubemesos_gang_reserved_resources"):
             if want not in used:
                 fail(f"dashboard does not show {want}")
         if not any("histogram_quantile(0.5," in e for e in exprs) or \

@@ -157,6 +157,83 @@ TEST(FrameworkFromJsonTest, LimitsOnTasksAndTotalInstances) {
   EXPECT_TRUE(FrameworkFromJson(object).ok());
 }
 
+TEST(FrameworkFromJsonTest, NoGangByDefault) {
+  auto converted = FrameworkFromJson(
+      J(R"({"kind":"Framework","metadata":{"name":"f"},"spec":{"resourceGroup":"g"}})"));
+  ASSERT_TRUE(converted.ok()) << converted.error;
+  EXPECT_EQ(converted.value->framework.gang.min_member, 0);
+  EXPECT_TRUE(converted.value->framework.gang.min_resources.empty());
+}
+
+// The CRD's defaults (crds/kubemesos.io_frameworks.yaml), for input that did not go through
+// the API server's defaulting (simulate files).
+TEST(FrameworkFromJsonTest, GangDefaults) {
+  auto converted = FrameworkFromJson(J(R"({"kind":"Framework","metadata":{"name":"f"},
+      "spec":{"resourceGroup":"g","gang":{"minMember":3}}})"));
+  ASSERT_TRUE(converted.ok()) << converted.error;
+  const GangPolicy& gang = converted.value->framework.gang;
+  EXPECT_EQ(gang.min_member, 3);
+  EXPECT_TRUE(gang.min_resources.empty());
+  EXPECT_EQ(gang.starvation_seconds, 600);
+  EXPECT_EQ(gang.reservation_timeout_seconds, 300);
+  EXPECT_EQ(gang.backoff_base_seconds, 10);
+  EXPECT_EQ(gang.backoff_max_seconds, 600);
+  const FrameworkGangActions& actions = converted.value->gang_actions;
+  EXPECT_EQ(actions.bind_timeout_seconds, 30);
+  EXPECT_EQ(actions.recovery_timeout_seconds, 600);
+  EXPECT_EQ(actions.on_timeout, FrameworkGangActions::OnTimeout::kRequeue);
+  EXPECT_EQ(actions.on_bind_failure, FrameworkGangActions::OnBindFailure::kRestart);
+}
+
+TEST(FrameworkFromJsonTest, GangEveryField) {
+  json object = J(R"({"kind":"Framework","metadata":{"name":"f","namespace":"ml"},
+      "spec":{"resourceGroup":"g","gang":{"minMember":4,
+                "minResources":{"cpu":"3500m","memory":"8Gi","nvidia.com/gpu":4},
+                "bindTimeoutSeconds":45,"starvationSeconds":0,"reservationTimeoutSeconds":45,
+                "recoveryTimeoutSeconds":120,"onTimeout":"Fail","onBindFailure":"Report",
+                "backoff":{"baseSeconds":5,"maxSeconds":5}},
+              "tasks":[{"name":"a","instances":2,"template":{"spec":{}}},
+                       {"name":"b","instances":2,"template":{"spec":{}}}]}})");
+  ResourceCatalog catalog;
+  auto converted = FrameworkFromJson(object, &catalog);
+  ASSERT_TRUE(converted.ok()) << converted.error;
+  const GangPolicy& gang = converted.value->framework.gang;
+  EXPECT_EQ(gang.min_member, 4);  // = the sum of instances: allowed
+  auto gpu = catalog.Find("nvidia.com/gpu");
+  ASSERT_TRUE(gpu.has_value());
+  EXPECT_TRUE(gang.min_resources.Has(kCpu));
+  EXPECT_EQ(gang.min_resources.amount[kCpu], 3500);
+  EXPECT_EQ(gang.min_resources.amount[kMemory], int64_t{8} << 30);
+  EXPECT_EQ(gang.min_resources.amount[*gpu], 4);
+  EXPECT_FALSE(gang.min_resources.Has(kEphemeralStorage));  // not declared: no bound
+  EXPECT_EQ(gang.starvation_seconds, 0);                    // never reserve
+  EXPECT_EQ(gang.reservation_timeout_seconds, 45);
+  EXPECT_EQ(gang.backoff_base_seconds, 5);
+  EXPECT_EQ(gang.backoff_max_seconds, 5);
+  const FrameworkGangActions& actions = converted.value->gang_actions;
+  EXPECT_EQ(actions.bind_timeout_seconds, 45);
+  EXPECT_EQ(actions.recovery_timeout_seconds, 120);
+  EXPECT_EQ(actions.on_timeout, FrameworkGangActions::OnTimeout::kFail);
+  EXPECT_EQ(actions.on_bind_failure, FrameworkGangActions::OnBindFailure::kReport);
+
+  // Without a catalog (the Framework controller): the same policy but minResources, which is
+  // still checked.
+  auto plain = FrameworkFromJson(object);
+  ASSERT_TRUE(plain.ok()) << plain.error;
+  EXPECT_EQ(plain.value->framework.gang.min_member, 4);
+  EXPECT_FALSE(plain.value->framework.gang.min_resources.Has(kCpu));
+  object["spec"]["gang"]["minResources"]["cpu"] = "lots";
+  EXPECT_FALSE(FrameworkFromJson(object).ok());
+}
+
+// A gang of adopted pods (no tasks) has no sum of instances to stay under.
+TEST(FrameworkFromJsonTest, GangWithoutTasks) {
+  auto converted = FrameworkFromJson(J(R"({"kind":"Framework","metadata":{"name":"f"},
+      "spec":{"resourceGroup":"g","gang":{"minMember":8},"tasks":[]}})"));
+  ASSERT_TRUE(converted.ok()) << converted.error;
+  EXPECT_EQ(converted.value->framework.gang.min_member, 8);
+}
+
 struct ErrorCase {
   const char* name;
   const char* spec;  // JSON of spec; "" for none
@@ -229,7 +306,51 @@ INSTANTIATE_TEST_SUITE_P(
             "TemplateLabel",
             R"({"resourceGroup":"g","tasks":[{"name":"a","template":{"metadata":{"labels":{"x":1}},"spec":{}}}]})",
             "Framework t/f: spec.tasks[0].template.metadata.labels.x: expected a string, got "
-            "number"}),
+            "number"},
+        ErrorCase{"GangNotObject", R"({"resourceGroup":"g","gang":3})",
+                  "Framework t/f: spec.gang: expected an object, got number"},
+        ErrorCase{"GangWithoutMinMember", R"({"resourceGroup":"g","gang":{}})",
+                  "Framework t/f: spec.gang.minMember: required"},
+        ErrorCase{"GangMinMemberZero", R"({"resourceGroup":"g","gang":{"minMember":0}})",
+                  "Framework t/f: spec.gang.minMember: must be between 1 and 1000000"},
+        ErrorCase{"GangMinMemberHuge", R"({"resourceGroup":"g","gang":{"minMember":4294967297}})",
+                  "Framework t/f: spec.gang.minMember: must be between 1 and 1000000"},
+        ErrorCase{"GangMinMemberFraction", R"({"resourceGroup":"g","gang":{"minMember":2.5}})",
+                  "Framework t/f: spec.gang.minMember: expected an integer, got 2.5"},
+        ErrorCase{
+            "GangAboveInstances",
+            R"({"resourceGroup":"g","gang":{"minMember":4},"tasks":[{"name":"a","instances":3,"template":{"spec":{}}}]})",
+            "Framework t/f: spec.gang.minMember: must not exceed the sum of "
+            "spec.tasks[].instances (3): the gang could never start"},
+        ErrorCase{"GangBadQuantity",
+                  R"({"resourceGroup":"g","gang":{"minMember":1,"minResources":{"cpu":"x"}}})",
+                  R"(Framework t/f: spec.gang.minResources.cpu: invalid quantity "x": no digits)"},
+        ErrorCase{"GangNegativeTimeout",
+                  R"({"resourceGroup":"g","gang":{"minMember":1,"recoveryTimeoutSeconds":-1}})",
+                  "Framework t/f: spec.gang.recoveryTimeoutSeconds: must be between 0 and "
+                  "31536000"},
+        ErrorCase{"GangTimeoutNotNumber",
+                  R"({"resourceGroup":"g","gang":{"minMember":1,"starvationSeconds":"1m"}})",
+                  "Framework t/f: spec.gang.starvationSeconds: expected a number, got string"},
+        ErrorCase{"GangBindAboveReservation",
+                  R"({"resourceGroup":"g","gang":{"minMember":1,"reservationTimeoutSeconds":20}})",
+                  "Framework t/f: spec.gang.bindTimeoutSeconds: must not exceed "
+                  "reservationTimeoutSeconds (20)"},
+        ErrorCase{
+            "GangOnTimeout",
+            R"({"resourceGroup":"g","gang":{"minMember":1,"onTimeout":"BestEffort"}})",
+            R"(Framework t/f: spec.gang.onTimeout: unsupported value "BestEffort" (Requeue or Fail))"},
+        ErrorCase{
+            "GangOnBindFailure",
+            R"({"resourceGroup":"g","gang":{"minMember":1,"onBindFailure":"Retry"}})",
+            R"(Framework t/f: spec.gang.onBindFailure: unsupported value "Retry" (Restart or Report))"},
+        ErrorCase{"GangBackoffNegative",
+                  R"({"resourceGroup":"g","gang":{"minMember":1,"backoff":{"maxSeconds":-5}}})",
+                  "Framework t/f: spec.gang.backoff.maxSeconds: must be between 0 and 86400"},
+        ErrorCase{"GangBackoffBaseAboveMax",
+                  R"({"resourceGroup":"g","gang":{"minMember":1,"backoff":{"baseSeconds":700}}})",
+                  "Framework t/f: spec.gang.backoff.baseSeconds: must not exceed maxSeconds "
+                  "(600)"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace

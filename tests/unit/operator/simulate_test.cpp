@@ -162,6 +162,59 @@ spec:
   EXPECT_EQ(report["stats"]["nodes"], 1);
   EXPECT_EQ(report["stats"]["tasks"], 2);
   EXPECT_GE(report["stats"]["allocationSeconds"].get<double>(), 0.0);
+  EXPECT_EQ(report["gangs"], json::array());  // no gang in the input
+}
+
+// A Framework gang that does not fit as a whole: nothing of it is placed, and `gangs` says why
+// it waits; a gang that fits is placed whole and shown Binding (placed, not bound yet).
+TEST(SimulateTest, GangsAndWhyTheyWait) {
+  json report = RunSimulation(std::string(kNode) + R"(---
+apiVersion: kubemesos.io/v1alpha1
+kind: ResourceGroup
+metadata: {name: g}
+---
+apiVersion: kubemesos.io/v1alpha1
+kind: Framework
+metadata: {name: big, namespace: ml}
+spec:
+  resourceGroup: g
+  gang: {minMember: 6}
+  tasks:
+  - name: w
+    instances: 6
+    template: {spec: {containers: [{name: c, resources: {requests: {cpu: "1"}}}]}}
+---
+apiVersion: kubemesos.io/v1alpha1
+kind: Framework
+metadata: {name: small, namespace: ml}
+spec:
+  resourceGroup: g
+  gang: {minMember: 2}
+  tasks:
+  - name: w
+    instances: 2
+    template: {spec: {containers: [{name: c, resources: {requests: {cpu: "1"}}}]}}
+)");
+  // 4 cpu: the gang of 6 x 1 cpu can never fit; the gang of 2 fits and is placed whole.
+  ASSERT_EQ(report["placements"].size(), 2u) << report.dump();
+  for (const auto& p : report["placements"]) EXPECT_EQ(p["framework"], "small");
+  EXPECT_EQ(report["frameworks"]["ml/big"]["placed"], 0);
+  EXPECT_EQ(report["frameworks"]["ml/big"]["pending"], 6);
+  ASSERT_EQ(report["gangs"].size(), 2u) << report["gangs"].dump();
+  const json& big = report["gangs"][0];
+  EXPECT_EQ(big["kind"], "Framework");
+  EXPECT_EQ(big["key"], "ml/big");
+  EXPECT_EQ(big["phase"], "Pending");
+  EXPECT_EQ(big["minMember"], 6);
+  EXPECT_EQ(big["active"], 0);
+  EXPECT_EQ(big["pending"], 6);
+  ASSERT_TRUE(big.contains("lastFailure")) << big.dump();
+  EXPECT_TRUE(big["lastFailure"].get<std::string>().starts_with("Insufficient cpu")) << big.dump();
+  const json& small = report["gangs"][1];
+  EXPECT_EQ(small["key"], "ml/small");
+  EXPECT_EQ(small["phase"], "Binding");
+  EXPECT_EQ(small["active"], 2);
+  EXPECT_FALSE(small.contains("lastFailure")) << small.dump();
 }
 
 // Issue #14, item 8: a Framework's task template gets every constraint kube-scheduler enforces,

@@ -121,7 +121,8 @@ TEST(Gang, OfTwoGangsThatDoNotFitTogetherExactlyOneRuns) {
   EXPECT_EQ(PlacedPerFramework(result), (std::map<std::string, int>{{"ns/a", 4}}));
   Bind(a, result, 1);
   for (int cycle = 1; cycle < 5; ++cycle) EXPECT_TRUE(a.Allocate(cycle).placements.empty());
-  auto b = FindGang(a.Gangs(), "ns/b");
+  const auto gangs = a.Gangs();
+  auto b = FindGang(gangs, "ns/b");
   ASSERT_NE(b, nullptr);
   EXPECT_EQ(b->phase, GangPhase::kPending);
   EXPECT_EQ(b->active, 0);

@@ -1,6 +1,7 @@
 // Binder: every bind it starts gives the loop exactly one result, also when sending it throws
 // (counted as an internal error of "binder"; the worker goes on), and Stop with a deadline
-// sends queued binds until then and drops the rest (bounded shutdown, issue #12).
+// sends queued binds until then and drops the rest (bounded shutdown, issue #12). A gang's
+// batch is sent in a row, its results name the gang, and the last one carries the bind span.
 #include "operator/loop/binder.h"
 
 #include <gtest/gtest.h>
@@ -85,6 +86,44 @@ TEST(Binder, StopSendsQueuedBindsUntilTheDeadlineAndDropsTheRest) {
   EXPECT_EQ(got[0].pod, "team/p0");
   std::lock_guard<std::mutex> lock(mu);
   EXPECT_EQ(sent, 1);
+}
+
+TEST(Binder, GangBatchGoesOutInARowAndItsLastResultCarriesTheSpan) {
+  client::FakeKubeClient kube;
+  std::mutex mu;
+  std::vector<std::string> order;
+  kube.SetHandler([&](std::string_view method, const std::string& path,
+                      const std::string&) -> std::optional<client::HttpResponse> {
+    if (method != "POST" || !path.ends_with("/binding")) return std::nullopt;
+    std::lock_guard<std::mutex> lock(mu);
+    std::string pod = path.substr(path.find("/pods/") + 6);
+    order.push_back(pod.substr(0, pod.find('/')));
+    if (path.find("/pods/g-1/") != std::string::npos) {
+      return client::HttpResponse{403, "{}", "denied", ""};  // a failed member still counts
+    }
+    return client::HttpResponse{201, "{}", "", ""};
+  });
+  EventQueue<LoopEvent> results;
+  Binder binder(kube, results, 1);  // one worker: the order of the requests is the queue's
+  binder.Bind({"team/before", "fw", "node-1"});
+  binder.BindGang({{"team/g-0", "gfw", "node-1", "team/gfw"},
+                   {"team/g-1", "gfw", "node-2", "team/gfw"},
+                   {"team/g-2", "gfw", "node-3", "team/gfw"}});
+  binder.Bind({"team/after", "fw", "node-1"});
+  auto got = Results(results, 5);
+  binder.Stop();
+  ASSERT_EQ(got.size(), 5u);
+  EXPECT_EQ(order, (std::vector<std::string>{"before", "g-0", "g-1", "g-2", "after"}));
+  int spans = 0;
+  for (const auto& r : got) {
+    bool member = r.pod.rfind("team/g-", 0) == 0;
+    EXPECT_EQ(r.gang, member ? "team/gfw" : "") << r.pod;
+    if (r.gang_span_seconds >= 0) {
+      ++spans;
+      EXPECT_EQ(r.pod, "team/g-2") << "the last member answered completes the batch";
+    }
+  }
+  EXPECT_EQ(spans, 1);
 }
 
 }  // namespace

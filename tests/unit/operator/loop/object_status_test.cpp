@@ -238,5 +238,69 @@ TEST(ObjectStatusWriter, ReleasedResourcesAreRemovedFromAllocated) {
   EXPECT_TRUE(group["status"]["allocated"]["memory"].is_null()) << group.dump();
 }
 
+// A Framework gang through the engine: status.gang and the two conditions are written once
+// while the gang waits unchanged (later cycles rewrite nothing), again when it is placed; a
+// framework without a gang has the block removed (null in the merge patch).
+TEST(ObjectStatusWriter, FrameworkGangStatusOnChangeOnly) {
+  client::FakeKubeClient kube;
+  Recorder rec;
+  kube.SetHandler(rec.Handler());
+  ObjectStatusWriter writer(kube, 1000, 1000);
+  Allocator a;
+  Cluster(a);  // one node of 4 cpu
+  FrameworkSpec train{"ns/train", "team", false, 5};
+  train.gang.min_member = 6;
+  a.UpsertFramework(train);
+  for (int i = 0; i < 6; ++i) a.UpsertPod(Task("ns/t" + std::to_string(i), "ns/train", 1000));
+  a.Allocate(0);  // 6 x 1 cpu on 4 cpu: the gang waits whole
+  writer.Publish(a, nullptr, 0);
+  ASSERT_TRUE(WaitFor([&] { return writer.writes() == 6; }));  // 3 groups + 3 frameworks
+  auto last_of = [&](const std::string& name) {
+    std::lock_guard<std::mutex> lock(rec.mu);
+    json out;
+    for (const auto& [path, body] : rec.patches) {
+      if (path == "/apis/kubemesos.io/v1alpha1/namespaces/ns/frameworks/" + name + "/status")
+        out = body["status"];
+    }
+    return out;
+  };
+  json s = last_of("train");
+  EXPECT_EQ(s["gang"]["phase"], "Pending") << s.dump();
+  EXPECT_EQ(s["gang"]["minMember"], 6);
+  EXPECT_EQ(s["gang"]["pending"], 6);
+  EXPECT_EQ(s["gang"]["active"], 0);
+  EXPECT_TRUE(s["gang"]["waitingSince"].is_string());
+  EXPECT_TRUE(s["gang"]["lastFailure"].get<std::string>().starts_with("Insufficient cpu"));
+  ASSERT_EQ(s["conditions"].size(), 4u) << s.dump();
+  EXPECT_EQ(s["conditions"][2]["type"], "GangSchedulable");
+  EXPECT_EQ(s["conditions"][2]["status"], "False");
+  EXPECT_EQ(s["conditions"][2]["reason"], "Unschedulable");
+  EXPECT_EQ(s["conditions"][3]["type"], "GangScheduled");
+  EXPECT_EQ(s["conditions"][3]["status"], "False");
+  EXPECT_TRUE(last_of("spark").contains("gang"));  // no gang: removed (null)
+  EXPECT_TRUE(last_of("spark")["gang"].is_null());
+
+  for (double now : {1.0, 2.0, 3.0}) {  // the gang waits on, unchanged: no write
+    a.Allocate(now);
+    writer.Publish(a, nullptr, now);
+  }
+  NodeSpec more;
+  more.name = "n2";
+  more.allocatable[kCpu] = 4000;
+  more.allocatable[kMemory] = 8LL << 30;
+  more.allocatable[kPods] = 110;
+  a.UpsertNode(more);
+  a.Allocate(4);  // now it fits: all 6 placed at once
+  writer.Publish(a, nullptr, 4);
+  ASSERT_TRUE(WaitFor([&] { return writer.writes() >= 7; }));
+  writer.Stop();
+  EXPECT_EQ(writer.writes(), 8u);  // the framework and its group, nothing else
+  s = last_of("train");
+  EXPECT_EQ(s["gang"]["phase"], "Binding") << s.dump();
+  EXPECT_EQ(s["gang"]["active"], 6);
+  EXPECT_TRUE(s["gang"]["lastFailure"].is_null());
+  EXPECT_EQ(s["conditions"][2]["status"], "True");
+}
+
 }  // namespace
 }  // namespace kubemesos::loop

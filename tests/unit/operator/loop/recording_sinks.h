@@ -10,7 +10,8 @@
 namespace kubemesos::loop::test_support {
 
 struct RecordingSinks : BindSink, StatusSink {
-  std::vector<Placement> binds;
+  std::vector<Placement> binds;                      // every bind, gang members included
+  std::vector<std::vector<Placement>> gang_batches;  // the BindGang calls
   std::vector<Unplaced> pending;
   std::vector<std::string> problems;          // "<Kind> ns/name: message"
   std::vector<std::string> invalid_pods;      // "ns/name: message"
@@ -18,6 +19,10 @@ struct RecordingSinks : BindSink, StatusSink {
   std::vector<std::string> waiting_pods;      // "ns/name: reason: message"
 
   void Bind(const Placement& p) override { binds.push_back(p); }
+  void BindGang(const std::vector<Placement>& members) override {
+    gang_batches.push_back(members);
+    binds.insert(binds.end(), members.begin(), members.end());
+  }
   void PodPending(const Unplaced& u) override { pending.push_back(u); }
   void ObjectProblem(ObjectKind kind, const std::string& ns, const std::string& name,
                      const std::string& message) override {

@@ -143,7 +143,7 @@ TEST_F(CoreTest, FailedBindGivesResourcesBackAndRetriesElsewhere) {
   SyncAll();
   ASSERT_EQ(core.Cycle(1).placements, 1u);
   std::string first = rec.binds[0].node;
-  core.Apply(LoopEvent::Bound({"team/p1", first, 500, "internal error"}), 2);
+  core.Apply(LoopEvent::Bound({"team/p1", first, 500, "internal error", "", -1}), 2);
   EXPECT_EQ(core.bind_failures(), 1u);
   ASSERT_EQ(core.Cycle(3).placements, 1u);
   EXPECT_NE(rec.binds[1].node, first);  // the failed node is filtered for refuseSeconds
@@ -159,8 +159,8 @@ TEST_F(CoreTest, BindOutcomesCarrySchedulingLatency) {
   Add(ObjectKind::kPod, PodJson("p2", "spark", "1"));  // no creation time
   SyncAll();
   ASSERT_EQ(core.Cycle(1).placements, 2u);
-  core.Apply(LoopEvent::Bound({"team/p1", "n1", 201, ""}), 2);
-  core.Apply(LoopEvent::Bound({"team/p2", "n1", 500, "boom"}), 2);
+  core.Apply(LoopEvent::Bound({"team/p1", "n1", 201, "", "", -1}), 2);
+  core.Apply(LoopEvent::Bound({"team/p2", "n1", 500, "boom", "", -1}), 2);
   auto outcomes = core.TakeBindOutcomes();
   ASSERT_EQ(outcomes.size(), 2u);
   EXPECT_GT(outcomes[0].latency_seconds, 3600.0 * 24 * 365);  // created years ago
@@ -176,7 +176,7 @@ TEST_F(CoreTest, ConflictMeansAlreadyBoundAndIsNotRetried) {
   Add(ObjectKind::kPod, PodJson("p1", "spark", "1"));
   SyncAll();
   ASSERT_EQ(core.Cycle(1).placements, 1u);
-  core.Apply(LoopEvent::Bound({"team/p1", "n1", 409, "already assigned"}), 2);
+  core.Apply(LoopEvent::Bound({"team/p1", "n1", 409, "already assigned", "", -1}), 2);
   core.Apply(
       LoopEvent::Object(ObjectKind::kPod, WatchType::kModified, PodJson("p1", "spark", "1", "n1")),
       2);

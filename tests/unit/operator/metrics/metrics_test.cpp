@@ -38,6 +38,11 @@ void Populate(Metrics& m) {
   m.SetLeader(true);
   m.AddRegistryRequest("put", Outcome::kSuccess);
   m.SetWatchRestarts("pods", 2);
+  std::vector<GangPhaseCount> phases = {{"Pending", 2}, {"Running", 1}};
+  std::vector<ResourceValue> reserved = {{"cpu", 4}};
+  m.SetGangs(phases, reserved);
+  m.ObserveGangScheduled(12);
+  m.AddGangAttempts(GangAttempt::kScheduled);
   util::Guarded("metrics_test_populate", "a thread's work", [] { throw 1; });
 }
 
@@ -64,6 +69,8 @@ TEST(Metrics, ExportsExactlyTheDesignFamilies) {
       {"kubemesos_allocation_cycle_seconds", "histogram"},
       {"kubemesos_scheduling_latency_seconds", "histogram"},
       {"kubemesos_binds_total", "counter"},
+      {"kubemesos_gang_bind_span_seconds", "histogram"},
+      {"kubemesos_gang_partial_bind_total", "counter"},
       {"kubemesos_pending_tasks", "gauge"},
       {"kubemesos_group_allocated", "gauge"},
       {"kubemesos_group_guarantee", "gauge"},
@@ -76,6 +83,10 @@ TEST(Metrics, ExportsExactlyTheDesignFamilies) {
       {"kubemesos_registry_requests_total", "counter"},
       {"kubemesos_watch_restarts_total", "counter"},
       {"kubemesos_internal_errors_total", "counter"},
+      {"kubemesos_gangs", "gauge"},
+      {"kubemesos_gang_reserved_resources", "gauge"},
+      {"kubemesos_gang_time_to_schedule_seconds", "histogram"},
+      {"kubemesos_gang_schedule_attempts_total", "counter"},
   };
   EXPECT_EQ(Families(m.ExpositionText()), want);
 }
@@ -90,6 +101,69 @@ TEST(Metrics, AlwaysPresentSeriesStartAtZero) {
   EXPECT_EQ(Sample(text, "kubemesos_is_leader"), 0.0);
   EXPECT_EQ(Sample(text, "kubemesos_allocation_cycle_seconds_count"), 0.0);
   EXPECT_EQ(Sample(text, "kubemesos_scheduling_latency_seconds_count"), 0.0);
+  for (const char* result : {"scheduled", "unschedulable", "rejected", "timeout"}) {
+    EXPECT_EQ(Sample(text, std::string("kubemesos_gang_schedule_attempts_total{result=\"") +
+                               result + "\"}"),
+              0.0)
+        << result;
+  }
+  EXPECT_EQ(Sample(text, "kubemesos_gang_time_to_schedule_seconds_count"), 0.0);
+}
+
+TEST(Metrics, GangSeries) {
+  Metrics m;
+  std::vector<GangPhaseCount> phases = {{"Pending", 2}, {"Reserving", 1}, {"Running", 3}};
+  std::vector<ResourceValue> reserved = {{"cpu", 4}, {"memory", 8589934592.0}};
+  m.SetGangs(phases, reserved);
+  m.ObserveGangScheduled(42);
+  m.ObserveGangScheduled(-1);  // ignored
+  m.AddGangAttempts(GangAttempt::kUnschedulable, 3);
+  m.AddGangAttempts(GangAttempt::kRejected);
+  std::string text = m.ExpositionText();
+  EXPECT_EQ(Sample(text, R"(kubemesos_gangs{phase="Pending"})"), 2);
+  EXPECT_EQ(Sample(text, R"(kubemesos_gangs{phase="Reserving"})"), 1);
+  EXPECT_EQ(Sample(text, R"(kubemesos_gangs{phase="Running"})"), 3);
+  EXPECT_EQ(Sample(text, R"(kubemesos_gang_reserved_resources{resource="memory"})"), 8589934592.0);
+  EXPECT_EQ(Sample(text, "kubemesos_gang_time_to_schedule_seconds_count"), 1);
+  EXPECT_EQ(Sample(text, "kubemesos_gang_time_to_schedule_seconds_sum"), 42);
+  EXPECT_EQ(Sample(text, R"(kubemesos_gang_time_to_schedule_seconds_bucket{le="30"})"), 0);
+  EXPECT_EQ(Sample(text, R"(kubemesos_gang_time_to_schedule_seconds_bucket{le="60"})"), 1);
+  EXPECT_EQ(Sample(text, R"(kubemesos_gang_schedule_attempts_total{result="unschedulable"})"), 3);
+  EXPECT_EQ(Sample(text, R"(kubemesos_gang_schedule_attempts_total{result="rejected"})"), 1);
+
+  // The reservation ended, one gang left Pending: a phase not given reads 0, a resource no
+  // longer reserved has no series.
+  phases = {{"Pending", 1}, {"Running", 3}};
+  m.SetGangs(phases, {});
+  text = m.ExpositionText();
+  EXPECT_EQ(Sample(text, R"(kubemesos_gangs{phase="Reserving"})"), 0);
+  EXPECT_EQ(Sample(text, R"(kubemesos_gangs{phase="Pending"})"), 1);
+  EXPECT_FALSE(Mentions(text, "kubemesos_gang_reserved_resources{")) << text;
+}
+
+TEST(Metrics, GangBindSpanAndPartialBindOutcomes) {
+  Metrics m;
+  std::string text = m.ExpositionText();
+  for (const char* outcome : {"recovered", "restarted", "reported"}) {
+    EXPECT_EQ(
+        Sample(text, std::string("kubemesos_gang_partial_bind_total{outcome=\"") + outcome + "\"}"),
+        0.0)
+        << outcome;
+  }
+  EXPECT_EQ(Sample(text, "kubemesos_gang_bind_span_seconds_count"), 0.0);
+  m.ObserveGangBindSpan(0.004);
+  m.ObserveGangBindSpan(-1);  // not a batch's last result: ignored
+  m.ObserveGangBindSpan(std::nan(""));
+  m.AddGangPartialBind(PartialBindOutcome::kRestarted);
+  m.AddGangPartialBind(PartialBindOutcome::kRestarted);
+  m.AddGangPartialBind(PartialBindOutcome::kRecovered);
+  text = m.ExpositionText();
+  EXPECT_EQ(Sample(text, "kubemesos_gang_bind_span_seconds_count"), 1.0);
+  EXPECT_EQ(Sample(text, R"(kubemesos_gang_bind_span_seconds_bucket{le="0.005"})"), 1.0);
+  EXPECT_EQ(Sample(text, R"(kubemesos_gang_bind_span_seconds_bucket{le="0.0025"})"), 0.0);
+  EXPECT_EQ(Sample(text, R"(kubemesos_gang_partial_bind_total{outcome="restarted"})"), 2.0);
+  EXPECT_EQ(Sample(text, R"(kubemesos_gang_partial_bind_total{outcome="recovered"})"), 1.0);
+  EXPECT_EQ(Sample(text, R"(kubemesos_gang_partial_bind_total{outcome="reported"})"), 0.0);
 }
 
 TEST(Metrics, GroupSeriesCarryValuesAndDisappearWithTheGroup) {
