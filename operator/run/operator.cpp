@@ -342,18 +342,6 @@ void Operator::Cycle(const loop::CycleStats& stats) {
   if (now - last_publish_ >= 1.0) {
     last_publish_ = now;
     publisher_.Publish(core_.allocator());
-<<<<<<< HEAD
-    if (IsLeader())  // one writer: the leader
-      object_status_.Publish(core_.allocator(),
-                             [this](const std::string& key) { return ExtrasOf(key); });
-    if (IsLeader())
-      pod_group_status_.Publish(core_.allocator(), core_.pod_groups(),
-                                [this](const std::string& key, const std::string& message) {
-                                  kube::ObjectKey k = kube::ObjectKey::Parse(key);
-                                  status_.ObjectWarning(loop::ObjectKind::kPodGroup, k.ns, k.name,
-                                                        "FailedScheduling", message);
-                                });
-=======
     if (IsLeader()) {  // one writer: the leader
       object_status_.Publish(
           core_.allocator(), [this](const std::string& key) { return ExtrasOf(key); }, now);
@@ -362,8 +350,13 @@ void Operator::Cycle(const loop::CycleStats& stats) {
         status_.ObjectWarning(loop::ObjectKind::kFramework, k.ns, k.name, event.reason,
                               event.message);
       }
+      pod_group_status_.Publish(core_.allocator(), core_.pod_groups(),
+                                [this](const std::string& key, const std::string& message) {
+                                  kube::ObjectKey k = kube::ObjectKey::Parse(key);
+                                  status_.ObjectWarning(loop::ObjectKind::kPodGroup, k.ns, k.name,
+                                                        "FailedScheduling", message);
+                                });
     }
->>>>>>> main
     for (size_t i = 0; i < informers_.size(); ++i) {
       metrics_.SetWatchRestarts(kWatched[i].resource, informers_[i]->Stats().restarts);
     }
