@@ -105,11 +105,11 @@ TEST(Binder, GangBatchGoesOutInARowAndItsLastResultCarriesTheSpan) {
   });
   EventQueue<LoopEvent> results;
   Binder binder(kube, results, 1);  // one worker: the order of the requests is the queue's
-  binder.Bind({"team/before", "fw", "node-1"});
+  binder.Bind({"team/before", "fw", "node-1", {}});
   binder.BindGang({{"team/g-0", "gfw", "node-1", "team/gfw"},
                    {"team/g-1", "gfw", "node-2", "team/gfw"},
                    {"team/g-2", "gfw", "node-3", "team/gfw"}});
-  binder.Bind({"team/after", "fw", "node-1"});
+  binder.Bind({"team/after", "fw", "node-1", {}});
   auto got = Results(results, 5);
   binder.Stop();
   ASSERT_EQ(got.size(), 5u);

@@ -248,7 +248,7 @@ TEST(ObjectStatusWriter, FrameworkGangStatusOnChangeOnly) {
   ObjectStatusWriter writer(kube, 1000, 1000);
   Allocator a;
   Cluster(a);  // one node of 4 cpu
-  FrameworkSpec train{"ns/train", "team", false, 5};
+  FrameworkSpec train{"ns/train", "team", false, 5, {}};
   train.gang.min_member = 6;
   a.UpsertFramework(train);
   for (int i = 0; i < 6; ++i) a.UpsertPod(Task("ns/t" + std::to_string(i), "ns/train", 1000));
