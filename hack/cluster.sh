@@ -32,6 +32,12 @@ source "${HACK_DIR}/lib/objects.sh"
 
 CACHE_ROOT="${KUBEMESOS_CACHE:-${HOME}/.cache/kubemesos}"
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+# Workload-aware scheduling (KEP-4671): the scheduling.k8s.io/v1beta1 Workload and PodGroup
+# APIs (beta in v1.37, off by default) and the Job controller creating a Workload and a PodGroup
+# for a Job with spec.scheduling (WorkloadWithJob, alpha). The same gates on every component
+# that reads them (apiserver, controller-manager, kube-scheduler as the reference).
+FEATURE_GATES="GenericWorkload=true,WorkloadWithJob=true"
+RUNTIME_CONFIG="scheduling.k8s.io/v1beta1=true"
 
 usage() { awk 'NR >= 7 && /^#/ { sub(/^# ?/, ""); print; next } NR >= 7 { exit }' "${BASH_SOURCE[0]}"; }
 
@@ -236,6 +242,8 @@ start_apiserver() {
     --enable-priority-and-fairness=true \
     --default-watch-cache-size=1000 \
     --delete-collection-workers=4 \
+    --runtime-config="${RUNTIME_CONFIG}" \
+    --feature-gates="${FEATURE_GATES}" \
     --profiling=false \
     --v=1
 }
@@ -301,6 +309,7 @@ start_controller_manager() {
     --node-monitor-grace-period="$((LEASE_SECONDS + 10))s" \
     --kube-api-qps=500 --kube-api-burst=1000 \
     --concurrent-gc-syncs=20 --concurrent-namespace-syncs=10 \
+    --feature-gates="${FEATURE_GATES}" \
     --profiling=false \
     --v=1
 }
@@ -314,6 +323,7 @@ start_scheduler() {
     --cert-dir="${PKI}/scheduler-serving" \
     --leader-elect=false \
     --kube-api-qps=1000 --kube-api-burst=1000 \
+    --feature-gates="${FEATURE_GATES}" \
     --profiling=false \
     --v=1
 }
@@ -355,6 +365,7 @@ KUBEMESOS_NODES=${NODES}
 KUBEMESOS_NODE_LEASE_SECONDS=${LEASE_SECONDS}
 KUBEMESOS_NODE_PREFIX=${NODE_PREFIX}
 KUBEMESOS_LOGS_DIR=${LOGS}
+KUBEMESOS_FEATURE_GATES=${FEATURE_GATES}
 EOF
 }
 

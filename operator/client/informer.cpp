@@ -124,7 +124,13 @@ bool Informer::Step() {
     } catch (const std::exception& e) {  // malformed objects (nlohmann type errors)
       Fail(std::string("list: unexpected response: ") + e.what());
     }
+    if (!listed && list_refused_ && options_.absent_ok) return Absent();
     if (!listed) return SleepBackoff();
+    if (absent_) {
+      absent_ = false;
+      if (handlers_.on_absent)
+        util::Guarded("informer", options_.path, [&] { handlers_.on_absent(false, 200); });
+    }
     need_list_ = false;  // the backoff resets only once a watch delivers events
     if (!synced_.exchange(true) && handlers_.on_synced) {
       util::Guarded("informer", options_.path, [&] { handlers_.on_synced(); });
@@ -178,7 +184,28 @@ bool Informer::SleepBackoff() {
   return !stopping_;
 }
 
+bool Informer::Absent() {
+  // An empty collection: what was known is gone.
+  for (auto it = known_.begin(); it != known_.end();) {
+    json gone = Stub(api_version_, kind_, it->first, it->second.uid, it->second.resource_version);
+    it = known_.erase(it);
+    Emit(EventType::kDeleted, std::move(gone));
+  }
+  if (!absent_) {
+    absent_ = true;
+    if (handlers_.on_absent)
+      util::Guarded("informer", options_.path, [&] { handlers_.on_absent(true, list_refused_); });
+  }
+  if (!synced_.exchange(true) && handlers_.on_synced) {
+    util::Guarded("informer", options_.path, [&] { handlers_.on_synced(); });
+  }
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_for(lock, options_.max_backoff, [&] { return stopping_.load(); });
+  return !stopping_;
+}
+
 bool Informer::ListAll() {
+  list_refused_ = 0;
   std::unordered_set<std::string> seen;
   std::string cont, rv;
   do {
@@ -187,6 +214,8 @@ bool Informer::ListAll() {
     HttpResponse r = client_.Request("GET", options_.path + query);
     if (stopping_) return false;
     if (!r.ok()) {
+      if (cont.empty() && (r.status == 404 || r.status == 403)) list_refused_ = r.status;
+      if (list_refused_ && options_.absent_ok) return false;  // see absent_ok: not an error
       Fail(Describe(cont.empty() ? "list" : "list (next page)", r));
       return false;  // an expired continue token (410) restarts the list after a backoff
     }

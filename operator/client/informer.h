@@ -59,6 +59,12 @@ struct InformerOptions {
   int watch_timeout_seconds = 300;  // timeoutSeconds asked of the server (randomized ±20%)
   std::chrono::milliseconds min_backoff{250};
   std::chrono::milliseconds max_backoff{30000};
+  // For an API the cluster may not serve (a beta group behind a feature gate) or the account may
+  // not read (a ClusterRole from an older chart): a LIST answered 404 or 403 counts as an empty
+  // collection (known objects are delivered as Deleted; the first time, on_synced is called),
+  // so a consumer waiting for every kind is not blocked; the list is retried every max_backoff
+  // until it succeeds, then the informer goes on as usual.
+  bool absent_ok = false;
 };
 
 // Counters for metrics and tests. Read at any time from any thread.
@@ -76,6 +82,9 @@ class Informer {
   struct Handlers {
     std::function<void(InformerEvent)> on_event;  // required
     std::function<void()> on_synced;              // optional
+    // Optional, with absent_ok: called when the list starts (true, with the HTTP status: 404 or
+    // 403) or stops (false, 200) being refused, so the consumer can log the change once.
+    std::function<void(bool absent, int status)> on_absent;
   };
 
   // `client` must outlive the Informer.
@@ -100,6 +109,7 @@ class Informer {
   void Run();
   bool Step();       // one list or one watch; false when stopping
   bool ListAll();    // LIST every page and emit the difference; false on failure
+  bool Absent();     // absent_ok and the list was 404: see InformerOptions; false when stopping
   void WatchOnce();  // one watch until it ends; sets need_list_ on 410
   void HandleLine(const std::string& line);
   void Emit(EventType type, nlohmann::json object);
@@ -127,6 +137,8 @@ class Informer {
   std::chrono::milliseconds backoff_{0};
   bool watched_before_ = false;
   bool failed_line_ = false;  // HandleLine saw a malformed or non-410 ERROR event
+  bool absent_ = false;       // absent_ok: the last list was answered 404
+  int list_refused_ = 0;      // set by ListAll: its first page was answered 404 or 403 (else 0)
 };
 
 }  // namespace kubemesos::client

@@ -22,11 +22,12 @@ std::string StringOr(const json& object, const char* key, std::string fallback) 
 std::string ExpectedApiVersion(const std::string& kind) {
   if (kind == "Pod" || kind == "Node") return "v1";
   if (kind == "Framework" || kind == "ResourceGroup") return "kubemesos.io/v1alpha1";
+  if (kind == "PodGroup") return "scheduling.k8s.io/v1beta1";
   return "";
 }
 
 bool IsNamespacedKnownKind(const std::string& kind) {
-  return kind == "Pod" || kind == "Framework";
+  return kind == "Pod" || kind == "Framework" || kind == "PodGroup";
 }
 
 bool IsClusterKnownKind(const std::string& kind) {

@@ -347,6 +347,12 @@ PodSpec ConvertPod(const json& pod, ResourceCatalog& catalog, const PodOptions& 
     if (it != labels.end() && !it->second.empty()) out.framework = ns + "/" + it->second;
   }
   out.node_name = ReadString(*spec, "nodeName", "spec").value_or("");
+  // The PodGroup the pod joins (spec.schedulingGroup.podGroupName, same namespace): read for
+  // every pod, so bound members count towards their gang whoever placed them.
+  if (const json* group = ReadObject(*spec, "schedulingGroup", "spec")) {
+    std::string pod_group = ReadString(*group, "podGroupName", "spec.schedulingGroup").value_or("");
+    if (!pod_group.empty()) out.gang = ObjectKey::Namespaced(ns, pod_group).String();
+  }
   const json& status = *ReadObjectOrEmpty(pod, "status");
   std::string phase = ReadString(status, "phase", "status").value_or("");
   out.terminal = phase == "Succeeded" || phase == "Failed";

@@ -2,8 +2,6 @@
 // Each check names the kube-scheduler plugin that reads the field:
 // - DynamicResources: spec.resourceClaims, containers[].resources.claims (devices a node must
 //   offer, allocated by the scheduler).
-// - GangScheduling / PodGroupPodsCount: spec.schedulingGroup (all-or-nothing placement of a
-//   PodGroup; GenericWorkload feature gate).
 // - NodeDeclaredFeatures (beta, on by default): the node features its feature registry infers
 //   from a pod: restartPolicyRules with RestartAllContainers, volumeMounts[].bindMountOptions,
 //   hostNetwork with hostUsers false.
@@ -105,11 +103,6 @@ void RefuseUnsupported(const json& spec) {
   if (NonEmptyArray(spec, "resourceClaims")) {
     throw UnsupportedError("spec.resourceClaims",
                            std::string("dynamic resource allocation (DRA)") + kWhy);
-  }
-  const json* group = Find(spec, "schedulingGroup");
-  if (group && group->is_object() && !group->empty()) {
-    throw UnsupportedError("spec.schedulingGroup",
-                           std::string("gang scheduling of a PodGroup (all or nothing)") + kWhy);
   }
 }
 

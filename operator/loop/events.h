@@ -19,10 +19,14 @@ enum class ObjectKind {
   kPersistentVolume,
   kStorageClass,
   kCSINode,
+  // scheduling.k8s.io/v1beta1 PodGroups: gangs that pods join by name; their status is written
+  // (PodGroupStatusWriter). Served only with the GenericWorkload feature gate: when it is not,
+  // the kind syncs as empty (client/informer.h, absent_ok).
+  kPodGroup,
 };
 enum class WatchType { kAdded, kModified, kDeleted };
 
-inline constexpr int kObjectKinds = 9;
+inline constexpr int kObjectKinds = 10;
 
 const char* KindName(ObjectKind kind);
 

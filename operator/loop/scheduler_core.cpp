@@ -64,6 +64,8 @@ const char* KindName(ObjectKind kind) {
       return "StorageClass";
     case ObjectKind::kCSINode:
       return "CSINode";
+    case ObjectKind::kPodGroup:
+      return "PodGroup";
   }
   return "Object";
 }
@@ -136,6 +138,9 @@ void SchedulerCore::Apply(const LoopEvent& event, double now) {
     case ObjectKind::kCSINode:
       ApplyStorage(event.kind, event.watch, event.object);
       break;
+    case ObjectKind::kPodGroup:
+      ApplyPodGroup(event.watch, event.object);
+      break;
   }
 }
 
@@ -166,6 +171,15 @@ void SchedulerCore::ApplyPod(WatchType watch, const nlohmann::json& object) {
     allocator_.RemovePod(key);
     pod_order_.erase(key);
     pod_created_.erase(key);
+    gang_pods_.erase(key);
+    if (auto gang = gang_of_pod_.find(key); gang != gang_of_pod_.end()) {
+      if (--our_gangs_[gang->second] <= 0) {
+        our_gangs_.erase(gang->second);
+        if (auto group = pod_groups_.find(gang->second); group != pod_groups_.end())
+          group->second.ours = false;
+      }
+      gang_of_pod_.erase(gang);
+    }
     Problem(ObjectKind::kPod, name.ns, name.name, "");
     ForgetVolumePod(key);
     return;
@@ -200,8 +214,19 @@ void SchedulerCore::ApplyPod(WatchType watch, const nlohmann::json& object) {
   } else if (pod.value->node_name.empty()) {
     pod_created_.try_emplace(key, CreationTime(object));
   }
+  if (!pod.value->gang.empty() && kube::IsKubemesosPod(object) &&
+      gang_of_pod_.try_emplace(key, pod.value->gang).second &&
+      ++our_gangs_[pod.value->gang] == 1) {  // schedulingGroup is immutable: counted once
+    if (auto group = pod_groups_.find(pod.value->gang); group != pod_groups_.end())
+      group->second.ours = true;
+  }
+  if (!pod.value->gang.empty() && pod.value->node_name.empty() && !pod.value->terminal) {
+    gang_pods_[key] = *pod.value;  // pending, so ours (see above)
+  } else {
+    gang_pods_.erase(key);
+  }
   if (volumes.value->empty() && !volumes_.Tracks(key)) {
-    allocator_.UpsertPod(*pod.value);  // the common case: no claim, no CSI volume
+    UpsertOrHold(*pod.value);  // the common case: no claim, no CSI volume
     return;
   }
   const PodSpec& spec = *pod.value;
@@ -215,7 +240,7 @@ void SchedulerCore::ApplyPod(WatchType watch, const nlohmann::json& object) {
   } else {
     volume_pods_.erase(key);
     ClearWaiting(key);
-    allocator_.UpsertPod(*pod.value);
+    UpsertOrHold(*pod.value);
   }
   ReapplyVolumePods(affected);
 }
@@ -238,7 +263,7 @@ void SchedulerCore::ApplyVolumePod(const std::string& key) {
   PodSpec spec = it->second;
   spec.constraints.volume_affinity = std::move(resolution.affinity);
   spec.constraints.csi_volumes = std::move(resolution.csi);
-  allocator_.UpsertPod(spec);
+  UpsertOrHold(spec);
 }
 
 void SchedulerCore::ReapplyVolumePods(const std::vector<std::string>& keys) {

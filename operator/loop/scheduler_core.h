@@ -15,6 +15,7 @@
 #include "operator/kube/objects.h"
 #include "operator/kube/volume_tracker.h"
 #include "operator/loop/events.h"
+#include "operator/loop/pod_group_status.h"
 #include "operator/loop/sinks.h"
 #include "scheduler/allocator.h"
 
@@ -68,6 +69,10 @@ class SchedulerCore {
   kube::Converted<kube::FrameworkObjects>* framework_conversion() {
     return framework_ ? &*framework_ : nullptr;
   }
+  // Every PodGroup mirrored, by "namespace/name" (for PodGroupStatusWriter).
+  const std::unordered_map<std::string, PodGroupObserved>& pod_groups() const {
+    return pod_groups_;
+  }
 
  private:
   void ApplyNode(WatchType watch, const nlohmann::json& object);
@@ -94,6 +99,14 @@ class SchedulerCore {
   void Problem(ObjectKind kind, const std::string& ns, const std::string& name,
                const std::string& message, bool pending_pod = false, bool unsupported = false);
   void ReportInvalidGroups();
+  // PodGroups (kube/pod_group.h): a usable one is the engine's gang; a refused one (malformed
+  // or asking for what kubemesos does not enforce) is not, and its pending pods are held out of
+  // the engine, each refused (InvalidSpec or Unsupported) with the group's reason.
+  void ApplyPodGroup(WatchType watch, const nlohmann::json& object);
+  // UpsertPod, unless the pod is a pending member of a refused PodGroup (then held out).
+  void UpsertOrHold(const PodSpec& pod);
+  // Re-offers the pending members of PodGroup `gang` after its refusal changed.
+  void RefreshGangPods(const std::string& gang);
 
   Allocator allocator_;
   kube::PodOptions pod_options_;
@@ -116,6 +129,17 @@ class SchedulerCore {
   std::unordered_map<std::string, std::string> reported_waiting_;  // pod -> last reported
   uint64_t bind_failures_ = 0;
   uint64_t binds_succeeded_ = 0;
+  // PodGroups: what is known of each, and the refused ones (key -> unsupported?) for
+  // UpsertOrHold.
+  std::unordered_map<std::string, PodGroupObserved> pod_groups_;
+  std::unordered_map<std::string, bool> refused_gangs_;
+  // Pending pods of ours that name a PodGroup, as converted: re-offered (or held out) when
+  // their group's refusal changes, which the engine alone cannot do. One PodSpec per such pod.
+  std::unordered_map<std::string, PodSpec> gang_pods_;
+  // PodGroups named by pods of ours (PodGroupObserved::ours): group -> how many such pods
+  // exist, and each such pod's group, to count it out when it goes.
+  std::unordered_map<std::string, int> our_gangs_;
+  std::unordered_map<std::string, std::string> gang_of_pod_;
 };
 
 }  // namespace kubemesos::loop

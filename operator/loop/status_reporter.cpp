@@ -128,6 +128,7 @@ bool StatusReporter::Write(const Item& item) {
     api_version = "kubemesos.io/v1alpha1";
   if (!item.is_pod && (item.kind == ObjectKind::kStorageClass || item.kind == ObjectKind::kCSINode))
     api_version = "storage.k8s.io/v1";
+  if (!item.is_pod && item.kind == ObjectKind::kPodGroup) api_version = "scheduling.k8s.io/v1beta1";
   return PostEvent(
       item, item.is_pod ? "Pod" : KindName(item.kind), api_version,
       item.is_pod && item.reason == "Unschedulable" ? "FailedScheduling" : item.reason);

@@ -16,7 +16,8 @@ namespace {
 struct Watched {
   loop::ObjectKind kind;
   const char* path;
-  const char* resource;  // the watch_restarts_total label
+  const char* resource;   // the watch_restarts_total label
+  bool optional = false;  // an API the cluster may not serve (InformerOptions::absent_ok)
 };
 
 constexpr Watched kWatched[] = {
@@ -33,6 +34,9 @@ constexpr Watched kWatched[] = {
     {loop::ObjectKind::kPersistentVolume, "/api/v1/persistentvolumes", "persistentvolumes"},
     {loop::ObjectKind::kStorageClass, "/apis/storage.k8s.io/v1/storageclasses", "storageclasses"},
     {loop::ObjectKind::kCSINode, "/apis/storage.k8s.io/v1/csinodes", "csinodes"},
+    // Gangs that pods join by name; served only with the GenericWorkload feature gate (beta,
+    // off by default in v1.37): without it the kind syncs as empty and such pods wait.
+    {loop::ObjectKind::kPodGroup, "/apis/scheduling.k8s.io/v1beta1/podgroups", "podgroups", true},
 };
 
 // The kinds the registry records (the others it has no use for).
@@ -207,10 +211,12 @@ void Operator::Start() {
   });
   OnStop("status writes in flight", [this] { object_status_.Stop(); });
   OnStop("status writes in flight", [this] { status_.Stop(); });
+  OnStop("status writes in flight", [this] { pod_group_status_.Stop(); });
 
   for (const auto& watched : kWatched) {
     client::InformerOptions options;
     options.path = watched.path;
+    options.absent_ok = watched.optional;
     loop::ObjectKind kind = watched.kind;
     client::Informer::Handlers handlers;
     handlers.on_event = [this, kind](client::InformerEvent event) {
@@ -224,6 +230,25 @@ void Operator::Start() {
       queue_.Push(loop::LoopEvent::Synced(kind));
       log::Info("watch synced", {{"kind", loop::KindName(kind)}});
     };
+    if (watched.optional) {
+      handlers.on_absent = [kind, path = watched.path](bool absent, int status) {
+        if (!absent) {
+          log::Info("the API server serves this kind now", {{"kind", loop::KindName(kind)}});
+        } else if (status == 403) {
+          log::Warn("not allowed to list this kind; pods that name one wait",
+                    {{"kind", loop::KindName(kind)},
+                     {"path", path},
+                     {"hint", "the ClusterRole needs list and watch on it (helm upgrade)"}});
+        } else {
+          log::Warn("the API server does not serve this kind; pods that name one wait",
+                    {{"kind", loop::KindName(kind)},
+                     {"path", path},
+                     {"hint",
+                      "scheduling.k8s.io/v1beta1 needs the GenericWorkload feature gate "
+                      "and --runtime-config=scheduling.k8s.io/v1beta1=true"}});
+        }
+      };
+    }
     informers_.push_back(std::make_unique<client::Informer>(*kube_, options, std::move(handlers)));
     informers_.back()->Start();
   }
@@ -325,6 +350,12 @@ void Operator::Cycle(const loop::CycleStats& stats) {
         status_.ObjectWarning(loop::ObjectKind::kFramework, k.ns, k.name, event.reason,
                               event.message);
       }
+      pod_group_status_.Publish(core_.allocator(), core_.pod_groups(),
+                                [this](const std::string& key, const std::string& message) {
+                                  kube::ObjectKey k = kube::ObjectKey::Parse(key);
+                                  status_.ObjectWarning(loop::ObjectKind::kPodGroup, k.ns, k.name,
+                                                        "FailedScheduling", message);
+                                });
     }
     for (size_t i = 0; i < informers_.size(); ++i) {
       metrics_.SetWatchRestarts(kWatched[i].resource, informers_[i]->Stats().restarts);

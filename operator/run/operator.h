@@ -36,6 +36,7 @@
 #include "operator/loop/event_queue.h"
 #include "operator/loop/events.h"
 #include "operator/loop/object_status.h"
+#include "operator/loop/pod_group_status.h"
 #include "operator/loop/scheduler_core.h"
 #include "operator/loop/scheduling_loop.h"
 #include "operator/loop/status_reporter.h"
@@ -127,6 +128,10 @@ class Operator {
   bool writes_ended_ = true;
   bool binds_ended_ = true;
   nlohmann::json watches_ = nlohmann::json::object();
+
+  // PodGroup status (pod_group_status.h): written by the leader from the engine's gangs.
+  loop::PodGroupStatusWriter pod_group_status_{*kube_, config_.status_writes_per_second,
+                                               config_.status_burst};
 };
 
 }  // namespace kubemesos::run

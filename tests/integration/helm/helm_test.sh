@@ -114,7 +114,7 @@ check "can patch pods/status" can patch pods --subresource=status -n "${TEST_NS}
 check "can watch nodes" can watch nodes
 check "can list pods in every namespace" can list pods -A
 for resource in namespaces persistentvolumeclaims persistentvolumes \
-  storageclasses.storage.k8s.io csinodes.storage.k8s.io; do
+  storageclasses.storage.k8s.io csinodes.storage.k8s.io podgroups.scheduling.k8s.io; do
   check "can watch ${resource}" can watch "${resource}" -A
 done
 check "cannot patch persistentvolumeclaims" cannot patch persistentvolumeclaims -n "${TEST_NS}"
@@ -125,6 +125,8 @@ check "can create events" can create events -n "${TEST_NS}"
 check "can watch resourcegroups and frameworks" bash -c \
   "[[ \$('${KUBECTL}' auth can-i --as='${AS}' watch resourcegroups.kubemesos.io 2>/dev/null) == yes && \$('${KUBECTL}' auth can-i --as='${AS}' watch frameworks.kubemesos.io -A) == yes ]]"
 check "can patch frameworks/status" can patch frameworks.kubemesos.io --subresource=status -n "${TEST_NS}"
+check "can patch podgroups/status" can patch podgroups.scheduling.k8s.io --subresource=status -n "${TEST_NS}"
+check "cannot create podgroups (the Job controller's and users')" cannot create podgroups.scheduling.k8s.io -n "${TEST_NS}"
 check "can create leases in its namespace" can create leases.coordination.k8s.io -n "${TEST_NS}"
 check "can update its own lease" can update leases.coordination.k8s.io/kubemesos-leader -n "${TEST_NS}"
 check "cannot delete nodes" cannot delete nodes

@@ -73,6 +73,7 @@ op_start_kube_scheduler() {
       --authorization-kubeconfig="${pki}/scheduler.kubeconfig" \
       --bind-address=127.0.0.1 --secure-port="${KUBEMESOS_SCHEDULER_PORT}" \
       --cert-dir="${WORK}/kube-scheduler-serving" --leader-elect=false \
+      --feature-gates="${KUBEMESOS_FEATURE_GATES}" \
       </dev/null >"${WORK}/kube-scheduler.log" 2>&1 &
     local pid=$!
     KM_CLEANUPS+=("km::stop_pid kube-scheduler ${pid} kube-scheduler 20")

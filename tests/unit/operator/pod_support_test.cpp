@@ -70,11 +70,6 @@ INSTANTIATE_TEST_SUITE_P(
             R"({"containers":[{"name":"a"},{"name":"b","resources":{"claims":[{"name":"gpu"}]}}]})",
             std::string("spec.containers[1].resources.claims: dynamic resource allocation (DRA)") +
                 kWhy},
-        // GangScheduling / PodGroupPodsCount.
-        RefusedCase{"SchedulingGroup", R"({"schedulingGroup":{"podGroupName":"job-0"}})",
-                    std::string("spec.schedulingGroup: gang scheduling of a PodGroup (all or "
-                                "nothing)") +
-                        kWhy},
         // NodeDeclaredFeatures.
         RefusedCase{
             "RestartAllContainers",
@@ -128,6 +123,8 @@ TEST(UnsupportedFieldTest, FieldsThatCannotChangePlacementPass) {
            R"({"priority":1000,"priorityClassName":"high","preemptionPolicy":"Never"})",
            R"({"resourceClaims":[]})",
            R"({"schedulingGroup":null})",
+           // Enforced since issue #15: the pod joins its PodGroup's gang (pod_group.h).
+           R"({"schedulingGroup":{"podGroupName":"job-0"}})",
            R"({"volumes":[{"name":"c","configMap":{"name":"c"}},{"name":"e","emptyDir":{}}]})",
            R"({"containers":[{"name":"a","restartPolicyRules":[{"action":"Restart"}]}]})",
            R"({"ephemeralContainers":[{"name":"debug"}],"readinessGates":[{"conditionType":"x"}]})",

@@ -188,6 +188,48 @@ TEST(PodFromJsonTest, EnforcedConstraintsConvertAndUnsupportedRefuseOnlyOurPendi
   EXPECT_TRUE(PodFromJson(other, catalog).ok());
 }
 
+// Issue #15: spec.schedulingGroup.podGroupName names the PodGroup (gang) the pod joins, in the
+// pod's namespace; read for every pod (bound members count towards their gang, whoever placed
+// them), and no longer refused.
+TEST(PodFromJsonTest, SchedulingGroupNamesTheGang) {
+  struct Case {
+    const char* name;
+    const char* pod;
+    const char* gang;
+  } cases[] = {
+      {"Pending", R"({"metadata":{"name":"p","namespace":"ml"},"spec":{"schedulerName":"kubemesos",
+          "schedulingGroup":{"podGroupName":"train-0"},"containers":[{"name":"a"}]}})",
+       "ml/train-0"},
+      {"DefaultNamespace", R"({"metadata":{"name":"p"},"spec":{"schedulerName":"kubemesos",
+          "schedulingGroup":{"podGroupName":"g"},"containers":[{"name":"a"}]}})",
+       "default/g"},
+      {"BoundByAnother", R"({"metadata":{"name":"p","namespace":"ml"},"spec":{"nodeName":"n1",
+          "schedulingGroup":{"podGroupName":"g"},"containers":[{"name":"a"}]}})",
+       "ml/g"},
+      {"NoGroup", R"({"metadata":{"name":"p"},"spec":{"schedulerName":"kubemesos",
+          "containers":[{"name":"a"}]}})",
+       ""},
+      {"EmptyGroup", R"({"metadata":{"name":"p"},"spec":{"schedulerName":"kubemesos",
+          "schedulingGroup":{},"containers":[{"name":"a"}]}})",
+       ""},
+  };
+  for (const auto& c : cases) {
+    ResourceCatalog catalog;
+    auto pod = PodFromJson(J(c.pod), catalog);
+    ASSERT_TRUE(pod.ok()) << c.name << ": " << pod.error;
+    EXPECT_EQ(pod.value->gang, c.gang) << c.name;
+  }
+  // Malformed: an error naming the field.
+  ResourceCatalog catalog;
+  auto bad = PodFromJson(J(R"({"metadata":{"name":"p"},"spec":{"schedulerName":"kubemesos",
+      "schedulingGroup":{"podGroupName":3},"containers":[{"name":"a"}]}})"),
+                         catalog);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_FALSE(bad.unsupported);
+  EXPECT_EQ(bad.error,
+            "Pod default/p: spec.schedulingGroup.podGroupName: expected a string, got number");
+}
+
 TEST(PodFromJsonTest, TerminalPhases) {
   for (const auto& [phase, terminal] : std::vector<std::pair<std::string, bool>>{
            {"Pending", false}, {"Running", false}, {"Succeeded", true}, {"Failed", true}}) {

@@ -3,6 +3,8 @@
 // errors, selectors and prompt Stop(). Waits are on conditions with deadlines, never sleeps.
 #include "operator/client/informer.h"
 
+#include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
@@ -432,6 +434,59 @@ TEST(InformerTest, AClientThatThrowsIsCountedAndTheInformerRelists) {
     EXPECT_EQ(util::InternalErrors()["informer"], before + 1);
     EXPECT_GE(inf.Stats().errors, 1u);
   }
+}
+
+// An API the cluster does not serve (scheduling.k8s.io/v1beta1 without its feature gate) or the
+// account may not list: with absent_ok a 404 or 403 list is an empty collection, so the
+// informer syncs (the operator is not kept from scheduling everything else) and says so once;
+// when the list succeeds, its objects come. Without absent_ok the same informer never syncs.
+TEST(InformerTest, AnApiNotServedOrNotAllowedSyncsAsEmptyWithAbsentOk) {
+  constexpr const char* kGroups = "/apis/scheduling.k8s.io/v1beta1/podgroups";
+  for (int code : {404, 403}) {  // not served; not allowed (a ClusterRole from an older chart)
+    SCOPED_TRACE(code);
+    FakeKubeClient fake;
+    fake.FailRequests(3, code);  // the first 3 lists are refused; then served (empty)
+    Recorder rec;
+    Informer::Handlers handlers = rec.Handlers();
+    std::atomic<int> absent{0}, served{0}, status{0};
+    handlers.on_absent = [&](bool a, int s) {
+      ++(a ? absent : served);
+      if (a) status = s;
+    };
+    InformerOptions options = Options();
+    options.path = kGroups;
+    options.absent_ok = true;
+    Informer inf(fake, options, handlers);
+    inf.Start();
+    EXPECT_EQ(rec.WaitFor(1), Strs({"SYNCED"}));  // after the first refusal
+    // Listed again (every max_backoff) until served, said once each way, not counted as errors.
+    EXPECT_TRUE(fake.WaitForWatchCalls(kGroups, 1, kDeadline));  // then watched as usual
+    EXPECT_TRUE(Eventually([&] { return served.load() == 1; }));
+    auto reqs = fake.Requests();
+    EXPECT_EQ(std::count(reqs.begin(), reqs.end(), std::string("GET ") + kGroups + "?limit=500"),
+              4);
+    EXPECT_EQ(absent.load(), 1);
+    EXPECT_EQ(status.load(), code);
+    EXPECT_EQ(inf.Stats().errors, 0u);
+    fake.Create(kGroups, {{"apiVersion", "scheduling.k8s.io/v1beta1"},
+                          {"kind", "PodGroup"},
+                          {"metadata", {{"name", "g"}, {"namespace", "default"}}}});
+    EXPECT_EQ(rec.WaitFor(2), Strs({"SYNCED", "ADDED g"}));
+    inf.Stop();
+    EXPECT_EQ(rec.Events().size(), 2u);  // one SYNCED only
+  }
+
+  // Without absent_ok the same informer never syncs.
+  FakeKubeClient strict_fake;
+  strict_fake.FailRequests(1'000'000, 404);
+  Recorder strict_rec;
+  InformerOptions options = Options();
+  options.path = kGroups;
+  Informer strict(strict_fake, options, strict_rec.Handlers());
+  strict.Start();
+  ASSERT_TRUE(Eventually([&] { return strict.Stats().errors >= 3; }));
+  EXPECT_FALSE(strict.HasSynced());
+  strict.Stop();
 }
 
 TEST(QueryEscapeTest, EscapesReservedCharacters) {
