@@ -292,9 +292,11 @@ TEST(ObjectStatusWriter, FrameworkGangStatusOnChangeOnly) {
   a.UpsertNode(more);
   a.Allocate(4);  // now it fits: all 6 placed at once
   writer.Publish(a, nullptr, 4);
-  ASSERT_TRUE(WaitFor([&] { return writer.writes() >= 7; }));
+  // Both writes queued by this Publish (the framework and its group), then nothing else: Stop
+  // only after both went out (waiting for fewer raced with Stop dropping the second).
+  ASSERT_TRUE(WaitFor([&] { return writer.writes() >= 8; }));
   writer.Stop();
-  EXPECT_EQ(writer.writes(), 8u);  // the framework and its group, nothing else
+  EXPECT_EQ(writer.writes(), 8u);
   s = last_of("train");
   EXPECT_EQ(s["gang"]["phase"], "Binding") << s.dump();
   EXPECT_EQ(s["gang"]["active"], 6);
