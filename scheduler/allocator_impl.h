@@ -215,7 +215,12 @@ class Allocator::Impl {
   void FinishGangs(double now);
   // A framework with a gang that has members on nodes but is below its minimum: served first.
   bool HasPartialGang(int framework) const;
+  // gang_reservation.cpp: ends a gang's reservation (capacity back, waking who waits for it;
+  // after a timeout the gang backs off), and reserves for a starving gang what it could place
+  // (`tentative`, undone already) and the free capacity of nodes for the rest of its `need`.
   void EndReservation(int gang, double now, bool timed_out);
+  void Reserve(int gang, const std::vector<std::pair<int, Resources>>& tentative,
+               const std::vector<GangReservation>& held, int need, double now);
   // The top-level group a gang reserves in ("" when its group is unknown), and whether it may
   // reserve now (starving long enough, not backing off, its deadline not passed, the subtree's
   // one reservation free or its own).
