@@ -149,10 +149,14 @@ TEST(GangProperty, NoPartialGangEverLeavesTheEngine) {
       }
       for (const auto& [top, n] : reserving_per_top) EXPECT_LE(n, 1) << "seed " << seed;
       for (const auto& [node, cpu] : used) {
-        if (node_cpu.count(node)) EXPECT_LE(cpu, node_cpu[node] + 1e-9) << node;
+        if (node_cpu.count(node)) {
+          EXPECT_LE(cpu, node_cpu[node] + 1e-9) << node;
+        }
       }
       for (const auto& [g, cpu] : group_used) {
-        if (limit.count(g)) EXPECT_LE(cpu, limit[g] + 1e-9) << "group " << g;
+        if (limit.count(g)) {
+          EXPECT_LE(cpu, limit[g] + 1e-9) << "group " << g;
+        }
       }
 
       // The world: most binds succeed, some fail; some running pods finish or die; new tasks
