@@ -12,6 +12,7 @@
 #include "operator/kube/gang_text.h"
 #include "operator/kube/lenient.h"
 #include "operator/kube/object_key.h"
+#include "operator/kube/pod_group.h"
 #include "operator/kube/volume_tracker.h"
 #include "operator/simulate/yaml_json.h"
 
@@ -21,7 +22,7 @@ namespace {
 using nlohmann::json;
 using nlohmann::ordered_json;
 
-enum class Kind { kNode, kPod, kGroup, kFramework, kNamespace, kStorage, kOther };
+enum class Kind { kNode, kPod, kGroup, kFramework, kNamespace, kStorage, kPodGroup, kOther };
 
 // Every task pod of a Framework is materialised (the engine needs them all), so a 600-byte
 // Framework with 1,000,000 instances per task would take gigabytes: the pods all Frameworks
@@ -53,6 +54,7 @@ Kind KindOf(const json& object) {
   if (api == "kubemesos.io/v1alpha1" && kind == "ResourceGroup") return Kind::kGroup;
   if (api == "kubemesos.io/v1alpha1" && kind == "Framework") return Kind::kFramework;
   if (api == "v1" && kind == "Namespace") return Kind::kNamespace;
+  if (api == kube::kPodGroupApiVersion && kind == "PodGroup") return Kind::kPodGroup;
   if ((api == "v1" && (kind == "PersistentVolumeClaim" || kind == "PersistentVolume")) ||
       (api == "storage.k8s.io/v1" && (kind == "StorageClass" || kind == "CSINode")))
     return Kind::kStorage;
@@ -156,6 +158,7 @@ struct Model {
   std::vector<std::string> unlabelled;  // kubemesos pods without the framework label
   int tasks = 0;                        // pending tasks fed in
   std::vector<kube::NamespaceInfo> namespaces;
+  std::vector<GangSpec> gangs;  // PodGroups
   kube::VolumeTracker volumes;  // claims, volumes, classes, CSINode limits; pods by claim
   // Pods that use claims or CSI volumes: index in `pods`, their volumes and uid.
   struct VolumePod {
@@ -268,6 +271,14 @@ class ModelBuilder {
       }
       case Kind::kStorage:
         return AddStorage(input, error);
+      case Kind::kPodGroup: {
+        // What run would hold with Unsupported or InvalidSpec, simulate refuses outright.
+        auto gang = kube::PodGroupFromJson(object);
+        if (!gang.ok()) return Fail(input, gang.error, error);
+        if (!Unique("PodGroup " + gang.value->key, input, error)) return false;
+        model_.gangs.push_back(std::move(*gang.value));
+        return true;
+      }
       case Kind::kOther:
         return true;
     }
@@ -461,6 +472,7 @@ kube::Converted<ordered_json> Simulate(const std::vector<InputObject>& objects,
     for (const auto& node : model.nodes) allocator.UpsertNode(node);
     for (const auto& group : model.groups) allocator.UpsertGroup(group);
     for (const auto& framework : model.frameworks) allocator.UpsertFramework(framework);
+    for (const auto& gang : model.gangs) allocator.UpsertGang(gang);
     for (const auto& pod : model.pods) allocator.UpsertPod(pod);
     auto start = std::chrono::steady_clock::now();
     AllocationResult result = allocator.Allocate(0);

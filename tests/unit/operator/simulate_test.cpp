@@ -217,6 +217,59 @@ spec:
   EXPECT_FALSE(small.contains("lastFailure")) << small.dump();
 }
 
+// PodGroups in the input are gangs, as `run` sees them: 3 pods of a PodGroup with minCount 3
+// on room for 2 wait whole; a pod naming a PodGroup that is not in the input waits for it; a
+// PodGroup kubemesos does not enforce is refused with the field named.
+TEST(SimulateTest, PodGroupsAreGangs) {
+  std::string pods;
+  for (int i = 0; i < 3; ++i) {
+    pods += "---\napiVersion: v1\nkind: Pod\nmetadata: {name: w" + std::to_string(i) +
+            ", namespace: ml, labels: {kubemesos.io/framework: jobs}}\nspec: {schedulerName: "
+            "kubemesos, schedulingGroup: {podGroupName: train}, containers: [{name: c, resources: "
+            "{requests: {cpu: \"1.5\"}}}]}\n";
+  }
+  pods +=
+      "---\napiVersion: v1\nkind: Pod\nmetadata: {name: lost, namespace: ml, labels: "
+      "{kubemesos.io/framework: jobs}}\nspec: {schedulerName: kubemesos, schedulingGroup: "
+      "{podGroupName: nowhere}, containers: [{name: c, resources: {requests: {cpu: \"1\"}}}]}\n";
+  json report = RunSimulation(std::string(kNode) + R"(---
+apiVersion: kubemesos.io/v1alpha1
+kind: ResourceGroup
+metadata: {name: g}
+---
+apiVersion: kubemesos.io/v1alpha1
+kind: Framework
+metadata: {name: jobs, namespace: ml}
+spec: {resourceGroup: g}
+---
+apiVersion: scheduling.k8s.io/v1beta1
+kind: PodGroup
+metadata: {name: train, namespace: ml}
+spec: {schedulingPolicy: {gang: {minCount: 3}}}
+)" + pods);
+  // 4 cpu: two members of 1.5 fit, the third does not; the lost pod fits but waits for its group.
+  EXPECT_EQ(report["placements"].size(), 0u) << report.dump();
+  ASSERT_EQ(report["gangs"].size(), 1u) << report["gangs"].dump();
+  EXPECT_EQ(report["gangs"][0]["key"], "ml/train");
+  EXPECT_EQ(report["gangs"][0]["phase"], "Pending");
+  EXPECT_NE(report["gangs"][0]["lastFailure"].get<std::string>().find("2/3 placeable"),
+            std::string::npos)
+      << report["gangs"][0].dump();
+  EXPECT_NE(report.dump().find("WaitingForPodGroup ml/nowhere"), std::string::npos)
+      << report.dump();
+
+  Read refused = ReadText(std::string(kNode) + R"(---
+apiVersion: scheduling.k8s.io/v1beta1
+kind: PodGroup
+metadata: {name: train, namespace: ml}
+spec: {parentCompositePodGroupName: all, schedulingPolicy: {gang: {minCount: 3}}}
+)");
+  ASSERT_TRUE(refused.ok) << refused.error;
+  auto failed = Simulate(refused.objects, {});
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.error.find("parentCompositePodGroupName"), std::string::npos) << failed.error;
+}
+
 // Issue #14, item 8: a Framework's task template gets every constraint kube-scheduler enforces,
 // in `simulate` as in `run`: here required anti-affinity on the hostname (one task per node)
 // and a host port, over 4 nodes in 2 zones with a DoNotSchedule zone spread.
