@@ -254,7 +254,7 @@ AllocationResult Allocator::Impl::Allocate(double now) {
   for (int cls : changed_classes_) {
     const auto& c = classes_[cls];
     if (!c.alive || c.block == Block::kNone) continue;
-    for (const auto& entry : c.queue) report(std::get<2>(entry), c.reason);
+    for (const auto& entry : c.queue) report(std::get<3>(entry), c.reason);
   }
   for (int task : to_report_) {
     if (task >= static_cast<int>(tasks_.size())) continue;

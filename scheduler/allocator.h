@@ -101,6 +101,9 @@ struct PodSpec {
   bool terminal = false;   // Succeeded or Failed: holds nothing
   bool succeeded = false;  // phase Succeeded: counts toward its gang's minimum while it exists
   uint64_t order = 0;      // queue position inside its framework (creation order); ties by key
+  // spec.priority (set at admission from its PriorityClass): a framework's pending tasks go
+  // highest priority first, then by `order`. No preemption (yet): it orders, never evicts.
+  int32_t priority = 0;
   // The PodGroup (GangSpec key) the pod joins (spec.schedulingGroup); empty: its framework's
   // gang, if the framework has one. A named gang not upserted yet keeps the pod pending with
   // kWaitingForGang.

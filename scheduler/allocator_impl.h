@@ -45,7 +45,8 @@ struct TaskClass {
   // Its placement depends on pods on nodes (full_scan, host ports): a blocked class is retried
   // when PodIndex::epoch() moved.
   bool pod_sensitive = false;
-  std::set<std::tuple<uint64_t, std::string, int>> queue;  // (order, pod key, task) pending
+  // Pending tasks, first first: (-priority, order, pod key, task).
+  std::set<std::tuple<int64_t, uint64_t, std::string, int>> queue;
   Block block = Block::kNone;
   int block_group = kNone;  // for kLimit: the group whose limit binds
   Reason reason;
@@ -81,6 +82,7 @@ struct TaskState {
   int constraints = kNone;
   int identity = kNone;  // PodIndex identity (namespace and labels); holds one reference
   uint64_t order = 0;
+  int32_t priority = 0;
   std::string gang_key;   // PodSpec::gang
   int gang = kNone;       // GangState slot while it is a member (attached with a framework)
   std::string node_name;  // bound or assumed node (may be unknown to us yet)

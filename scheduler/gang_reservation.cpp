@@ -62,13 +62,14 @@ void Allocator::Impl::Reserve(int g, const std::vector<std::pair<int, Resources>
     taken[node] = 1;
   };
   for (const auto& [node, amount] : tentative) reserve(node, amount);
-  std::vector<std::pair<uint64_t, int>> rest;
+  std::vector<std::tuple<int64_t, uint64_t, int>> rest;  // in queue order
   for (int task : gs.members)
-    if (tasks_[task].node_name.empty()) rest.emplace_back(tasks_[task].order, task);
+    if (tasks_[task].node_name.empty())
+      rest.emplace_back(-int64_t{tasks_[task].priority}, tasks_[task].order, task);
   std::sort(rest.begin(), rest.end());
   for (int i = static_cast<int>(tentative.size()); i < need && i < static_cast<int>(rest.size());
        ++i) {
-    const auto& t = tasks_[rest[i].second];
+    const auto& t = tasks_[std::get<2>(rest[i])];
     const std::vector<uint8_t>& eligible = EligibleNodes(t.cls);
     // The nodes it held before first (what frees up there accumulates), then the freest.
     int best = kNone;

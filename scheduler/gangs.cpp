@@ -214,19 +214,19 @@ std::vector<int> Allocator::Impl::PlaceGang(int g, double now) {
   // The whole minimum against every limit on the members' path (rule G4): a gang that can
   // never fit says so instead of waiting for capacity.
   if (failure_block == Block::kNone && !gs.classes.empty()) {
-    std::vector<std::pair<uint64_t, int>> pending;
+    std::vector<std::tuple<int64_t, uint64_t, int>> pending;  // in queue order
     ResourceSum minimum;
     for (int task : gs.members) {
       const auto& t = tasks_[task];
       if (!t.node_name.empty()) {
         minimum += t.request;
       } else {
-        pending.emplace_back(t.order, task);
+        pending.emplace_back(-int64_t{t.priority}, t.order, task);
       }
     }
     std::sort(pending.begin(), pending.end());
     for (int i = 0; i < need && i < static_cast<int>(pending.size()); ++i)
-      minimum += tasks_[pending[i].second].request;
+      minimum += tasks_[std::get<2>(pending[i])].request;
     const int group = frameworks_[classes_[gs.classes.front()].framework].group;
     if (int over = groups_.ExceedsLimit(group, gs.policy.min_resources, minimum); over != kNone) {
       failure_block = Block::kLimit;

@@ -35,7 +35,7 @@ void Allocator::Impl::Enqueue(int task) {
     runnable_.insert(f);
   }
   auto& c = classes_[cls];
-  c.queue.emplace(t.order, t.key, task);
+  c.queue.emplace(-int64_t{t.priority}, t.order, t.key, task);
   t.cls = cls;
   ++frameworks_[f].pending;
   ++pending_tasks_;
@@ -46,10 +46,10 @@ void Allocator::Impl::Dequeue(int task) {
   auto& t = tasks_[task];
   int cls = t.cls;
   auto& c = classes_[cls];
-  if (std::get<2>(*c.queue.begin()) == task) {
+  if (std::get<3>(*c.queue.begin()) == task) {
     c.queue.erase(c.queue.begin());
   } else {
-    c.queue.erase({t.order, t.key, task});
+    c.queue.erase({-int64_t{t.priority}, t.order, t.key, task});
   }
   t.cls = kNone;
   auto& fw = frameworks_[c.framework];
@@ -74,7 +74,7 @@ void Allocator::Impl::Dequeue(int task) {
 }
 
 int Allocator::Impl::PlaceHead(int cls, int node) {
-  int task = std::get<2>(*classes_[cls].queue.begin());
+  int task = std::get<3>(*classes_[cls].queue.begin());
   auto& t = tasks_[task];
   int f = t.framework;
   Dequeue(task);  // may drop the class
@@ -206,7 +206,7 @@ void Allocator::Impl::UpsertPod(const PodSpec& pod) {
     if ((t.assumed && pod.node_name.empty()) ||
         (t.node_name == pod.node_name && t.framework_key == pod.framework && t.request == request &&
          !t.assumed && t.order == pod.order && t.constraints == constraints &&
-         t.identity == identity && t.gang_key == pod.gang)) {
+         t.identity == identity && t.gang_key == pod.gang && t.priority == pod.priority)) {
       pods_.Release(identity);  // nothing the engine uses changed
       return;
     }
@@ -227,6 +227,7 @@ void Allocator::Impl::UpsertPod(const PodSpec& pod) {
   t.request = request;
   t.constraints = constraints;
   t.order = pod.order;
+  t.priority = pod.priority;
   t.gang_key = pod.gang;
   t.node_name = pod.node_name;
   t.assumed = false;

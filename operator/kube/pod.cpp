@@ -347,6 +347,12 @@ PodSpec ConvertPod(const json& pod, ResourceCatalog& catalog, const PodOptions& 
     if (it != labels.end() && !it->second.empty()) out.framework = ns + "/" + it->second;
   }
   out.node_name = ReadString(*spec, "nodeName", "spec").value_or("");
+  // Admission resolves priorityClassName into spec.priority (an int32).
+  if (auto priority = ReadInt(*spec, "priority", "spec")) {
+    if (*priority < INT32_MIN || *priority > INT32_MAX)
+      throw FieldError("spec.priority", "out of the int32 range");
+    out.priority = static_cast<int32_t>(*priority);
+  }
   // The PodGroup the pod joins (spec.schedulingGroup.podGroupName, same namespace): read for
   // every pod, so bound members count towards their gang whoever placed them.
   if (const json* group = ReadObject(*spec, "schedulingGroup", "spec")) {

@@ -242,6 +242,29 @@ TEST(PodFromJsonTest, TerminalPhases) {
   }
 }
 
+TEST(PodFromJsonTest, PriorityIsReadAndRangeChecked) {
+  ResourceCatalog catalog;
+  for (int64_t priority :
+       {int64_t{0}, int64_t{1000}, int64_t{-5}, int64_t{INT32_MAX}, int64_t{INT32_MIN}}) {
+    json object = PodWithSpec(R"({"containers":[{"name":"a"}]})");
+    object["spec"]["priority"] = priority;
+    auto pod = PodFromJson(object, catalog);
+    ASSERT_TRUE(pod.ok()) << pod.error;
+    EXPECT_EQ(pod.value->priority, priority);
+  }
+  auto absent = PodFromJson(PodWithSpec(R"({"containers":[{"name":"a"}]})"), catalog);
+  ASSERT_TRUE(absent.ok());
+  EXPECT_EQ(absent.value->priority, 0);
+  json big = PodWithSpec(R"({"containers":[{"name":"a"}]})");
+  big["spec"]["priority"] = int64_t{INT32_MAX} + 1;
+  auto bad = PodFromJson(big, catalog);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error.find("spec.priority: out of the int32 range"), std::string::npos)
+      << bad.error;
+  big["spec"]["priority"] = 1.5;
+  EXPECT_FALSE(PodFromJson(big, catalog).ok());
+}
+
 TEST(PodFromJsonTest, Constraints) {
   ResourceCatalog catalog;
   auto pod = PodFromJson(PodWithSpec(R"({"containers":[{"name":"a"}],
