@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "tests/fakes/client/fake_client.h"
+#include "tests/unit/operator/loop/patch_recorder.h"
 
 namespace kubemesos::loop {
 namespace {
@@ -147,42 +148,12 @@ TEST(ObjectStatusJson, FrameworkPhaseAndTaskCounts) {
   EXPECT_EQ(s["conditions"][1]["reason"], "TooManyInstances");
 }
 
-// Records the status PATCHes the writer sends; fails the first `fail` of them.
-struct Recorder {
-  std::mutex mu;
-  std::vector<std::pair<std::string, json>> patches;
-  int fail = 0;
-  client::FakeKubeClient::Handler Handler() {
-    return [this](std::string_view method, const std::string& path,
-                  const std::string& body) -> std::optional<client::HttpResponse> {
-      std::lock_guard<std::mutex> lock(mu);
-      if (method != "PATCH") return std::nullopt;
-      if (fail > 0) {
-        --fail;
-        return client::HttpResponse{500, "boom", "", "boom"};
-      }
-      patches.emplace_back(path, json::parse(body));
-      return client::HttpResponse{200, "{}", "", ""};
-    };
-  }
-  size_t count() {
-    std::lock_guard<std::mutex> lock(mu);
-    return patches.size();
-  }
-};
-
-bool WaitFor(const std::function<bool()>& done) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::yield();
-  }
-  return true;
-}
+using test_support::PatchRecorder;
+using test_support::WaitFor;
 
 TEST(ObjectStatusWriter, WritesOnlyChangesAndRetriesFailures) {
   client::FakeKubeClient kube;
-  Recorder rec;
+  PatchRecorder rec;
   rec.fail = 1;  // the first write fails: it must be written again at the next Publish
   kube.SetHandler(rec.Handler());
   ObjectStatusWriter writer(kube, 1000, 1000);
@@ -213,7 +184,7 @@ TEST(ObjectStatusWriter, WritesOnlyChangesAndRetriesFailures) {
 
 TEST(ObjectStatusWriter, ReleasedResourcesAreRemovedFromAllocated) {
   client::FakeKubeClient kube;
-  Recorder rec;
+  PatchRecorder rec;
   kube.SetHandler(rec.Handler());
   ObjectStatusWriter writer(kube, 1000, 1000);
   Allocator a;
@@ -243,7 +214,7 @@ TEST(ObjectStatusWriter, ReleasedResourcesAreRemovedFromAllocated) {
 // framework without a gang has the block removed (null in the merge patch).
 TEST(ObjectStatusWriter, FrameworkGangStatusOnChangeOnly) {
   client::FakeKubeClient kube;
-  Recorder rec;
+  PatchRecorder rec;
   kube.SetHandler(rec.Handler());
   ObjectStatusWriter writer(kube, 1000, 1000);
   Allocator a;

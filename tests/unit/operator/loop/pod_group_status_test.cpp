@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tests/fakes/client/fake_client.h"
+#include "tests/unit/operator/loop/patch_recorder.h"
 
 namespace kubemesos::loop {
 namespace {
@@ -89,36 +90,12 @@ TEST(PodGroupCondition, ObserveReadsGenerationAndTheCondition) {
   EXPECT_EQ(ObservePodGroup(json::array()).status, "");
 }
 
-struct Patches {
-  std::mutex mu;
-  std::vector<std::pair<std::string, json>> patches;
-  client::FakeKubeClient::Handler Handler() {
-    return [this](std::string_view method, const std::string& path,
-                  const std::string& body) -> std::optional<client::HttpResponse> {
-      std::lock_guard<std::mutex> lock(mu);
-      if (method != "PATCH") return std::nullopt;
-      patches.emplace_back(path, json::parse(body));
-      return client::HttpResponse{200, "{}", "", ""};
-    };
-  }
-  size_t count() {
-    std::lock_guard<std::mutex> lock(mu);
-    return patches.size();
-  }
-};
-
-bool WaitFor(const std::function<bool()>& done) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::yield();
-  }
-  return true;
-}
+using test_support::PatchRecorder;
+using test_support::WaitFor;
 
 TEST(PodGroupStatusWriter, WritesTheConditionOnlyWhenItChanges) {
   client::FakeKubeClient kube;
-  Patches rec;
+  PatchRecorder rec;
   kube.SetHandler(rec.Handler());
   PodGroupStatusWriter writer(kube, 1000, 1000);
   Allocator engine;  // no gangs: only refused groups have something to say
