@@ -295,6 +295,15 @@ void Allocator::RemovePod(const std::string& key) {
 void Allocator::BindFailed(const std::string& key, double now) {
   impl_->BindFailed(key, now);
 }
+void Allocator::EvictionFailed(const std::string& key, double now) {
+  impl_->EvictionFailed(key, now);
+}
+void Allocator::RestorePreemption(const Preemption& plan) {
+  impl_->RestorePreemption(plan);
+}
+std::vector<Preemption> Allocator::Preemptions() const {
+  return impl_->Preemptions();
+}
 AllocationResult Allocator::Allocate(double now) {
   return impl_->Allocate(now);
 }

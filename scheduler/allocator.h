@@ -1,5 +1,6 @@
 // The allocation engine: a Mesos-style allocator running weighted, hierarchical Dominant
-// Resource Fairness with quota guarantees (served first, then held as headroom), limits,
+// Resource Fairness with quota guarantees (served first; unused guarantees lent to others and
+// reclaimed by preemption, or held as headroom), limits, priority preemption inside a group,
 // static reservations, offer filters and suspension, at task granularity.
 //
 // Contract:
@@ -44,6 +45,22 @@ struct NodeSpec {
   std::map<std::string, int64_t> csi_limits;
 };
 
+// What a group does with the part of its guarantee it does not use (spec.guaranteePolicy).
+// kLend: anyone may use it within their limits; tasks placed on it are revocable and the group
+// gets it back by preemption (reclaim) when it has pending tasks. kHold: it is held back as idle
+// headroom (Mesos <= 1.8), never lent.
+enum class GuaranteePolicy { kLend, kHold };
+
+// How a group's pending tasks may preempt (spec.preemption). Victims are chosen by the engine
+// only: never across the guarantee floor (a victim's group keeps at least its guarantee), never
+// by a task that has waited less than delay_seconds.
+struct GroupPreemption {
+  bool reclaim = true;        // reclaim: Any (true) | Never: take back lent guarantee from others
+  bool within_group = true;   // withinGroup: LowerPriority (true) | Never: priority preemption
+  double delay_seconds = 30;  // a task must have been pending this long before it preempts
+  friend bool operator==(const GroupPreemption&, const GroupPreemption&) = default;
+};
+
 // A ResourceGroup (a Mesos role).
 struct GroupSpec {
   std::string name;
@@ -52,6 +69,8 @@ struct GroupSpec {
   ResourceBound guarantee;
   ResourceBound limit;
   Labels node_selector;  // non-empty: matching nodes are reserved for this group's subtree
+  GuaranteePolicy guarantee_policy = GuaranteePolicy::kLend;
+  GroupPreemption preemption;
 };
 
 // All-or-nothing placement (gang scheduling). In a cycle the engine places at least
@@ -87,6 +106,14 @@ struct FrameworkSpec {
   double refuse_seconds = 5.0;
   // Its tasks (those not naming a PodGroup) form one gang when gang.min_member > 0.
   GangPolicy gang;
+  // spec.revocable: Allow (true) lets its tasks use capacity lent by other groups (revocable
+  // placements); Deny (false) places its tasks only where the placement is not revocable, i.e.
+  // within its group's (and every ancestor's) guarantee (Mesos' REVOCABLE_RESOURCES capability).
+  bool revocable = true;
+  // spec.preemption.preemptable: false keeps its tasks from ever being chosen as victims.
+  bool preemptable = true;
+  // spec.preemption.minRuntimeSeconds: a task of it is not a victim before it has run this long.
+  double min_runtime_seconds = 0;
 };
 
 // A pod: either a task waiting for a node (node_name empty) or a pod already on a node, of any
@@ -108,15 +135,35 @@ struct PodSpec {
   // gang, if the framework has one. A named gang not upserted yet keeps the pod pending with
   // kWaitingForGang.
   std::string gang;
+  // metadata.deletionTimestamp is set: it still holds its node until it is removed, and is never
+  // chosen as a victim (its capacity is about to be free).
+  bool terminating = false;
+  // spec.preemptionPolicy: Never: it waits, it never preempts.
+  bool preempt_never = false;
+  // When it started running, in Allocate's clock (the caller converts status.startTime); -1: when
+  // the engine first saw it on a node. Only minRuntimeSeconds and the victim order read it.
+  double started = -1;
+  // terminationGracePeriodSeconds: how long a victim may take to leave; a nomination waits for
+  // the longest of its victims' plus PreemptionOptions::nomination_slack_seconds.
+  double grace_seconds = 30;
 };
 
 enum class Policy { kBinpack, kSpread };
+
+// The cluster-wide preemption switches (operator flags).
+struct PreemptionOptions {
+  bool enabled = true;  // false: the engine never plans a preemption
+  int max_evictions_per_cycle = 100;
+  double nomination_slack_seconds = 30;  // a nomination lives max(victims' grace) + this
+  double attempt_interval_seconds = 15;  // a task whose last search found no plan waits this long
+};
 
 struct AllocatorOptions {
   // binpack: the most-allocated eligible node that fits; spread: the least-allocated, visited
   // round-robin. "Allocated" is the mean of the cpu and memory fractions in use at the start
   // of the cycle.
   Policy policy = Policy::kBinpack;
+  PreemptionOptions preemption;
 };
 
 // Why a task is still pending.
@@ -151,6 +198,43 @@ struct Placement {
   // The gang key when the placement is part of a gang's all-or-nothing decision (its minimum);
   // those placements are contiguous in AllocationResult::placements. Empty otherwise.
   std::string gang;
+  // Placed on borrowed capacity: its group (or an ancestor) was at or above its guarantee in a
+  // resource the task requests (Mesos' revocable resources). Reclaim may take it back.
+  bool revocable = false;
+};
+
+enum class PreemptionKind {
+  kReclaim,   // across groups: the preemptor's group takes back its lent guarantee
+  kPriority,  // inside a group: a higher priority task preempts lower ones
+};
+
+// One preemption plan, all or nothing (rules P1-P12 of the gang and preemption design): evicting
+// every victim lets every preemptor be placed on its node, with every placement check. The
+// engine holds the preemptors' capacity on those nodes (a nomination) until each preemptor is
+// placed, the plan is cancelled (EvictionFailed) or `deadline` passes; victims stay on their
+// nodes until their pods are removed and are never chosen twice.
+struct Preemption {
+  struct Victim {
+    std::string pod;
+    std::string framework;
+    std::string node;
+    std::string group;  // the victim's ResourceGroup
+    int32_t priority = 0;
+    double ran_seconds = 0;  // how long it had run (lost work)
+  };
+  struct Nomination {
+    std::string pod;
+    std::string framework;
+    std::string node;
+  };
+  PreemptionKind kind = PreemptionKind::kReclaim;
+  std::string group;                   // the preemptor's ResourceGroup
+  std::string gang;                    // the preemptor gang's key, when it is a gang's minimum
+  std::vector<Nomination> preemptors;  // one per preemptor pod (several for a gang)
+  std::vector<Victim> victims;
+  double created = 0;   // Allocate's clock
+  double deadline = 0;  // the nominations expire then (Allocate's clock)
+  std::string message;  // for Events: who preempts whom and why
 };
 
 struct Unplaced {
@@ -164,6 +248,12 @@ struct AllocationResult {
   // Tasks whose pending reason was set or changed in this cycle (all pending tasks on the first
   // cycle). Tasks already reported with the same reason are not repeated.
   std::vector<Unplaced> unplaced;
+  // Plans made in this cycle: evict the victims, nominate the preemptors. At most
+  // PreemptionOptions::max_evictions_per_cycle victims in all.
+  std::vector<Preemption> preemptions;
+  // Nominations that ended this cycle without a placement (expired or cancelled): pod keys whose
+  // status.nominatedNodeName should be cleared.
+  std::vector<std::string> nominations_ended;
 };
 
 enum class GangPhase {
@@ -196,6 +286,13 @@ struct GroupStatus {
   bool valid = true;
   std::string invalid_message;
   Resources allocated;  // the whole subtree
+  // Per guaranteed resource: allocated above the guarantee (borrowed), guarantee not used by the
+  // group (lent under kLend, held under kHold), and what reclaim could take from the group now
+  // (allocated - guarantee of its revocable tasks' resources, never below the guarantee).
+  Resources borrowed;
+  Resources lent;
+  Resources reclaimable;
+  GuaranteePolicy guarantee_policy = GuaranteePolicy::kLend;
   double dominant_share = 0;
   int frameworks = 0;  // frameworks registered directly under this group
   ResourceBound guarantee;
@@ -213,6 +310,8 @@ struct FrameworkStatus {
   int pending = 0;
   int64_t offers_accepted = 0;  // one per placed task
   int64_t offers_declined = 0;  // one per BindFailed/Decline
+  int revocable = 0;            // running tasks placed on borrowed capacity
+  int64_t preempted = 0;        // its tasks chosen as victims in this engine's life
 };
 
 class Allocator {
@@ -249,6 +348,18 @@ class Allocator {
   // A bind of an assumed placement failed: the task returns to its queue, the node's resources
   // are released, and the node is filtered for the framework for its refuse_seconds.
   void BindFailed(const std::string& pod_key, double now_seconds);
+
+  // The eviction of a victim was refused for good (a PodDisruptionBudget's 429, a 403): the
+  // plan that chose it is cancelled (victims not yet evicted are free again, nominations end
+  // and are listed in the next result's nominations_ended), and the pod is not chosen as a
+  // victim again for PreemptionOptions::attempt_interval_seconds. Unknown pods are ignored.
+  void EvictionFailed(const std::string& victim_pod, double now_seconds);
+  // A plan made by a previous leader (read back from the registry): its victims are marked as
+  // chosen and its preemptors' nominations held until its deadline, as if this engine had made
+  // it. Pods or nodes that no longer exist are skipped. Call before the first Allocate.
+  void RestorePreemption(const Preemption& plan);
+  // Plans whose nominations are still held, in creation order.
+  std::vector<Preemption> Preemptions() const;
 
   // Runs one allocation cycle at monotonic time `now_seconds` (used for offer filters only).
   AllocationResult Allocate(double now_seconds);

@@ -143,6 +143,9 @@ class Allocator::Impl {
   void BindFailed(const std::string& pod_key, double now);
   void UpsertGang(const GangSpec& gang);  // gangs.cpp
   void RemoveGang(const std::string& key);
+  void EvictionFailed(const std::string& pod_key, double now);  // preemption.cpp
+  void RestorePreemption(const Preemption& plan);
+  std::vector<Preemption> Preemptions() const;
 
   // ---- the cycle (allocation_cycle.cpp) ----
   AllocationResult Allocate(double now);

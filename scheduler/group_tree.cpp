@@ -18,7 +18,9 @@ bool GroupTree::Upsert(const GroupSpec& input) {
       it->second.guarantee.set_mask == group.guarantee.set_mask &&
       it->second.limit.amount == group.limit.amount &&
       it->second.limit.set_mask == group.limit.set_mask &&
-      it->second.node_selector == group.node_selector)
+      it->second.node_selector == group.node_selector &&
+      it->second.guarantee_policy == group.guarantee_policy &&
+      it->second.preemption == group.preemption)
     return false;
   specs_[group.name] = std::move(group);
   dirty_ = true;  // rebuilt once before the next cycle, not once per group
