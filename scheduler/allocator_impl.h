@@ -106,14 +106,18 @@ struct TaskState {
 };
 
 // A preemption plan in flight (preemption.cpp): victims chosen, preemptors nominated. Each
-// nomination holds its preemptor's request on its node as usage (like a gang reservation) until
-// the preemptor is placed there, the plan is cancelled or the deadline passes.
+// nomination holds its preemptor's request on its node and in its framework's (and groups')
+// allocation, like an assumed placement, until the preemptor is placed there, the plan is
+// cancelled or the deadline passes: neither the node's capacity nor the group's limit or
+// guarantee can be taken by someone else meanwhile.
 struct PlanState {
   Preemption plan;
   struct Held {
     std::string pod;
     int node = kNone;
     std::string node_name;  // the slot is only trusted while it still holds this node
+    int framework = kNone;
+    std::string framework_key;  // likewise for the framework slot
     Resources amount;
     bool done = false;  // placed, or its pod went away
   };
@@ -280,6 +284,8 @@ class Allocator::Impl {
   void EndPlan(uint64_t id, AllocationResult* result);
   // A task is leaving (removed, or re-attached): its plan bookkeeping follows.
   void ForgetPreemption(const std::string& pod_key);
+  // Adds (sign +1) or takes back (-1) a nomination's hold on its node and framework.
+  void Hold(const PlanState::Held& held, int sign);
 
   AllocatorOptions options_;
   ResourceCatalog catalog_;

@@ -17,6 +17,16 @@ bool HeldSlot(const NodePool& pool, const PlanState::Held& h) {
 
 }  // namespace
 
+void Allocator::Impl::Hold(const PlanState::Held& h, int sign) {
+  const Resources delta = sign > 0 ? h.amount : Resources{} - h.amount;
+  if (HeldSlot(pool_, h)) pool_.AddUsage(h.node, delta);
+  auto f = framework_index_.find(h.framework_key);
+  if (f != framework_index_.end() && f->second == h.framework) {
+    frameworks_[h.framework].allocated += delta;
+    AddToGroupPath(h.framework, delta);
+  }
+}
+
 void Allocator::Impl::ForgetPreemption(const std::string& pod) {
   evict_refused_.erase(pod);
   victims_.erase(pod);
@@ -29,10 +39,8 @@ void Allocator::Impl::EndPlan(uint64_t id, AllocationResult* result) {
   for (auto& h : it->second.held) {
     if (h.done) continue;
     h.done = true;
-    if (HeldSlot(pool_, h)) {
-      pool_.AddUsage(h.node, Resources{} - h.amount);
-      OnCapacityFreed(h.node, kNone);
-    }
+    Hold(h, -1);
+    if (HeldSlot(pool_, h)) OnCapacityFreed(h.node, h.framework);
     nominated_.erase(h.pod);
     if (result) {
       result->nominations_ended.push_back(h.pod);
@@ -60,10 +68,8 @@ void Allocator::Impl::ServeNominations(double now, AllocationResult& result) {
       auto ti = task_index_.find(h.pod);
       if (ti == task_index_.end() || tasks_[ti->second].cls == kNone) {
         h.done = true;
-        if (HeldSlot(pool_, h)) {
-          pool_.AddUsage(h.node, Resources{} - h.amount);
-          OnCapacityFreed(h.node, kNone);
-        }
+        Hold(h, -1);
+        if (HeldSlot(pool_, h)) OnCapacityFreed(h.node, h.framework);
         nominated_.erase(h.pod);
         continue;
       }
@@ -84,10 +90,7 @@ void Allocator::Impl::ServeNominations(double now, AllocationResult& result) {
     }
     // Place the waiting preemptors on their nodes once all of them fit there (a gang's minimum
     // together, as one decision): release the holds, try, and put them back if anyone is short.
-    for (size_t i : waiting) {
-      auto& h = ps.held[i];
-      if (HeldSlot(pool_, h)) pool_.AddUsage(h.node, Resources{} - h.amount);
-    }
+    for (size_t i : waiting) Hold(ps.held[i], -1);
     std::vector<int> placed;
     bool all = true;
     for (size_t i : waiting) {
@@ -114,10 +117,7 @@ void Allocator::Impl::ServeNominations(double now, AllocationResult& result) {
     }
     if (!all) {
       for (auto it = placed.rbegin(); it != placed.rend(); ++it) Unplace(*it);
-      for (size_t i : waiting) {
-        auto& h = ps.held[i];
-        if (HeldSlot(pool_, h)) pool_.AddUsage(h.node, h.amount);
-      }
+      for (size_t i : waiting) Hold(ps.held[i], +1);
       continue;
     }
     for (size_t i : waiting) {
@@ -164,7 +164,9 @@ void Allocator::Impl::RestorePreemption(const Preemption& plan) {
       h.node = node;
       h.node_name = n.node;
       h.amount = tasks_[ti->second].request;
-      pool_.AddUsage(node, h.amount);
+      h.framework = tasks_[ti->second].framework;
+      h.framework_key = tasks_[ti->second].framework_key;
+      Hold(h, +1);
       nominated_[n.pod] = id;
     }
     ps.held.push_back(std::move(h));

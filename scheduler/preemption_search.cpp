@@ -28,7 +28,6 @@ struct Context {
   std::vector<std::vector<int>> by_node;      // candidate victims on each node
   std::vector<Resources> leaving;             // by node: requests of pods already leaving
   std::vector<ResourceSum> group_leaving;     // by group (subtree): requests leaving
-  std::vector<ResourceSum> group_incoming;    // by group (subtree): nominated, not placed yet
   std::unordered_map<int, int> gang_leaving;  // gang slot -> members leaving
 };
 
@@ -93,7 +92,7 @@ struct PlanSearch {
   }
 
   // Rule P1b on the preemptor's side, per LCA child: `total` fits within the guarantee of every
-  // group from the preemptor's up to a_top, counting what is already nominated for them.
+  // group from the preemptor's up to a_top (their allocation includes what is nominated).
   bool BelowGuarantee(int a_top, const ResourceSum& total) const {
     bool covered = false;
     for (int g : a_path) {
@@ -101,9 +100,7 @@ struct PlanSearch {
       for (int r = 0; r < kMaxResourceKinds; ++r) {
         if (!guarantee.Has(r) || total[r] <= 0) continue;
         covered = true;
-        if (impl.groups_.allocated(g)[r] + ctx.group_incoming[g][r] + total[r] >
-            guarantee.amount[r])
-          return false;
+        if (impl.groups_.allocated(g)[r] + total[r] > guarantee.amount[r]) return false;
       }
       if (g == a_top) break;
     }
@@ -152,21 +149,20 @@ struct PlanSearch {
     return avail;
   }
 
-  // Within the preemptor group's limits with what the plan removes from it (priority: victims
-  // are of the same group) and what is already nominated for it.
+  // Within the limits of the preemptor's groups, with what the plan and pods already leaving take
+  // out of them (victims of the same group, or under a common limited ancestor) and what is
+  // already nominated for them (in their allocation).
   bool LimitHolds(const ResourceSum& total) const {
-    ResourceSum removed_here;
-    if (kind == PreemptionKind::kPriority)
-      if (auto it = group_removed.find(group); it != group_removed.end()) removed_here = it->second;
     for (int g : a_path) {
       if (g == GroupTree::kRoot) break;
       const auto& limit = impl.groups_.spec(g).limit;
+      if (limit.empty()) continue;
+      auto gr = group_removed.find(g);
       for (int r = 0; r < kMaxResourceKinds; ++r) {
         if (!limit.Has(r) || total[r] <= 0) continue;
-        if (impl.groups_.allocated(g)[r] + ctx.group_incoming[g][r] - removed_here[r] -
-                (kind == PreemptionKind::kPriority ? ctx.group_leaving[g][r] : 0) + total[r] >
-            limit.amount[r])
-          return false;
+        WideAmount after = impl.groups_.allocated(g)[r] - ctx.group_leaving[g][r] + total[r];
+        if (gr != group_removed.end()) after -= gr->second[r];
+        if (after > limit.amount[r]) return false;
       }
     }
     return true;
@@ -225,8 +221,7 @@ struct PlanSearch {
       // by capacity: it may only wait here for pods already leaving.
       if (single && ctx.leaving[n].IsZero()) continue;
       Resources avail = Avail(n);
-      if (Fits(avail, t.request) && LiveFits(query, n, avail) &&
-          (kind == PreemptionKind::kReclaim || LimitHolds(total))) {
+      if (Fits(avail, t.request) && LiveFits(query, n, avail) && LimitHolds(total)) {
         tentative[n] = tentative[n] + t.request;
         placed.emplace_back(member, n);
         return true;
@@ -251,8 +246,7 @@ struct PlanSearch {
         chosen.push_back(v);
         Remove(v, +1);
         Resources avail = Avail(n);
-        if (Fits(avail, t.request) && LiveFits(query, n, avail) &&
-            (kind == PreemptionKind::kReclaim || LimitHolds(total))) {
+        if (Fits(avail, t.request) && LiveFits(query, n, avail) && LimitHolds(total)) {
           ok = true;
           break;
         }
@@ -263,8 +257,7 @@ struct PlanSearch {
           const int v = chosen[i];
           Remove(v, -1);
           Resources avail = Avail(n);
-          if (Fits(avail, t.request) && LiveFits(query, n, avail) &&
-              (kind == PreemptionKind::kReclaim || LimitHolds(total))) {
+          if (Fits(avail, t.request) && LiveFits(query, n, avail) && LimitHolds(total)) {
             chosen.erase(chosen.begin() + static_cast<long>(i));
           } else {
             Remove(v, +1);
@@ -299,8 +292,7 @@ struct PlanSearch {
       const int v = victims[i];
       const int n = impl.tasks_[v].node;
       Remove(v, -1);
-      bool ok = Fits(Avail(n) + tentative[n], tentative[n]) &&
-                (kind == PreemptionKind::kReclaim || LimitHolds(total));
+      bool ok = Fits(Avail(n) + tentative[n], tentative[n]) && LimitHolds(total);
       if (ok) {
         victims.erase(victims.begin() + static_cast<long>(i));
       } else {
@@ -346,7 +338,6 @@ void Allocator::Impl::PlanPreemptions(double now, AllocationResult& result) {
     ctx.by_node.assign(pool_.slots(), {});
     ctx.leaving.assign(pool_.slots(), Resources{});
     ctx.group_leaving.assign(groups_.size(), ResourceSum{});
-    ctx.group_incoming.assign(groups_.size(), ResourceSum{});
     for (size_t i = 0; i < tasks_.size(); ++i) {
       const auto& t = tasks_[i];
       if (t.key.empty() || t.terminal || t.node == kNone || t.framework == kNone) continue;
@@ -369,15 +360,6 @@ void Allocator::Impl::PlanPreemptions(double now, AllocationResult& result) {
         continue;
       ctx.by_node[t.node].push_back(static_cast<int>(i));
     }
-    for (const auto& [id, ps] : plans_)
-      for (const auto& h : ps.held) {
-        if (h.done) continue;
-        auto ti = task_index_.find(h.pod);
-        if (ti == task_index_.end() || tasks_[ti->second].framework == kNone) continue;
-        for (int g = frameworks_[tasks_[ti->second].framework].group; g != kNone;
-             g = groups_.parent(g))
-          ctx.group_incoming[g] += h.amount;
-      }
   };
 
   int budget = opts.max_evictions_per_cycle;
@@ -469,12 +451,12 @@ void Allocator::Impl::PlanPreemptions(double now, AllocationResult& result) {
           for (const auto& [m, n] : s.placed) {
             auto& mt = tasks_[m];
             plan.preemptors.push_back({mt.key, fw.spec.key, pool_.node(n).spec.name});
-            PlanState::Held h{mt.key, n, pool_.node(n).spec.name, mt.request, false};
-            pool_.AddUsage(n, mt.request);
+            PlanState::Held h{
+                mt.key,     n,    pool_.node(n).spec.name, mt.framework, mt.framework_key,
+                mt.request, false};
+            Hold(h, +1);
             ps.held.push_back(std::move(h));
             nominated_[mt.key] = id;
-            for (int g = fw.group; g != kNone; g = groups_.parent(g))
-              ctx.group_incoming[g] += mt.request;
           }
           plan.deadline = now + grace + opts.nomination_slack_seconds;
           const std::string who = gang != kNone ? "Gang " + gangs_[gang].key : "Pod " + t.key;

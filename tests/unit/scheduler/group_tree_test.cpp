@@ -241,7 +241,8 @@ TEST(GroupTree, HeadroomForUnmetGuarantees) {
 TEST(GroupTree, LentGuaranteesHoldNoHeadroom) {
   // The same groups under Lend (the default): nothing is held back; a Hold child under a Lend
   // parent still holds its own unmet guarantee.
-  Built b({Quota("a", "", 4000, -1), G("b"), Quota("p", "", 3000, -1), Hold(Quota("q", "p", 1000, -1))});
+  Built b({Quota("a", "", 4000, -1), G("b"), Quota("p", "", 3000, -1),
+           Hold(Quota("q", "p", 1000, -1))});
   ResourceSum free;
   free[kCpu] = 6000;
   EXPECT_EQ(b.tree.HeadroomViolation(b["b"], Cpu(5000), free), -1);  // 1000 left for q
