@@ -97,6 +97,59 @@ TEST(PlanRestore, PlansInFlightAreResumedAndExpiredOnesDeleted) {
   EXPECT_TRUE(f.evictor.Tracking());
 }
 
+// The engine side: with the pods and node mirrored, the plan is the engine's again, with its
+// deadline in the engine's clock; a second restore in a later term finds it known.
+TEST(PlanRestore, TheEngineHoldsTheRestoredPlanWithItsDeadline) {
+  Fixture f;
+  auto add = [&](loop::ObjectKind kind, nlohmann::json object) {
+    f.core.Apply(LoopEvent::Object(kind, WatchType::kAdded, std::move(object)), kEngineNow);
+  };
+  add(ObjectKind::kNode,
+      {{"metadata", {{"name", "n1"}}},
+       {"status",
+        {{"allocatable", {{"cpu", "4"}, {"memory", "8Gi"}, {"pods", "110"}}},
+         {"conditions", nlohmann::json::array({{{"type", "Ready"}, {"status", "True"}}})}}}});
+  for (const char* g : {"ml", "batch"}) {
+    add(ObjectKind::kResourceGroup,
+        {{"metadata", {{"name", g}}}, {"spec", nlohmann::json::object()}});
+  }
+  add(ObjectKind::kFramework, {{"metadata", {{"name", "train"}, {"namespace", "ml"}}},
+                               {"spec", {{"resourceGroup", "ml"}}}});
+  add(ObjectKind::kFramework, {{"metadata", {{"name", "b"}, {"namespace", "batch"}}},
+                               {"spec", {{"resourceGroup", "batch"}}}});
+  auto pod = [](const std::string& ns, const std::string& name, const std::string& fw,
+                const std::string& node) {
+    nlohmann::json p = {
+        {"metadata",
+         {{"name", name}, {"namespace", ns}, {"labels", {{"kubemesos.io/framework", fw}}}}},
+        {"spec",
+         {{"schedulerName", "kubemesos"},
+          {"containers", nlohmann::json::array(
+                             {{{"name", "c"}, {"resources", {{"requests", {{"cpu", "2"}}}}}}})}}},
+        {"status", {{"phase", node.empty() ? "Pending" : "Running"}}}};
+    if (!node.empty()) p["spec"]["nodeName"] = node;
+    return p;
+  };
+  add(ObjectKind::kPod, pod("ml", "live", "train", ""));
+  add(ObjectKind::kPod, pod("batch", "live-victim", "b", "n1"));
+  ASSERT_TRUE(f.reg.PutPreemption(ToRecord(Plan("live", 8990, 9030), kUnixNow - 9000)).ok());
+  RestoreStats stats;
+  std::string error;
+  ASSERT_TRUE(RestorePlans(f.reg, f.core, f.evictor, kEngineNow, kUnixNow, stats, error)) << error;
+  EXPECT_EQ(stats.restored, 1u);
+  auto held = f.core.allocator().Preemptions();
+  ASSERT_EQ(held.size(), 1u);
+  EXPECT_EQ(held[0].preemptors.at(0).pod, "ml/live");
+  EXPECT_EQ(held[0].victims.at(0).pod, "batch/live-victim");
+  EXPECT_EQ(held[0].deadline, kEngineNow + 30);  // not reset by the leader change
+  RestoreStats again;
+  ASSERT_TRUE(RestorePlans(f.reg, f.core, f.evictor, kEngineNow, kUnixNow, again, error));
+  EXPECT_EQ(again.restored, 0u);
+  EXPECT_EQ(again.known, 1u);
+  EXPECT_EQ(f.core.allocator().Preemptions().size(), 1u);
+  f.evictor.Stop();
+}
+
 TEST(PlanRestore, AnUnreadableRegistryRestoresNothing) {
   Fixture f;
   ASSERT_TRUE(f.reg.PutPreemption(ToRecord(Plan("live", 8990, 9030), kUnixNow - 9000)).ok());

@@ -4,6 +4,7 @@
 // cycle's placements, with the plans in flight reported while the sink tracks any.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "operator/loop/scheduler_core.h"
@@ -109,6 +110,29 @@ TEST_F(CorePreemptionTest, AFailedEvictionMakesTheNextCycleRun) {
   ASSERT_FALSE(core.dirty());
   core.Apply(LoopEvent::EvictionFailed({"team/old", "team/new", 429, "budget"}), now);
   EXPECT_TRUE(core.dirty());
+}
+
+TEST_F(CorePreemptionTest, PlansGoToTheEvictSinkAfterThePlacementsAndARefusalEndsThem) {
+  Add(ObjectKind::kNode, Node("n2", "1"));
+  for (int i = 0; i < 4; ++i) Add(ObjectKind::kPod, Pod("low-" + std::to_string(i), "1", 0, "n1"));
+  Add(ObjectKind::kPod, Pod("high", "2", 100));  // fits nowhere: n1 is full, n2 too small
+  Add(ObjectKind::kPod, Pod("small", "1", 0));   // fits on n2
+  core.Cycle(now);
+  ASSERT_EQ(rec.calls.size(), 2u);
+  EXPECT_EQ(rec.calls[0], "bind team/small");  // placements first
+  EXPECT_EQ(rec.calls[1], "preempt team/high");
+  ASSERT_EQ(rec.plans.size(), 1u);
+  const Preemption& plan = rec.plans[0];
+  EXPECT_EQ(plan.kind, PreemptionKind::kPriority);
+  ASSERT_EQ(plan.preemptors.size(), 1u);
+  EXPECT_EQ(plan.preemptors[0].node, "n1");
+  EXPECT_EQ(plan.victims.size(), 2u);   // the fewest that make room for 2 cpu
+  ASSERT_EQ(rec.in_flight.size(), 1u);  // tracked: the engine's plans in flight follow
+  ASSERT_EQ(rec.in_flight[0].size(), 1u);
+  // A refused eviction (a PodDisruptionBudget's 429) cancels the plan: its nomination ends.
+  core.Apply(LoopEvent::EvictionFailed({plan.victims[0].pod, "team/high", 429, "budget"}), now);
+  core.Cycle(now += 1);
+  EXPECT_NE(std::find(rec.calls.begin(), rec.calls.end(), "ended team/high"), rec.calls.end());
 }
 
 }  // namespace
