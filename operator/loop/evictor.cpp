@@ -192,6 +192,11 @@ void Evictor::Carry(Plan& plan) {
     std::string message;
     int status = Evict(v.pod, message);
     if (o_.on_eviction) o_.on_eviction(status);
+    if (status >= 200 && status < 300 && o_.mode == EvictionMode::kEvictionApi && !plan.resume) {
+      // The Eviction API sets its own reason (EvictionByEvictionAPI) on the condition: say
+      // again that the scheduler preempted it, as kube-scheduler's condition does.
+      PatchStatus(v.pod, DisruptionTarget(true, why));
+    }
     if ((status >= 200 && status < 300) || Gone(status)) continue;
     // Refused (429: a PodDisruptionBudget; 403) or failed: the victim stays, and so does the
     // rest of the plan's victims (rule P7: no partial plan); the engine re-plans.

@@ -5,7 +5,8 @@
 //   3. a Preempting Event on the (first) preemptor; then for each victim: a DisruptionTarget=True
 //      condition (reason PreemptionByScheduler) and a Preempted Event naming the preemptor,
 //      then the eviction: the Eviction API (POST .../pods/{name}/eviction, policy/v1; the API
-//      server enforces PodDisruptionBudgets) or, in Delete mode, DELETE of the pod.
+//      server enforces PodDisruptionBudgets, and rewrites the condition's reason to
+//      EvictionByEvictionAPI, so it is patched back once more) or, in Delete mode, DELETE.
 // A 404 is success (already gone). Any other failure (429: a PodDisruptionBudget; 403; an
 // error) stops the plan: the victim's condition goes back to False, its remaining victims are
 // left alone, and the loop hears of it (LoopEvent::EvictionFailed) and cancels the plan in the

@@ -131,7 +131,7 @@ TEST(Evictor, RecordsThePlanThenNominatesMarksAndEvictsInOrder) {
                      statuses.push_back(status);
                    }});
   evictor.Preempt(Plan(), kUnixOffset);
-  auto seen = api.Wait(11);
+  auto seen = api.Wait(14);
   evictor.Stop();
   EXPECT_EQ(seen, (std::vector<std::string>{
                       "PATCH team/hi status",  // nominatedNodeName
@@ -139,13 +139,17 @@ TEST(Evictor, RecordsThePlanThenNominatesMarksAndEvictsInOrder) {
                       "PATCH team/lo-0 status",  // DisruptionTarget
                       "POST event Preempted team/lo-0",
                       "POST team/lo-0 eviction",
+                      "PATCH team/lo-0 status",  // its reason again, after the API server's
                       "PATCH team/lo-1 status",
                       "POST event Preempted team/lo-1",
                       "POST team/lo-1 eviction",
+                      "PATCH team/lo-1 status",
                       "PATCH team/lo-2 status",
                       "POST event Preempted team/lo-2",
                       "POST team/lo-2 eviction",
+                      "PATCH team/lo-2 status",
                   }));
+  EXPECT_EQ(api.Body(5)["status"]["conditions"][0]["reason"], "PreemptionByScheduler");
   EXPECT_EQ(api.Body(0)["status"]["nominatedNodeName"], "n1");
   json condition = api.Body(2)["status"]["conditions"][0];
   EXPECT_EQ(condition["type"], "DisruptionTarget");
@@ -181,12 +185,12 @@ TEST(Evictor, ARefusalStopsThePlanRevertsTheConditionAndTellsTheLoop) {
     EXPECT_EQ(failures[0].victim, "team/lo-1");
     EXPECT_EQ(failures[0].plan, "team/hi");
     EXPECT_EQ(failures[0].status, refusal);
-    auto seen = api.Wait(9);
+    auto seen = api.Wait(10);
     evictor.Stop();
-    ASSERT_EQ(seen.size(), 9u) << refusal;
-    EXPECT_EQ(seen[7], "POST team/lo-1 eviction");
-    EXPECT_EQ(seen[8], "PATCH team/lo-1 status");  // back to False
-    json condition = api.Body(8)["status"]["conditions"][0];
+    ASSERT_EQ(seen.size(), 10u) << refusal;
+    EXPECT_EQ(seen[8], "POST team/lo-1 eviction");
+    EXPECT_EQ(seen[9], "PATCH team/lo-1 status");  // back to False
+    json condition = api.Body(9)["status"]["conditions"][0];
     EXPECT_EQ(condition["status"], "False");
     EXPECT_EQ(condition["reason"], "PreemptionCancelled");
     for (const auto& s : seen) EXPECT_EQ(s.find("lo-2"), std::string::npos) << s;
@@ -232,14 +236,14 @@ TEST(Evictor, APlanTheEngineNoLongerHoldsIsDeletedAndItsNominationsCleared) {
   Evictor evictor(api.kube, results, &reg, {EvictionMode::kEvictionApi, 1});
   Preemption plan = Plan();
   evictor.Preempt(plan, kUnixOffset);
-  api.Wait(11);
+  api.Wait(14);
   evictor.InFlight({plan});  // still held: nothing happens
   EXPECT_TRUE(evictor.Tracking());
   evictor.InFlight({});  // done (preemptor bound, or expired)
-  auto seen = api.Wait(12);
-  ASSERT_EQ(seen.size(), 12u);
-  EXPECT_EQ(seen[11], "PATCH team/hi status");
-  EXPECT_TRUE(api.Body(11)["status"]["nominatedNodeName"].is_null());
+  auto seen = api.Wait(15);
+  ASSERT_EQ(seen.size(), 15u);
+  EXPECT_EQ(seen[14], "PATCH team/hi status");
+  EXPECT_TRUE(api.Body(14)["status"]["nominatedNodeName"].is_null());
   EXPECT_FALSE(evictor.Tracking());
   evictor.Stop();
   EXPECT_TRUE(reg.ListPreemptions().value.empty());
@@ -250,13 +254,13 @@ TEST(Evictor, NominationsEndedAreClearedUnlessANewerPlanNominatesThePod) {
   EventQueue<LoopEvent> results;
   Evictor evictor(api.kube, results, nullptr, {EvictionMode::kEvictionApi, 1});
   evictor.Preempt(Plan(), kUnixOffset);  // nominates team/hi
-  api.Wait(11);
+  api.Wait(14);
   evictor.NominationsEnded({"team/hi", "team/other"});
-  auto seen = api.Wait(12);
+  auto seen = api.Wait(15);
   evictor.Stop();
-  ASSERT_EQ(seen.size(), 12u);
-  EXPECT_EQ(seen[11], "PATCH team/other status");
-  EXPECT_TRUE(api.Body(11)["status"]["nominatedNodeName"].is_null());
+  ASSERT_EQ(seen.size(), 15u);
+  EXPECT_EQ(seen[14], "PATCH team/other status");
+  EXPECT_TRUE(api.Body(14)["status"]["nominatedNodeName"].is_null());
 }
 
 TEST(Evictor, APlanReadBackIsCarriedOnWithTheSameVictimsAndNoNewEvents) {
