@@ -175,7 +175,7 @@ void Evictor::Carry(Plan& plan) {
     PatchStatus(n.pod, {{"nominatedNodeName", n.node}});
   }
   const std::string preemptor = r.gang.empty() ? r.preemptors.front().pod : "gang " + r.gang;
-  if (!plan.resume && MayWrite()) {
+  if (!plan.resume && !r.victims.empty() && MayWrite()) {  // (none: pods already leaving)
     PostEvent(client_, PodTarget(r.preemptors.front().pod), "Normal", "Preempting",
               "Preempting " + std::to_string(r.victims.size()) + " pod(s) for " + preemptor + ": " +
                   r.message);

@@ -7,6 +7,7 @@
 # the preemptor, which gets a Preempting Event and status.nominatedNodeName, and is bound on
 # that node once the victims are gone (they stay terminating for their 5 s grace period:
 # kubemesos.io/graceful-delete, hack/kwok/kwok.yaml). Nothing else is ever evicted.
+# PREEMPT_EVICTION_MODE=Delete runs the same with --eviction-mode Delete.
 set -euo pipefail
 # shellcheck source=tests/integration/cluster/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../cluster/lib.sh"
@@ -65,7 +66,8 @@ pending_reason() {
 }
 has_pending_reason() { [[ -n "$(pending_reason "$1")" ]]; }
 
-op_start_kubemesos
+MODE="${PREEMPT_EVICTION_MODE:-EvictionAPI}"
+op_start_kubemesos --eviction-mode "${MODE}"
 for i in $(seq 0 7); do pod "low-$i" 1 low; done | kc_quiet apply -f -
 check "8 low-priority pods fill both nodes" km::wait_for "8 running" 60 running_is low- 8
 
@@ -113,8 +115,8 @@ check "nothing but the two victims was ever evicted" test "$(touched)" == 2
 check "the low-priority pods left keep running (6)" running_is low- 6
 check "the equal-priority and Never pods still wait" bash -c \
   "[[ -z \$('${KUBECTL}' get pod eq never -n '${TEST_NS}' -o jsonpath='{.items[*].spec.nodeName}') ]]"
-ok_evictions="$(op_metric 'kubemesos_evictions_total{mode="EvictionAPI",result="ok"}')"
-check "kubemesos_evictions_total{mode=EvictionAPI,result=ok} == 2 (${ok_evictions:-absent})" \
+ok_evictions="$(op_metric "kubemesos_evictions_total{mode=\"${MODE}\",result=\"ok\"}")"
+check "kubemesos_evictions_total{mode=${MODE},result=ok} == 2 (${ok_evictions:-absent})" \
   test "${ok_evictions%.*}" == 2
 op_check_cluster
 op_check_stopped_cleanly
