@@ -314,8 +314,8 @@ void Operator::Start() {
   // writes are dropped at once (a create can wait long for the client's rate limit; the next
   // leader's controller writes them again). The hard limit (shutdown.h) covers what hangs.
   OnStop("binds", [this] {
-    // Evictions in flight finish like binds; a plan cut short is carried on by the next leader
-    // from its registry record.
+    // Plans being carried out finish by the drain deadline, queued ones are dropped: the next
+    // leader carries a recorded plan on from the registry, and plans again for the others.
     bool evictions_ended = evictor_.Stop(drain_deadline_);
     binds_ended_ = binder_.Stop(drain_deadline_) && evictions_ended;
     if (!writes_ended_ || !binds_ended_) {
