@@ -29,6 +29,7 @@ struct Context {
   std::vector<Resources> leaving;             // by node: requests of pods already leaving
   std::vector<ResourceSum> group_leaving;     // by group (subtree): requests leaving
   std::unordered_map<int, int> gang_leaving;  // gang slot -> members leaving
+  std::vector<int64_t> lowest_priority;       // by group: of its candidate victims
 };
 
 }  // namespace
@@ -235,9 +236,15 @@ struct PlanSearch {
     for (int n = 0; n < slots && found < enough; ++n) {
       const NodeState& node = impl.pool_.node(n);
       if (!node.alive || !node.healthy || !eligible[n] || ctx.by_node[n].empty()) continue;
+      // Even with every candidate gone the member would not fit: skip the node cheaply.
+      Resources most = Avail(n);
       std::vector<int> list;
       for (int v : ctx.by_node[n])
-        if (std::find(victims.begin(), victims.end(), v) == victims.end()) list.push_back(v);
+        if (std::find(victims.begin(), victims.end(), v) == victims.end()) {
+          list.push_back(v);
+          most = most + impl.tasks_[v].request;
+        }
+      if (!Fits(most, t.request)) continue;
       SortVictims(list);
       std::vector<int> chosen;
       bool ok = false;
@@ -338,6 +345,7 @@ void Allocator::Impl::PlanPreemptions(double now, AllocationResult& result) {
     ctx.by_node.assign(pool_.slots(), {});
     ctx.leaving.assign(pool_.slots(), Resources{});
     ctx.group_leaving.assign(groups_.size(), ResourceSum{});
+    ctx.lowest_priority.assign(groups_.size(), INT64_MAX);
     for (size_t i = 0; i < tasks_.size(); ++i) {
       const auto& t = tasks_[i];
       if (t.key.empty() || t.terminal || t.node == kNone || t.framework == kNone) continue;
@@ -359,6 +367,7 @@ void Allocator::Impl::PlanPreemptions(double now, AllocationResult& result) {
       if (auto r = evict_refused_.find(t.key); r != evict_refused_.end() && r->second > now)
         continue;
       ctx.by_node[t.node].push_back(static_cast<int>(i));
+      ctx.lowest_priority[fw.group] = std::min<int64_t>(ctx.lowest_priority[fw.group], t.priority);
     }
   };
 
@@ -409,6 +418,11 @@ void Allocator::Impl::PlanPreemptions(double now, AllocationResult& result) {
           kinds.push_back(PreemptionKind::kPriority);
         if (kinds.empty()) break;
         if (!built) build();
+        // Priority preemption needs a lower-priority candidate in the group: most blocked tasks
+        // have none, and are answered here without a search.
+        if (kinds.back() == PreemptionKind::kPriority &&
+            ctx.lowest_priority[fw.group] >= t.priority)
+          kinds.pop_back();
         bool planned = false;
         for (PreemptionKind kind : kinds) {
           PlanSearch s{*this, ctx, now, kind, fw.group, t.priority, gang, gang == kNone,
