@@ -414,9 +414,22 @@ void Allocator::Impl::PlanPreemptions(double now, AllocationResult& result) {
         const bool delayed = now - t.pending_since >= gp.delay_seconds;
         if (gp.reclaim && block != Block::kLimit && delayed)
           kinds.push_back(PreemptionKind::kReclaim);
-        if (gp.within_group && block != Block::kHeadroom && fw.spec.revocable)
+        if (gp.within_group && block != Block::kHeadroom && fw.spec.revocable &&
+            !on_node_priorities_.empty() && on_node_priorities_.begin()->first < t.priority)
           kinds.push_back(PreemptionKind::kPriority);
-        if (kinds.empty()) break;
+        if (!kinds.empty() && kinds.front() == PreemptionKind::kReclaim) {
+          // Cheap before the search: is the group (or it and some ancestors) below its guarantee?
+          PlanSearch probe{
+              *this, ctx, now, kinds.front(), fw.group, t.priority, gang, true, {}, {}, {}, {},
+              {},    {},  {}};
+          for (int g = fw.group; g != kNone; g = groups_.parent(g)) probe.a_path.push_back(g);
+          if (!probe.SomeSideBelow(total)) kinds.erase(kinds.begin());
+        }
+        if (kinds.empty()) {
+          if (!gp.reclaim || block == Block::kLimit || delayed)
+            t.next_preempt_attempt = now + opts.attempt_interval_seconds;
+          break;
+        }
         if (!built) build();
         // Priority preemption needs a lower-priority candidate in the group: most blocked tasks
         // have none, and are answered here without a search.
@@ -428,7 +441,6 @@ void Allocator::Impl::PlanPreemptions(double now, AllocationResult& result) {
           PlanSearch s{*this, ctx, now, kind, fw.group, t.priority, gang, gang == kNone,
                        {},    {},  {},  {},   {},       {},         {}};
           for (int g = fw.group; g != kNone; g = groups_.parent(g)) s.a_path.push_back(g);
-          if (kind == PreemptionKind::kReclaim && !s.SomeSideBelow(total)) continue;
           bool ok = true;
           for (int m : members)
             if (!s.PlaceMember(m, total)) {
