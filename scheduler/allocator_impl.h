@@ -360,6 +360,12 @@ class Allocator::Impl {
   std::unordered_map<std::string, double> evict_refused_;  // pod -> not a victim before
   std::vector<std::string> ended_nominations_;             // for the next result
   std::vector<int> new_pending_;  // tasks enqueued since the last cycle, their wait not started
+  // Tasks of frameworks on nodes, by priority: the priority search is skipped for a task with no
+  // lower priority anywhere (the common case: every priority 0).
+  std::map<int32_t, int> on_node_priorities_;
+  void CountPriority(int32_t priority, int delta) {
+    if ((on_node_priorities_[priority] += delta) == 0) on_node_priorities_.erase(priority);
+  }
 
   // After constraints_ and pool_, whose references it keeps.
   PodIndex pods_{constraints_, pool_};

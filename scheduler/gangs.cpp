@@ -180,6 +180,7 @@ void Allocator::Impl::Unplace(int task) {
   fw.allocated -= t.request;
   --fw.running;
   AddToGroupPath(f, Resources{} - t.request);
+  CountPriority(t.priority, -1);
   if (t.gang != kNone) --gangs_[t.gang].active;
   if (t.revocable) --fw.revocable;
   t.revocable = false;

@@ -29,6 +29,9 @@ struct Context {
   std::vector<Resources> leaving;             // by node: requests of pods already leaving
   std::vector<ResourceSum> group_leaving;     // by group (subtree): requests leaving
   std::unordered_map<int, int> gang_leaving;  // gang slot -> members leaving
+  std::vector<int64_t> lowest_priority;       // by group: of its candidate victims
+  int64_t lowest = INT64_MAX;                 // of every candidate victim
+  std::vector<double> share;                  // by group: dominant share when built
 };
 
 }  // namespace
@@ -195,10 +198,8 @@ struct PlanSearch {
       const auto& ta = impl.tasks_[a];
       const auto& tb = impl.tasks_[b];
       if (ta.priority != tb.priority) return ta.priority < tb.priority;
-      const double sa =
-          impl.DominantShare(impl.groups_.allocated(impl.frameworks_[ta.framework].group));
-      const double sb =
-          impl.DominantShare(impl.groups_.allocated(impl.frameworks_[tb.framework].group));
+      const double sa = ctx.share[impl.frameworks_[ta.framework].group];
+      const double sb = ctx.share[impl.frameworks_[tb.framework].group];
       if (sa != sb) return sa > sb;
       if (ta.started != tb.started) return ta.started > tb.started;
       if (ta.request[kCpu] != tb.request[kCpu]) return ta.request[kCpu] < tb.request[kCpu];
@@ -235,9 +236,15 @@ struct PlanSearch {
     for (int n = 0; n < slots && found < enough; ++n) {
       const NodeState& node = impl.pool_.node(n);
       if (!node.alive || !node.healthy || !eligible[n] || ctx.by_node[n].empty()) continue;
+      // Even with every candidate gone the member would not fit: skip the node cheaply.
+      Resources most = Avail(n);
       std::vector<int> list;
       for (int v : ctx.by_node[n])
-        if (std::find(victims.begin(), victims.end(), v) == victims.end()) list.push_back(v);
+        if (std::find(victims.begin(), victims.end(), v) == victims.end()) {
+          list.push_back(v);
+          most = most + impl.tasks_[v].request;
+        }
+      if (!Fits(most, t.request)) continue;
       SortVictims(list);
       std::vector<int> chosen;
       bool ok = false;
@@ -274,6 +281,9 @@ struct PlanSearch {
         }
       }
       for (int v : chosen) Remove(v, -1);
+      // One victim of the lowest priority there is: no later node can do better (the node
+      // order is the last tie-break), so stop looking.
+      if (best.size() == 1 && std::get<0>(best_key) <= ctx.lowest) break;
     }
     if (best_node == kNone) return false;
     for (int v : best) {
@@ -338,6 +348,7 @@ void Allocator::Impl::PlanPreemptions(double now, AllocationResult& result) {
     ctx.by_node.assign(pool_.slots(), {});
     ctx.leaving.assign(pool_.slots(), Resources{});
     ctx.group_leaving.assign(groups_.size(), ResourceSum{});
+    ctx.lowest_priority.assign(groups_.size(), INT64_MAX);
     for (size_t i = 0; i < tasks_.size(); ++i) {
       const auto& t = tasks_[i];
       if (t.key.empty() || t.terminal || t.node == kNone || t.framework == kNone) continue;
@@ -359,10 +370,16 @@ void Allocator::Impl::PlanPreemptions(double now, AllocationResult& result) {
       if (auto r = evict_refused_.find(t.key); r != evict_refused_.end() && r->second > now)
         continue;
       ctx.by_node[t.node].push_back(static_cast<int>(i));
+      ctx.lowest_priority[fw.group] = std::min<int64_t>(ctx.lowest_priority[fw.group], t.priority);
+      ctx.lowest = std::min<int64_t>(ctx.lowest, t.priority);
     }
+    ctx.share.resize(groups_.size());
+    for (int g = 0; g < groups_.size(); ++g) ctx.share[g] = DominantShare(groups_.allocated(g));
   };
 
-  int budget = opts.max_evictions_per_cycle;
+  // Victims in flight (chosen, their pods not gone yet) count against the cap: the engine never
+  // plans more than the evictor can carry out before the nominations' deadline.
+  int budget = opts.max_evictions_in_flight - static_cast<int>(victims_.size());
   for (int f : frameworks) {
     if (budget <= 0) break;
     auto& fw = frameworks_[f];
@@ -405,16 +422,33 @@ void Allocator::Impl::PlanPreemptions(double now, AllocationResult& result) {
         const bool delayed = now - t.pending_since >= gp.delay_seconds;
         if (gp.reclaim && block != Block::kLimit && delayed)
           kinds.push_back(PreemptionKind::kReclaim);
-        if (gp.within_group && block != Block::kHeadroom && fw.spec.revocable)
+        if (gp.within_group && block != Block::kHeadroom && fw.spec.revocable &&
+            !on_node_priorities_.empty() && on_node_priorities_.begin()->first < t.priority)
           kinds.push_back(PreemptionKind::kPriority);
-        if (kinds.empty()) break;
+        if (!kinds.empty() && kinds.front() == PreemptionKind::kReclaim) {
+          // Cheap before the search: is the group (or it and some ancestors) below its guarantee?
+          PlanSearch probe{
+              *this, ctx, now, kinds.front(), fw.group, t.priority, gang, true, {}, {}, {}, {},
+              {},    {},  {}};
+          for (int g = fw.group; g != kNone; g = groups_.parent(g)) probe.a_path.push_back(g);
+          if (!probe.SomeSideBelow(total)) kinds.erase(kinds.begin());
+        }
+        if (kinds.empty()) {
+          if (!gp.reclaim || block == Block::kLimit || delayed)
+            t.next_preempt_attempt = now + opts.attempt_interval_seconds;
+          break;
+        }
         if (!built) build();
+        // Priority preemption needs a lower-priority candidate in the group: most blocked tasks
+        // have none, and are answered here without a search.
+        if (kinds.back() == PreemptionKind::kPriority &&
+            ctx.lowest_priority[fw.group] >= t.priority)
+          kinds.pop_back();
         bool planned = false;
         for (PreemptionKind kind : kinds) {
           PlanSearch s{*this, ctx, now, kind, fw.group, t.priority, gang, gang == kNone,
                        {},    {},  {},  {},   {},       {},         {}};
           for (int g = fw.group; g != kNone; g = groups_.parent(g)) s.a_path.push_back(g);
-          if (kind == PreemptionKind::kReclaim && !s.SomeSideBelow(total)) continue;
           bool ok = true;
           for (int m : members)
             if (!s.PlaceMember(m, total)) {

@@ -95,6 +95,7 @@ void Allocator::Impl::PlaceTask(int task, int node) {
   fw.allocated += t.request;
   ++fw.running;
   AddToGroupPath(f, t.request);
+  CountPriority(t.priority, +1);
   t.started = now_;
   NoteRevocable(task);
 }
@@ -138,6 +139,7 @@ void Allocator::Impl::Attach(int task) {
     fw.allocated += t.request;
     ++fw.running;
     AddToGroupPath(t.framework, t.request);
+    CountPriority(t.priority, +1);
     NoteRevocable(task);
   } else if (!t.framework_key.empty()) {
     orphans_[t.framework_key].insert(task);
@@ -177,6 +179,7 @@ void Allocator::Impl::Detach(int task) {
     fw.members.erase(task);
     fw.allocated -= t.request;
     --fw.running;
+    CountPriority(t.priority, -1);
     if (t.revocable) --fw.revocable;
     t.revocable = false;
     AddToGroupPath(t.framework, Resources{} - t.request);
