@@ -209,9 +209,10 @@ const std::vector<Setting>& Settings() {
              c.eviction_delete = v == "Delete";
              return "";
            }),
-      Int("maxEvictionsPerCycle", "max-evictions-per-cycle", "N",
-          &RunConfig::max_evictions_per_cycle, 1, 4096,
-          "victims chosen in one allocation cycle, in all plans"),
+      Int("maxEvictionsInFlight", "max-evictions-in-flight", "N",
+          &RunConfig::max_evictions_in_flight, 1, 4096,
+          "victims chosen and not gone yet, in all plans at any time: later plans wait for "
+          "earlier victims to leave"),
       Double("nominationSlackSeconds", "nomination-slack-seconds", "S",
              &RunConfig::nomination_slack_seconds, 0, 3600,
              "a preemptor's nomination (status.nominatedNodeName: the freed capacity is held for "
@@ -490,7 +491,7 @@ AllocatorOptions AllocatorOptionsOf(const RunConfig& config) {
   AllocatorOptions options;
   options.policy = config.policy;
   options.preemption.enabled = config.preemption;
-  options.preemption.max_evictions_per_cycle = config.max_evictions_per_cycle;
+  options.preemption.max_evictions_in_flight = config.max_evictions_in_flight;
   options.preemption.nomination_slack_seconds = config.nomination_slack_seconds;
   return options;
 }

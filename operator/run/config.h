@@ -26,10 +26,10 @@ struct RunConfig {
   double task_retry_backoff_seconds = 10;  // first OnFailure relaunch delay, doubled per retry
   int max_framework_instances = 100'000;   // total task instances one Framework may ask for
   // Preemption (issue #16): --preemption on|off (AllocatorOptions::preemption.enabled),
-  // --eviction-mode EvictionAPI|Delete, --max-evictions-per-cycle, --nomination-slack-seconds.
+  // --eviction-mode EvictionAPI|Delete, --max-evictions-in-flight, --nomination-slack-seconds.
   bool preemption = true;
   bool eviction_delete = false;  // DELETE the victims instead of the Eviction API
-  int max_evictions_per_cycle = 100;
+  int max_evictions_in_flight = 100;
   double nomination_slack_seconds = 30;
   std::string log_level = "info";
   std::string metrics_address = "0.0.0.0:8080";

@@ -55,18 +55,18 @@ TEST(RunConfig, PreemptionSettingsReachTheEngine) {
   ASSERT_TRUE(ParseRunFlags({}, defaults, error)) << error;
   AllocatorOptions o = AllocatorOptionsOf(defaults);
   EXPECT_TRUE(o.preemption.enabled);  // on by default
-  EXPECT_EQ(o.preemption.max_evictions_per_cycle, 100);
+  EXPECT_EQ(o.preemption.max_evictions_in_flight, 100);
   EXPECT_EQ(o.preemption.nomination_slack_seconds, 30);
   EXPECT_FALSE(defaults.eviction_delete);  // the Eviction API: PDBs are enforced
   RunConfig config;
   ASSERT_TRUE(ParseRunFlags(
-      {"--preemption", "off", "--eviction-mode", "Delete", "--max-evictions-per-cycle", "7",
+      {"--preemption", "off", "--eviction-mode", "Delete", "--max-evictions-in-flight", "7",
        "--nomination-slack-seconds", "5", "--policy", "spread"},
       config, error))
       << error;
   o = AllocatorOptionsOf(config);
   EXPECT_FALSE(o.preemption.enabled);
-  EXPECT_EQ(o.preemption.max_evictions_per_cycle, 7);
+  EXPECT_EQ(o.preemption.max_evictions_in_flight, 7);
   EXPECT_EQ(o.preemption.nomination_slack_seconds, 5);
   EXPECT_EQ(o.policy, Policy::kSpread);
   EXPECT_TRUE(config.eviction_delete);
@@ -189,8 +189,8 @@ INSTANTIATE_TEST_SUITE_P(
         RangeCase{"lease-seconds", "leaseSeconds", "3", "3 is out of range [5, 3600]"},
         RangeCase{"lease-seconds", "leaseSeconds", "86400", "86400 is out of range [5, 3600]"},
         RangeCase{"lease-seconds", "leaseSeconds", "", "\"\" is not an integer"},
-        RangeCase{"max-evictions-per-cycle", "maxEvictionsPerCycle", "4096", nullptr},
-        RangeCase{"max-evictions-per-cycle", "maxEvictionsPerCycle", "0",
+        RangeCase{"max-evictions-in-flight", "maxEvictionsInFlight", "4096", nullptr},
+        RangeCase{"max-evictions-in-flight", "maxEvictionsInFlight", "0",
                   "0 is out of range [1, 4096]"},
         RangeCase{"nomination-slack-seconds", "nominationSlackSeconds", "0", nullptr},
         RangeCase{"nomination-slack-seconds", "nominationSlackSeconds", "-1",
