@@ -443,6 +443,7 @@ CycleStats SchedulerCore::Cycle(double now) {
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   dirty_ = false;
   HandOver(result.placements);
+  if (result_observer_) result_observer_(result, now);
   for (const auto& pending : result.unplaced) status_.PodPending(pending);
   ReportWaiting();
   stats.placements = result.placements.size();

@@ -82,6 +82,8 @@ struct GangPhaseCount {
 // (rejected), or a reservation ended without placing it (timeout).
 enum class GangAttempt { kScheduled, kUnschedulable, kRejected, kTimeout };
 
+class PreemptionMetrics;
+
 class Metrics {
  public:
   // Creates the registry and the series that always exist: the histograms,
@@ -130,6 +132,9 @@ class Metrics {
   void ObserveGangScheduled(double seconds);
   // kubemesos_gang_schedule_attempts_total{result} += count (all four series always exist).
   void AddGangAttempts(GangAttempt result, uint64_t count = 1);
+
+  // The lend, reclaim and preemption series (preemption_metrics.h), in the same registry.
+  PreemptionMetrics& preemption();
 
   // kubemesos_is_leader: 1 or 0.
   void SetLeader(bool leader);

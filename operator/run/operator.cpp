@@ -171,7 +171,10 @@ Operator::Operator(RunConfig config, std::unique_ptr<client::KubeClient> kube)
                frameworks_.Observe(event, loop::SchedulingLoop::Now(),
                                    core_.framework_conversion());
              }},
-            [this](const loop::CycleStats& stats) { Cycle(stats); }) {}
+            [this](const loop::CycleStats& stats) { Cycle(stats); }) {
+  core_.SetResultObserver(
+      [this](const AllocationResult& result, double now) { OnResult(result, now); });
+}
 
 bool Operator::Setup() {
   try {
@@ -305,6 +308,17 @@ loop::FrameworkExtras Operator::ExtrasOf(const std::string& key) {
   return extras;
 }
 
+void Operator::OnResult(const AllocationResult& result, double now) {
+  sharing_metrics_.Observe(result, now);
+  if (result.preemptions.empty()) return;
+  // Framework status.preemption.lastPreempted, and an Event on each victim's Framework.
+  for (const auto& event : object_status_.NotePreemptions(result.preemptions, now)) {
+    kube::ObjectKey k = kube::ObjectKey::Parse(event.key);
+    status_.ObjectWarning(loop::ObjectKind::kFramework, k.ns, k.name, loop::kPreemptedReason,
+                          event.message);
+  }
+}
+
 void Operator::Cycle(const loop::CycleStats& stats) {
   bound_total_ += stats.placements;
   caches_synced_ = true;  // cycles run only once every watch has synced
@@ -342,6 +356,7 @@ void Operator::Cycle(const loop::CycleStats& stats) {
   if (now - last_publish_ >= 1.0) {
     last_publish_ = now;
     publisher_.Publish(core_.allocator());
+    sharing_metrics_.Publish(core_.allocator());
     if (IsLeader()) {  // one writer: the leader
       object_status_.Publish(
           core_.allocator(), [this](const std::string& key) { return ExtrasOf(key); }, now);
