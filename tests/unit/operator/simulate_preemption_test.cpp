@@ -238,5 +238,27 @@ TEST(SimulatePreemptionTest, ReclaimPlansListPreemptorsAndVictims) {
   EXPECT_EQ(victims.size(), 2u);  // the fewest that let both fit: 2 x 1 cpu
 }
 
+// examples/simulate/reclaim.yaml (docs/simulate.md): research borrowed all 8 GPUs; ml takes
+// back its guarantee of 4 from trials that ran for hours, four victims for four workers.
+TEST(SimulatePreemptionTest, ReclaimExample) {
+  std::ifstream in(std::string(KUBEMESOS_EXAMPLES) + "/reclaim.yaml");
+  std::stringstream text;
+  text << in.rdbuf();
+  json r = Simulated(text.str());
+  std::set<std::string> preemptors, victims;
+  for (const json& plan : r["preemptions"]) {
+    EXPECT_EQ(plan["kind"], "reclaim");
+    for (const auto& p : plan["preemptors"]) preemptors.insert(p["pod"].get<std::string>());
+    for (const auto& v : plan["victims"]) {
+      EXPECT_EQ(v["group"], "research");
+      victims.insert(v["pod"].get<std::string>());
+    }
+  }
+  EXPECT_EQ(preemptors.size(), 4u) << r["preemptions"].dump(2);
+  EXPECT_EQ(victims.size(), 4u);
+  EXPECT_EQ(r["groups"]["research"]["borrowed"]["nvidia.com/gpu"], 8) << r["groups"].dump();
+  EXPECT_EQ(r["groups"]["ml"]["lent"]["nvidia.com/gpu"], 4);
+}
+
 }  // namespace
 }  // namespace kubemesos::simulate
