@@ -319,9 +319,9 @@ defaults ${RG}-team Running 5 2 0.25 AGE" fw defaults -n "${TEST_NS}"
 check "kubectl get rg -o wide: also the guarantee policy, borrowed and lent cpu" columns_are \
   "NAME PARENT WEIGHT GUARANTEE-CPU CPU MEMORY SHARE FRAMEWORKS POLICY BORROWED-CPU LENT-CPU AGE
 ${RG}-team ${RG}-defaults 2 4 3 6Gi 0.375 1 Lend 500m 1500m AGE" rg "${RG}-team" -o wide
-check "kubectl get fw -o wide: also gang phase, revocable and preempted tasks" columns_are \
+check "kubectl get fw -o wide: also gang phase (none here), revocable and preempted tasks" columns_are \
   "NAME GROUP PHASE RUNNING PENDING SHARE GANG REVOCABLE PREEMPTED AGE
-defaults ${RG}-team Running 5 2 0.25 <none> 2 3 AGE" fw defaults -n "${TEST_NS}" -o wide
+defaults ${RG}-team Running 5 2 0.25 2 3 AGE" fw defaults -n "${TEST_NS}" -o wide
 check "status.preemption.lastPreempted is kept" jsonpath_is "ml/bert-0 Reclaim" \
   '{.status.preemption.lastPreempted.by} {.status.preemption.lastPreempted.reason}' fw defaults -n "${TEST_NS}"
 check "the status subresource leaves the spec alone" jsonpath_is 2 '{.spec.weight}' rg "${RG}-team"
