@@ -92,6 +92,11 @@ class ObjectStatusWriter {
       const std::vector<Preemption>& plans, double now, std::time_t wall_now = std::time(nullptr)) {
     return preemptions_.Note(plans, now, wall_now);
   }
+  // A Framework object as the watch delivered it: its status.preemption.preemptedTasks, the
+  // count earlier leaders wrote (see FrameworkPreemptions::Observe). Loop thread only.
+  void ObserveFramework(const std::string& key, const nlohmann::json& framework) {
+    preemptions_.Observe(key, PreemptedTasksOf(framework));
+  }
   void Stop() { queue_.Stop(); }
   uint64_t writes() const { return queue_.writes(); }
   uint64_t failures() const { return queue_.failures(); }

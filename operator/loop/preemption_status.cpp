@@ -3,10 +3,31 @@
 
 #include <cmath>
 
+#include "operator/kube/lenient.h"
 #include "operator/kube/sharing.h"
 #include "operator/util/time_format.h"
 
 namespace kubemesos::loop {
+
+int64_t PreemptedTasksOf(const nlohmann::json& framework) {
+  const nlohmann::json& v = kube::lenient::Field(
+      kube::lenient::Field(kube::lenient::Field(framework, "status"), "preemption"),
+      "preemptedTasks");
+  if (v.is_number_unsigned()) {
+    uint64_t u = v.get<uint64_t>();
+    return u <= (uint64_t{1} << 53) ? static_cast<int64_t>(u) : 0;
+  }
+  if (v.is_number_integer()) {
+    int64_t i = v.get<int64_t>();
+    return i >= 0 && i <= (int64_t{1} << 53) ? i : 0;
+  }
+  return 0;
+}
+
+void FrameworkPreemptions::Observe(const std::string& key, int64_t preempted_tasks) {
+  Base& base = base_[key];
+  if (!base.frozen) base.count = preempted_tasks;
+}
 
 std::string PreemptorText(const Preemption& plan) {
   if (!plan.gang.empty()) return "gang " + plan.gang;
@@ -47,8 +68,10 @@ std::vector<FrameworkPreemptions::Event> FrameworkPreemptions::Note(
 }
 
 void FrameworkPreemptions::Add(nlohmann::json& status, const std::string& key,
-                               const FrameworkStatus& framework) const {
-  nlohmann::json block = {{"preemptedTasks", framework.preempted},
+                               const FrameworkStatus& framework) {
+  Base& base = base_[key];
+  base.frozen = true;
+  nlohmann::json block = {{"preemptedTasks", base.count + framework.preempted},
                           {"revocableTasks", framework.revocable}};
   if (auto it = last_.find(key); it != last_.end()) block["lastPreempted"] = it->second;
   status["preemption"] = std::move(block);

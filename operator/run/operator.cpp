@@ -170,6 +170,12 @@ Operator::Operator(RunConfig config, std::unique_ptr<client::KubeClient> kube)
              [this](const loop::LoopEvent& event) {  // the core's conversion, shared
                frameworks_.Observe(event, loop::SchedulingLoop::Now(),
                                    core_.framework_conversion());
+               if (event.type == loop::LoopEvent::Type::kObject &&
+                   event.kind == loop::ObjectKind::kFramework &&
+                   event.watch != loop::WatchType::kDeleted) {  // earlier leaders' preemptedTasks
+                 object_status_.ObserveFramework(kube::ObjectKey::Of(event.object).String(),
+                                                 event.object);
+               }
              }},
             [this](const loop::CycleStats& stats) { Cycle(stats); }) {
   core_.SetResultObserver(

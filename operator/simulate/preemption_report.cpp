@@ -29,8 +29,8 @@ ordered_json PodRef(const std::string& pod, const std::string& framework) {
 double ParseRfc3339(const std::string& text) {
   std::tm tm{};
   int consumed = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year, &tm.tm_mon,
-                  &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6 ||
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6 ||
       consumed != static_cast<int>(text.size())) {
     return -1;
   }
@@ -83,8 +83,7 @@ double PreemptionCheckAt(const std::vector<GroupSpec>& groups) {
 }
 
 double StartedAt(const nlohmann::json& pod, std::time_t wall_now) {
-  std::string start =
-      kube::lenient::Str(kube::lenient::Field(pod, "status"), "startTime");
+  std::string start = kube::lenient::Str(kube::lenient::Field(pod, "status"), "startTime");
   double t = start.empty() ? -1 : ParseRfc3339(start);
   if (t < 0) return -kLongRunningSeconds;
   return -std::max(0.0, static_cast<double>(wall_now) - t);

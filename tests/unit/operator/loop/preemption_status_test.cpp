@@ -110,6 +110,45 @@ TEST(FrameworkPreemptionsTest, LastPlanPerVictimFrameworkAndOneEventEach) {
   EXPECT_EQ(s["preemption"], json({{"preemptedTasks", 0}, {"revocableTasks", 0}}));
 }
 
+TEST(FrameworkPreemptionsTest, PreemptedTasksOf) {
+  struct Case {
+    const char* object;
+    int64_t want;
+  } cases[] = {
+      {R"({})", 0},
+      {R"({"status":{"preemption":{"preemptedTasks":12}}})", 12},
+      {R"({"status":{"preemption":{"preemptedTasks":-3}}})", 0},
+      {R"({"status":{"preemption":{"preemptedTasks":"7"}}})", 0},
+      {R"({"status":{"preemption":{"preemptedTasks":1152921504606846976}}})", 0},  // 2^60
+      {R"({"status":{"preemption":[]}})", 0},
+      {R"({"status":"x"})", 0},
+  };
+  for (const auto& c : cases)
+    EXPECT_EQ(PreemptedTasksOf(json::parse(c.object)), c.want) << c.object;
+}
+
+// A new leader goes on from the count earlier leaders wrote; its own writes, echoed back by the
+// watch, are not added again.
+TEST(FrameworkPreemptionsTest, PreemptedTasksGoOnFromEarlierLeaders) {
+  FrameworkPreemptions fp;
+  FrameworkStatus f;
+  f.preempted = 2;
+  json s;
+  fp.Observe("ns/a", 5);
+  fp.Observe("ns/a", 7);  // the old leader wrote again before this one took over
+  fp.Add(s, "ns/a", f);
+  EXPECT_EQ(s["preemption"]["preemptedTasks"], 9);
+  fp.Observe("ns/a", 9);  // our own write, echoed
+  f.preempted = 3;
+  fp.Add(s, "ns/a", f);
+  EXPECT_EQ(s["preemption"]["preemptedTasks"], 10);
+  fp.Forget("ns/a");  // deleted and re-created: a new object starts from what it says
+  fp.Observe("ns/a", 0);
+  f.preempted = 0;
+  fp.Add(s, "ns/a", f);
+  EXPECT_EQ(s["preemption"]["preemptedTasks"], 0);
+}
+
 TEST(FrameworkPreemptionsTest, PlansWithoutVictimsOfAFrameworkAreIgnored) {
   FrameworkPreemptions fp;
   EXPECT_TRUE(fp.Note({Plan(PreemptionKind::kReclaim, "ml", {"ml/x-0"}, {}, 1)}, 1, kWall).empty());
