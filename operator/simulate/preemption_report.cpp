@@ -82,11 +82,11 @@ double PreemptionCheckAt(const std::vector<GroupSpec>& groups) {
   return delay + 1;
 }
 
-double StartedAt(const nlohmann::json& pod, std::time_t wall_now) {
+double RanSeconds(const nlohmann::json& pod, std::time_t wall_now) {
   std::string start = kube::lenient::Str(kube::lenient::Field(pod, "status"), "startTime");
   double t = start.empty() ? -1 : ParseRfc3339(start);
-  if (t < 0) return -kLongRunningSeconds;
-  return -std::max(0.0, static_cast<double>(wall_now) - t);
+  if (t < 0) return kSimulationStart;
+  return std::clamp(static_cast<double>(wall_now) - t, 0.0, kSimulationStart);
 }
 
 void MergeResult(AllocationResult& into, AllocationResult next) {

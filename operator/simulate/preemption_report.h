@@ -14,23 +14,25 @@
 
 namespace kubemesos::simulate {
 
-// How long a running pod without status.startTime is taken to have run: long past any
-// minRuntimeSeconds (hand-written input describes pods that are simply running).
-inline constexpr double kLongRunningSeconds = 30 * 86400;
+// The simulation's clock: the first cycle runs at kSimulationStart, so that pods on nodes can
+// have started up to that long before it (the engine reads a negative start as "first seen").
+// It is also how long a running pod without status.startTime is taken to have run: long past
+// any minRuntimeSeconds (hand-written input describes pods that are simply running).
+inline constexpr double kSimulationStart = 30 * 86400;
 
 // [{kind (reclaim|priority), group, gang (when the preemptor is a gang), preemptors [{namespace,
 // pod, framework, node}], nodes (distinct, in order), victims [{namespace, pod, framework,
 // group, node, priority, ranSeconds}], message}] in plan order.
 nlohmann::ordered_json PreemptionsJson(const std::vector<Preemption>& plans);
 
-// When (in the simulation's clock, the first cycle at 0) every pending task has waited the
-// longest spec.preemption.delaySeconds of `groups` (30 without groups), plus one second.
+// How long after the first cycle every pending task has waited the longest
+// spec.preemption.delaySeconds of `groups` (30 without groups), plus one second.
 double PreemptionCheckAt(const std::vector<GroupSpec>& groups);
 
-// The engine start time (the simulation's clock: now is 0) of a Pod object already on a node:
-// minus the seconds since its status.startTime (RFC 3339) at `wall_now`, or
-// -kLongRunningSeconds when it has none or it does not parse. Never throws.
-double StartedAt(const nlohmann::json& pod, std::time_t wall_now);
+// How long a Pod object already on a node has run at `wall_now`: the seconds since its
+// status.startTime (RFC 3339; 0 when it lies ahead), at most kSimulationStart, which is also
+// the answer when it has none or it does not parse. Never throws.
+double RanSeconds(const nlohmann::json& pod, std::time_t wall_now);
 
 // Appends `next`'s placements and plans to `into`'s; `next`'s pending reasons replace those of
 // the same pods in `into` (a later cycle reports only reasons that changed).

@@ -335,7 +335,7 @@ class ModelBuilder {
       }
       ++model_.tasks;
     } else {
-      pod.started = StartedAt(object, now_);  // the simulation's clock: now is 0
+      pod.started = kSimulationStart - RanSeconds(object, now_);  // the simulation's clock
     }
     pod.order = next_order_++;
     if (!volumes.value->empty()) {
@@ -492,11 +492,11 @@ kube::Converted<ordered_json> Simulate(const std::vector<InputObject>& objects,
     for (const auto& gang : model.gangs) allocator.UpsertGang(gang);
     for (const auto& pod : model.pods) allocator.UpsertPod(pod);
     auto start = std::chrono::steady_clock::now();
-    AllocationResult result = allocator.Allocate(0);
+    AllocationResult result = allocator.Allocate(kSimulationStart);
     double check_at = -1;
     if (options.preemption && allocator.pending_task_count() > 0) {
-      check_at = PreemptionCheckAt(model.groups);  // pending tasks may now preempt
-      MergeResult(result, allocator.Allocate(check_at));
+      check_at = PreemptionCheckAt(model.groups);  // pending tasks may now reclaim
+      MergeResult(result, allocator.Allocate(kSimulationStart + check_at));
     }
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -50,9 +50,10 @@ struct SimulationOptions {
 };
 
 // Converts the objects, feeds one Allocator (nodes, groups, frameworks, then pods and framework
-// task pods in input order, `order` increasing), runs Allocate(0) and, with options.preemption
-// and tasks still pending, Allocate(PreemptionCheckAt(groups)) (pending tasks have then waited
-// long enough to preempt; running pods started at StartedAt), and returns the report:
+// task pods in input order, `order` increasing), runs Allocate(kSimulationStart) and, with
+// options.preemption and tasks still pending, a second cycle PreemptionCheckAt(groups) later
+// (pending tasks have then waited long enough to reclaim; running pods had run RanSeconds at
+// the first), and returns the report:
 //   placements     [{namespace, pod, framework, node}]
 //   unschedulable  [{namespace, pod, framework, reason, message}]
 //   preemptions    [{kind, group[, gang], preemptors, nodes, victims, message}] (PreemptionsJson)

@@ -72,15 +72,17 @@ TEST(PreemptionCheckAtTest, LongestDelayPlusOne) {
   EXPECT_EQ(PreemptionCheckAt({a, b}), 121);
 }
 
-TEST(StartedAtTest, FromStartTimeOrLongAgo) {
+TEST(RanSecondsTest, FromStartTimeOrLong) {
   json pod = {{"status", {{"startTime", "2027-01-15T07:55:00Z"}}}};
-  EXPECT_EQ(StartedAt(pod, kNow), -300);
+  EXPECT_EQ(RanSeconds(pod, kNow), 300);
   pod["status"]["startTime"] = "2027-01-15T08:10:00Z";  // in the future: just started
-  EXPECT_EQ(StartedAt(pod, kNow), 0);
+  EXPECT_EQ(RanSeconds(pod, kNow), 0);
+  pod["status"]["startTime"] = "2020-01-01T00:00:00Z";  // years: capped
+  EXPECT_EQ(RanSeconds(pod, kNow), kSimulationStart);
   for (json bad : {json::object(), json({{"status", {{"startTime", "yesterday"}}}}),
                    json({{"status", {{"startTime", 5}}}}),
                    json({{"status", {{"startTime", "2027-01-15T07:55:00+01:00"}}}})}) {
-    EXPECT_EQ(StartedAt(bad, kNow), -kLongRunningSeconds) << bad.dump();
+    EXPECT_EQ(RanSeconds(bad, kNow), kSimulationStart) << bad.dump();
   }
 }
 
@@ -257,7 +259,14 @@ TEST(SimulatePreemptionTest, ReclaimExample) {
   EXPECT_EQ(preemptors.size(), 4u) << r["preemptions"].dump(2);
   EXPECT_EQ(victims.size(), 4u);
   EXPECT_EQ(r["groups"]["research"]["borrowed"]["nvidia.com/gpu"], 8) << r["groups"].dump();
-  EXPECT_EQ(r["groups"]["ml"]["lent"]["nvidia.com/gpu"], 4);
+  // The nominations hold ml's 4 GPUs in its allocation: nothing is lent any more.
+  EXPECT_EQ(r["groups"]["ml"]["allocated"]["nvidia.com/gpu"], 4) << r["groups"].dump();
+  EXPECT_FALSE(r["groups"]["ml"]["lent"].contains("nvidia.com/gpu"));
+  SimulationOptions one_cycle;
+  one_cycle.preemption = false;
+  r = Simulated(text.str(), one_cycle);  // before reclaim: ml lends its whole guarantee
+  EXPECT_EQ(r["groups"]["ml"]["lent"]["nvidia.com/gpu"], 4) << r["groups"].dump();
+  EXPECT_TRUE(r["preemptions"].empty());
 }
 
 }  // namespace
