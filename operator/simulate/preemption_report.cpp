@@ -9,20 +9,13 @@
 #include <unordered_set>
 
 #include "operator/kube/lenient.h"
-#include "operator/kube/object_key.h"
 #include "operator/kube/sharing.h"
+#include "operator/simulate/report_json.h"
 
 namespace kubemesos::simulate {
 namespace {
 
 using nlohmann::ordered_json;
-
-ordered_json PodRef(const std::string& pod, const std::string& framework) {
-  kube::ObjectKey key = kube::ObjectKey::Parse(pod);
-  return {{"namespace", key.ns},
-          {"pod", key.name},
-          {"framework", kube::ObjectKey::Parse(framework).name}};
-}
 
 // Seconds since the epoch of "YYYY-MM-DDTHH:MM:SSZ" (fractions and offsets are not accepted:
 // Kubernetes writes startTime in exactly this form), or -1.

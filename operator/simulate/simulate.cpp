@@ -16,6 +16,7 @@
 #include "operator/kube/sharing.h"
 #include "operator/kube/volume_tracker.h"
 #include "operator/simulate/preemption_report.h"
+#include "operator/simulate/report_json.h"
 #include "operator/simulate/yaml_json.h"
 
 namespace kubemesos::simulate {
@@ -115,22 +116,6 @@ bool AddObject(const std::string& file, int line, const std::string& where,
   }
   objects->push_back({file, line, std::move(object)});
   return true;
-}
-
-// Resource amounts for the report: cpu in cores, everything else in its unit. cpu and memory
-// always appear; other kinds when non-zero.
-ordered_json ResourcesJson(const Resources& amounts, const ResourceCatalog& catalog) {
-  ordered_json out = ordered_json::object();
-  for (ResourceId id = 0; id < catalog.size(); ++id) {
-    int64_t amount = amounts[id];
-    if (amount == 0 && id != kCpu && id != kMemory) continue;
-    if (id == kCpu && amount % 1000 != 0) {
-      out[catalog.Name(id)] = ResourceCatalog::ToDisplay(id, amount);
-    } else {
-      out[catalog.Name(id)] = id == kCpu ? amount / 1000 : amount;
-    }
-  }
-  return out;
 }
 
 double Round4(double x) {
