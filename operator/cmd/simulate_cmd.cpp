@@ -14,14 +14,19 @@ namespace {
 
 void SimulateUsage(std::ostream& out) {
   out << "Usage: kubemesos simulate -f FILE [-f FILE...] [--policy binpack|spread]\n"
+         "                          [--no-preemption]\n"
          "\n"
-         "Runs one allocation cycle of the kubemesos engine on the Nodes, Pods, ResourceGroups\n"
+         "Runs an allocation cycle of the kubemesos engine on the Nodes, Pods, ResourceGroups\n"
          "and Frameworks in the YAML files (multi-document; kind: List is unpacked; other kinds\n"
-         "are skipped with a warning) and prints where each task would run as JSON.\n"
+         "are skipped with a warning) and prints where each task would run as JSON. When tasks\n"
+         "stay pending, a second cycle runs once they have waited the longest delaySeconds of\n"
+         "the ResourceGroups: its preemption plans (reclaim of lent guarantees, priority inside a\n"
+         "group) are listed under \"preemptions\" with their victims; nothing is evicted.\n"
          "\n"
          "Options:\n"
          "  -f, --filename FILE   input file, \"-\" for stdin; repeatable, read in order\n"
          "  --policy POLICY       binpack (default) or spread\n"
+         "  --no-preemption       plan no preemption (one cycle only)\n"
          "  -h, --help            print this help\n"
          "\n"
          "Input is bounded (docs/simulate.md, \"Limits\"): 128 MiB of UTF-8 YAML for all\n"
@@ -151,6 +156,8 @@ int Simulate(const Args& args, std::ostream& out, std::ostream& err) {
       } else {
         return usage_error("unknown policy \"" + value + "\" (binpack or spread)");
       }
+    } else if (arg == "--no-preemption") {
+      options.preemption = false;
     } else if (arg == "-f" || arg == "--filename" || arg == "--policy") {
       return usage_error(arg + " needs a value");
     } else {

@@ -8,6 +8,7 @@
 #include "operator/kube/fields.h"
 #include "operator/kube/lenient.h"
 #include "operator/kube/object_key.h"
+#include "operator/kube/sharing.h"
 
 namespace kubemesos::kube {
 namespace {
@@ -110,6 +111,7 @@ GroupSpec ConvertGroup(const json& group, ResourceCatalog& catalog) {
     }
   }
   out.node_selector = ReadStringMap(spec, "nodeSelector", "spec");
+  ReadGroupSharing(spec, out);
   return out;
 }
 
@@ -258,6 +260,7 @@ FrameworkObjects ConvertFramework(const json& framework, ResourceCatalog* catalo
   if (auto timeout = ReadNumber(*spec, "failoverTimeoutSeconds", "spec"); timeout && *timeout < 0) {
     throw FieldError("spec.failoverTimeoutSeconds", "must not be negative");
   }
+  ReadFrameworkSharing(*spec, out.framework);
   if (const json* gang = ReadObject(*spec, "gang", "spec")) ConvertGang(*gang, out, catalog);
   const json* tasks = ReadArray(*spec, "tasks", "spec");
   if (!tasks) return out;

@@ -114,7 +114,7 @@ bool HasSchedulingGates(const nlohmann::json& pod);
 
 // A kubemesos.io/v1alpha1 ResourceGroup: spec.parent, spec.weight (default 1, > 0),
 // spec.guarantee and spec.limit (resource lists; a guarantee above the limit of the same kind
-// is an error), spec.nodeSelector.
+// is an error), spec.nodeSelector, spec.guaranteePolicy and spec.preemption (sharing.h).
 Converted<GroupSpec> GroupFromJson(const nlohmann::json& group, ResourceCatalog& catalog);
 
 // The most spec.tasks entries, instances per task and instances in total that a Framework may
@@ -179,7 +179,8 @@ nlohmann::json TaskPodJson(const FrameworkObjects& framework, const FrameworkTas
 // spec.suspended (default false), spec.offerFilters.refuseSeconds (default 5, >= 0) and
 // spec.tasks[] (at most kMaxFrameworkTasks; name required and unique, instances between 0 and
 // kMaxTaskInstances (default 1) and at most kMaxFrameworkInstances in total, template.spec
-// required, restartPolicy Never|OnFailure, maxRetries >= 0). Costs time and memory in
+// required, restartPolicy Never|OnFailure, maxRetries >= 0), spec.revocable and
+// spec.preemption (sharing.h). Costs time and memory in
 // proportion to the object, not to its instances.
 // spec.gang (optional; absent: framework.gang.min_member 0, no gang): minMember (required,
 // 1..kMaxFrameworkInstances, and at most total_instances when spec.tasks is non-empty),

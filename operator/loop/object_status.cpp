@@ -2,12 +2,14 @@
 #include "operator/loop/object_status.h"
 
 #include "operator/kube/object_key.h"
+#include "operator/kube/sharing.h"
 #include "operator/loop/scheduling_loop.h"
 #include "operator/util/text.h"
 #include "operator/util/time_format.h"
 
 #include <cmath>
 #include <ctime>
+#include <string_view>
 
 namespace kubemesos::loop {
 namespace {
@@ -34,10 +36,14 @@ std::string FrameworkPath(const std::string& key) {
 // A merge patch only adds and replaces keys: a resource no longer held must be sent as null to
 // leave `allocated`. Every kind the catalog knows that is not held is nulled (a no-op when the
 // status does not have it), which also clears what an earlier process wrote.
+// The same for a group's borrowed, lent and reclaimable.
 nlohmann::json WithRemovals(nlohmann::json status, const ResourceCatalog& catalog) {
-  nlohmann::json& allocated = status["allocated"];
-  for (ResourceId id = 0; id < catalog.size(); ++id) {
-    if (!allocated.contains(catalog.Name(id))) allocated[catalog.Name(id)] = nullptr;
+  for (const char* key : {"allocated", "borrowed", "lent", "reclaimable"}) {
+    if (key != std::string_view("allocated") && !status.contains(key)) continue;
+    nlohmann::json& amounts = status[key];
+    for (ResourceId id = 0; id < catalog.size(); ++id) {
+      if (!amounts.contains(catalog.Name(id))) amounts[catalog.Name(id)] = nullptr;
+    }
   }
   return status;
 }
@@ -73,6 +79,10 @@ nlohmann::json GroupStatusJson(const GroupStatus& group, const ResourceCatalog& 
   return {{"allocated", QuantitiesJson(group.allocated, catalog)},
           {"dominantShare", Round4(group.dominant_share)},
           {"frameworks", group.frameworks},
+          {"guaranteePolicy", kube::GuaranteePolicyName(group.guarantee_policy)},
+          {"borrowed", QuantitiesJson(group.borrowed, catalog)},
+          {"lent", QuantitiesJson(group.lent, catalog)},
+          {"reclaimable", QuantitiesJson(group.reclaimable, catalog)},
           {"conditions",
            group.valid ? ReadyCondition(true, "Valid", "", ready_since)
                        : ReadyCondition(false, "Invalid", group.invalid_message, ready_since)}};
@@ -184,6 +194,7 @@ void ObjectStatusWriter::Publish(const Allocator& allocator,
     nlohmann::json status =
         FrameworkStatusJson(f, more, catalog, Since(key, f.group_valid),
                             Since(key + " TasksLaunched", more.launch_problem.empty()));
+    preemptions_.Add(status, f.key, f);
     if (auto g = gangs.find(f.key); g != gangs.end()) {
       gangs_.Add(status, f.key, *g->second, catalog, now);
     } else {
@@ -199,7 +210,10 @@ void ObjectStatusWriter::Publish(const Allocator& allocator,
     } else {
       ready_.erase(it->first);
       ready_.erase(it->first + " TasksLaunched");
-      if (it->first.starts_with("Framework ")) gangs_.Forget(it->first.substr(10));
+      if (it->first.starts_with("Framework ")) {
+        gangs_.Forget(it->first.substr(10));
+        preemptions_.Forget(it->first.substr(10));
+      }
       it = written_.erase(it);
     }
   }

@@ -4,22 +4,27 @@
 // same status and a steady cluster causes no writes.
 #pragma once
 
+#include <ctime>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "operator/client/kube_client.h"
 #include "operator/loop/gang_status.h"
+#include "operator/loop/preemption_status.h"
 #include "operator/loop/write_queue.h"
 #include "scheduler/allocator.h"
 
 namespace kubemesos::loop {
 
-// `status` of a ResourceGroup: allocated (quantities), dominantShare, frameworks, and a Ready
+// `status` of a ResourceGroup: allocated (quantities), dominantShare, frameworks,
+// guaranteePolicy (Lend or Hold), borrowed, lent and reclaimable (quantities: above the
+// guarantee, guarantee unused, what reclaim could take now; see GroupStatus), and a Ready
 // condition (False with reason Invalid and the message when the group cannot be used).
 // `ready_since` is the condition's lastTransitionTime.
 nlohmann::json GroupStatusJson(const GroupStatus& group, const ResourceCatalog& catalog,
@@ -75,9 +80,23 @@ class ObjectStatusWriter {
   // GangScheduled conditions (gang_status.h); one without has status.gang removed. `now`: the
   // engine's clock (Allocate's `now`), to turn the gang's times into wall times; negative:
   // SchedulingLoop::Now().
+  // Every framework also gets status.preemption (preemption_status.h).
   void Publish(const Allocator& allocator,
                const std::function<FrameworkExtras(const std::string&)>& extras = nullptr,
                double now = -1);
+  // Records the plans of a cycle (AllocationResult::preemptions) made at engine time `now` for
+  // the victims' frameworks' status.preemption.lastPreempted (written at the next Publish);
+  // returns the Preempted Events to emit on those Frameworks. `wall_now`: the wall clock now
+  // (tests pin it). Loop thread only.
+  std::vector<FrameworkPreemptions::Event> NotePreemptions(
+      const std::vector<Preemption>& plans, double now, std::time_t wall_now = std::time(nullptr)) {
+    return preemptions_.Note(plans, now, wall_now);
+  }
+  // A Framework object as the watch delivered it: its status.preemption.preemptedTasks, the
+  // count earlier leaders wrote (see FrameworkPreemptions::Observe). Loop thread only.
+  void ObserveFramework(const std::string& key, const nlohmann::json& framework) {
+    preemptions_.Observe(key, PreemptedTasksOf(framework));
+  }
   void Stop() { queue_.Stop(); }
   uint64_t writes() const { return queue_.writes(); }
   uint64_t failures() const { return queue_.failures(); }
@@ -91,9 +110,10 @@ class ObjectStatusWriter {
   std::map<std::string, std::string> written_;                 // object key -> status last queued
   std::map<std::string, std::pair<bool, std::string>> ready_;  // key -> (ready, since)
   std::mutex failed_mu_;
-  std::set<std::string> failed_;  // keys whose write failed (worker thread) -> write again
-  FrameworkGangStatus gangs_;     // Framework gangs' times, by framework key
-  WriteQueue queue_;              // last: stopped (and joined) before the rest is destroyed
+  std::set<std::string> failed_;      // keys whose write failed (worker thread) -> write again
+  FrameworkGangStatus gangs_;         // Framework gangs' times, by framework key
+  FrameworkPreemptions preemptions_;  // Frameworks' last preemption, by framework key
+  WriteQueue queue_;                  // last: stopped (and joined) before the rest is destroyed
 };
 
 }  // namespace kubemesos::loop

@@ -458,6 +458,7 @@ CycleStats SchedulerCore::Cycle(double now) {
     if (!result.nominations_ended.empty()) evictor_->NominationsEnded(result.nominations_ended);
     if (evictor_->Tracking()) evictor_->InFlight(allocator_.Preemptions());
   }
+  if (result_observer_) result_observer_(result, now);
   for (const auto& pending : result.unplaced) status_.PodPending(pending);
   ReportWaiting();
   stats.placements = result.placements.size();

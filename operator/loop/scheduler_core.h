@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -69,6 +70,12 @@ class SchedulerCore {
   uint64_t binds_succeeded() const { return binds_succeeded_; }
   // The bind outcomes since the last call (the caller feeds them to metrics).
   std::vector<BindOutcome> TakeBindOutcomes();
+  // Called by Cycle with each AllocationResult and its `now`, after the placements went to the
+  // binder (the Operator feeds preemption metrics and Framework status from the plans). Set
+  // before the first Cycle; on the loop thread; must not throw.
+  void SetResultObserver(std::function<void(const AllocationResult&, double)> observer) {
+    result_observer_ = std::move(observer);
+  }
   // The conversion of the Framework that the last Apply mirrored (an added or modified
   // Framework; also when it did not convert), else nullptr. The loop's observer hands it to
   // the Framework controller, which may move its value out: each event is converted once.
@@ -127,6 +134,7 @@ class SchedulerCore {
   std::unordered_map<std::string, uint64_t> pod_order_;  // first-seen order of pods
   std::unordered_map<std::string, double> pod_created_;  // pending pods: creation (Unix s)
   std::vector<BindOutcome> bind_outcomes_;
+  std::function<void(const AllocationResult&, double)> result_observer_;  // see SetResultObserver
   std::map<std::string, std::string> problems_;  // object with a problem -> its last message
   std::optional<kube::Converted<kube::FrameworkObjects>> framework_;  // see framework_conversion
   kube::VolumeTracker volumes_;

@@ -16,6 +16,8 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include "operator/metrics/preemption_metrics.h"
+#include "operator/metrics/series.h"
 #include "operator/util/guard.h"
 
 namespace kubemesos::metrics {
@@ -26,9 +28,6 @@ using prometheus::Family;
 using prometheus::Gauge;
 using prometheus::Histogram;
 using prometheus::Labels;
-
-template <typename T>
-using ByName = std::map<std::string, T, std::less<>>;
 
 constexpr std::array<const char*, 3> kOutcomeNames = {"success", "conflict", "error"};
 
@@ -85,41 +84,6 @@ void Follow(Family<Counter>& family, FollowedCounter& followed, double total, Ma
     followed.counter->Increment(total);
   }
   followed.total = total;
-}
-
-struct GaugeSeries {
-  Gauge* gauge = nullptr;
-  uint64_t seen = 0;
-};
-
-// Per-resource gauges of one owner (a group, or the cluster when `owner` is empty).
-using ResourceSeries = ByName<GaugeSeries>;
-
-void SetResources(Family<Gauge>& family, std::string_view owner_label, std::string_view owner,
-                  std::span<const ResourceValue> values, ResourceSeries& series, uint64_t gen) {
-  for (const ResourceValue& v : values) {
-    auto it = series.find(v.resource);
-    if (it == series.end()) {
-      Labels labels = {{"resource", std::string(v.resource)}};
-      if (!owner_label.empty()) labels.emplace(std::string(owner_label), std::string(owner));
-      it = series.emplace(std::string(v.resource), GaugeSeries{&family.Add(labels), 0}).first;
-    }
-    it->second.gauge->Set(v.value);
-    it->second.seen = gen;
-  }
-  for (auto it = series.begin(); it != series.end();) {
-    if (it->second.seen == gen) {
-      ++it;
-    } else {
-      family.Remove(it->second.gauge);
-      it = series.erase(it);
-    }
-  }
-}
-
-void RemoveResources(Family<Gauge>& family, ResourceSeries& series) {
-  for (auto& [name, s] : series) family.Remove(s.gauge);
-  series.clear();
 }
 
 struct GroupEntry {
@@ -227,6 +191,8 @@ struct Metrics::Impl {
   Family<Gauge>& preemptions =
       Reg(prometheus::BuildGauge(), *registry, "kubemesos_preemptions_in_flight",
           "Preemption plans whose nominations are held (victims leaving, preemptors not placed).");
+
+  PreemptionMetrics preemption{*registry};  // its own families and mutex
 
   std::mutex mu;
   Histogram* gang_seconds = &gang_time.Add({}, GangBuckets());
@@ -438,6 +404,10 @@ void Metrics::AddEviction(EvictionMode mode, EvictionResult result) {
 void Metrics::SetPreemptionsInFlight(int64_t plans) {
   std::lock_guard lock(impl_->mu);
   impl_->preemptions_in_flight->Set(static_cast<double>(plans));
+}
+
+PreemptionMetrics& Metrics::preemption() {
+  return impl_->preemption;
 }
 
 void Metrics::SetLeader(bool leader) {

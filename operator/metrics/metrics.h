@@ -89,6 +89,8 @@ struct GangPhaseCount {
 // (rejected), or a reservation ended without placing it (timeout).
 enum class GangAttempt { kScheduled, kUnschedulable, kRejected, kTimeout };
 
+class PreemptionMetrics;
+
 class Metrics {
  public:
   // Creates the registry and the series that always exist: the histograms,
@@ -143,6 +145,8 @@ class Metrics {
   void AddEviction(EvictionMode mode, EvictionResult result);
   // kubemesos_preemptions_in_flight: preemption plans whose nominations are held.
   void SetPreemptionsInFlight(int64_t plans);
+  // The lend, reclaim and preemption series (preemption_metrics.h), in the same registry.
+  PreemptionMetrics& preemption();
 
   // kubemesos_is_leader: 1 or 0.
   void SetLeader(bool leader);

@@ -170,8 +170,10 @@ Operator::Operator(RunConfig config, std::unique_ptr<client::KubeClient> kube)
       // The registry is built in Setup (SetRegistry there).
       evictor_(
           *kube_, queue_, nullptr,
+          // 16 plans at once: ~5 requests each; with 4 the reclaim bench's plans outran the
+          // evictor (docs/bench-reclaim.md), the engine caps victims in flight besides.
           {config_.eviction_delete ? loop::EvictionMode::kDelete : loop::EvictionMode::kEvictionApi,
-           4, [this] { return IsLeader(); },
+           16, [this] { return IsLeader(); },
            [this](int status) {
              metrics_.AddEviction(MetricMode(config_),
                                   metrics::EvictionResultFromHttpStatus(status));
@@ -186,9 +188,17 @@ Operator::Operator(RunConfig config, std::unique_ptr<client::KubeClient> kube)
              [this](const loop::LoopEvent& event) {  // the core's conversion, shared
                frameworks_.Observe(event, loop::SchedulingLoop::Now(),
                                    core_.framework_conversion());
+               if (event.type == loop::LoopEvent::Type::kObject &&
+                   event.kind == loop::ObjectKind::kFramework &&
+                   event.watch != loop::WatchType::kDeleted) {  // earlier leaders' preemptedTasks
+                 object_status_.ObserveFramework(kube::ObjectKey::Of(event.object).String(),
+                                                 event.object);
+               }
              }},
             [this](const loop::CycleStats& stats) { Cycle(stats); }) {
   core_.SetEvictSink(&evictor_);
+  core_.SetResultObserver(
+      [this](const AllocationResult& result, double now) { OnResult(result, now); });
 }
 
 bool Operator::Setup() {
@@ -355,6 +365,17 @@ loop::FrameworkExtras Operator::ExtrasOf(const std::string& key) {
   return extras;
 }
 
+void Operator::OnResult(const AllocationResult& result, double now) {
+  sharing_metrics_.Observe(result, now);
+  if (result.preemptions.empty()) return;
+  // Framework status.preemption.lastPreempted, and an Event on each victim's Framework.
+  for (const auto& event : object_status_.NotePreemptions(result.preemptions, now)) {
+    kube::ObjectKey k = kube::ObjectKey::Parse(event.key);
+    status_.ObjectWarning(loop::ObjectKind::kFramework, k.ns, k.name, loop::kPreemptedReason,
+                          event.message);
+  }
+}
+
 void Operator::Cycle(const loop::CycleStats& stats) {
   bound_total_ += stats.placements;
   caches_synced_ = true;  // cycles run only once every watch has synced
@@ -393,6 +414,7 @@ void Operator::Cycle(const loop::CycleStats& stats) {
     last_publish_ = now;
     publisher_.Publish(core_.allocator());
     metrics_.SetPreemptionsInFlight(static_cast<int64_t>(core_.allocator().Preemptions().size()));
+    sharing_metrics_.Publish(core_.allocator());
     if (IsLeader()) {  // one writer: the leader
       object_status_.Publish(
           core_.allocator(), [this](const std::string& key) { return ExtrasOf(key); }, now);

@@ -47,6 +47,7 @@
 #include "operator/run/gang_metrics.h"
 #include "operator/run/metrics_publisher.h"
 #include "operator/run/registry_setup.h"
+#include "operator/run/sharing_metrics.h"
 
 namespace kubemesos::run {
 
@@ -88,6 +89,9 @@ class Operator {
   bool Setup();  // the fallible part of Create: the HTTP server, the registry
   void OnStop(const char* stage, std::function<void()> stop);
   loop::FrameworkExtras ExtrasOf(const std::string& key);
+  // Each AllocationResult (SchedulerCore's observer): preemption metrics, Framework status and
+  // the Preempted Events.
+  void OnResult(const AllocationResult& result, double now);
   bool IsLeader() const { return registry_.IsLeader(); }
   // The loop's may_allocate: IsLeader(), and once per term the preemption plans of the previous
   // leader restored first (loop/plan_restore.h; loop thread only).
@@ -116,10 +120,11 @@ class Operator {
 
   // The loop thread's own state (Cycle).
   MetricsPublisher publisher_{metrics_};
-  GangMetrics gang_metrics_{metrics_};   // after each cycle: gang transitions
-  loop::GangFailureEvents gang_events_;  // a Framework gang's new failure reason: one Event
-  bool plans_restored_ = false;          // in this term (MayAllocate)
-  std::string restore_error_;            // the last one logged
+  GangMetrics gang_metrics_{metrics_};        // after each cycle: gang transitions
+  SharingMetrics sharing_metrics_{metrics_};  // each result: plans; each second: groups
+  loop::GangFailureEvents gang_events_;       // a Framework gang's new failure reason: one Event
+  bool plans_restored_ = false;               // in this term (MayAllocate)
+  std::string restore_error_;                 // the last one logged
   double last_publish_ = 0;
   double last_progress_ = 0;
   uint64_t bound_total_ = 0;

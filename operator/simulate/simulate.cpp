@@ -13,7 +13,10 @@
 #include "operator/kube/lenient.h"
 #include "operator/kube/object_key.h"
 #include "operator/kube/pod_group.h"
+#include "operator/kube/sharing.h"
 #include "operator/kube/volume_tracker.h"
+#include "operator/simulate/preemption_report.h"
+#include "operator/simulate/report_json.h"
 #include "operator/simulate/yaml_json.h"
 
 namespace kubemesos::simulate {
@@ -115,22 +118,6 @@ bool AddObject(const std::string& file, int line, const std::string& where,
   return true;
 }
 
-// Resource amounts for the report: cpu in cores, everything else in its unit. cpu and memory
-// always appear; other kinds when non-zero.
-ordered_json ResourcesJson(const Resources& amounts, const ResourceCatalog& catalog) {
-  ordered_json out = ordered_json::object();
-  for (ResourceId id = 0; id < catalog.size(); ++id) {
-    int64_t amount = amounts[id];
-    if (amount == 0 && id != kCpu && id != kMemory) continue;
-    if (id == kCpu && amount % 1000 != 0) {
-      out[catalog.Name(id)] = ResourceCatalog::ToDisplay(id, amount);
-    } else {
-      out[catalog.Name(id)] = id == kCpu ? amount / 1000 : amount;
-    }
-  }
-  return out;
-}
-
 double Round4(double x) {
   return std::round(x * 1e4) / 1e4;
 }
@@ -209,8 +196,10 @@ class ModelBuilder {
  public:
   // `existing_pods`: keys of the Pod objects of the input. A Framework's task pod with one of
   // these keys is not created again (the operator creates only missing task pods).
-  ModelBuilder(ResourceCatalog& catalog, Model& model, std::set<std::string> existing_pods)
-      : catalog_(catalog), model_(model), existing_pods_(std::move(existing_pods)) {}
+  // `now`: the wall clock running pods' start times are read against.
+  ModelBuilder(ResourceCatalog& catalog, Model& model, std::set<std::string> existing_pods,
+               std::time_t now)
+      : catalog_(catalog), model_(model), existing_pods_(std::move(existing_pods)), now_(now) {}
 
   // False with *error when the object does not convert or is a duplicate.
   bool Add(const InputObject& input, std::string* error) {
@@ -330,6 +319,8 @@ class ModelBuilder {
         return true;
       }
       ++model_.tasks;
+    } else {
+      pod.started = kSimulationStart - RanSeconds(object, now_);  // the simulation's clock
     }
     pod.order = next_order_++;
     if (!volumes.value->empty()) {
@@ -344,13 +335,15 @@ class ModelBuilder {
   ResourceCatalog& catalog_;
   Model& model_;
   std::set<std::string> existing_pods_;
+  std::time_t now_;
   std::map<std::string, std::string> seen_;  // "Kind key" -> "file line L"
   uint64_t next_order_ = 1;
   int64_t task_pods_ = 0;  // requested by the Frameworks so far (at most kMaxTaskPods)
 };
 
+// `check_at`: when the preemption cycle ran (negative: it did not).
 ordered_json Report(Allocator& allocator, const AllocationResult& result, const Model& model,
-                    double seconds) {
+                    double seconds, double check_at) {
   const ResourceCatalog& catalog = allocator.catalog();
   ordered_json report;
   std::map<std::string, int> placed;
@@ -391,6 +384,7 @@ ordered_json Report(Allocator& allocator, const AllocationResult& result, const 
     frameworks[f.key] = {{"group", f.group},
                          {"placed", placed[f.key]},
                          {"pending", f.pending},
+                         {"revocable", f.revocable},
                          {"allocated", ResourcesJson(f.allocated, catalog)},
                          {"dominantShare", Round4(f.dominant_share)}};
   }
@@ -398,7 +392,10 @@ ordered_json Report(Allocator& allocator, const AllocationResult& result, const 
   for (const auto& g : allocator.Groups()) {
     ordered_json entry = {{"allocated", ResourcesJson(g.allocated, catalog)},
                           {"dominantShare", Round4(g.dominant_share)},
-                          {"frameworks", g.frameworks}};
+                          {"frameworks", g.frameworks},
+                          {"guaranteePolicy", kube::GuaranteePolicyName(g.guarantee_policy)},
+                          {"borrowed", ResourcesJson(g.borrowed, catalog)},
+                          {"lent", ResourcesJson(g.lent, catalog)}};
     if (!g.valid) entry["invalid"] = g.invalid_message;
     groups[g.name] = std::move(entry);
   }
@@ -416,11 +413,13 @@ ordered_json Report(Allocator& allocator, const AllocationResult& result, const 
   }
   report["placements"] = std::move(placements);
   report["unschedulable"] = std::move(unschedulable);
+  report["preemptions"] = PreemptionsJson(result.preemptions);
   report["frameworks"] = std::move(frameworks);
   report["groups"] = std::move(groups);
   report["gangs"] = std::move(gangs);
   report["stats"] = {
       {"allocationSeconds", seconds}, {"nodes", allocator.node_count()}, {"tasks", model.tasks}};
+  if (check_at >= 0) report["stats"]["preemptionCheckSeconds"] = check_at;
   return report;
 }
 
@@ -455,14 +454,17 @@ kube::Converted<ordered_json> Simulate(const std::vector<InputObject>& objects,
                                        const SimulationOptions& options) {
   using Result = kube::Converted<ordered_json>;
   try {
-    Allocator allocator(AllocatorOptions{.policy = options.policy});
+    AllocatorOptions engine{.policy = options.policy, .preemption = {}};
+    engine.preemption.enabled = options.preemption;
+    Allocator allocator(engine);
     Model model;
     std::set<std::string> existing_pods;
     for (const auto& input : objects) {
       if (KindOf(input.object) == Kind::kPod) existing_pods.insert(PodKey(input.object));
     }
     existing_pods.erase("");
-    ModelBuilder builder(allocator.catalog(), model, std::move(existing_pods));
+    ModelBuilder builder(allocator.catalog(), model, std::move(existing_pods),
+                         options.now != 0 ? options.now : std::time(nullptr));
     std::string error;
     for (const auto& input : objects) {
       if (!builder.Add(input, &error)) return Result::Err(error);
@@ -475,10 +477,15 @@ kube::Converted<ordered_json> Simulate(const std::vector<InputObject>& objects,
     for (const auto& gang : model.gangs) allocator.UpsertGang(gang);
     for (const auto& pod : model.pods) allocator.UpsertPod(pod);
     auto start = std::chrono::steady_clock::now();
-    AllocationResult result = allocator.Allocate(0);
+    AllocationResult result = allocator.Allocate(kSimulationStart);
+    double check_at = -1;
+    if (options.preemption && allocator.pending_task_count() > 0) {
+      check_at = PreemptionCheckAt(model.groups);  // pending tasks may now reclaim
+      MergeResult(result, allocator.Allocate(kSimulationStart + check_at));
+    }
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    return Result::Ok(Report(allocator, result, model, seconds));
+    return Result::Ok(Report(allocator, result, model, seconds, check_at));
   } catch (const std::exception& e) {
     return Result::Err(std::string(kInternalError) + e.what());
   }

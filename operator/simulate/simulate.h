@@ -5,6 +5,7 @@
 // docs/simulate.md.
 #pragma once
 
+#include <ctime>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,17 +42,27 @@ inline constexpr std::string_view kInternalError = "internal error: ";
 
 struct SimulationOptions {
   Policy policy = Policy::kBinpack;
+  // Plan preemptions (the operator's switch): a second cycle once pending tasks have waited
+  // the longest delaySeconds (see preemption_report.h).
+  bool preemption = true;
+  // The wall clock the running pods' status.startTime is read against; 0: now.
+  std::time_t now = 0;
 };
 
 // Converts the objects, feeds one Allocator (nodes, groups, frameworks, then pods and framework
-// task pods in input order, `order` increasing), runs Allocate(0) once and returns the report:
+// task pods in input order, `order` increasing), runs Allocate(kSimulationStart) and, with
+// options.preemption and tasks still pending, a second cycle PreemptionCheckAt(groups) later
+// (pending tasks have then waited long enough to reclaim; running pods had run RanSeconds at
+// the first), and returns the report:
 //   placements     [{namespace, pod, framework, node}]
 //   unschedulable  [{namespace, pod, framework, reason, message}]
-//   frameworks     {"ns/name": {group, placed, pending, allocated, dominantShare}}
-//   groups         {name: {allocated, dominantShare, frameworks[, invalid]}}
+//   preemptions    [{kind, group[, gang], preemptors, nodes, victims, message}] (PreemptionsJson)
+//   frameworks     {"ns/name": {group, placed, pending, revocable, allocated, dominantShare}}
+//   groups         {name: {allocated, dominantShare, frameworks, guaranteePolicy, borrowed,
+//                   lent[, invalid]}}
 //   gangs          [{kind (Framework|PodGroup), key, phase, minMember, active, pending
 //                    [, lastFailure]}] (Allocator::Gangs() after the cycle)
-//   stats          {allocationSeconds, nodes, tasks}
+//   stats          {allocationSeconds (both cycles), nodes, tasks[, preemptionCheckSeconds]}
 // "allocated" maps resource names to cores (cpu), bytes (memory, storage) or counts.
 // A Framework task pod whose namespace/name is already among the input's Pods is not created
 // again: the existing pod stands for it (the operator creates only missing task pods).

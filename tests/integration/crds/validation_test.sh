@@ -64,6 +64,10 @@ newest_rule_active() {
   ! fw f "{resourceGroup: ${RG}-a, tasks: [$(task 'instances: 600000'), {name: w-2, instances: 600000, template: {spec: {containers: [{name: c, image: busybox}]}}}]}" |
     kc apply --dry-run=server -f - >/dev/null 2>&1 &&
     ! fw f "{resourceGroup: ${RG}-a, tasks: [$(task 'instances: 1')], gang: {minMember: 2}}" |
+    kc apply --dry-run=server -f - >/dev/null 2>&1 &&
+    ! rg "${RG}-newest" '{preemption: {delaySeconds: 86401}}' |
+    kc apply --dry-run=server -f - >/dev/null 2>&1 &&
+    ! fw f "{resourceGroup: ${RG}-a, preemption: {minRuntimeSeconds: -1}}" |
     kc apply --dry-run=server -f - >/dev/null 2>&1
 }
 km::wait_for "the CRDs' CEL rules to be served" 30 newest_rule_active
@@ -92,6 +96,25 @@ rg "${RG}-ns" '{nodeSelector: {pool: 5}}' | refused "nodeSelector value not a st
   "spec.nodeSelector.pool" "must be of type string"
 rg "${RG}-ns2" '{nodeSelector: {pool: [a, b]}}' | refused "nodeSelector value a list" \
   "spec.nodeSelector.pool" "must be of type string"
+
+echo "# ResourceGroup: invalid sharing and preemption (spec.guaranteePolicy, spec.preemption)"
+rg "${RG}-gp" '{guaranteePolicy: Borrow}' |
+  refused "guaranteePolicy not Lend|Hold" "spec.guaranteePolicy" 'Unsupported value: "Borrow"'
+rg "${RG}-gp2" '{guaranteePolicy: lend}' |
+  refused "guaranteePolicy is case-sensitive" "spec.guaranteePolicy" 'Unsupported value: "lend"'
+rg "${RG}-pr" '{preemption: {reclaim: LowerOrEqualPriority}}' |
+  refused "preemption.reclaim not Any|Never" "spec.preemption.reclaim" 'Unsupported value: "LowerOrEqualPriority"'
+rg "${RG}-pw" '{preemption: {withinGroup: LowerOrNewerEqualPriority}}' |
+  refused "preemption.withinGroup not LowerPriority|Never" "spec.preemption.withinGroup" \
+  'Unsupported value: "LowerOrNewerEqualPriority"'
+rg "${RG}-pd" '{preemption: {delaySeconds: -1}}' |
+  refused "preemption.delaySeconds < 0" "spec.preemption.delaySeconds" "greater than or equal to 0"
+rg "${RG}-pd2" '{preemption: {delaySeconds: 86401}}' |
+  refused "preemption.delaySeconds > 86400" "spec.preemption.delaySeconds" "less than or equal to 86400"
+rg "${RG}-pd3" '{preemption: {delaySeconds: 1.5}}' |
+  refused "preemption.delaySeconds not an integer" "spec.preemption.delaySeconds" "must be of type integer"
+rg "${RG}-ps" '{preemption: Never}' |
+  refused "preemption not an object" "spec.preemption" "must be of type object"
 
 echo "# Framework: invalid specs"
 fw f '{}' | refused "resourceGroup missing" "spec.resourceGroup" "Required value"
@@ -152,6 +175,19 @@ fw f "{resourceGroup: ${RG}-a, tasks: [{name: w, template: {spec: {containers: [
   refused "more than 100 containers in a task template" "spec.tasks[0].template.spec.containers" \
   "must have at most 100 items"
 
+echo "# Framework: invalid revocable and preemption (spec.revocable, spec.preemption)"
+fw f "{resourceGroup: ${RG}-a, revocable: Never}" |
+  refused "revocable not Allow|Deny" "spec.revocable" 'Unsupported value: "Never"'
+fw f "{resourceGroup: ${RG}-a, revocable: true}" |
+  refused "revocable a boolean" "spec.revocable" "must be of type string"
+fw f "{resourceGroup: ${RG}-a, preemption: {preemptable: sometimes}}" |
+  refused "preemptable not a boolean" "spec.preemption.preemptable" "must be of type boolean"
+fw f "{resourceGroup: ${RG}-a, preemption: {minRuntimeSeconds: -1}}" |
+  refused "minRuntimeSeconds < 0" "spec.preemption.minRuntimeSeconds" "greater than or equal to 0"
+fw f "{resourceGroup: ${RG}-a, preemption: {minRuntimeSeconds: 604801}}" |
+  refused "minRuntimeSeconds > 604800 (a week)" "spec.preemption.minRuntimeSeconds" \
+  "less than or equal to 604800"
+
 echo "# Framework: invalid gangs (spec.gang)"
 fw f "{resourceGroup: ${RG}-a, gang: {}}" | refused "gang without minMember" "spec.gang.minMember" "Required value"
 fw f "{resourceGroup: ${RG}-a, gang: {minMember: 0}}" |
@@ -202,6 +238,12 @@ rg "${RG}-full" "{parent: ${RG}-root, weight: 0.5, guarantee: {cpu: 500m, memory
   accepted "group with guarantee equal to limit (2Gi = 2048Mi), integer and decimal quantities"
 rg "${RG}-max" '{limit: {cpu: "4611686018427387904m", memory: 4Pi}}' |
   accepted "group with a limit of exactly 2^62 milli-units"
+rg "${RG}-hold" '{guarantee: {cpu: 4}, guaranteePolicy: Hold, preemption: {reclaim: Any, withinGroup: Never, delaySeconds: 0}}' |
+  accepted "Hold group that still reclaims (what it lent before Hold), no priority preemption, delay 0"
+rg "${RG}-lend" '{guaranteePolicy: Lend, preemption: {reclaim: Never, delaySeconds: 86400}}' |
+  accepted "Lend group that never reclaims, delay at its bound 86400"
+fw f "{resourceGroup: ${RG}-a, revocable: Deny, preemption: {preemptable: false, minRuntimeSeconds: 604800}}" |
+  accepted "framework that refuses revocable capacity, not preemptable, minRuntimeSeconds at its bound"
 fw f "{resourceGroup: ${RG}-a, tasks: [$(task 'instances: 0, restartPolicy: OnFailure, maxRetries: 0'), {name: w-2, template: {spec: {containers: [{name: c, image: busybox}]}}}]}" |
   accepted "framework with zero instances and zero retries"
 fw f "{resourceGroup: ${RG}-a, tasks: $(named_tasks 100 10000)}" |
@@ -251,12 +293,18 @@ check "gang defaults: 30 600 300 600 Requeue Restart 10 600" jsonpath_is "30 600
   fw gang-defaults -n "${TEST_NS}"
 check "default instances 1, restartPolicy Never, maxRetries 3" jsonpath_is "1 Never 3" \
   '{.spec.tasks[0].instances} {.spec.tasks[0].restartPolicy} {.spec.tasks[0].maxRetries}' fw defaults -n "${TEST_NS}"
+check "default sharing: guaranteePolicy Lend, reclaim Any, withinGroup LowerPriority, delaySeconds 30" \
+  jsonpath_is "Lend Any LowerPriority 30" \
+  '{.spec.guaranteePolicy} {.spec.preemption.reclaim} {.spec.preemption.withinGroup} {.spec.preemption.delaySeconds}' \
+  rg "${RG}-defaults"
+check "default preemption: revocable Allow, preemptable true, minRuntimeSeconds 0" jsonpath_is "Allow true 0" \
+  '{.spec.revocable} {.spec.preemption.preemptable} {.spec.preemption.minRuntimeSeconds}' fw defaults -n "${TEST_NS}"
 
 # Status as the operator writes it, through the status subresource.
 kc_quiet patch rg "${RG}-team" --subresource=status --type=merge \
-  -p '{"status":{"allocated":{"cpu":"3","memory":"6Gi"},"dominantShare":0.375,"frameworks":1}}'
+  -p '{"status":{"allocated":{"cpu":"3","memory":"6Gi"},"dominantShare":0.375,"frameworks":1,"guaranteePolicy":"Lend","borrowed":{"cpu":"500m"},"lent":{"cpu":"1500m"},"reclaimable":{"cpu":"500m"}}}'
 kc_quiet patch fw defaults -n "${TEST_NS}" --subresource=status --type=merge \
-  -p '{"status":{"phase":"Running","dominantShare":0.25,"tasks":{"pending":2,"running":5,"succeeded":0,"failed":0,"lost":0}}}'
+  -p '{"status":{"phase":"Running","dominantShare":0.25,"tasks":{"pending":2,"running":5,"succeeded":0,"failed":0,"lost":0},"preemption":{"preemptedTasks":3,"revocableTasks":2,"lastPreempted":{"time":"2026-01-01T00:00:00Z","by":"ml/bert-0","reason":"Reclaim","victims":3}}}}'
 columns_are() {  # EXPECTED ARGS...: `kubectl get ARGS` header and row, squeezed to single spaces
   local want="$1" got; shift
   got="$(kc get "$@" | tr -s ' ' | sed 's/ [0-9]*[smhd]$/ AGE/')"
@@ -268,6 +316,14 @@ ${RG}-team ${RG}-defaults 2 4 3 6Gi 0.375 1 AGE" rg "${RG}-team"
 check "kubectl get fw: group, phase, running, pending, share, age" columns_are \
   "NAME GROUP PHASE RUNNING PENDING SHARE AGE
 defaults ${RG}-team Running 5 2 0.25 AGE" fw defaults -n "${TEST_NS}"
+check "kubectl get rg -o wide: also the guarantee policy, borrowed and lent cpu" columns_are \
+  "NAME PARENT WEIGHT GUARANTEE-CPU CPU MEMORY SHARE FRAMEWORKS POLICY BORROWED-CPU LENT-CPU AGE
+${RG}-team ${RG}-defaults 2 4 3 6Gi 0.375 1 Lend 500m 1500m AGE" rg "${RG}-team" -o wide
+check "kubectl get fw -o wide: also gang phase (none here), revocable and preempted tasks" columns_are \
+  "NAME GROUP PHASE RUNNING PENDING SHARE GANG REVOCABLE PREEMPTED AGE
+defaults ${RG}-team Running 5 2 0.25 2 3 AGE" fw defaults -n "${TEST_NS}" -o wide
+check "status.preemption.lastPreempted is kept" jsonpath_is "ml/bert-0 Reclaim" \
+  '{.status.preemption.lastPreempted.by} {.status.preemption.lastPreempted.reason}' fw defaults -n "${TEST_NS}"
 check "the status subresource leaves the spec alone" jsonpath_is 2 '{.spec.weight}' rg "${RG}-team"
 many() {  # N JSON: a JSON array of N copies
   local i out=""

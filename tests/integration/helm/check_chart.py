@@ -6,7 +6,8 @@ usage: check_chart.py RENDERED.yaml METRICS_CPP RULES_OUT.yaml
 - the Grafana dashboard ConfigMap carries label grafana_dashboard: "1" and valid dashboard JSON
   (uid, title, panels with datasource and targets), and every kubemesos_* name in its queries
   and in the PrometheusRule's expressions is a metric the operator exports (the list below,
-  each of which must also be registered in operator/metrics/metrics.cpp);
+  each of which must also be registered in a .cpp file next to METRICS_CPP, i.e. in
+  operator/metrics/);
 - the Deployment is hardened (non-root, read-only root, no capabilities, RuntimeDefault
   seccomp, /healthz and /readyz probes on the probe port, which config.yaml's probeAddress
   names and the Service does not expose, requests and limits, pod anti-affinity);
@@ -14,7 +15,9 @@ usage: check_chart.py RENDERED.yaml METRICS_CPP RULES_OUT.yaml
   restricts ingress only, and admits that peer to the metrics port and nothing else;
 - writes the PrometheusRule's spec (its `groups`) to RULES_OUT for `promtool check rules`.
 """
+import glob
 import json
+import os
 import re
 import sys
 
@@ -29,9 +32,14 @@ EXPORTED = {
     "kubemesos_registry_requests_total", "kubemesos_watch_restarts_total",
     "kubemesos_internal_errors_total", "kubemesos_gangs", "kubemesos_gang_reserved_resources",
     "kubemesos_gang_time_to_schedule_seconds", "kubemesos_gang_schedule_attempts_total",
+    "kubemesos_preemptions_total", "kubemesos_preemption_victims_total",
+    "kubemesos_preemption_victims_per_plan", "kubemesos_preemption_to_bind_seconds",
+    "kubemesos_preempted_task_runtime_seconds", "kubemesos_group_borrowed", "kubemesos_group_lent",
+    "kubemesos_group_revocable_tasks",
 }
 HISTOGRAMS = {"kubemesos_allocation_cycle_seconds", "kubemesos_scheduling_latency_seconds",
-              "kubemesos_gang_time_to_schedule_seconds"}
+              "kubemesos_gang_time_to_schedule_seconds", "kubemesos_preemption_victims_per_plan",
+              "kubemesos_preemption_to_bind_seconds", "kubemesos_preempted_task_runtime_seconds"}
 failures = []
 
 
@@ -68,10 +76,11 @@ def main():
     for d in docs:
         by_kind.setdefault(d["kind"], []).append(d)
 
-    source = open(metrics_cpp).read()
+    metrics_dir = os.path.dirname(os.path.abspath(metrics_cpp))
+    source = "".join(open(f).read() for f in sorted(glob.glob(os.path.join(metrics_dir, "*.cpp"))))
     for n in sorted(EXPORTED):
         if f'"{n}"' not in source:
-            fail(f"{n} is not registered in {metrics_cpp}")
+            fail(f"{n} is not registered in {metrics_dir}/*.cpp")
 
     # Grafana dashboard.
     cms = [c for c in by_kind.get("ConfigMap", []) if c["metadata"]["name"].endswith("-dashboard")]
@@ -103,7 +112,10 @@ def main():
                      "kubemesos_pending_tasks", "kubemesos_scheduling_latency_seconds",
                      "kubemesos_offers_total", "kubemesos_binds_total", "kubemesos_gangs",
                      "kubemesos_gang_time_to_schedule_seconds",
-                     "kubemesos_gang_reserved_resources"):
+                     "kubemesos_gang_reserved_resources", "kubemesos_group_borrowed",
+                     "kubemesos_group_lent", "kubemesos_preemptions_total",
+                     "kubemesos_preemption_to_bind_seconds", "kubemesos_preemption_victims_total",
+                     "kubemesos_group_revocable_tasks"):
             if want not in used:
                 fail(f"dashboard does not show {want}")
         if not any("histogram_quantile(0.5," in e for e in exprs) or \
