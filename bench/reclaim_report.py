@@ -22,8 +22,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from perf_report import cycle_stats  # noqa: E402  (same directory)
 
 # kubemesos' own counters, summed over their labels, when this build has them (issue #16 names).
-OWN_COUNTERS = ["kubemesos_evictions_total", "kubemesos_preemption_victims_total",
-                "kubemesos_preemption_attempts_total"]
+OWN_COUNTERS = ["kubemesos_preemptions_total", "kubemesos_preemption_victims_total",
+                "kubemesos_evictions_total"]
+# kubemesos' own reclaim latency (a plan made to its preemptors bound), mean over the phase.
+OWN_LATENCY = "kubemesos_preemption_to_bind_seconds"
 
 
 def facts(d):
@@ -77,6 +79,11 @@ def own_counters(d):
             continue
         before = counter(os.path.join(d, "metrics.before"), name) or 0.0
         out[name.replace("kubemesos_", "")] = after - before
+    before, after = os.path.join(d, "metrics.before"), os.path.join(d, "metrics.after")
+    count = (counter(after, OWN_LATENCY + "_count") or 0) - (counter(before, OWN_LATENCY + "_count") or 0)
+    if count > 0:
+        total = (counter(after, OWN_LATENCY + "_sum") or 0) - (counter(before, OWN_LATENCY + "_sum") or 0)
+        out["preemption_to_bind_mean_s"] = round(total / count, 3)
     return out
 
 
@@ -174,7 +181,7 @@ def main():
 
     unit = "GPU" if a.unit == "gpu" else "cpu"
     head = ("| phase | pods | first bind | done | evictions (per reclaimed unit) | reclaimer pods deleted "
-            "| kubemesos cycles: n, mean / p99 | load avg (1 min) |")
+            "| kubemesos cycles: n, mean / p99, max | load avg (1 min) |")
     rows.append(head)
     rows.append("|---|---|---|---|---|---|---|---|")
 
@@ -182,7 +189,8 @@ def main():
         c = r.get("cycle")
         if not c:
             return "—"
-        return f"{c['cycles']}, {c['mean_ms']:.2f} / {c['p99_ms']:.1f} ms"
+        top = "" if c["max_le_ms"] == float("inf") else f", max ≤ {c['max_le_ms']:g}"
+        return f"{c['cycles']}, {c['mean_ms']:.2f} / {c['p99_ms']:.1f}{top} ms"
 
     def ev(r):
         if r.get("evictions") is None:
