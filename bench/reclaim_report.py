@@ -108,6 +108,9 @@ def main():
     p.add_argument("--guarantee", type=int, default=0)
     p.add_argument("--filler-guarantee", type=int, default=0)
     p.add_argument("--delay-seconds", type=float, default=0)
+    p.add_argument("--check", action="store_true",
+                   help="exit 1 unless every pod was bound, each reclaimed unit cost exactly one "
+                        "eviction, no reclaimer pod was deleted and the quiet window evicted nobody")
     a = p.parse_args()
     out = a.out
     evicted_a = deletions(os.path.join(out, "reclaim-a.deletions"))
@@ -232,6 +235,43 @@ def main():
         fh.write(text)
     with open(os.path.join(out, "results.json"), "w") as fh:
         json.dump(results, fh, indent=2)
+    if a.check:
+        failures = check(ph, a.guarantee)
+        for f in failures:
+            print("check failed: " + f, file=sys.stderr)
+        if failures:
+            sys.exit(1)
+        print("check passed: every pod bound, one eviction per reclaimed unit, no storm")
+
+
+def check(ph, guarantee):
+    """What --check asserts (the one-unit pods make one victim per reclaimed unit minimal)."""
+    failures = []
+    for name in ("fill", "single", "bulk", "quiet"):
+        if name not in ph:
+            failures.append(f"phase {name} did not run")
+    for name in ("fill", "single", "bulk"):
+        r = ph.get(name)
+        if r and r["bound"] != r["pods"]:
+            failures.append(f"{name}: {r['bound']} of {r['pods']} pods bound")
+    for name in ("single", "bulk"):
+        r = ph.get(name)
+        if r and r["evictions"] != r["bound"]:
+            failures.append(f"{name}: {r['evictions']} evictions for {r['bound']} reclaimed units")
+    for name in ("single", "bulk", "quiet"):
+        r = ph.get(name)
+        if r and r["reclaimer_pods_deleted"]:
+            failures.append(f"{name}: {r['reclaimer_pods_deleted']} reclaimer pods deleted")
+    q = ph.get("quiet")
+    if q:
+        if q["evictions"]:
+            failures.append(f"quiet: {q['evictions']} evictions after the guarantee was back")
+        if q.get("reclaimer_bound") != guarantee:
+            failures.append(f"quiet: {q.get('reclaimer_bound')} reclaimer pods bound, not {guarantee}")
+        if q.get("filler_pending") != guarantee:
+            failures.append(f"quiet: {q.get('filler_pending')} filler pods pending, not {guarantee} "
+                            "(the victims' replacements)")
+    return failures
 
 
 if __name__ == "__main__":

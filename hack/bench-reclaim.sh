@@ -29,7 +29,7 @@
 #
 #   hack/bench-reclaim.sh [--nodes 500] [--unit gpu|cpu] [--units-per-node 8] [--guarantee N]
 #                         [--filler-guarantee 0] [--delay-seconds 0] [--samples 10]
-#                         [--quiet-seconds 60] [--backlog] [--fill-only]
+#                         [--quiet-seconds 60] [--backlog] [--fill-only] [--quick] [--check]
 #                         [--name bench-reclaim] [--out DIR] [--build-dir build-bench]
 #                         [--no-build] [--reuse] [--keep] [--timeout 1800]
 #                         [--kubemesos-args "..."]
@@ -37,7 +37,10 @@
 # fake GPU operator does) and each pod requests nvidia.com/gpu: 1 and nothing else; --unit cpu:
 # nodes of units-per-node cpu, pods of 1 cpu. KWOK removes a deleting pod at once, so the victims'
 # terminationGracePeriodSeconds adds nothing here (on a real cluster reclaim waits for it).
-# --fill-only: cluster, groups and the fill phase only (needs no preemption).
+# --fill-only: cluster, groups and the fill phase only (needs no preemption). --quick: 20 nodes,
+# guarantee 80 of 160 units, 3 samples, 15 quiet seconds. --check: exit 1 unless every pod was
+# bound, each reclaimed unit cost exactly one eviction, no reclaimer pod was deleted and the quiet
+# window evicted nobody (CTest integration.bench.reclaim runs --quick --check).
 # Everything runs under `nice -n 10`; the cluster is stopped at the end unless --keep/--reuse.
 set -euo pipefail
 [[ -n ${KM_BENCH_NICED:-} ]] || KM_BENCH_NICED=1 exec nice -n 10 "$0" "$@"
@@ -51,7 +54,7 @@ source hack/lib/objects.sh
 source hack/lib/bench.sh
 
 nodes=500 unit=gpu per_node=8 guarantee="" filler_guarantee=0 delay=0 samples=10 quiet=60
-backlog=0 fill_only=0 name=bench-reclaim out="" build_dir=build-bench build=1 reuse=0 keep=0
+backlog=0 fill_only=0 check=0 name=bench-reclaim out="" build_dir=build-bench build=1 reuse=0 keep=0
 timeout=1800 kubemesos_args="" qps=5000
 while (($#)); do
   case "$1" in
@@ -65,6 +68,8 @@ while (($#)); do
     --quiet-seconds) quiet=$2; shift 2 ;;
     --backlog) backlog=1; shift ;;
     --fill-only) fill_only=1; shift ;;
+    --quick) nodes=20 per_node=8 guarantee=80 samples=3 quiet=15; shift ;;
+    --check) check=1; shift ;;
     --name) name=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --build-dir) build_dir=$2; shift 2 ;;
@@ -357,5 +362,7 @@ kubectl get resourcegroups -o json >"$out/quiet/resourcegroups.json" || true
 
 for p in "${deletions_pids[@]}"; do stop_pid "$p"; done
 deletions_pids=()
-python3 bench/reclaim_report.py "$out" --nodes "$nodes" --unit "$unit" --units-per-node "$per_node" \
-  --guarantee "$guarantee" --filler-guarantee "$filler_guarantee" --delay-seconds "$delay"
+report_args=(--nodes "$nodes" --unit "$unit" --units-per-node "$per_node" --guarantee "$guarantee"
+  --filler-guarantee "$filler_guarantee" --delay-seconds "$delay")
+((check)) && report_args+=(--check)
+python3 bench/reclaim_report.py "$out" "${report_args[@]}"
