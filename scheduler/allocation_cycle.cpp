@@ -21,6 +21,14 @@ Reason Allocator::Impl::LimitReason(int group) const {
                 "Placing the task would exceed the limit of ResourceGroup \"" + name + "\"."};
 }
 
+Reason Allocator::Impl::DenyRevocableReason(int framework) const {
+  const auto& fw = frameworks_[framework];
+  return Reason{ReasonCode::kQuotaLimit, fw.spec.group,
+                "Framework " + fw.spec.key +
+                    " accepts no revocable capacity (spec.revocable: Deny) and ResourceGroup \"" +
+                    fw.spec.group + "\" has no unused guarantee left for the task."};
+}
+
 int Allocator::Impl::NextClass(int framework) const {
   int best = kNone;
   for (int cls : frameworks_[framework].classes) {
@@ -110,6 +118,14 @@ AllocationResult Allocator::Impl::Allocate(double now) {
   }
   // Gangs that cannot be decided yet say why; reservations past their time end.
   if (!gangs_.empty()) PrepareGangs(now);
+  // Preemptors whose victims have left take their nominated nodes before anyone else.
+  // Tasks that arrived since the last cycle start waiting now (delaySeconds counts from here).
+  for (int task : new_pending_)
+    if (task < static_cast<int>(tasks_.size()) && tasks_[task].cls != kNone &&
+        tasks_[task].pending_since < 0)
+      tasks_[task].pending_since = now;
+  new_pending_.clear();
+  if (!plans_.empty() || !ended_nominations_.empty()) ServeNominations(now, result);
 
   // Nodes that cannot fit even the smallest pending request are skipped by every cursor.
   Resources smallest;
@@ -175,7 +191,8 @@ AllocationResult Allocator::Impl::Allocate(double now) {
           auto& fw = frameworks_[t.framework];
           ++fw.offers_accepted;
           if (exhausted(pool_.node(t.node))) pool_.MarkExhausted(t.node);
-          result.placements.push_back({t.key, fw.spec.key, t.node_name, gangs_[g].key});
+          result.placements.push_back(
+              {t.key, fw.spec.key, t.node_name, gangs_[g].key, t.revocable});
           sorter.Update(t.framework, share_of(t.framework));
           for (int p = fw.group; p != kNone; p = groups_.parent(p))
             sorter.UpdateGroup(p, DominantShare(groups_.allocated(p)));
@@ -190,6 +207,10 @@ AllocationResult Allocator::Impl::Allocate(double now) {
       }
       if (int g = groups_.LimitViolation(group, c.request); g != kNone) {
         BlockClass(cls, Block::kLimit, g, LimitReason(g));
+        continue;
+      }
+      if (!frameworks_[f].spec.revocable && !groups_.WithinGuarantee(group, c.request, false)) {
+        BlockClass(cls, Block::kLimit, group, DenyRevocableReason(f));
         continue;
       }
       if (stage == Stage::kFairShare) {
@@ -216,7 +237,7 @@ AllocationResult Allocator::Impl::Allocate(double now) {
       if (exhausted(pool_.node(node))) pool_.MarkExhausted(node);
       auto& fw = frameworks_[f];
       ++fw.offers_accepted;
-      result.placements.push_back({t.key, fw.spec.key, t.node_name, {}});
+      result.placements.push_back({t.key, fw.spec.key, t.node_name, {}, t.revocable});
       sorter.Update(f, share_of(f));
       for (int g = fw.group; g != kNone; g = groups_.parent(g))
         sorter.UpdateGroup(g, DominantShare(groups_.allocated(g)));
@@ -228,6 +249,8 @@ AllocationResult Allocator::Impl::Allocate(double now) {
   }
 
   if (!gangs_.empty()) FinishGangs(now);
+  // Tasks still blocked may preempt: reclaim lent guarantees, priority inside a group.
+  PlanPreemptions(now, result);
 
   // A task short of capacity whose group has meanwhile reached its limit is held back by the
   // limit first: say so, so that no node is bought for it.

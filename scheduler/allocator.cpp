@@ -199,6 +199,12 @@ void Allocator::Impl::RemoveFramework(const std::string& key) {
 
 std::vector<GroupStatus> Allocator::Impl::Groups() const {
   std::vector<GroupStatus> out;
+  // What frameworks that may be victims hold, by subtree: the most reclaim could take.
+  std::vector<ResourceSum> preemptable(groups_.size());
+  for (const auto& fw : frameworks_) {
+    if (!fw.alive || fw.group == kNone || !fw.spec.preemptable) continue;
+    for (int g = fw.group; g != kNone; g = groups_.parent(g)) preemptable[g] += fw.allocated;
+  }
   for (int g = 1; g < groups_.size(); ++g) {
     GroupStatus status;
     status.name = groups_.name(g);
@@ -209,6 +215,19 @@ std::vector<GroupStatus> Allocator::Impl::Groups() const {
     status.frameworks = groups_.direct_frameworks(g);
     status.guarantee = groups_.spec(g).guarantee;
     status.limit = groups_.spec(g).limit;
+    status.guarantee_policy = groups_.spec(g).guarantee_policy;
+    const ResourceSum& allocated = groups_.allocated(g);
+    ResourceSum borrowed, lent, reclaimable;
+    for (int r = 0; r < catalog_.size(); ++r) {
+      const WideAmount guarantee = status.guarantee.Has(r) ? status.guarantee.amount[r] : 0;
+      borrowed[r] = std::max<WideAmount>(0, allocated[r] - guarantee);
+      if (status.guarantee_policy == GuaranteePolicy::kLend)
+        lent[r] = std::max<WideAmount>(0, guarantee - allocated[r]);
+      reclaimable[r] = std::min(borrowed[r], preemptable[g][r]);
+    }
+    status.borrowed = Narrow(borrowed);
+    status.lent = Narrow(lent);
+    status.reclaimable = Narrow(reclaimable);
     out.push_back(std::move(status));
   }
   return out;
@@ -229,6 +248,8 @@ std::vector<FrameworkStatus> Allocator::Impl::Frameworks() const {
     status.pending = fw.pending;
     status.offers_accepted = fw.offers_accepted;
     status.offers_declined = fw.offers_declined;
+    status.revocable = fw.revocable;
+    status.preempted = fw.preempted;
     out.push_back(std::move(status));
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.key < b.key; });

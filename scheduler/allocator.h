@@ -286,9 +286,10 @@ struct GroupStatus {
   bool valid = true;
   std::string invalid_message;
   Resources allocated;  // the whole subtree
-  // Per guaranteed resource: allocated above the guarantee (borrowed), guarantee not used by the
-  // group (lent under kLend, held under kHold), and what reclaim could take from the group now
-  // (allocated - guarantee of its revocable tasks' resources, never below the guarantee).
+  // Per resource: allocated above the guarantee (borrowed; all of it where nothing is guaranteed),
+  // the guarantee the group does not use (lent; zero under kHold, where it is held as headroom),
+  // and the most reclaim could take from the group now (borrowed, at most what its preemptable
+  // frameworks hold).
   Resources borrowed;
   Resources lent;
   Resources reclaimable;

@@ -2,6 +2,7 @@
 // Allocator::Impl and touched by one thread.
 #pragma once
 
+#include <map>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -71,6 +72,8 @@ struct FrameworkState {
   std::unordered_set<int> members;          // all its tasks, pending or on nodes
   int64_t offers_accepted = 0;
   int64_t offers_declined = 0;
+  int revocable = 0;      // tasks on nodes with TaskState::revocable
+  int64_t preempted = 0;  // its tasks chosen as victims
 };
 
 struct TaskState {
@@ -91,6 +94,34 @@ struct TaskState {
   bool terminal = false;
   bool counted = false;            // its request is counted on node and framework
   std::optional<Reason> reported;  // last pending reason handed out
+  // Preemption (preemption.cpp). Soft fields: they change without a re-attach.
+  bool terminating = false;         // deletionTimestamp set: never a victim
+  bool preempt_never = false;       // preemptionPolicy Never
+  bool revocable = false;           // placed on borrowed capacity
+  double started = -1;              // running since (engine clock); -1 unknown
+  double grace = 30;                // terminationGracePeriodSeconds
+  double pending_since = -1;        // waiting since (engine clock); -1: not seen by a cycle yet
+  double terminating_since = -1;    // first seen terminating (engine clock)
+  double next_preempt_attempt = 0;  // a search that found no plan is not repeated before this
+};
+
+// A preemption plan in flight (preemption.cpp): victims chosen, preemptors nominated. Each
+// nomination holds its preemptor's request on its node and in its framework's (and groups')
+// allocation, like an assumed placement, until the preemptor is placed there, the plan is
+// cancelled or the deadline passes: neither the node's capacity nor the group's limit or
+// guarantee can be taken by someone else meanwhile.
+struct PlanState {
+  Preemption plan;
+  struct Held {
+    std::string pod;
+    int node = kNone;
+    std::string node_name;  // the slot is only trusted while it still holds this node
+    int framework = kNone;
+    std::string framework_key;  // likewise for the framework slot
+    Resources amount;
+    bool done = false;  // placed, or its pod went away
+  };
+  std::vector<Held> held;  // one per preemptor, in plan.preemptors order
 };
 
 // Capacity a starving gang holds on a node (phantom usage on the node until released).
@@ -183,6 +214,8 @@ class Allocator::Impl {
   int NextClass(int framework) const;
   Reason Explain(int cls, double now);
   Reason LimitReason(int group) const;
+  // Why a framework with spec.revocable Deny gets nothing more (its group's guarantee is used).
+  Reason DenyRevocableReason(int framework) const;
   double DominantShare(const ResourceSum& allocated) const;
   // The node-scoped placement plugins' answer for the class (a cached bitmap; see
   // placement::Scope::kNode). The live ones are applied through PlacementQuery.
@@ -236,6 +269,23 @@ class Allocator::Impl {
   void ForgetSucceeded(const std::string& pod_key);
   // Undoes PlaceHead: the task is pending again (no wake-ups: the capacity was free before).
   void Unplace(int task);
+  // PlaceHead for a given pending task rather than its class's head.
+  void PlaceTask(int task, int node);
+  // After a task was placed by this engine: marks it revocable when it uses borrowed capacity.
+  void NoteRevocable(int task);
+
+  // ---- preemption (preemption.cpp, preemption_search.cpp) ----
+  // Cycle start: places nominated preemptors whose capacity is free now, ends nominations past
+  // their deadline or without a pending preemptor (listed in nominations_ended).
+  void ServeNominations(double now, AllocationResult& result);
+  // Cycle end: plans for tasks still blocked, in allocation order, within the eviction cap.
+  void PlanPreemptions(double now, AllocationResult& result);
+  // Ends a plan: its held capacity is released, its victims not yet leaving are free again.
+  void EndPlan(uint64_t id, AllocationResult* result);
+  // A task is leaving (removed, or re-attached): its plan bookkeeping follows.
+  void ForgetPreemption(const std::string& pod_key);
+  // Adds (sign +1) or takes back (-1) a nomination's hold on its node and framework.
+  void Hold(const PlanState::Held& held, int sign);
 
   AllocatorOptions options_;
   ResourceCatalog catalog_;
@@ -302,6 +352,20 @@ class Allocator::Impl {
   std::unordered_map<std::string, int> gang_index_;      // PodGroup key -> slot
   std::unordered_map<std::string, int> succeeded_gang_;  // finished member pod key -> slot
   std::unordered_map<std::string, int> reserving_;       // top-level group -> reserving gang
+
+  std::map<uint64_t, PlanState> plans_;  // in flight, by creation
+  uint64_t next_plan_ = 1;
+  std::unordered_map<std::string, uint64_t> nominated_;    // preemptor pod -> plan
+  std::unordered_map<std::string, uint64_t> victims_;      // chosen victim pod -> plan
+  std::unordered_map<std::string, double> evict_refused_;  // pod -> not a victim before
+  std::vector<std::string> ended_nominations_;             // for the next result
+  std::vector<int> new_pending_;  // tasks enqueued since the last cycle, their wait not started
+  // Tasks of frameworks on nodes, by priority: the priority search is skipped for a task with no
+  // lower priority anywhere (the common case: every priority 0).
+  std::map<int32_t, int> on_node_priorities_;
+  void CountPriority(int32_t priority, int delta) {
+    if ((on_node_priorities_[priority] += delta) == 0) on_node_priorities_.erase(priority);
+  }
 
   // After constraints_ and pool_, whose references it keeps.
   PodIndex pods_{constraints_, pool_};

@@ -180,7 +180,10 @@ void Allocator::Impl::Unplace(int task) {
   fw.allocated -= t.request;
   --fw.running;
   AddToGroupPath(f, Resources{} - t.request);
+  CountPriority(t.priority, -1);
   if (t.gang != kNone) --gangs_[t.gang].active;
+  if (t.revocable) --fw.revocable;
+  t.revocable = false;
   t.node = kNone;
   t.node_name.clear();
   t.assumed = false;
@@ -258,6 +261,13 @@ std::vector<int> Allocator::Impl::PlaceGang(int g, double now) {
       failure_block = Block::kLimit;
       failure_group = over;
       failure = LimitReason(over);
+      break;
+    }
+    if (!frameworks_[c.framework].spec.revocable &&
+        !groups_.WithinGuarantee(group, c.request, false)) {
+      failure_block = Block::kLimit;
+      failure_group = group;
+      failure = DenyRevocableReason(c.framework);
       break;
     }
     if (!groups_.BelowGuarantee(group, c.request)) {

@@ -1,8 +1,8 @@
 // GroupTree: the ResourceGroup hierarchy as the engine uses it. It holds the groups' specs, the
 // tree built from them (validity, depth, reservation scopes), the allocation of every
 // subtree, and the quota questions asked of it: limits, guarantees and the headroom held back
-// for unmet guarantees (quota.cpp). It also holds the one rule for which group reserves a node
-// (ReservationFor), which the registry's agent records use too (ReservingGroup).
+// for the unmet guarantees of Hold groups (quota.cpp). It also holds the one rule for which group
+// reserves a node (ReservationFor), which the registry's agent records use too (ReservingGroup).
 //
 // Contract:
 // - Indices: after Rebuild() group 0 (kRoot) is a virtual root holding the top-level groups;
@@ -95,8 +95,13 @@ class GroupTree {
   int LimitViolation(int group, const Resources& request) const;
   // True when some group on the path has a guarantee not yet met in a resource requested.
   bool BelowGuarantee(int group, const Resources& request) const;
+  // True when `request` fits (`counted`: already counted in the allocation) within the guarantee
+  // of every group on the path that guarantees a resource it requests, and at least one does:
+  // the placement uses no borrowed capacity. False: it is revocable (Mesos' term).
+  bool WithinGuarantee(int group, const Resources& request, bool counted) const;
   // The first resource in which placing `request` in `group` would leave less free than the
-  // headroom held for the unmet guarantees (`free_total`: the cluster's free resources), or -1.
+  // headroom held for the unmet guarantees of Hold groups (`free_total`: the cluster's free
+  // resources), or -1.
   ResourceId HeadroomViolation(int group, const Resources& request,
                                const ResourceSum& free_total) const;
 

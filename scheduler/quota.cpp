@@ -1,5 +1,7 @@
-// Quota: limits (never exceeded by a group or any ancestor), guarantees (served first) and the
-// headroom held back so that every unmet guarantee stays satisfiable, as Mesos does.
+// Quota: limits (never exceeded by a group or any ancestor), guarantees (served first), the
+// headroom held back so that the unmet guarantee of every Hold group stays satisfiable, as Mesos
+// <= 1.8 does, and which placements use guaranteed capacity (the rest is revocable). The unmet
+// guarantee of a Lend group is not held: others use it and reclaim gives it back.
 #include <algorithm>
 
 #include "scheduler/group_tree.h"
@@ -7,10 +9,15 @@
 namespace kubemesos {
 namespace {
 
-// The unmet part of a group's guarantee, per guaranteed resource.
+bool Holds(const GroupSpec& spec) {
+  return spec.guarantee_policy == GuaranteePolicy::kHold;
+}
+
+// The unmet part of a Hold group's guarantee, per guaranteed resource (zero for Lend groups).
 template <typename Group>
 ResourceSum Unmet(const Group& g) {
   ResourceSum unmet;
+  if (!Holds(g.spec)) return unmet;
   for (int r = 0; r < kMaxResourceKinds; ++r) {
     if (g.spec.guarantee.Has(r))
       unmet[r] = std::max<WideAmount>(0, g.spec.guarantee.amount[r] - g.allocated[r]);
@@ -63,6 +70,21 @@ bool GroupTree::BelowGuarantee(int group, const Resources& request) const {
   return false;
 }
 
+bool GroupTree::WithinGuarantee(int group, const Resources& request, bool counted) const {
+  if (group == kNone) return false;
+  bool covered = false;
+  for (int g = group; g != kNone && g != kRoot; g = groups_[g].parent) {
+    const auto& guarantee = groups_[g].spec.guarantee;
+    for (int r = 0; r < kMaxResourceKinds; ++r) {
+      if (!guarantee.Has(r) || request[r] <= 0) continue;
+      covered = true;
+      const WideAmount after = groups_[g].allocated[r] + (counted ? 0 : request[r]);
+      if (after > guarantee.amount[r]) return false;
+    }
+  }
+  return covered;
+}
+
 void GroupTree::RecomputeNeed(int group) {
   const int kinds = catalog_.size();  // kinds past the catalog's are zero everywhere
   for (int g = group; g != kNone; g = groups_[g].parent) {
@@ -71,9 +93,10 @@ void GroupTree::RecomputeNeed(int group) {
     // No early exit: an ancestor's own unmet guarantee changes with the allocation too.
     // need = max(unmet guarantee, children's need), kind by kind, in one pass (this runs
     // along the path of every placement).
+    const bool holds = Holds(state.spec);
     for (int r = 0; r < kinds; ++r) {
       WideAmount unmet = 0;
-      if (state.spec.guarantee.Has(r))
+      if (holds && state.spec.guarantee.Has(r))
         unmet = std::max<WideAmount>(0, state.spec.guarantee.amount[r] - state.allocated[r]);
       const WideAmount need = std::max(unmet, state.children_need[r]);
       if (parent) parent->children_need[r] += need - state.need[r];
@@ -112,7 +135,7 @@ ResourceId GroupTree::HeadroomViolation(int group, const Resources& request,
       children_need += child_new;
     }
     ResourceSum unmet;
-    if (g != kRoot) {
+    if (g != kRoot && Holds(state.spec)) {
       for (int r = 0; r < kMaxResourceKinds; ++r) {
         if (state.spec.guarantee.Has(r))
           unmet[r] = std::max<WideAmount>(

@@ -37,6 +37,7 @@ void Allocator::Impl::Enqueue(int task) {
   auto& c = classes_[cls];
   c.queue.emplace(-int64_t{t.priority}, t.order, t.key, task);
   t.cls = cls;
+  if (t.pending_since < 0) new_pending_.push_back(task);  // the next cycle starts its wait
   ++frameworks_[f].pending;
   ++pending_tasks_;
   if (c.block != Block::kNone) to_report_.push_back(task);
@@ -75,6 +76,11 @@ void Allocator::Impl::Dequeue(int task) {
 
 int Allocator::Impl::PlaceHead(int cls, int node) {
   int task = std::get<3>(*classes_[cls].queue.begin());
+  PlaceTask(task, node);
+  return task;
+}
+
+void Allocator::Impl::PlaceTask(int task, int node) {
   auto& t = tasks_[task];
   int f = t.framework;
   Dequeue(task);  // may drop the class
@@ -89,7 +95,18 @@ int Allocator::Impl::PlaceHead(int cls, int node) {
   fw.allocated += t.request;
   ++fw.running;
   AddToGroupPath(f, t.request);
-  return task;
+  CountPriority(t.priority, +1);
+  t.started = now_;
+  NoteRevocable(task);
+}
+
+void Allocator::Impl::NoteRevocable(int task) {
+  auto& t = tasks_[task];
+  if (t.framework == kNone || t.revocable) return;
+  // Counted already: the allocation includes the task.
+  if (groups_.WithinGuarantee(frameworks_[t.framework].group, t.request, true)) return;
+  t.revocable = true;
+  ++frameworks_[t.framework].revocable;
 }
 
 void Allocator::Impl::Attach(int task) {
@@ -114,6 +131,7 @@ void Allocator::Impl::Attach(int task) {
   } else {
     on_missing_node_[t.node_name].insert(task);
   }
+  if (t.started < 0) t.started = now_;
   if (t.framework != kNone) {
     auto& fw = frameworks_[t.framework];
     fw.members.insert(task);
@@ -121,6 +139,8 @@ void Allocator::Impl::Attach(int task) {
     fw.allocated += t.request;
     ++fw.running;
     AddToGroupPath(t.framework, t.request);
+    CountPriority(t.priority, +1);
+    NoteRevocable(task);
   } else if (!t.framework_key.empty()) {
     orphans_[t.framework_key].insert(task);
   }
@@ -159,6 +179,9 @@ void Allocator::Impl::Detach(int task) {
     fw.members.erase(task);
     fw.allocated -= t.request;
     --fw.running;
+    CountPriority(t.priority, -1);
+    if (t.revocable) --fw.revocable;
+    t.revocable = false;
     AddToGroupPath(t.framework, Resources{} - t.request);
   } else if (!t.framework_key.empty()) {
     if (auto o = orphans_.find(t.framework_key); o != orphans_.end()) {
@@ -203,6 +226,12 @@ void Allocator::Impl::UpsertPod(const PodSpec& pod) {
     task = it->second;
     auto& t = tasks_[task];
     // An assumed placement stands until the bind is observed or fails.
+    // Fields that change no placement are updated in place (a victim starting to terminate).
+    if (pod.terminating && !t.terminating) t.terminating_since = now_;
+    t.terminating = pod.terminating;
+    t.preempt_never = pod.preempt_never;
+    t.grace = pod.grace_seconds;
+    if (pod.started >= 0) t.started = pod.started;
     if ((t.assumed && pod.node_name.empty()) ||
         (t.node_name == pod.node_name && t.framework_key == pod.framework && t.request == request &&
          !t.assumed && t.order == pod.order && t.constraints == constraints &&
@@ -213,12 +242,19 @@ void Allocator::Impl::UpsertPod(const PodSpec& pod) {
     if (t.assumed && pod.node_name == t.node_name) {
       pods_.Release(identity);
       t.assumed = false;
+      t.pending_since = -1;
       return;
     }
     Detach(task);
     pods_.Release(t.identity);
   }
   auto& t = tasks_[task];
+  if (pod.terminating && !t.terminating) t.terminating_since = now_;
+  t.terminating = pod.terminating;
+  t.preempt_never = pod.preempt_never;
+  t.grace = pod.grace_seconds;
+  t.started = pod.started;
+  if (!pod.node_name.empty()) t.pending_since = -1;
   t.identity = identity;
   t.key = pod.key;
   t.framework_key = pod.framework;
@@ -242,6 +278,7 @@ void Allocator::Impl::RemovePod(const std::string& key) {
   int task = it->second;
   Detach(task);
   pods_.Release(tasks_[task].identity);
+  if (!plans_.empty() || !evict_refused_.empty()) ForgetPreemption(key);
   tasks_[task] = TaskState{};
   task_index_.erase(it);
   free_tasks_.push_back(task);

@@ -207,7 +207,9 @@ TEST_F(AllocatorTest, PodBoundToANodeNotYetSeenCountsWhenItAppears) {
 
 TEST(AllocatorPolicy, BinpackFillsNodesInTurnSpreadBalances) {
   for (Policy policy : {Policy::kBinpack, Policy::kSpread}) {
-    Allocator a({policy});
+    AllocatorOptions options;
+    options.policy = policy;
+    Allocator a(options);
     a.UpsertGroup(Group("g"));
     a.UpsertFramework(Framework("ns/f", "g"));
     for (int n = 0; n < 4; ++n) a.UpsertNode(Node(Indexed("n", n), 8, 8));

@@ -207,9 +207,16 @@ TEST(GroupTree, LimitsAndGuarantees) {
   EXPECT_FALSE(fresh.tree.BelowGuarantee(kNone, Cpu(1)));
 }
 
+GroupSpec Hold(GroupSpec g) {
+  g.guarantee_policy = GuaranteePolicy::kHold;
+  return g;
+}
+
 TEST(GroupTree, HeadroomForUnmetGuarantees) {
-  // a guarantees 4000m and has nothing; b has no guarantee. 6000m free in the cluster.
-  Built b({Quota("a", "", 4000, -1), G("b"), Quota("p", "", 3000, -1), Quota("q", "p", 1000, -1)});
+  // a guarantees 4000m and has nothing; b has no guarantee. 6000m free in the cluster. Every
+  // guarantee is held (guaranteePolicy Hold).
+  Built b({Hold(Quota("a", "", 4000, -1)), G("b"), Hold(Quota("p", "", 3000, -1)),
+           Hold(Quota("q", "p", 1000, -1))});
   ResourceSum free;
   free[kCpu] = 6000;
   // Unmet: a 4000, p max(3000, q's 1000) = 3000: 7000 held back, more than is free.
@@ -229,6 +236,24 @@ TEST(GroupTree, HeadroomForUnmetGuarantees) {
   b.tree.Attach(b["q"], Cpu(3000));
   free[kCpu] = 0;
   EXPECT_EQ(b.tree.HeadroomViolation(b["b"], Cpu(1), free), -1);
+}
+
+TEST(GroupTree, LentGuaranteesHoldNoHeadroom) {
+  // The same groups under Lend (the default): nothing is held back; a Hold child under a Lend
+  // parent still holds its own unmet guarantee.
+  Built b({Quota("a", "", 4000, -1), G("b"), Quota("p", "", 3000, -1),
+           Hold(Quota("q", "p", 1000, -1))});
+  ResourceSum free;
+  free[kCpu] = 6000;
+  EXPECT_EQ(b.tree.HeadroomViolation(b["b"], Cpu(5000), free), -1);  // 1000 left for q
+  EXPECT_EQ(b.tree.HeadroomViolation(b["b"], Cpu(5001), free), kCpu);
+  // Revocable or not: within every guarantee on the path, and at least one guarantee covers it.
+  EXPECT_TRUE(b.tree.WithinGuarantee(b["q"], Cpu(1000), false));
+  EXPECT_FALSE(b.tree.WithinGuarantee(b["q"], Cpu(1001), false));
+  EXPECT_FALSE(b.tree.WithinGuarantee(b["b"], Cpu(1), false));  // nothing guaranteed
+  b.tree.Attach(b["a"], Cpu(4000));
+  EXPECT_TRUE(b.tree.WithinGuarantee(b["a"], Cpu(4000), true));
+  EXPECT_FALSE(b.tree.WithinGuarantee(b["a"], Cpu(1), false));
 }
 
 // "g3" (appended: GCC 12's -Wrestrict misreads "g" + std::to_string).

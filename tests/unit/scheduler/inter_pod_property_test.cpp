@@ -141,7 +141,9 @@ TEST(InterPodPropertyTest, NoPlacementViolatesARequiredTerm) {
   int placed_total = 0, with_terms_placed = 0;
   for (uint32_t seed = 1; seed <= 400; ++seed) {
     Generator g(seed);
-    Allocator a(AllocatorOptions{g.Chance(0.5) ? Policy::kBinpack : Policy::kSpread});
+    AllocatorOptions options;
+    options.policy = g.Chance(0.5) ? Policy::kBinpack : Policy::kSpread;
+    Allocator a(options);
     a.UpsertGroup(Group("g"));
     a.UpsertFramework(Framework("default/f", "g"));
     a.UpsertFramework(Framework("other/f", "g"));

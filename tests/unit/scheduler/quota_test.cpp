@@ -35,12 +35,18 @@ TEST(Quota, GuaranteeIsServedBeforeFairShare) {
   EXPECT_EQ(placed["ns/heavy"], 4);
 }
 
-// The unmet part of a guarantee is held back as headroom, so other groups cannot take it
-// even when the guaranteed group has no demand right now (Mesos' quota headroom).
+GroupSpec Holding(GroupSpec g) {
+  g.guarantee_policy = GuaranteePolicy::kHold;
+  return g;
+}
+
+// Under guaranteePolicy Hold the unmet part of a guarantee is held back as headroom, so other
+// groups cannot take it even when the guaranteed group has no demand right now (Mesos' quota
+// headroom).
 TEST(Quota, UnmetGuaranteeIsHeldAsHeadroom) {
   Allocator a;
   a.UpsertNode(Node("n1", 10, 100));
-  a.UpsertGroup(WithGuarantee(Group("reserved"), 6));
+  a.UpsertGroup(Holding(WithGuarantee(Group("reserved"), 6)));
   a.UpsertGroup(Group("other"));
   a.UpsertFramework(Framework("ns/reserved", "reserved"));
   a.UpsertFramework(Framework("ns/other", "other"));
@@ -130,6 +136,35 @@ TEST(Quota, GuaranteeWithinParentHierarchy) {
   auto placed = PlacedPerFramework(a.Allocate(0));
   EXPECT_EQ(placed["ns/prod"], 5);
   EXPECT_EQ(placed["ns/dev"], 3);
+}
+
+// Under Lend (the default) the unused guarantee goes to work: the other group takes all of it,
+// and every task it placed beyond what no guarantee covers is revocable.
+TEST(Quota, UnmetGuaranteeIsLentUnderLend) {
+  Allocator a;
+  a.UpsertNode(Node("n1", 10, 100));
+  a.UpsertGroup(WithGuarantee(Group("reserved"), 6));
+  a.UpsertGroup(Group("other"));
+  a.UpsertFramework(Framework("ns/reserved", "reserved"));
+  a.UpsertFramework(Framework("ns/other", "other"));
+  AddTasks(a, "ns/reserved", 2, 1, 1);
+  AddTasks(a, "ns/other", 20, 1, 1);
+  auto result = a.Allocate(0);
+  auto placed = PlacedPerFramework(result);
+  EXPECT_EQ(placed["ns/reserved"], 2);
+  EXPECT_EQ(placed["ns/other"], 8);  // nothing held back
+  for (const auto& p : result.placements)
+    EXPECT_EQ(p.revocable, p.framework == "ns/other") << p.pod;
+  for (const auto& g : a.Groups()) {
+    if (g.name == "reserved") {
+      EXPECT_EQ(g.lent[kCpu], 4000);
+      EXPECT_EQ(g.borrowed[kCpu], 0);
+    } else {
+      EXPECT_EQ(g.borrowed[kCpu], 8000);  // no guarantee: all of it is borrowed
+      EXPECT_EQ(g.reclaimable[kCpu], 8000);
+    }
+  }
+  for (const auto& f : a.Frameworks()) EXPECT_EQ(f.revocable, f.key == "ns/other" ? 8 : 0);
 }
 
 }  // namespace
