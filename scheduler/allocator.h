@@ -153,7 +153,9 @@ enum class Policy { kBinpack, kSpread };
 // The cluster-wide preemption switches (operator flags).
 struct PreemptionOptions {
   bool enabled = true;  // false: the engine never plans a preemption
-  int max_evictions_per_cycle = 100;
+  // At most this many victims chosen and not gone yet (in flight) at any time: plans wait for
+  // earlier victims to leave rather than outrun the evictor and expire in its queue.
+  int max_evictions_in_flight = 100;
   double nomination_slack_seconds = 30;  // a nomination lives max(victims' grace) + this
   double attempt_interval_seconds = 15;  // a task whose last search found no plan waits this long
 };
@@ -248,8 +250,8 @@ struct AllocationResult {
   // Tasks whose pending reason was set or changed in this cycle (all pending tasks on the first
   // cycle). Tasks already reported with the same reason are not repeated.
   std::vector<Unplaced> unplaced;
-  // Plans made in this cycle: evict the victims, nominate the preemptors. At most
-  // PreemptionOptions::max_evictions_per_cycle victims in all.
+  // Plans made in this cycle: evict the victims, nominate the preemptors. Victims in flight never
+  // exceed PreemptionOptions::max_evictions_in_flight.
   std::vector<Preemption> preemptions;
   // Nominations that ended this cycle without a placement (expired or cancelled): pod keys whose
   // status.nominatedNodeName should be cleared.

@@ -30,6 +30,8 @@ struct Context {
   std::vector<ResourceSum> group_leaving;     // by group (subtree): requests leaving
   std::unordered_map<int, int> gang_leaving;  // gang slot -> members leaving
   std::vector<int64_t> lowest_priority;       // by group: of its candidate victims
+  int64_t lowest = INT64_MAX;                 // of every candidate victim
+  std::vector<double> share;                  // by group: dominant share when built
 };
 
 }  // namespace
@@ -196,10 +198,8 @@ struct PlanSearch {
       const auto& ta = impl.tasks_[a];
       const auto& tb = impl.tasks_[b];
       if (ta.priority != tb.priority) return ta.priority < tb.priority;
-      const double sa =
-          impl.DominantShare(impl.groups_.allocated(impl.frameworks_[ta.framework].group));
-      const double sb =
-          impl.DominantShare(impl.groups_.allocated(impl.frameworks_[tb.framework].group));
+      const double sa = ctx.share[impl.frameworks_[ta.framework].group];
+      const double sb = ctx.share[impl.frameworks_[tb.framework].group];
       if (sa != sb) return sa > sb;
       if (ta.started != tb.started) return ta.started > tb.started;
       if (ta.request[kCpu] != tb.request[kCpu]) return ta.request[kCpu] < tb.request[kCpu];
@@ -281,6 +281,9 @@ struct PlanSearch {
         }
       }
       for (int v : chosen) Remove(v, -1);
+      // One victim of the lowest priority there is: no later node can do better (the node
+      // order is the last tie-break), so stop looking.
+      if (best.size() == 1 && std::get<0>(best_key) <= ctx.lowest) break;
     }
     if (best_node == kNone) return false;
     for (int v : best) {
@@ -368,10 +371,15 @@ void Allocator::Impl::PlanPreemptions(double now, AllocationResult& result) {
         continue;
       ctx.by_node[t.node].push_back(static_cast<int>(i));
       ctx.lowest_priority[fw.group] = std::min<int64_t>(ctx.lowest_priority[fw.group], t.priority);
+      ctx.lowest = std::min<int64_t>(ctx.lowest, t.priority);
     }
+    ctx.share.resize(groups_.size());
+    for (int g = 0; g < groups_.size(); ++g) ctx.share[g] = DominantShare(groups_.allocated(g));
   };
 
-  int budget = opts.max_evictions_per_cycle;
+  // Victims in flight (chosen, their pods not gone yet) count against the cap: the engine never
+  // plans more than the evictor can carry out before the nominations' deadline.
+  int budget = opts.max_evictions_in_flight - static_cast<int>(victims_.size());
   for (int f : frameworks) {
     if (budget <= 0) break;
     auto& fw = frameworks_[f];

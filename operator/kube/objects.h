@@ -33,6 +33,9 @@ namespace kubemesos::kube {
 inline constexpr const char* kSchedulerName = "kubemesos";
 inline constexpr const char* kFrameworkLabel = "kubemesos.io/framework";
 inline constexpr const char* kTaskLabel = "kubemesos.io/task";
+// Set on a pod at bind time when it was placed on capacity lent by another group's guarantee
+// (Placement::revocable): reclaim may preempt it.
+inline constexpr const char* kRevocableAnnotation = "kubemesos.io/revocable";
 
 // A converted value, or the error that prevented it.
 template <typename T>

@@ -1,6 +1,8 @@
 // Binding workers.
 #include "operator/loop/binder.h"
 
+#include "operator/kube/objects.h"
+
 #include <nlohmann/json.hpp>
 
 #include "operator/kube/object_key.h"
@@ -58,6 +60,10 @@ void Binder::Do(Item& item) {
         {"kind", "Binding"},
         {"metadata", {{"name", name}, {"namespace", ns}}},
         {"target", {{"apiVersion", "v1"}, {"kind", "Node"}, {"name", placement.node}}}};
+    // The API server copies a Binding's annotations onto the pod: a placement on borrowed
+    // capacity says so on the pod itself, in the same request.
+    if (placement.revocable)
+      binding["metadata"]["annotations"] = {{std::string(kube::kRevocableAnnotation), "true"}};
     auto response = client_.Request(
         "POST", "/api/v1/namespaces/" + ns + "/pods/" + name + "/binding", binding.dump());
     result.status = response.status;

@@ -65,6 +65,11 @@ op_start_kubemesos
 echo "# (a) lend, then reclaim within the bound, without a storm"
 deployment bor bor 16 1
 check "the borrower's 16 pods are bound on the owner's idle guarantee" km::wait_for "bor bound" 90 bound_is bor 16
+all_revocable() {
+  pods_json bor | jq -e '[.items[] | select(.spec.nodeName != null) |
+    .metadata.annotations["kubemesos.io/revocable"] == "true"] | length == 16 and all' >/dev/null
+}
+check "each of them is annotated kubemesos.io/revocable=true (set in its Binding)" all_revocable
 lent() { [[ "$(rg_status "${OWN}" lent)" == *'"cpu":"8"'* ]]; }
 check "owner: status.lent cpu 8" km::wait_for "lent" 30 lent
 echo "     owner status: lent $(rg_status "${OWN}" lent), borrower borrowed $(rg_status "${BOR}" borrowed)"

@@ -451,6 +451,29 @@ TEST_F(ReclaimTest, NominationExpires) {
   EXPECT_NE(r.preemptions[0].victims[0].pod, w.plans[0].victims[0].pod);
 }
 
+// P10d: victims in flight are capped; the next plan waits until earlier victims are gone.
+TEST(Reclaim, EvictionsInFlightAreCapped) {
+  AllocatorOptions options;
+  options.preemption.max_evictions_in_flight = 1;
+  Allocator a(options);
+  PreemptionWorld w(a);
+  a.UpsertNode(Node("n1", 4, 64));
+  a.UpsertGroup(Grp("owner", 4));
+  a.UpsertGroup(Grp("borrower"));
+  a.UpsertFramework(Framework("ns/own", "owner"));
+  a.UpsertFramework(Framework("ns/bor", "borrower"));
+  for (int i = 0; i < 4; ++i) w.Add(Task(Indexed("ns/bor-", i), "ns/bor", 1, 1, i));
+  w.Cycle(0);
+  for (int i = 0; i < 3; ++i) w.Add(Task(Indexed("ns/own-", i), "ns/own", 1, 1, i));
+  w.Cycle(1);
+  EXPECT_EQ(w.Cycle(40).preemptions.size(), 1u);
+  EXPECT_TRUE(w.Cycle(41).preemptions.empty());  // one victim still in flight
+  w.Drain(false);
+  auto r = w.Cycle(42);
+  EXPECT_EQ(PlacedPerFramework(r)["ns/own"], 1);
+  EXPECT_EQ(r.preemptions.size(), 1u);  // the next one, now that the first is gone
+}
+
 // P16: a plan restored by a new leader is honoured, not replaced by a second victim set.
 TEST(Reclaim, RestoredPlanIsHonouredNotReplanned) {
   auto build = [](Allocator& a, PreemptionWorld& w) {

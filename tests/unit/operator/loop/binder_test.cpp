@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -48,6 +50,30 @@ TEST(Binder, ABindThatThrowsGivesAFailedResultAndTheWorkerGoesOn) {
   EXPECT_EQ(by_pod["team/bad"].node, "node-1");
   EXPECT_TRUE(by_pod["team/good"].ok()) << by_pod["team/good"].message;
   EXPECT_EQ(util::InternalErrors()["binder"], before + 1);
+}
+
+TEST(Binder, ARevocablePlacementIsAnnotatedInItsBinding) {
+  client::FakeKubeClient kube;
+  std::mutex mu;
+  std::map<std::string, nlohmann::json> bodies;
+  kube.SetHandler([&](std::string_view method, const std::string& path,
+                      const std::string& body) -> std::optional<client::HttpResponse> {
+    if (method != "POST" || !path.ends_with("/binding")) return std::nullopt;
+    std::lock_guard<std::mutex> lock(mu);
+    bodies[path] = nlohmann::json::parse(body);
+    return client::HttpResponse{201, "{}", "", ""};
+  });
+  EventQueue<LoopEvent> results;
+  Binder binder(kube, results, 1);
+  binder.Bind({"team/lent", "fw", "node-1", {}, /*revocable=*/true});
+  binder.Bind({"team/own", "fw", "node-1", {}, /*revocable=*/false});
+  ASSERT_EQ(Results(results, 2).size(), 2u);
+  binder.Stop();
+  const auto& lent = bodies["/api/v1/namespaces/team/pods/lent/binding"];
+  EXPECT_EQ(lent["metadata"]["annotations"]["kubemesos.io/revocable"], "true");
+  EXPECT_EQ(lent["target"]["name"], "node-1");
+  EXPECT_FALSE(
+      bodies["/api/v1/namespaces/team/pods/own/binding"]["metadata"].contains("annotations"));
 }
 
 TEST(Binder, StopSendsQueuedBindsUntilTheDeadlineAndDropsTheRest) {
