@@ -397,7 +397,7 @@ BENCHMARK(BM_QuotaLendHold)
 // tasks of 4 cpu / 16 GiB each (80,000 on 10,000 nodes), bound before the first cycle as the
 // operator reads them from the API server. Then `pending` tasks of the same shape arrive, and the
 // measured cycle is the first one that makes plans (AllocatorOptions::preemption enabled,
-// max_evictions_per_cycle = `cap`, GroupPreemption::delay_seconds 0), at most 3 cycles.
+// max_evictions_in_flight = `cap`, GroupPreemption::delay_seconds 0), at most 3 cycles.
 //   mode 0, reclaim: the running tasks belong to group "batch" (guarantee 0, Lend: all of it is
 //     borrowed); the pending ones to group "ml" (guarantee 10% of the cluster's cpu and memory,
 //     Lend, nothing running): each should take one victim from "batch".
@@ -421,7 +421,7 @@ void BM_Preemption(benchmark::State& state) {
   for (auto _ : state) {
     AllocatorOptions options;
     options.preemption.enabled = true;
-    options.preemption.max_evictions_per_cycle = cap;
+    options.preemption.max_evictions_in_flight = cap;
     Allocator a(options);
     AddNodes(a, nodes, 32, 128);
     const int64_t total_cpu = int64_t{nodes} * 32 * 1000;
