@@ -19,8 +19,8 @@ const char* kUsage = R"(usage: kubemesos registry dump [PREFIX] [connection flag
 Prints the registry's records as JSON: dump prints every key under PREFIX (default: all) as
 one JSON object {key: value, ...}; get prints one value. Keys are relative to the registry's
 prefix: leader, frameworks/<ns>/<name>, agents/<node>, tasks/<ns>/<framework>/<pod>,
-settings/groups/<group>. A value that is not JSON is printed as a string (invalid UTF-8
-replaced by U+FFFD).
+settings/groups/<group>, preemptions/<ns>/<name> (a preemption plan in flight). A value that
+is not JSON is printed as a string (invalid UTF-8 replaced by U+FFFD).
 
 Exit codes: 0 all printed; 1 the registry cannot be read (unreachable, refused, or a malformed
 reply), the key is absent (get), or a record is malformed: dump and get still print what

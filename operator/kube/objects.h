@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
@@ -86,9 +87,19 @@ Converted<NodeSpec> NodeFromJson(const nlohmann::json& node, ResourceCatalog& ca
 // with options.system_default_spread, the cluster defaults. A pending pod of ours
 // (schedulerName kubemesos, not terminal) asking for a field that can affect placement and that
 // kubemesos does not enforce is an error with `unsupported` set, naming the field (see
-// pod_support.h); malformed input is reported first, as a plain error.
+// pod_support.h); malformed input is reported first, as a plain error. Preemption fields
+// (pod_preemption.h): terminating = metadata.deletionTimestamp set; preempt_never =
+// spec.preemptionPolicy Never; grace_seconds = spec.terminationGracePeriodSeconds (default 30;
+// see kMaxGraceSeconds); started = status.startTime (see PodOptions).
 struct PodOptions {
   bool system_default_spread = true;  // `kubemesos run --default-spread system|none`
+  // Allocate's clock and the Unix time at one instant, when the caller knows them
+  // (SchedulerCore: the event's `now` and the wall clock): a placed pod's status.startTime then
+  // becomes PodSpec::started in Allocate's clock, as engine_now minus how long ago it started
+  // (a start in the future counts as now; never below 0, the engine clock's origin). NaN (the
+  // default: simulate, tests) or an unreadable startTime: started stays -1 (unknown).
+  double engine_now = std::numeric_limits<double>::quiet_NaN();
+  double unix_now = std::numeric_limits<double>::quiet_NaN();
 };
 Converted<PodSpec> PodFromJson(const nlohmann::json& pod, ResourceCatalog& catalog,
                                const PodOptions& options = {});

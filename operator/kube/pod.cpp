@@ -9,6 +9,7 @@
 #include "operator/kube/object_key.h"
 #include "operator/kube/objects.h"
 #include "operator/kube/pod_affinity.h"
+#include "operator/kube/pod_preemption.h"
 #include "operator/kube/pod_spread.h"
 #include "operator/kube/pod_support.h"
 #include "operator/kube/volumes.h"
@@ -363,6 +364,7 @@ PodSpec ConvertPod(const json& pod, ResourceCatalog& catalog, const PodOptions& 
   std::string phase = ReadString(status, "phase", "status").value_or("");
   out.terminal = phase == "Succeeded" || phase == "Failed";
   out.succeeded = phase == "Succeeded";
+  ReadPreemptionFields(meta, *spec, status, !out.node_name.empty(), options, out);
   try {
     out.request = EffectiveRequest(*spec, catalog);
   } catch (const TooLargeError&) {

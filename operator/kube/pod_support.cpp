@@ -7,9 +7,12 @@
 //   hostNetwork with hostUsers false.
 // - VolumeRestrictions: inline disks two pods on one node may not share (gcePersistentDisk,
 //   awsElasticBlockStore, rbd, iscsi).
+// - DefaultPreemption: spec.preemptionPolicy values other than PreemptLowerPriority and Never.
 #include "operator/kube/pod_support.h"
 
 #include <string>
+
+#include "operator/util/text.h"
 
 namespace kubemesos::kube {
 namespace {
@@ -99,6 +102,14 @@ void RefuseUnsupported(const json& spec) {
                            std::string("a user namespace with hostNetwork needs a node that "
                                        "declares the feature, which") +
                                kWhy);
+  }
+  // kube-apiserver knows PreemptLowerPriority (the default) and Never; a value from a newer API
+  // would ask for a preemption rule kubemesos does not apply.
+  if (const json* policy = Find(spec, "preemptionPolicy");
+      policy && policy->is_string() && *policy != "PreemptLowerPriority" && *policy != "Never") {
+    throw UnsupportedError(
+        "spec.preemptionPolicy",
+        "preemption policy \"" + util::SanitizeUtf8(policy->get<std::string>(), 64) + "\"" + kWhy);
   }
   if (NonEmptyArray(spec, "resourceClaims")) {
     throw UnsupportedError("spec.resourceClaims",

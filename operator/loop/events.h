@@ -1,5 +1,5 @@
 // What flows into the scheduling loop: watch events of the kinds it mirrors, "synced"
-// signals, and the results of binds and task pod writes done on other threads.
+// signals, and the results of binds, evictions and task pod writes done on other threads.
 #pragma once
 
 #include <string>
@@ -53,14 +53,25 @@ struct TaskWriteResult {
   bool ok() const { return status >= 200 && status < 300; }
 };
 
+// An eviction of a preemption plan's victim that the engine must hear of (loop/evictor.h): a
+// refusal for good (429: a PodDisruptionBudget; 403; an error) or a plan that could not be
+// recorded. The loop cancels the plan (Allocator::EvictionFailed).
+struct EvictionResult {
+  std::string victim;  // "namespace/name"
+  std::string plan;    // the plan's key (its preemptor pod's or gang's)
+  int status = 0;      // HTTP status of the eviction; 0: not sent
+  std::string message;
+};
+
 struct LoopEvent {
-  enum class Type { kObject, kSynced, kBindResult, kTaskWrite, kWake };
+  enum class Type { kObject, kSynced, kBindResult, kTaskWrite, kWake, kEvictionFailed };
   Type type = Type::kWake;
   ObjectKind kind = ObjectKind::kPod;
   WatchType watch = WatchType::kAdded;
   nlohmann::json object;  // kObject
   BindResult bind;        // kBindResult
   TaskWriteResult task;   // kTaskWrite
+  EvictionResult evict;   // kEvictionFailed
 
   static LoopEvent Object(ObjectKind kind, WatchType watch, nlohmann::json object) {
     LoopEvent e;
@@ -80,6 +91,12 @@ struct LoopEvent {
     LoopEvent e;
     e.type = Type::kBindResult;
     e.bind = std::move(result);
+    return e;
+  }
+  static LoopEvent EvictionFailed(EvictionResult result) {
+    LoopEvent e;
+    e.type = Type::kEvictionFailed;
+    e.evict = std::move(result);
     return e;
   }
   static LoopEvent TaskWritten(TaskWriteResult result) {

@@ -109,6 +109,12 @@ void SchedulerCore::Apply(const LoopEvent& event, double now) {
     case LoopEvent::Type::kBindResult:
       ApplyBindResult(event.bind, now);
       return;
+    case LoopEvent::Type::kEvictionFailed:
+      // Refused for good (a PodDisruptionBudget, 403) or not recorded: the plan is cancelled
+      // and the engine plans again (loop/evictor.h).
+      allocator_.EvictionFailed(event.evict.victim, now);
+      dirty_ = true;
+      return;
     case LoopEvent::Type::kWake:
     case LoopEvent::Type::kTaskWrite:  // the Framework controller's business
       return;
@@ -121,6 +127,9 @@ void SchedulerCore::Apply(const LoopEvent& event, double now) {
       ApplyNode(event.watch, event.object);
       break;
     case ObjectKind::kPod:
+      // status.startTime -> PodSpec::started in the engine's clock (kube/pod_preemption.h).
+      pod_options_.engine_now = now;
+      pod_options_.unix_now = WallNow();
       ApplyPod(event.watch, event.object);
       break;
     case ObjectKind::kResourceGroup:
@@ -443,6 +452,12 @@ CycleStats SchedulerCore::Cycle(double now) {
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   dirty_ = false;
   HandOver(result.placements);
+  if (evictor_) {  // placements first, then preemptions
+    const double unix_offset = WallNow() - now;
+    for (const auto& plan : result.preemptions) evictor_->Preempt(plan, unix_offset);
+    if (!result.nominations_ended.empty()) evictor_->NominationsEnded(result.nominations_ended);
+    if (evictor_->Tracking()) evictor_->InFlight(allocator_.Preemptions());
+  }
   for (const auto& pending : result.unplaced) status_.PodPending(pending);
   ReportWaiting();
   stats.placements = result.placements.size();

@@ -58,6 +58,13 @@ class SchedulerCore {
   CycleStats Cycle(double now);
 
   const Allocator& allocator() const { return allocator_; }
+  // Preemption plans (issue #16) go to `evictor` after each cycle's placements: the plans made,
+  // the nominations ended, and (while it tracks plans) the plans still in flight. Null (the
+  // default): plans are not carried out. Set before the first cycle; it must outlive the core.
+  void SetEvictSink(EvictSink* evictor) { evictor_ = evictor; }
+  // A plan made by a previous leader, read back from the registry (Allocator::RestorePreemption;
+  // before the first Allocate of this term).
+  void RestorePreemption(const Preemption& plan) { allocator_.RestorePreemption(plan); }
   uint64_t bind_failures() const { return bind_failures_; }
   uint64_t binds_succeeded() const { return binds_succeeded_; }
   // The bind outcomes since the last call (the caller feeds them to metrics).
@@ -112,6 +119,7 @@ class SchedulerCore {
   kube::PodOptions pod_options_;
   BindSink& binder_;
   StatusSink& status_;
+  EvictSink* evictor_ = nullptr;
   std::array<bool, kObjectKinds> synced_{};
   bool dirty_ = true;
   bool groups_changed_ = false;

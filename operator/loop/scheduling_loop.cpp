@@ -24,6 +24,8 @@ std::string Describe(const LoopEvent& event) noexcept {
         return "applying the bind result of pod " + event.bind.pod;
       case LoopEvent::Type::kTaskWrite:
         return "applying the write result of pod " + event.task.ns + "/" + event.task.name;
+      case LoopEvent::Type::kEvictionFailed:
+        return "applying the failed eviction of pod " + event.evict.victim;
       case LoopEvent::Type::kSynced:
       case LoopEvent::Type::kWake:
         break;

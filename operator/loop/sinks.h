@@ -1,6 +1,6 @@
-// Where the scheduling loop's decisions go: binds to the API server and explanations onto
-// pods and objects. Implemented by the binder and the status reporter (threads of their own);
-// unit tests record them.
+// Where the scheduling loop's decisions go: binds and evictions to the API server and
+// explanations onto pods and objects. Implemented by the binder, the evictor and the status
+// reporter (threads of their own); unit tests record them.
 #pragma once
 
 #include <string>
@@ -22,6 +22,24 @@ class BindSink {
   virtual void BindGang(const std::vector<Placement>& members) {
     for (const auto& member : members) Bind(member);
   }
+};
+
+// Where preemption plans go (loop/evictor.h). Called on the loop thread; implementations must
+// return quickly (queue the work).
+class EvictSink {
+ public:
+  virtual ~EvictSink() = default;
+  // A plan the engine made in this cycle, handed over after the cycle's placements.
+  // `unix_offset`: Unix time minus Allocate's clock at the cycle (the plan's times on the wall
+  // clock are its times plus this).
+  virtual void Preempt(const Preemption& plan, double unix_offset) = 0;
+  // Nominations that ended without a placement (AllocationResult::nominations_ended): pod keys
+  // whose status.nominatedNodeName is to be cleared.
+  virtual void NominationsEnded(const std::vector<std::string>& pods) = 0;
+  // True while plans handed over are not known to be done: the core then reports the engine's
+  // plans in flight (Allocator::Preemptions()) after each cycle, and the sink ends the others.
+  virtual bool Tracking() const = 0;
+  virtual void InFlight(const std::vector<Preemption>& plans) = 0;
 };
 
 class StatusSink {

@@ -1,30 +1,14 @@
 // Pod conditions and Events for pending pods and bad objects, coalesced and rate-limited.
 #include "operator/loop/status_reporter.h"
 
-#include <atomic>
-#include <chrono>
-#include <cstdio>
-#include <ctime>
-
 #include <nlohmann/json.hpp>
 
 #include "operator/kube/object_key.h"
+#include "operator/loop/kube_event.h"
 #include "operator/util/text.h"
 #include "operator/util/time_format.h"
 
 namespace kubemesos::loop {
-namespace {
-
-std::string UniqueSuffix() {
-  static std::atomic<uint64_t> counter{0};
-  auto ns = std::chrono::system_clock::now().time_since_epoch().count();
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%llx%llx", static_cast<unsigned long long>(ns),
-                static_cast<unsigned long long>(counter++));
-  return buf;
-}
-
-}  // namespace
 
 std::string ConditionReason(const Reason& reason) {
   switch (reason.code) {
@@ -136,26 +120,8 @@ bool StatusReporter::Write(const Item& item) {
 
 bool StatusReporter::PostEvent(const Item& item, const std::string& kind,
                                const std::string& api_version, const std::string& event_reason) {
-  std::string ns = kube::ObjectKey::Namespaced(item.ns, item.name).ns;
-  std::string now = util::NowRfc3339();
-  nlohmann::json event = {
-      {"apiVersion", "v1"},
-      {"kind", "Event"},
-      {"metadata", {{"name", item.name + "." + UniqueSuffix()}, {"namespace", ns}}},
-      {"involvedObject", {{"apiVersion", api_version}, {"kind", kind}, {"name", item.name}}},
-      {"reason", event_reason},
-      // Messages quote user text (names, labels, server replies): cut on a character
-      // boundary, or the body would hold a partial character and not serialise.
-      {"message", util::SanitizeUtf8(item.message, kMaxEventMessageBytes)},
-      {"type", "Warning"},
-      {"source", {{"component", "kubemesos"}}},
-      {"reportingComponent", "kubemesos"},
-      {"firstTimestamp", now},
-      {"lastTimestamp", now},
-      {"count", 1}};
-  if (!item.ns.empty()) event["involvedObject"]["namespace"] = item.ns;
-  return client_.Request("POST", "/api/v1/namespaces/" + ns + "/events", util::SafeDump(event))
-      .ok();
+  return loop::PostEvent(client_, {item.ns, item.name, kind, api_version}, "Warning", event_reason,
+                         item.message);
 }
 
 }  // namespace kubemesos::loop

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "operator/client/kube_client.h"
+#include "operator/loop/kube_event.h"
 #include "operator/loop/sinks.h"
 #include "operator/loop/write_queue.h"
 
@@ -19,9 +20,6 @@ namespace kubemesos::loop {
 // The condition reason for a pending reason: "Unschedulable" when capacity is short (more or
 // other nodes would help), otherwise a reason the autoscaler ignores.
 std::string ConditionReason(const Reason& reason);
-
-// The longest Event message written, in bytes (a longer one is cut on a character boundary).
-inline constexpr size_t kMaxEventMessageBytes = 1024;
 
 // Threads: the sink methods are called by the loop thread and only queue; workers write.
 // Ownership: borrows the client. Errors: failed writes are counted and dropped (the next

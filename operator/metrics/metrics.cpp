@@ -220,6 +220,13 @@ struct Metrics::Impl {
   Family<Counter>& gang_attempts =
       Reg(prometheus::BuildCounter(), *registry, "kubemesos_gang_schedule_attempts_total",
           "Gang placement attempts by result (scheduled, unschedulable, rejected, timeout).");
+  Family<Counter>& evictions =
+      Reg(prometheus::BuildCounter(), *registry, "kubemesos_evictions_total",
+          "Evictions of preemption victims by mode (EvictionAPI, Delete) and result (ok, "
+          "pdb_429, forbidden, not_found, error).");
+  Family<Gauge>& preemptions =
+      Reg(prometheus::BuildGauge(), *registry, "kubemesos_preemptions_in_flight",
+          "Preemption plans whose nominations are held (victims leaving, preemptors not placed).");
 
   std::mutex mu;
   Histogram* gang_seconds = &gang_time.Add({}, GangBuckets());
@@ -236,6 +243,17 @@ struct Metrics::Impl {
                                           &binds.Add({{"result", kOutcomeNames[1]}}),
                                           &binds.Add({{"result", kOutcomeNames[2]}})};
   Gauge* is_leader = &leader.Add({});
+  Gauge* preemptions_in_flight = &preemptions.Add({});
+  std::array<std::array<Counter*, 5>, 2> eviction_results = [this] {
+    std::array<std::array<Counter*, 5>, 2> out{};
+    const char* modes[] = {"EvictionAPI", "Delete"};
+    const char* results[] = {"ok", "pdb_429", "forbidden", "not_found", "error"};
+    for (size_t m = 0; m < 2; ++m) {
+      for (size_t r = 0; r < 5; ++r)
+        out[m][r] = &evictions.Add({{"mode", modes[m]}, {"result", results[r]}});
+    }
+    return out;
+  }();
   Histogram* gang_bind_span_seconds = &gang_bind_span.Add({}, SpanBuckets());
   std::array<Counter*, 3> gang_partial_bind_outcomes = {
       &gang_partial_binds.Add({{"outcome", "recovered"}}),
@@ -402,6 +420,24 @@ void Metrics::ObserveGangScheduled(double seconds) {
 void Metrics::AddGangAttempts(GangAttempt result, uint64_t count) {
   std::lock_guard lock(impl_->mu);
   impl_->gang_results[static_cast<size_t>(result)]->Increment(static_cast<double>(count));
+}
+
+EvictionResult EvictionResultFromHttpStatus(int status) {
+  if (status >= 200 && status < 300) return EvictionResult::kOk;
+  if (status == 429) return EvictionResult::kPdb429;
+  if (status == 403) return EvictionResult::kForbidden;
+  if (status == 404) return EvictionResult::kNotFound;
+  return EvictionResult::kError;
+}
+
+void Metrics::AddEviction(EvictionMode mode, EvictionResult result) {
+  std::lock_guard lock(impl_->mu);
+  impl_->eviction_results[static_cast<size_t>(mode)][static_cast<size_t>(result)]->Increment();
+}
+
+void Metrics::SetPreemptionsInFlight(int64_t plans) {
+  std::lock_guard lock(impl_->mu);
+  impl_->preemptions_in_flight->Set(static_cast<double>(plans));
 }
 
 void Metrics::SetLeader(bool leader) {

@@ -45,6 +45,13 @@ Outcome OutcomeFromHttpStatus(int status);
 // deleted) | reported (onBindFailure Report: left as is, with an Event).
 enum class PartialBindOutcome { kRecovered, kRestarted, kReported };
 
+// How a preemption victim was evicted (label `mode`) and what the API server said (label
+// `result`): ok (2xx), pdb_429 (a PodDisruptionBudget refused it), forbidden (403), not_found
+// (404: already gone, success), error (anything else, including transport failures).
+enum class EvictionMode { kEvictionApi, kDelete };
+enum class EvictionResult { kOk, kPdb429, kForbidden, kNotFound, kError };
+EvictionResult EvictionResultFromHttpStatus(int status);
+
 // One resource quantity in display units (cpu: cores, memory and storage: bytes, others:
 // count). `resource` is the Kubernetes name ("cpu", "memory", "nvidia.com/gpu").
 struct ResourceValue {
@@ -86,7 +93,8 @@ class Metrics {
  public:
   // Creates the registry and the series that always exist: the histograms,
   // binds_total{result} for the three results, gang_schedule_attempts_total{result} for the
-  // four, gang_partial_bind_total{outcome} for the three outcomes, is_leader (0).
+  // four, gang_partial_bind_total{outcome} for the three outcomes, evictions_total{mode,result}
+  // for the ten pairs, preemptions_in_flight (0), is_leader (0).
   Metrics();
   ~Metrics();
   Metrics(const Metrics&) = delete;
@@ -130,6 +138,11 @@ class Metrics {
   void ObserveGangScheduled(double seconds);
   // kubemesos_gang_schedule_attempts_total{result} += count (all four series always exist).
   void AddGangAttempts(GangAttempt result, uint64_t count = 1);
+
+  // kubemesos_evictions_total{mode,result} += 1 (all ten series always exist).
+  void AddEviction(EvictionMode mode, EvictionResult result);
+  // kubemesos_preemptions_in_flight: preemption plans whose nominations are held.
+  void SetPreemptionsInFlight(int64_t plans);
 
   // kubemesos_is_leader: 1 or 0.
   void SetLeader(bool leader);

@@ -154,6 +154,36 @@ std::string ReadText(const json& j, const char* name, size_t max) {
   return util::SanitizeUtf8(kube::ReadString(j, name, "").value_or(""), max);
 }
 
+// "<namespace>/<name>", each part a good name.
+bool GoodKey(const std::string& s) {
+  size_t slash = s.find('/');
+  return slash != std::string::npos && GoodName(s.substr(0, slash), kMaxNamespaceBytes) &&
+         GoodName(s.substr(slash + 1), kMaxNameBytes);
+}
+
+// What makes a plan unstorable (registry.h), or "" (also checked before writing).
+std::string CheckPlan(const PreemptionRecord& p) {
+  if (p.preemptors.empty()) return "preemptors: none";
+  if (p.preemptors.size() > kMaxPlanPods || p.victims.size() > kMaxPlanPods)
+    return "more than " + std::to_string(kMaxPlanPods) + " preemptors or victims";
+  auto good_opt = [](const std::string& s, bool key) {
+    return s.empty() || (key ? GoodKey(s) : GoodName(s, kMaxNameBytes));
+  };
+  if (!good_opt(p.group, false) || !good_opt(p.gang, true)) return "group or gang: not a name";
+  for (const auto& n : p.preemptors) {
+    if (!GoodKey(n.pod) || !good_opt(n.framework, true) || !good_opt(n.node, false))
+      return "preemptors: not a pod, framework or node name";
+  }
+  for (const auto& v : p.victims) {
+    if (!GoodKey(v.pod) || !good_opt(v.framework, true) || !GoodName(v.node, kMaxNameBytes) ||
+        !good_opt(v.group, false))
+      return "victims: not a pod, framework, node or group name";
+    if (!(v.ran_seconds >= 0 && v.ran_seconds <= 1e12)) return "victims: ranSeconds out of range";
+  }
+  if (p.deadline < p.created) return "deadline: before created";
+  return "";
+}
+
 }  // namespace
 
 std::string FrameworkKey(const std::string& ns, const std::string& name) {
@@ -223,6 +253,85 @@ std::string DecodeSettings(const KeyValue& kv, std::string& group, json& out) {
   return Decode(kv, [&](const json& j) { out = j; });
 }
 
+std::string DecodePreemption(const KeyValue& kv, PreemptionRecord& p) {
+  std::vector<std::string> names;
+  if (kv.key.rfind(kPreemptions, 0) != 0 || !SplitNames(kv.key, kPreemptions, 2, names))
+    return BadKey(kv, "preemptions/<namespace>/<name>");
+  p = PreemptionRecord{};
+  p.ns = names[0];
+  p.name = names[1];
+  return Decode(kv, [&](const json& j) {
+    std::string kind = kube::RequireString(j, "kind", "");
+    if (kind != "Reclaim" && kind != "Priority")
+      throw kube::FieldError("kind", "not Reclaim or Priority");
+    p.reclaim = kind == "Reclaim";
+    p.group = kube::ReadString(j, "group", "").value_or("");
+    p.gang = kube::ReadString(j, "gang", "").value_or("");
+    auto list = [&](const char* name) -> const json& {
+      const json* a = kube::ReadArray(j, name, "");
+      if (a && a->size() > kMaxPlanPods)
+        throw kube::FieldError(name, "more than " + std::to_string(kMaxPlanPods) + " entries");
+      static const json kEmpty = json::array();
+      return a ? *a : kEmpty;
+    };
+    const json& preemptors = list("preemptors");
+    for (size_t i = 0; i < preemptors.size(); ++i) {
+      const json& e = preemptors[i];
+      std::string path = kube::Join("preemptors", i);
+      if (!e.is_object()) throw kube::FieldError(path, "not an object");
+      p.preemptors.push_back({kube::RequireString(e, "pod", path),
+                              kube::ReadString(e, "framework", path).value_or(""),
+                              kube::ReadString(e, "node", path).value_or("")});
+    }
+    const json& victims = list("victims");
+    for (size_t i = 0; i < victims.size(); ++i) {
+      const json& e = victims[i];
+      std::string path = kube::Join("victims", i);
+      if (!e.is_object()) throw kube::FieldError(path, "not an object");
+      PreemptionRecord::Victim v;
+      v.pod = kube::RequireString(e, "pod", path);
+      v.framework = kube::ReadString(e, "framework", path).value_or("");
+      v.node = kube::RequireString(e, "node", path);
+      v.group = kube::ReadString(e, "group", path).value_or("");
+      v.priority = static_cast<int32_t>(ReadBounded(e, "priority", INT32_MIN, INT32_MAX));
+      v.ran_seconds = kube::ReadNumber(e, "ranSeconds", path).value_or(0);
+      p.victims.push_back(std::move(v));
+    }
+    p.created = ReadTime(j, "created");
+    p.deadline = ReadTime(j, "deadline");
+    if (p.created == TimePoint{} || p.deadline == TimePoint{})
+      throw kube::FieldError("created", "created and deadline are required");
+    p.message = ReadText(j, "message", kMaxMessageBytes);
+    if (std::string bad = CheckPlan(p); !bad.empty()) throw kube::FieldError("plan", bad);
+  });
+}
+
+std::string EncodePreemption(const PreemptionRecord& p, std::string& out) {
+  if (std::string bad = CheckPlan(p); !bad.empty()) return bad;
+  json preemptors = json::array(), victims = json::array();
+  for (const auto& n : p.preemptors)
+    preemptors.push_back({{"pod", n.pod}, {"framework", n.framework}, {"node", n.node}});
+  for (const auto& v : p.victims) {
+    victims.push_back({{"pod", v.pod},
+                       {"framework", v.framework},
+                       {"node", v.node},
+                       {"group", v.group},
+                       {"priority", v.priority},
+                       {"ranSeconds", v.ran_seconds}});
+  }
+  out = util::SafeDump({{"kind", p.reclaim ? "Reclaim" : "Priority"},
+                        {"group", p.group},
+                        {"gang", p.gang},
+                        {"preemptors", std::move(preemptors)},
+                        {"victims", std::move(victims)},
+                        {"created", FormatTime(p.created)},
+                        {"deadline", FormatTime(p.deadline)},
+                        {"message", util::SanitizeUtf8(p.message, kMaxMessageBytes)}});
+  if (out.size() > kMaxRecordBytes)
+    return "longer than " + std::to_string(kMaxRecordBytes) + " bytes";
+  return "";
+}
+
 std::string EncodeFramework(const FrameworkRecord& f) {
   json j{{"frameworkID", f.framework_id},
          {"registeredTime", FormatTime(f.registered_time)},
@@ -286,6 +395,10 @@ std::string CheckRecord(const KeyValue& kv) {
     std::string group;
     json settings;
     return codec::DecodeSettings(kv, group, settings);
+  }
+  if (starts(codec::kPreemptions)) {
+    PreemptionRecord p;
+    return codec::DecodePreemption(kv, p);
   }
   return "";  // `leader` (an identity, any text) and keys the layout does not describe
 }

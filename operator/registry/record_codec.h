@@ -20,6 +20,7 @@ inline constexpr const char* kFrameworks = "frameworks/";
 inline constexpr const char* kAgents = "agents/";
 inline constexpr const char* kTasks = "tasks/";
 inline constexpr const char* kSettings = "settings/groups/";
+inline constexpr const char* kPreemptions = "preemptions/";
 
 std::string FrameworkKey(const std::string& ns, const std::string& name);
 std::string TaskPrefix(const std::string& ns, const std::string& framework);
@@ -28,10 +29,13 @@ std::string DecodeFramework(const KeyValue& kv, FrameworkRecord& out);
 std::string DecodeAgent(const KeyValue& kv, AgentRecord& out);
 std::string DecodeTask(const KeyValue& kv, TaskResult& out);
 std::string DecodeSettings(const KeyValue& kv, std::string& group, nlohmann::json& out);
+std::string DecodePreemption(const KeyValue& kv, PreemptionRecord& out);
 
 std::string EncodeFramework(const FrameworkRecord& f);
 std::string EncodeAgent(const std::string& group, TimePoint first_seen, TimePoint last_seen);
 std::string EncodeTask(const TaskResult& t);
+// "" and `out` set, or what makes the plan unstorable (the reader's rules, registry.h).
+std::string EncodePreemption(const PreemptionRecord& p, std::string& out);
 // Cuts a task's state, reason and message to what a record keeps (registry.h).
 void BoundText(TaskResult& t);
 

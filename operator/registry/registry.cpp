@@ -242,4 +242,33 @@ Status Registry::DeleteGroupSettings(const std::string& group) {
   return {store_.Delete(codec::kSettings + group).error};
 }
 
+Status Registry::PutPreemption(const PreemptionRecord& plan) {
+  std::string value;
+  if (std::string bad = codec::EncodePreemption(plan, value); !bad.empty())
+    return {"registry: " + std::string(codec::kPreemptions) + plan.ns + "/" + plan.name + ": " +
+            bad};
+  return {store_.Put(codec::kPreemptions + plan.ns + "/" + plan.name, value).error};
+}
+
+Result<std::vector<PreemptionRecord>> Registry::ListPreemptions() {
+  Result<std::vector<PreemptionRecord>> r;
+  RangeResult rr = store_.Range(codec::kPreemptions);
+  if (!rr.ok()) return {rr.error};
+  size_t skipped = 0;
+  TakeStoreSkipped(rr, r, skipped);
+  for (auto& kv : rr.kvs) {
+    PreemptionRecord p;
+    if (std::string bad = codec::DecodePreemption(kv, p); !bad.empty())
+      codec::AddSkipped(r.skipped, skipped, std::move(bad));
+    else
+      r.value.push_back(std::move(p));
+  }
+  codec::AddSkippedTail(r.skipped, skipped);
+  return r;
+}
+
+Status Registry::DeletePreemption(const std::string& ns, const std::string& name) {
+  return {store_.Delete(codec::kPreemptions + ns + "/" + name).error};
+}
+
 }  // namespace kubemesos::registry

@@ -8,6 +8,12 @@
 //                                 "finishTime"}   (the newest `task_retention` per framework)
 //   settings/groups/<name>       the group's settings as last applied (weights, guarantees,
 //                                limits: any JSON object)
+//   preemptions/<ns>/<name>      a preemption plan in flight, keyed by its preemptor pod or
+//                                gang: {"kind","group","gang","preemptors":[{"pod",
+//                                "framework","node"}],"victims":[{"pod","framework","node",
+//                                "group","priority","ranSeconds"}],"created","deadline",
+//                                "message"}; written before its first eviction, removed when
+//                                it is done (issue #16, rule P16)
 // Times are RFC 3339 UTC strings with second precision. Task results are keyed under their
 // framework so that listing and retention are one range read.
 //
@@ -22,7 +28,10 @@
 // RegisterFramework replaces one with a new registration (noted in `skipped`); the other
 // writes treat one as absent. Text kept from a record is bounded: task state, reason and
 // message are cut (on a character boundary, invalid UTF-8 replaced) to kMaxStateBytes,
-// kMaxReasonBytes and kMaxMessageBytes, when written and when read.
+// kMaxReasonBytes and kMaxMessageBytes, when written and when read. A preemption record is
+// malformed when it lists no preemptor, more than kMaxPlanPods preemptors or victims, a pod
+// that is not "<namespace>/<name>", a kind other than Reclaim or Priority, a deadline before
+// its creation, or a priority outside int32; its message is cut to kMaxMessageBytes.
 //
 // Threads: every method may be called from many threads (the store serialises); each blocks
 // on the store. Errors: no exceptions; results carry a readable `error` (store errors, or a
@@ -66,6 +75,27 @@ struct TaskResult {
   TimePoint start_time, finish_time;
 };
 
+// A preemption plan in flight (issue #16): what the engine's Preemption holds, with its times
+// on the wall clock (the engine's clock does not survive a leader change).
+struct PreemptionRecord {
+  std::string ns, name;  // the key: the preemptor pod's, or its gang's
+  struct Victim {
+    std::string pod, framework, node, group;  // pod and framework: "namespace/name"
+    int32_t priority = 0;
+    double ran_seconds = 0;
+  };
+  struct Preemptor {
+    std::string pod, framework, node;
+  };
+  bool reclaim = true;  // "Reclaim" (across groups) or "Priority" (inside a group)
+  std::string group;    // the preemptor's ResourceGroup
+  std::string gang;     // the preemptor gang's key, or ""
+  std::vector<Preemptor> preemptors;
+  std::vector<Victim> victims;
+  TimePoint created, deadline;
+  std::string message;
+};
+
 // Bounds on stored records (see above).
 inline constexpr size_t kMaxRecordBytes = 1 << 20;
 inline constexpr int kMaxRecordDepth = 64;
@@ -75,6 +105,7 @@ inline constexpr size_t kMaxStateBytes = 64;
 inline constexpr size_t kMaxReasonBytes = 256;
 inline constexpr size_t kMaxMessageBytes = 1024;
 inline constexpr size_t kMaxSkippedReported = 100;
+inline constexpr size_t kMaxPlanPods = 4096;  // preemptors, and victims, in one plan
 
 template <typename T>
 struct Result {
@@ -126,6 +157,12 @@ class Registry {
   Result<nlohmann::json> GetGroupSettings(const std::string& group);  // null if absent
   Result<std::vector<std::pair<std::string, nlohmann::json>>> ListGroupSettings();
   Status DeleteGroupSettings(const std::string& group);
+
+  // Stores (or overwrites) the plan at preemptions/<ns>/<name>. An error when the record would
+  // be malformed (see above) or larger than kMaxRecordBytes: then nothing is written.
+  Status PutPreemption(const PreemptionRecord& plan);
+  Result<std::vector<PreemptionRecord>> ListPreemptions();
+  Status DeletePreemption(const std::string& ns, const std::string& name);
 
  private:
   KvStore& store_;

@@ -191,6 +191,33 @@ const std::vector<Setting>& Settings() {
           &RunConfig::max_framework_instances, 1, kube::kMaxFrameworkInstances,
           "task instances one Framework may ask for in total; a Framework asking for more "
           "launches nothing and gets TasksLaunched=False, reason TooManyInstances, and one Event"),
+      Text("preemption", "preemption", "on|off",
+           "preemption (default on): a ResourceGroup takes its lent guarantee back, and a "
+           "higher-priority pod preempts lower-priority pods of its group, by evicting the "
+           "fewest victims that let it fit; off: nothing is ever evicted",
+           [](RunConfig& c, const std::string& v) -> std::string {
+             if (v != "on" && v != "off") return "want on or off";
+             c.preemption = v == "on";
+             return "";
+           }),
+      Text("evictionMode", "eviction-mode", "EvictionAPI|Delete",
+           "how victims are evicted: the Eviction API (default: the API server enforces "
+           "PodDisruptionBudgets; a refusal cancels the plan and the engine plans again) or "
+           "DELETE (PodDisruptionBudgets are not consulted)",
+           [](RunConfig& c, const std::string& v) -> std::string {
+             if (v != "EvictionAPI" && v != "Delete") return "want EvictionAPI or Delete";
+             c.eviction_delete = v == "Delete";
+             return "";
+           }),
+      Int("maxEvictionsInFlight", "max-evictions-in-flight", "N",
+          &RunConfig::max_evictions_in_flight, 1, 4096,
+          "victims chosen and not gone yet, in all plans at any time: later plans wait for "
+          "earlier victims to leave"),
+      Double("nominationSlackSeconds", "nomination-slack-seconds", "S",
+             &RunConfig::nomination_slack_seconds, 0, 3600,
+             "a preemptor's nomination (status.nominatedNodeName: the freed capacity is held for "
+             "it) lasts its victims' longest termination grace period plus this; then it ends "
+             "and the engine plans again"),
       Text("logLevel", "log-level", "L", "debug|info|warn|error (default info)",
            [](RunConfig& c, const std::string& v) -> std::string {
              log::Level level;
@@ -458,6 +485,15 @@ range shown):
     out += "\n";
   }
   return out;
+}
+
+AllocatorOptions AllocatorOptionsOf(const RunConfig& config) {
+  AllocatorOptions options;
+  options.policy = config.policy;
+  options.preemption.enabled = config.preemption;
+  options.preemption.max_evictions_in_flight = config.max_evictions_in_flight;
+  options.preemption.nomination_slack_seconds = config.nomination_slack_seconds;
+  return options;
 }
 
 }  // namespace kubemesos::run

@@ -25,6 +25,12 @@ struct RunConfig {
   int status_burst = 100;
   double task_retry_backoff_seconds = 10;  // first OnFailure relaunch delay, doubled per retry
   int max_framework_instances = 100'000;   // total task instances one Framework may ask for
+  // Preemption (issue #16): --preemption on|off (AllocatorOptions::preemption.enabled),
+  // --eviction-mode EvictionAPI|Delete, --max-evictions-in-flight, --nomination-slack-seconds.
+  bool preemption = true;
+  bool eviction_delete = false;  // DELETE the victims instead of the Eviction API
+  int max_evictions_in_flight = 100;
+  double nomination_slack_seconds = 30;
   std::string log_level = "info";
   std::string metrics_address = "0.0.0.0:8080";
   // /healthz and /readyz on a listener of their own; "" = the metrics host, metrics port + 1
@@ -59,6 +65,9 @@ bool LoadConfigFile(const std::string& path, RunConfig& config, std::string& err
 // an unknown flag or a bad value, e.g. `--bind-concurrency: 2000000000 is out of range
 // [1, 1024]`.
 bool ParseRunFlags(const std::vector<std::string>& args, RunConfig& config, std::string& error);
+
+// The engine's options from the configuration (policy, preemption).
+AllocatorOptions AllocatorOptionsOf(const RunConfig& config);
 
 // The usage text for `kubemesos run --help`.
 std::string RunUsage();

@@ -7,6 +7,8 @@
 #include "operator/client/kubeconfig.h"
 #include "operator/client/rest_client.h"
 #include "operator/kube/object_key.h"
+#include "operator/loop/plan_record.h"
+#include "operator/loop/plan_restore.h"
 #include "operator/run/shutdown.h"
 #include "operator/util/log.h"
 
@@ -85,6 +87,11 @@ metrics::PartialBindOutcome ToMetric(controller::GangPartialOutcome outcome) {
   return metrics::PartialBindOutcome::kReported;
 }
 
+metrics::EvictionMode MetricMode(const RunConfig& config) {
+  return config.eviction_delete ? metrics::EvictionMode::kDelete
+                                : metrics::EvictionMode::kEvictionApi;
+}
+
 controller::ControllerOptions ControllerOptionsOf(const RunConfig& config) {
   controller::ControllerOptions o;
   o.retry_backoff_seconds = config.task_retry_backoff_seconds;
@@ -160,18 +167,29 @@ Operator::Operator(RunConfig config, std::unique_ptr<client::KubeClient> kube)
       status_(*kube_, config_.status_writes_per_second, config_.status_burst,
               [this] { return IsLeader(); }),
       binder_(*kube_, queue_, config_.bind_concurrency, [this] { return IsLeader(); }),
-      core_(AllocatorOptions{config_.policy}, binder_, status_,
+      // The registry is built in Setup (SetRegistry there).
+      evictor_(
+          *kube_, queue_, nullptr,
+          {config_.eviction_delete ? loop::EvictionMode::kDelete : loop::EvictionMode::kEvictionApi,
+           4, [this] { return IsLeader(); },
+           [this](int status) {
+             metrics_.AddEviction(MetricMode(config_),
+                                  metrics::EvictionResultFromHttpStatus(status));
+           }}),
+      core_(AllocatorOptionsOf(config_), binder_, status_,
             kube::PodOptions{config_.default_spread}),
       frameworks_(ControllerOptionsOf(config_)),
       task_writer_(*kube_, queue_, config_.bind_concurrency, [this] { return IsLeader(); }),
       loop_(core_, queue_,
             {config_.min_cycle_interval_seconds, config_.max_cycle_interval_seconds,
-             [this] { return IsLeader(); },
+             [this] { return MayAllocate(); },
              [this](const loop::LoopEvent& event) {  // the core's conversion, shared
                frameworks_.Observe(event, loop::SchedulingLoop::Now(),
                                    core_.framework_conversion());
              }},
-            [this](const loop::CycleStats& stats) { Cycle(stats); }) {}
+            [this](const loop::CycleStats& stats) { Cycle(stats); }) {
+  core_.SetEvictSink(&evictor_);
+}
 
 bool Operator::Setup() {
   try {
@@ -190,6 +208,35 @@ bool Operator::Setup() {
     return false;
   }
   recorder_ = registry_.recorder();
+  evictor_.SetRegistry(registry_.registry());
+  return true;
+}
+
+bool Operator::MayAllocate() {
+  if (!IsLeader()) {
+    plans_restored_ = false;  // the next term reads the plans again
+    return false;
+  }
+  if (plans_restored_ || !registry_.registry()) return true;
+  loop::RestoreStats stats;
+  std::string error;
+  if (!loop::RestorePlans(*registry_.registry(), core_, evictor_, loop::SchedulingLoop::Now(),
+                          loop::UnixNow(), stats, error)) {
+    if (error != restore_error_) {  // retried at every poll: logged once per distinct error
+      restore_error_ = error;
+      log::Warn("cannot read the preemption plans from the registry; not allocating yet",
+                {{"error", error}});
+    }
+    return false;
+  }
+  restore_error_.clear();
+  plans_restored_ = true;
+  for (const auto& skipped : stats.skipped)
+    log::Warn("malformed registry record left out", {{"record", skipped}});
+  if (stats.restored + stats.expired + stats.known > 0) {
+    log::Info("preemption plans read back from the registry",
+              {{"restored", stats.restored}, {"expired", stats.expired}, {"known", stats.known}});
+  }
   return true;
 }
 
@@ -267,7 +314,10 @@ void Operator::Start() {
   // writes are dropped at once (a create can wait long for the client's rate limit; the next
   // leader's controller writes them again). The hard limit (shutdown.h) covers what hangs.
   OnStop("binds", [this] {
-    binds_ended_ = binder_.Stop(drain_deadline_);
+    // Plans being carried out finish by the drain deadline, queued ones are dropped: the next
+    // leader carries a recorded plan on from the registry, and plans again for the others.
+    bool evictions_ended = evictor_.Stop(drain_deadline_);
+    binds_ended_ = binder_.Stop(drain_deadline_) && evictions_ended;
     if (!writes_ended_ || !binds_ended_) {
       log::Warn("requests still in flight at the drain deadline; stopping the rest",
                 {{"binds", !binds_ended_}, {"taskPodWrites", !writes_ended_}});
@@ -342,6 +392,7 @@ void Operator::Cycle(const loop::CycleStats& stats) {
   if (now - last_publish_ >= 1.0) {
     last_publish_ = now;
     publisher_.Publish(core_.allocator());
+    metrics_.SetPreemptionsInFlight(static_cast<int64_t>(core_.allocator().Preemptions().size()));
     if (IsLeader()) {  // one writer: the leader
       object_status_.Publish(
           core_.allocator(), [this](const std::string& key) { return ExtrasOf(key); }, now);

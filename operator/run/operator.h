@@ -1,12 +1,12 @@
 // Operator: the running operator as one object that owns its components and their order.
 //
 // Components are members, declared in the order they start: the client, the metrics and their
-// HTTP server, the registry and election, the status writers, the informers, the binder, the
-// scheduling core and Framework controller, the task-pod writer, the loop. Start() starts them
-// in that order and records, for each, how it stops; Stop() runs those steps in reverse, so the
-// stop order is the start order read backwards and is written nowhere else. Destruction follows
-// declaration order too (members are destroyed in reverse): after Stop() it only joins threads
-// that have ended and closes connections.
+// HTTP server, the registry and election, the status writers, the informers, the binder and the
+// evictor, the scheduling core and Framework controller, the task-pod writer, the loop. Start()
+// starts them in that order and records, for each, how it stops; Stop() runs those steps in
+// reverse, so the stop order is the start order read backwards and is written nowhere else.
+// Destruction follows declaration order too (members are destroyed in reverse): after Stop() it
+// only joins threads that have ended and closes connections.
 //
 // Stopping is bounded (shutdown.h): the task-pod writer drops what is queued and the binder
 // sends what is queued, both until kShutdownDrain after Stop() began; requests still in flight
@@ -35,6 +35,7 @@
 #include "operator/loop/binder.h"
 #include "operator/loop/event_queue.h"
 #include "operator/loop/events.h"
+#include "operator/loop/evictor.h"
 #include "operator/loop/object_status.h"
 #include "operator/loop/pod_group_status.h"
 #include "operator/loop/scheduler_core.h"
@@ -88,6 +89,9 @@ class Operator {
   void OnStop(const char* stage, std::function<void()> stop);
   loop::FrameworkExtras ExtrasOf(const std::string& key);
   bool IsLeader() const { return registry_.IsLeader(); }
+  // The loop's may_allocate: IsLeader(), and once per term the preemption plans of the previous
+  // leader restored first (loop/plan_restore.h; loop thread only).
+  bool MayAllocate();
 
   RunConfig config_;
   std::unique_ptr<client::KubeClient> kube_;
@@ -104,6 +108,7 @@ class Operator {
   std::vector<std::unique_ptr<client::Informer>> informers_;
   std::atomic<size_t> synced_kinds_{0};  // on_synced is called once per informer
   loop::Binder binder_;
+  loop::Evictor evictor_;  // preemption plans: after the binder, same stop step
   loop::SchedulerCore core_;
   controller::FrameworkController frameworks_;
   controller::TaskWriter task_writer_;
@@ -113,6 +118,8 @@ class Operator {
   MetricsPublisher publisher_{metrics_};
   GangMetrics gang_metrics_{metrics_};   // after each cycle: gang transitions
   loop::GangFailureEvents gang_events_;  // a Framework gang's new failure reason: one Event
+  bool plans_restored_ = false;          // in this term (MayAllocate)
+  std::string restore_error_;            // the last one logged
   double last_publish_ = 0;
   double last_progress_ = 0;
   uint64_t bound_total_ = 0;

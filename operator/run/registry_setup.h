@@ -57,6 +57,7 @@ class RegistrySetup {
   }
   // Null for backend "none".
   registry::RegistryRecorder* recorder() { return recorder_.get(); }
+  registry::Registry* registry() { return registry_.get(); }
   registry::Election* election() { return election_.get(); }
 
  private:

@@ -20,4 +20,15 @@ inline std::string NowRfc3339() {
   return Rfc3339(std::time(nullptr));
 }
 
+// Reads "2026-11-27T04:03:18Z" (the form Kubernetes writes metav1.Time in) into seconds since
+// the epoch. False (and `out` untouched) for any other form, or a year outside 1970..2200.
+// Thread-safe; never throws.
+inline bool ParseRfc3339(const std::string& text, std::time_t& out) {
+  std::tm tm{};
+  const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (!end || *end != '\0' || tm.tm_year < 70 || tm.tm_year > 300) return false;
+  out = timegm(&tm);
+  return true;
+}
+
 }  // namespace kubemesos::util

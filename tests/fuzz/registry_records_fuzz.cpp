@@ -4,7 +4,8 @@
 // - lines after it are ConfigMaps (JSON, one a line) served by a KubeClient to the ConfigMap
 //   store (kube_kv_store.h), as a user with write access to the namespace could leave them.
 // Every Registry call on each store then returns a value or an error: no exception escapes,
-// and the writes on top of what was read (register, mark deleted, upsert agent, trim) too.
+// and the writes on top of what was read (register, mark deleted, upsert agent, trim, a
+// preemption plan written back) too; a plan read back is written back the same.
 #include <cstdint>
 #include <map>
 #include <set>
@@ -115,6 +116,21 @@ void Exercise(registry::KvStore& store) {
   }
   for (const auto& kv : range.kvs)
     if (kv.key.rfind("agents/", 0) == 0) (void)reg.UpsertAgent(kv.key.substr(7), "g", t0);
+  // Preemption plans: what was read is written back unchanged and reads back the same.
+  auto plans = reg.ListPreemptions();
+  Check(plans);
+  for (const auto& p : plans.value) {
+    if (!reg.PutPreemption(p).ok()) continue;  // a failing store
+    auto again = reg.ListPreemptions();
+    for (const auto& q : again.value) {
+      if (q.ns != p.ns || q.name != p.name) continue;
+      FUZZ_CHECK(q.victims.size() == p.victims.size() &&
+                     q.preemptors.size() == p.preemptors.size() && q.deadline == p.deadline &&
+                     q.message == p.message,
+                 "a plan read back is written back the same");
+    }
+    (void)reg.DeletePreemption(p.ns, p.name);
+  }
 }
 
 }  // namespace

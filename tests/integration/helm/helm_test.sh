@@ -111,6 +111,9 @@ can() { [[ "$(kc auth can-i --as="${AS}" "$@" 2>/dev/null)" == yes ]]; }
 cannot() { ! can "$@"; }
 check "can create pods/binding" can create pods --subresource=binding -n "${TEST_NS}"
 check "can patch pods/status" can patch pods --subresource=status -n "${TEST_NS}"
+check "can create pods/eviction (preemption)" can create pods --subresource=eviction -n "${TEST_NS}"
+check "cannot list poddisruptionbudgets (the API server enforces them)" \
+  cannot list poddisruptionbudgets.policy -A
 check "can watch nodes" can watch nodes
 check "can list pods in every namespace" can list pods -A
 for resource in namespaces persistentvolumeclaims persistentvolumes \

@@ -87,6 +87,8 @@ TEST(Metrics, ExportsExactlyTheDesignFamilies) {
       {"kubemesos_gang_reserved_resources", "gauge"},
       {"kubemesos_gang_time_to_schedule_seconds", "histogram"},
       {"kubemesos_gang_schedule_attempts_total", "counter"},
+      {"kubemesos_evictions_total", "counter"},
+      {"kubemesos_preemptions_in_flight", "gauge"},
   };
   EXPECT_EQ(Families(m.ExpositionText()), want);
 }
@@ -164,6 +166,34 @@ TEST(Metrics, GangBindSpanAndPartialBindOutcomes) {
   EXPECT_EQ(Sample(text, R"(kubemesos_gang_partial_bind_total{outcome="restarted"})"), 2.0);
   EXPECT_EQ(Sample(text, R"(kubemesos_gang_partial_bind_total{outcome="recovered"})"), 1.0);
   EXPECT_EQ(Sample(text, R"(kubemesos_gang_partial_bind_total{outcome="reported"})"), 0.0);
+}
+
+TEST(Metrics, EvictionsByModeAndResultAndPreemptionsInFlight) {
+  Metrics m;
+  std::string text = m.ExpositionText();
+  for (const char* mode : {"EvictionAPI", "Delete"}) {
+    for (const char* result : {"ok", "pdb_429", "forbidden", "not_found", "error"}) {
+      EXPECT_EQ(Sample(text, std::string("kubemesos_evictions_total{mode=\"") + mode +
+                                 "\",result=\"" + result + "\"}"),
+                0.0)
+          << mode << " " << result;
+    }
+  }
+  EXPECT_EQ(Sample(text, "kubemesos_preemptions_in_flight"), 0.0);
+  for (int status : {200, 201, 429, 429, 403, 404, 500, 0})
+    m.AddEviction(EvictionMode::kEvictionApi, EvictionResultFromHttpStatus(status));
+  m.AddEviction(EvictionMode::kDelete, EvictionResultFromHttpStatus(200));
+  m.SetPreemptionsInFlight(3);
+  text = m.ExpositionText();
+  EXPECT_EQ(Sample(text, R"(kubemesos_evictions_total{mode="EvictionAPI",result="ok"})"), 2.0);
+  EXPECT_EQ(Sample(text, R"(kubemesos_evictions_total{mode="EvictionAPI",result="pdb_429"})"), 2.0);
+  EXPECT_EQ(Sample(text, R"(kubemesos_evictions_total{mode="EvictionAPI",result="forbidden"})"),
+            1.0);
+  EXPECT_EQ(Sample(text, R"(kubemesos_evictions_total{mode="EvictionAPI",result="not_found"})"),
+            1.0);
+  EXPECT_EQ(Sample(text, R"(kubemesos_evictions_total{mode="EvictionAPI",result="error"})"), 2.0);
+  EXPECT_EQ(Sample(text, R"(kubemesos_evictions_total{mode="Delete",result="ok"})"), 1.0);
+  EXPECT_EQ(Sample(text, "kubemesos_preemptions_in_flight"), 3.0);
 }
 
 TEST(Metrics, GroupSeriesCarryValuesAndDisappearWithTheGroup) {

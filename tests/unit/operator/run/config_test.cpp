@@ -49,6 +49,39 @@ TEST(RunConfig, DefaultSpreadFlagAndKey) {
   std::remove(path.c_str());
 }
 
+TEST(RunConfig, PreemptionSettingsReachTheEngine) {
+  RunConfig defaults;
+  std::string error;
+  ASSERT_TRUE(ParseRunFlags({}, defaults, error)) << error;
+  AllocatorOptions o = AllocatorOptionsOf(defaults);
+  EXPECT_TRUE(o.preemption.enabled);  // on by default
+  EXPECT_EQ(o.preemption.max_evictions_in_flight, 100);
+  EXPECT_EQ(o.preemption.nomination_slack_seconds, 30);
+  EXPECT_FALSE(defaults.eviction_delete);  // the Eviction API: PDBs are enforced
+  RunConfig config;
+  ASSERT_TRUE(ParseRunFlags(
+      {"--preemption", "off", "--eviction-mode", "Delete", "--max-evictions-in-flight", "7",
+       "--nomination-slack-seconds", "5", "--policy", "spread"},
+      config, error))
+      << error;
+  o = AllocatorOptionsOf(config);
+  EXPECT_FALSE(o.preemption.enabled);
+  EXPECT_EQ(o.preemption.max_evictions_in_flight, 7);
+  EXPECT_EQ(o.preemption.nomination_slack_seconds, 5);
+  EXPECT_EQ(o.policy, Policy::kSpread);
+  EXPECT_TRUE(config.eviction_delete);
+  std::string path = WriteTemp("preemption: \"on\"\nevictionMode: EvictionAPI\n");
+  ASSERT_TRUE(ParseRunFlags({"--config", path}, config, error)) << error;
+  EXPECT_TRUE(config.preemption);
+  EXPECT_FALSE(config.eviction_delete);
+  std::remove(path.c_str());
+  RunConfig bad;
+  EXPECT_FALSE(ParseRunFlags({"--preemption", "yes"}, bad, error));
+  EXPECT_NE(error.find("want on or off"), std::string::npos) << error;
+  EXPECT_FALSE(ParseRunFlags({"--eviction-mode", "evict"}, bad, error));
+  EXPECT_NE(error.find("want EvictionAPI or Delete"), std::string::npos) << error;
+}
+
 TEST(RunConfig, ProbeAddressFollowsTheMetricsAddressUnlessSet) {
   struct Case {
     std::vector<std::string> flags;
@@ -155,7 +188,13 @@ INSTANTIATE_TEST_SUITE_P(
         RangeCase{"lease-seconds", "leaseSeconds", "5", nullptr},
         RangeCase{"lease-seconds", "leaseSeconds", "3", "3 is out of range [5, 3600]"},
         RangeCase{"lease-seconds", "leaseSeconds", "86400", "86400 is out of range [5, 3600]"},
-        RangeCase{"lease-seconds", "leaseSeconds", "", "\"\" is not an integer"}),
+        RangeCase{"lease-seconds", "leaseSeconds", "", "\"\" is not an integer"},
+        RangeCase{"max-evictions-in-flight", "maxEvictionsInFlight", "4096", nullptr},
+        RangeCase{"max-evictions-in-flight", "maxEvictionsInFlight", "0",
+                  "0 is out of range [1, 4096]"},
+        RangeCase{"nomination-slack-seconds", "nominationSlackSeconds", "0", nullptr},
+        RangeCase{"nomination-slack-seconds", "nominationSlackSeconds", "-1",
+                  "-1 is out of range [0, 3600]"}),
     [](const auto& info) { return "case" + std::to_string(info.index); });
 
 TEST(RunConfig, MinIntervalMustNotExceedMaxInterval) {
