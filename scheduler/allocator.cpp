@@ -221,8 +221,7 @@ std::vector<GroupStatus> Allocator::Impl::Groups() const {
     for (int r = 0; r < catalog_.size(); ++r) {
       const WideAmount guarantee = status.guarantee.Has(r) ? status.guarantee.amount[r] : 0;
       borrowed[r] = std::max<WideAmount>(0, allocated[r] - guarantee);
-      if (status.guarantee_policy == GuaranteePolicy::kLend)
-        lent[r] = std::max<WideAmount>(0, guarantee - allocated[r]);
+      lent[r] = std::max<WideAmount>(0, guarantee - allocated[r]);
       reclaimable[r] = std::min(borrowed[r], preemptable[g][r]);
     }
     status.borrowed = Narrow(borrowed);

@@ -289,7 +289,7 @@ struct GroupStatus {
   std::string invalid_message;
   Resources allocated;  // the whole subtree
   // Per resource: allocated above the guarantee (borrowed; all of it where nothing is guaranteed),
-  // the guarantee the group does not use (lent; zero under kHold, where it is held as headroom),
+  // the guarantee the group does not use (lent to others under kLend, held idle under kHold),
   // and the most reclaim could take from the group now (borrowed, at most what its preemptable
   // frameworks hold).
   Resources borrowed;
