@@ -61,8 +61,11 @@ TEST(Quota, UnmetGuaranteeIsHeldAsHeadroom) {
   EXPECT_EQ(u->reason.Short(), "Insufficient cpu");
   EXPECT_NE(u->reason.message.find("headroom"), std::string::npos);
   EXPECT_FALSE(u->reason.BlockedByPolicy());
-  for (const auto& g : a.Groups())
-    if (g.name == "reserved") EXPECT_EQ(g.lent[kCpu], 4000);  // held idle, not lent, under Hold
+  for (const auto& g : a.Groups()) {
+    if (g.name == "reserved") {
+      EXPECT_EQ(g.lent[kCpu], 4000);  // held idle, not lent, under Hold
+    }
+  }
 
   // When the guaranteed group's demand arrives, the headroom is there for it.
   for (int i = 10; i < 14; ++i)
