@@ -144,6 +144,14 @@ bool PlacementConstraints::NeedsFullScan() const {
   return !preferred_affinity.empty() || !pod_affinity.empty() || !spread.empty();
 }
 
+bool PlacementConstraints::FiltersOnOtherPods() const {
+  if (!pod_affinity.required_affinity.empty() || !pod_affinity.required_anti_affinity.empty())
+    return true;
+  for (const auto& s : spread)
+    if (s.do_not_schedule) return true;
+  return false;
+}
+
 bool PlacementConstraints::DependsOnPods() const {
   return NeedsFullScan() || !host_ports.empty() || !csi_volumes.empty();
 }

@@ -141,6 +141,11 @@ struct PlacementConstraints {
   // True when whether a node fits depends on the pods on nodes (NeedsFullScan, host ports, CSI
   // volume counts): a class that fits nowhere may fit once pods come or go.
   bool DependsOnPods() const;
+  // True when a required check depends on other pods in a way only a per-task search sees: the
+  // pod's own required inter-pod affinity or anti-affinity, DoNotSchedule topology spread.
+  // Preemption cannot plan for such a task (it checks node-scoped and live filters only); soft
+  // terms (preferred affinity, ScheduleAnyway spread, the cluster default spread) do not count.
+  bool FiltersOnOtherPods() const;
 
   // A stable text form; equal constraints give equal keys.
   std::string CanonicalKey() const;

@@ -322,7 +322,8 @@ void Allocator::Impl::PlanPreemptions(double now, AllocationResult& result) {
     const auto& c = classes_[cls];
     if (c.block != Block::kCapacity && c.block != Block::kLimit && c.block != Block::kHeadroom)
       continue;
-    if (c.pod_sensitive || c.queue.empty()) continue;  // placement depends on other pods
+    // A required check only a per-task search sees (inter-pod terms, DoNotSchedule spread).
+    if (constraints_[c.constraints].FiltersOnOtherPods() || c.queue.empty()) continue;
     const auto& fw = frameworks_[c.framework];
     if (fw.group == kNone) continue;
     const GroupPreemption& p = groups_.spec(fw.group).preemption;
@@ -389,7 +390,7 @@ void Allocator::Impl::PlanPreemptions(double now, AllocationResult& result) {
       if (cls >= static_cast<int>(classes_.size()) || !classes_[cls].alive) continue;
       const Block block = classes_[cls].block;
       if ((block != Block::kCapacity && block != Block::kLimit && block != Block::kHeadroom) ||
-          classes_[cls].pod_sensitive)
+          constraints_[classes_[cls].constraints].FiltersOnOtherPods())
         continue;
       const int gang = classes_[cls].gang;
       if (gang != kNone && gangs_[gang].need() <= 0) continue;  // surplus waits its turn

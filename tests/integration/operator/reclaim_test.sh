@@ -50,7 +50,8 @@ pending() { pods_json "$1" | jq '[.items[] | select(.spec.nodeName == null)] | l
 bound_is() { [[ "$(bound "$1")" == "$2" ]]; }
 rg_status() { kc get rg "$1" -o json | jq -c ".status.$2 // {}"; }
 preempted_events() {
-  kc get events -n "${TEST_NS}" --field-selector reason=Preempted -o json | jq '[.items[] | .count // 1] | add // 0'
+  kc get events -n "${TEST_NS}" --field-selector reason=Preempted,involvedObject.kind=Pod -o json |
+    jq '[.items[] | .count // 1] | add // 0'
 }
 cycles_after() { local n; n=$(op_metric kubemesos_allocation_cycle_seconds_count); [[ -n $n ]] && ((${n%.*} >= $1)); }
 
@@ -76,6 +77,13 @@ echo "     owner status: lent $(rg_status "${OWN}" lent), borrower borrowed $(rg
 start=$(date +%s.%N)
 deployment own own 8 1
 check "the owner gets its 8 cpu back" km::wait_for "own bound" 90 bound_is own 8
+if ! bound_is own 8; then  # what happened, for the failure's reader
+  echo "     own bound $(bound own), pending $(pending own); bor bound $(bound bor)"
+  curl -sf "${METRICS_URL}/metrics" | grep -E '^kubemesos_(preemptions_total|evictions_total|preemptions_in_flight)' | grep -v ' 0$' || true
+  kc get pods -n "${TEST_NS}" -l kubemesos.io/framework=own -o json |
+    jq -r '.items[0] | "\(.metadata.name) \(.status.conditions // [] | map(.reason + ": " + (.message // "")) | join("; "))"'
+  grep -iE 'preempt|evict|plan' "${WORK}/kubemesos.log" | tail -5 || true
+fi
 took=$(echo "$(date +%s.%N) - ${start}" | bc)
 echo "     reclaimed 8 cpu in ${took} s (delaySeconds 5, grace 0, attempt interval 15)"
 within_bound() { (($(echo "${took} < 5 + 15 + 15" | bc))); }

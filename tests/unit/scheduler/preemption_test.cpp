@@ -86,6 +86,36 @@ TEST_F(ReclaimTest, OwnerGetsItsGuaranteeBackAfterTheDelayWithTheMinimalSet) {
   EXPECT_EQ(w.evicted.size(), 2u);
 }
 
+// Deployment pods carry the cluster's default spread (ScheduleAnyway): a soft term does not keep
+// them from preempting; a required one (DoNotSchedule spread) does, since only a per-task search
+// checks it.
+TEST_F(ReclaimTest, SoftSpreadPreemptsRequiredSpreadDoesNot) {
+  auto spread = [](bool hard) {
+    SpreadConstraint c;
+    c.topology_key = "kubernetes.io/hostname";
+    c.do_not_schedule = hard;
+    c.system_default = !hard;
+    c.selector.requirements.push_back({"app", NodeSelectorRequirement::Op::kIn, {"own"}, false});
+    return c;
+  };
+  PodSpec soft = Task("ns/own-soft", "ns/own", 1, 1, 0);
+  soft.labels = {{"app", "own"}};
+  soft.constraints.spread = {spread(false)};
+  w.Add(soft);
+  w.Cycle(100);
+  auto r = w.Cycle(131);
+  ASSERT_EQ(r.preemptions.size(), 1u);
+  EXPECT_EQ(r.preemptions[0].preemptors[0].pod, "ns/own-soft");
+  w.Drain(true);
+  EXPECT_EQ(PlacedPerFramework(w.Cycle(132))["ns/own"], 1);
+
+  PodSpec hard = Task("ns/own-hard", "ns/own", 1, 1, 1);
+  hard.labels = {{"app", "own"}};
+  hard.constraints.spread = {spread(true)};
+  w.Add(hard);
+  for (double t = 133; t < 300; t += 10) EXPECT_TRUE(w.Cycle(t).preemptions.empty()) << t;
+}
+
 TEST_F(ReclaimTest, NeverMoreThanTheGuarantee) {
   for (int i = 0; i < 6; ++i) w.Add(Task(Indexed("ns/own-", i), "ns/own", 1, 1, i));
   w.Cycle(100);
