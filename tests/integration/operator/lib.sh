@@ -48,6 +48,17 @@ YAML
   KM_CLEANUPS+=("'${KUBECTL}' delete rg ${TEST_NS}-g --wait=false")
 }
 
+# op_priority_classes: PriorityClasses "${TEST_NS}-low" (10) and "${TEST_NS}-high" (1000),
+# deleted at the end.
+op_priority_classes() {
+  local c
+  for c in low:10 high:1000; do
+    printf 'apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: %s}\nvalue: %s\n' \
+      "${TEST_NS}-${c%%:*}" "${c#*:}" | kc_quiet apply -f -
+    KM_CLEANUPS+=("'${KUBECTL}' delete priorityclass ${TEST_NS}-${c%%:*} --ignore-not-found --wait=false")
+  done
+}
+
 # op_start_kubemesos [FLAGS...]: starts `kubemesos run` (log in ${WORK}/kubemesos.log, metrics
 # on an ephemeral loopback port) and sets OPERATOR to its pid and METRICS_URL once it serves;
 # it is stopped when the test ends.

@@ -19,17 +19,8 @@ op_group_with_framework
 GRACE=30
 PREFIX="/kubemesos-test/${TEST_NS}/"
 
+op_priority_classes
 cat <<YAML | kc_quiet apply -f -
-apiVersion: scheduling.k8s.io/v1
-kind: PriorityClass
-metadata: {name: ${TEST_NS}-low}
-value: 10
----
-apiVersion: scheduling.k8s.io/v1
-kind: PriorityClass
-metadata: {name: ${TEST_NS}-high}
-value: 1000
----
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: low, namespace: ${TEST_NS}}
@@ -48,7 +39,6 @@ spec:
       containers:
       - {name: task, image: busybox, resources: {requests: {cpu: "1", memory: 1Gi}}}
 YAML
-KM_CLEANUPS+=("'${KUBECTL}' delete priorityclass ${TEST_NS}-low ${TEST_NS}-high --ignore-not-found")
 
 declare -A pid url
 for r in a b; do

@@ -17,18 +17,7 @@ op_install_crds
 op_nodes 1 4 16Gi
 op_group_with_framework
 
-cat <<YAML | kc_quiet apply -f -
-apiVersion: scheduling.k8s.io/v1
-kind: PriorityClass
-metadata: {name: ${TEST_NS}-low}
-value: 10
----
-apiVersion: scheduling.k8s.io/v1
-kind: PriorityClass
-metadata: {name: ${TEST_NS}-high}
-value: 1000
-YAML
-KM_CLEANUPS+=("'${KUBECTL}' delete priorityclass ${TEST_NS}-low ${TEST_NS}-high --ignore-not-found")
+op_priority_classes
 
 # pod NAME CPU CLASS [APP]: a pod of Framework "work" on this test's node.
 pod() {

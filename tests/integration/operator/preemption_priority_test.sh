@@ -18,24 +18,15 @@ op_install_crds
 op_nodes 2 4 16Gi
 op_group_with_framework
 
+op_priority_classes
 cat <<YAML | kc_quiet apply -f -
-apiVersion: scheduling.k8s.io/v1
-kind: PriorityClass
-metadata: {name: ${TEST_NS}-low}
-value: 10
----
-apiVersion: scheduling.k8s.io/v1
-kind: PriorityClass
-metadata: {name: ${TEST_NS}-high}
-value: 1000
----
 apiVersion: scheduling.k8s.io/v1
 kind: PriorityClass
 metadata: {name: ${TEST_NS}-never}
 value: 1000
 preemptionPolicy: Never
 YAML
-KM_CLEANUPS+=("'${KUBECTL}' delete priorityclass ${TEST_NS}-low ${TEST_NS}-high ${TEST_NS}-never --ignore-not-found")
+KM_CLEANUPS+=("'${KUBECTL}' delete priorityclass ${TEST_NS}-never --ignore-not-found")
 
 # pod NAME CPU CLASS: a pod of Framework "work" on this test's nodes, terminating for 5 s once
 # deleted.
