@@ -241,7 +241,8 @@ start_contender() {
   if [[ $c == kubemesos ]]; then
     metrics_port=$(free_port)
     "$build_dir/kubemesos" run --kubeconfig "$kubeconfig" \
-      --metrics-address "127.0.0.1:$metrics_port" --client-qps "$qps" --client-burst "$qps" \
+      --metrics-address "127.0.0.1:$metrics_port" --probe-address 127.0.0.1:0 \
+      --client-qps "$qps" --client-burst "$qps" \
       "${km_extra[@]}" >"$log" 2>&1 &
   else
     km::bench::scheduler_config kube-scheduler "$qps" >"$dir/config.yaml"

@@ -227,19 +227,31 @@ gen_pods() {
   done
 }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# Both ports are the kernel's choice (127.0.0.1:0), read back from the log: a port picked
+# beforehand can be taken by then, and the probe port (metrics port + 1 by default) often is.
 metrics_port=""
 start_operator() { # LOG
-  metrics_port=$(free_port)
+  metrics_port=""
   "$build_dir/kubemesos" run --kubeconfig "$kubeconfig" \
-    --metrics-address "127.0.0.1:$metrics_port" --client-qps "$qps" --client-burst "$qps" \
+    --metrics-address 127.0.0.1:0 --probe-address 127.0.0.1:0 \
+    --client-qps "$qps" --client-burst "$qps" \
     "${km_extra[@]}" >"$1" 2>&1 &
   operator_pid=$!
 }
+port_in_log() { grep -m1 '"serving /metrics' "$1" | jq -e .port; }
 operator_ready() { # LOG
-  kill -0 "$operator_pid" || return 125
+  if ! kill -0 "$operator_pid" 2>/dev/null; then
+    echo "kubemesos exited; the end of $1:"; tail -n 30 "$1"; return 125
+  fi
+  local port
+  port=$(port_in_log "$1") || return 1
   (($(grep -c '"msg":"watch synced"' "$1") >= 4)) &&
-    curl -sf --max-time 5 "http://127.0.0.1:$metrics_port/metrics" >/dev/null
+    curl -sf --max-time 5 "http://127.0.0.1:$port/metrics" >/dev/null
+}
+# wait_operator LOG: until it is ready; sets metrics_port.
+wait_operator() {
+  km::wait_for "kubemesos ready" 300 operator_ready "$1" || return 1
+  metrics_port=$(port_in_log "$1")
 }
 scrape() { curl -s --max-time 10 "http://127.0.0.1:$metrics_port/metrics" >"$1" || true; }
 watcher_ready() { [[ -s $1 ]] || { kill -0 "$watcher_pid" || return 125; false; }; }
@@ -279,7 +291,7 @@ km::wait_for "$total filler pods created" 600 all_created
 watch_bound reclaim-a "$total" "$out/fill/bound.csv"
 mark fill t0 "$(now)"
 start_operator "$out/fill/kubemesos.log"
-km::wait_for "kubemesos ready" 300 operator_ready "$out/fill/kubemesos.log"
+wait_operator "$out/fill/kubemesos.log"
 wait_bound "kubemesos to bind $total filler pods" || km::log "not every filler pod was bound"
 mark fill t1 "$(now)"
 scrape "$out/fill/metrics.after"
@@ -329,7 +341,7 @@ if ((backlog)); then
   watch_bound reclaim-b "$guarantee" "$out/bulk/bound.csv"
   mark bulk t0 "$(now)"
   start_operator "$out/bulk/kubemesos.log"
-  km::wait_for "kubemesos ready" 300 operator_ready "$out/bulk/kubemesos.log"
+  wait_operator "$out/bulk/kubemesos.log"
 else
   cp "$out/single/metrics.after" "$out/bulk/metrics.before"
   watch_bound reclaim-b "$guarantee" "$out/bulk/bound.csv"

@@ -83,8 +83,10 @@ check "the plan is in the registry" bash -c "'${KUBEMESOS}' registry dump preemp
 standby_leads() { [[ "$(metric "${standby}" kubemesos_is_leader)" == 1 ]]; }
 check "the standby takes over" km::wait_for "takeover" 30 standby_leads
 km::log "takeover after $((SECONDS - start)) s"
-check "the new leader read the plan back" grep -q '"preemption plans read back from the registry".*"restored":1' \
-  "${WORK}/${standby}.log"
+# The leader gauge flips when the lease is won; the plans are read back at the loop's next poll.
+read_back() { grep -q '"preemption plans read back from the registry".*"restored":1' "${WORK}/${standby}.log"; }
+check "the new leader read the plan back" km::wait_for "the plans read back" 15 read_back
+read_back || grep -E 'preemption|registry|leader' "${WORK}/${standby}.log" | tail -n 20 >&2 || true
 
 # Until the preemptor is bound: every pod ever terminating is one of the two victims.
 ever="${victims}" bound_node=""
