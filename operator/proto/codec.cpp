@@ -88,6 +88,7 @@ struct Envelope {
   std::string api_version;
   std::string kind;
   std::string_view raw;
+  bool has_raw = false;
   const Message* message = nullptr;
 };
 
@@ -120,13 +121,20 @@ bool OpenEnvelope(std::string_view body, Envelope& env, std::string& error) {
               },
               [](int, uint64_t) {});
         }
-        if (number == 2) env.raw = sub;
+        if (number == 2) {
+          env.raw = sub;
+          env.has_raw = true;
+        }
         if (number == 3) encoding = util::SanitizeUtf8(sub, 64);
         if (number == 4) content_type = util::SanitizeUtf8(sub, 128);
         return true;
       },
       [](int, uint64_t) {});
   if (!ok) return false;
+  if (!env.has_raw) {
+    error = "runtime.Unknown without raw (no object)";
+    return false;
+  }
   if (!encoding.empty()) {
     error = "unsupported contentEncoding \"" + encoding + "\"";
     return false;
