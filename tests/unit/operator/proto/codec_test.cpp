@@ -54,7 +54,7 @@ TEST_P(RealObject, RoundTripsThroughEncode) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Captured, RealObject,
-                         ::testing::Values("pod_rich", "pod_running", "node", "pvc", "pv",
+                         ::testing::Values("pod_rich", "pod_second", "node", "pvc", "pvc_waiting", "pv",
                                            "storageclass", "csinode", "namespace",
                                            "status_not_found", "podgroup_gang", "podgroup_basic"));
 
@@ -104,8 +104,8 @@ TEST(RealObjects, NodeAndStorageFieldsKubemesosReads) {
   ASSERT_TRUE(DecodeObject(ReadTestdata("node.pb"), node, error)) << error;
   EXPECT_EQ(node["spec"]["taints"][0]["key"], "dedicated");
   EXPECT_EQ(node["spec"]["taints"][0]["effect"], "NoSchedule");
-  EXPECT_EQ(node["status"]["allocatable"]["cpu"], "32");
-  EXPECT_EQ(node["status"]["capacity"]["memory"], "256Gi");
+  EXPECT_EQ(node["status"]["allocatable"]["cpu"], "8");
+  EXPECT_EQ(node["status"]["capacity"]["memory"], "16Gi");
   EXPECT_TRUE(node["status"]["conditions"].is_array());
   EXPECT_FALSE(node["status"].contains("nodeInfo"));
   ASSERT_TRUE(DecodeObject(ReadTestdata("pvc.pb"), pvc, error)) << error;
@@ -157,9 +157,9 @@ TEST(RealObjects, ObjectIsNotAList) {
 // The watch stream as the server sent it, cut into pieces of every size from 1 byte: the same
 // events, in order, as the JSON watch of the same namespace.
 TEST(RealObjects, WatchStreamInAnyPieces) {
-  std::string stream = ReadTestdata("pod_watch.pb");
+  std::string stream = ReadTestdata("pods.watch.pb");
   std::vector<json> want;
-  std::istringstream lines(ReadTestdata("pod_watch.json"));
+  std::istringstream lines(ReadTestdata("pods.watch.json"));
   for (std::string line; std::getline(lines, line);) want.push_back(json::parse(line));
   ASSERT_GE(want.size(), 8u);
   for (size_t piece : {size_t{1}, size_t{3}, size_t{4}, size_t{1000}, stream.size()}) {
@@ -187,7 +187,7 @@ TEST(RealObjects, WatchStreamInAnyPieces) {
 }
 
 TEST(Encode, WatchEventFrameRoundTrips) {
-  json pod = json::parse(ReadTestdata("pod_running.json"));
+  json pod = json::parse(ReadTestdata("pod_second.json"));
   Prune(pod);
   std::string frame, error;
   ASSERT_TRUE(EncodeWatchEvent("MODIFIED", pod, frame, error)) << error;

@@ -1,9 +1,10 @@
 // Objects captured from a real kube-apiserver v1.37 (hack/cluster.sh, the manifests of
 // tests/integration/operator/proto/objects.sh) in both encodings: NAME.json is the body of
 // `GET ...` with Accept: application/json, NAME.pb the same object with Accept:
-// application/vnd.kubernetes.protobuf. pod_watch.{pb,json} are two watches of one namespace
+// application/vnd.kubernetes.protobuf. pods.watch.{pb,json} are two watches of one namespace
 // (sendInitialEvents, then a label, a delete and a create) in each encoding.
-// Refresh: tests/integration/operator/proto/wire_test.sh --save DIR.
+// Refresh: tests/integration/operator/proto/wire_test.sh --save DIR (the node and CSINode
+// lists are not kept).
 #pragma once
 
 #include <fstream>
