@@ -26,7 +26,6 @@ using pb::io::CodedInputStream;
 using WFL = pb::internal::WireFormatLite;
 
 constexpr std::string_view kMagic("k8s\0", 4);
-constexpr const char* kUnknownMessage = "k8s.io.apimachinery.pkg.runtime.Unknown";
 
 // Runs `fn` (which returns bool and sets `error`), turning any exception into false.
 template <typename F>

@@ -54,9 +54,16 @@ class Encoder {
     std::map<const Field*, json> inlined;
     for (auto it = in.begin(); it != in.end(); ++it) {
       const std::string& key = it.key();
-      if (it->is_null()) continue;
       if (depth == 0 && skip_type_meta && (key == "apiVersion" || key == "kind")) continue;
       const Field* f = m.FindName(key);
+      if (it->is_null()) {
+        // null is absent, except a zero Time (creationTimestamp: null), which Go writes as an
+        // empty message: kept, so the decoded object keeps its null.
+        if (f && !f->inlined && !f->repeated && f->message &&
+            (f->message->special == Special::kTime || f->message->special == Special::kMicroTime))
+          PutBytes(out, f->number, "");
+        continue;
+      }
       if (f && !f->inlined) {
         if (!FieldValue(*f, *it, out, Join(path, key), depth)) return false;
         continue;
