@@ -15,6 +15,7 @@
 
 #include "operator/proto/wire.h"
 #include "operator/proto/wire_text.h"
+#include "operator/util/base64.h"
 #include "operator/util/text.h"
 
 namespace kubemesos::proto::internal {
@@ -245,7 +246,8 @@ class Decoder {
         }
         // Held base64 by Scalar(); the JSON form is the embedded JSON document.
         std::string raw;
-        if (!Base64Decode(it->get_ref<const std::string&>(), raw)) return Fail(sub, nullptr, "raw");
+        if (!util::Base64Decode(it->get_ref<const std::string&>(), raw))
+          return Fail(sub, nullptr, "raw");
         json parsed = json::parse(raw, nullptr, /*allow_exceptions=*/false);
         out = parsed.is_discarded() ? json(it->get<std::string>()) : std::move(parsed);
         return true;
@@ -301,7 +303,7 @@ class Decoder {
           return Fail(m, &f, "truncated");
         }
         if (f.type == Scalar::kBytes) {
-          out = Base64Encode(s);
+          out = util::Base64Encode(s);
         } else if (util::IsValidUtf8(s)) {
           out = std::move(s);
         } else {

@@ -9,6 +9,7 @@
 
 #include "operator/proto/wire.h"
 #include "operator/proto/wire_text.h"
+#include "operator/util/base64.h"
 #include "operator/util/text.h"
 
 namespace kubemesos::proto::internal {
@@ -137,7 +138,7 @@ class Encoder {
         return true;
       case Scalar::kBytes: {
         std::string bytes;
-        if (!v.is_string() || !Base64Decode(v.get_ref<const std::string&>(), bytes))
+        if (!v.is_string() || !util::Base64Decode(v.get_ref<const std::string&>(), bytes))
           return Fail(path, "expected base64");
         PutBytes(out, f.number, bytes);
         return true;

@@ -1,4 +1,4 @@
-// Text forms of Time, MicroTime, Duration and bytes (wire_text.h), written to match what
+// Text forms of Time, MicroTime and Duration (wire_text.h), written to match what
 // apimachinery's JSON marshalers produce, without the C library's time zone state.
 #include "operator/proto/wire_text.h"
 
@@ -164,54 +164,6 @@ std::string FormatDuration(int64_t d) {
   if (neg) r.push_back('-');
   std::reverse(r.begin(), r.end());
   return r;
-}
-
-std::string Base64Encode(std::string_view bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  size_t i = 0;
-  auto b = [&](size_t k) { return static_cast<uint32_t>(static_cast<unsigned char>(bytes[k])); };
-  for (; i + 2 < bytes.size(); i += 3) {
-    uint32_t v = b(i) << 16 | b(i + 1) << 8 | b(i + 2);
-    out += {kAlphabet[v >> 18], kAlphabet[v >> 12 & 63], kAlphabet[v >> 6 & 63], kAlphabet[v & 63]};
-  }
-  if (i + 1 == bytes.size()) {
-    uint32_t v = b(i) << 16;
-    out += {kAlphabet[v >> 18], kAlphabet[v >> 12 & 63], '=', '='};
-  } else if (i + 2 == bytes.size()) {
-    uint32_t v = b(i) << 16 | b(i + 1) << 8;
-    out += {kAlphabet[v >> 18], kAlphabet[v >> 12 & 63], kAlphabet[v >> 6 & 63], '='};
-  }
-  return out;
-}
-
-bool Base64Decode(std::string_view text, std::string& bytes) {
-  bytes.clear();
-  uint32_t acc = 0;
-  int bits = 0;
-  size_t i = 0;
-  for (; i < text.size() && text[i] != '='; ++i) {
-    char c = text[i];
-    int v = c >= 'A' && c <= 'Z'   ? c - 'A'
-            : c >= 'a' && c <= 'z' ? c - 'a' + 26
-            : c >= '0' && c <= '9' ? c - '0' + 52
-            : c == '+'             ? 62
-            : c == '/'             ? 63
-                                   : -1;
-    if (v < 0) return false;
-    acc = (acc << 6 | static_cast<uint32_t>(v)) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      bytes.push_back(static_cast<char>(acc >> bits & 0xff));
-    }
-  }
-  for (; i < text.size(); ++i) {
-    if (text[i] != '=') return false;
-  }
-  return true;
 }
 
 }  // namespace kubemesos::proto::internal

@@ -1,6 +1,6 @@
 // The text forms of the messages whose Go types marshal JSON by hand (schema.h's Special):
-// meta/v1 Time and MicroTime, Duration, and base64 for bytes. Pure functions; never throw
-// except std::bad_alloc.
+// meta/v1 Time and MicroTime, and Duration (base64 for bytes is operator/util/base64.h). Pure
+// functions; never throw except std::bad_alloc.
 #pragma once
 
 #include <cstdint>
@@ -19,9 +19,5 @@ bool ParseTime(std::string_view text, int64_t& seconds, int32_t& nanos);
 
 // Go's time.Duration.String() of `nanos` ("1h0m0s", "1.5s", "300ms", "0s").
 std::string FormatDuration(int64_t nanos);
-
-// Standard base64 with padding, and back (false on a byte outside the alphabet).
-std::string Base64Encode(std::string_view bytes);
-bool Base64Decode(std::string_view text, std::string& bytes);
 
 }  // namespace kubemesos::proto::internal

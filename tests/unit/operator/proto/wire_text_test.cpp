@@ -1,4 +1,4 @@
-// The text forms of Time, MicroTime, Duration and bytes, against what apimachinery's Go
+// The text forms of Time, MicroTime and Duration, against what apimachinery's Go
 // marshalers print for the same values.
 #include "operator/proto/wire_text.h"
 
@@ -47,18 +47,6 @@ TEST(WireText, DurationAsGoPrintsIt) {
   EXPECT_EQ(FormatDuration(1500000000), "1.5s");
   EXPECT_EQ(FormatDuration(3600000000000), "1h0m0s");
   EXPECT_EQ(FormatDuration(-90000000000), "-1m30s");
-}
-
-TEST(WireText, Base64) {
-  EXPECT_EQ(Base64Encode(""), "");
-  EXPECT_EQ(Base64Encode("f"), "Zg==");
-  EXPECT_EQ(Base64Encode("fo"), "Zm8=");
-  EXPECT_EQ(Base64Encode("foo"), "Zm9v");
-  std::string out;
-  ASSERT_TRUE(Base64Decode("Zm9vYg==", out));
-  EXPECT_EQ(out, "foob");
-  EXPECT_FALSE(Base64Decode("Zm9v!", out));
-  EXPECT_FALSE(Base64Decode("Zg=a", out));
 }
 
 }  // namespace
