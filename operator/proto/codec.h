@@ -6,10 +6,12 @@
 //   holds the object (a Pod, a PodList, a Status, ...) and whose typeMeta names it.
 // - A watch response is a sequence of frames, each a 4-byte big-endian length followed by that
 //   many bytes: a metav1.WatchEvent {type, object.raw}, where object.raw is again an envelope
-//   ("k8s\0" + Unknown) holding the object.
+//   ("k8s\0" + Unknown) holding the object. The response's Content-Type is then
+//   "application/vnd.kubernetes.protobuf;stream=watch". (Checked against kube-apiserver v1.37 by
+//   tests/integration/operator/proto/wire_test.sh.)
 // Messages come from the pinned k8s.io/api and k8s.io/apimachinery `generated.proto` files,
-// compiled at build time with Debian's protoc (operator/proto/CMakeLists.txt); nothing generated
-// is committed.
+// compiled at build time with Debian's protoc into a descriptor set the codec walks the wire
+// with (operator/proto/CMakeLists.txt); nothing generated is committed.
 //
 // Decoding produces the object as nlohmann::json shaped exactly like the API server's JSON for
 // the same object (field names, Quantity and IntOrString as their JSON scalars, Time as RFC 3339,
