@@ -6,10 +6,12 @@
 //   holds the object (a Pod, a PodList, a Status, ...) and whose typeMeta names it.
 // - A watch response is a sequence of frames, each a 4-byte big-endian length followed by that
 //   many bytes: a metav1.WatchEvent {type, object.raw}, where object.raw is again an envelope
-//   ("k8s\0" + Unknown) holding the object.
+//   ("k8s\0" + Unknown) holding the object. The response's Content-Type is then
+//   "application/vnd.kubernetes.protobuf;stream=watch". (Checked against kube-apiserver v1.37 by
+//   tests/integration/operator/proto/wire_test.sh.)
 // Messages come from the pinned k8s.io/api and k8s.io/apimachinery `generated.proto` files,
-// compiled at build time with Debian's protoc (operator/proto/CMakeLists.txt); nothing generated
-// is committed.
+// compiled at build time with Debian's protoc into a descriptor set the codec walks the wire
+// with (operator/proto/CMakeLists.txt); nothing generated is committed.
 //
 // Decoding produces the object as nlohmann::json shaped exactly like the API server's JSON for
 // the same object (field names, Quantity and IntOrString as their JSON scalars, Time as RFC 3339,
@@ -41,6 +43,11 @@ inline constexpr std::string_view kJsonContentType = "application/json";
 inline constexpr std::string_view kProtobufAccept =
     "application/vnd.kubernetes.protobuf, application/json";
 
+// The largest body (a LIST page, one object, one watch frame) the decoders accept: bigger ones
+// are refused with an error, before any parsing. A 500-pod page is about 1 MiB in protobuf;
+// ask for smaller pages (`limit`) rather than raising this.
+inline constexpr size_t kMaxBodyBytes = 256u << 20;  // 256 MiB
+
 // Whether a Content-Type header value names the protobuf encoding (parameters ignored).
 bool IsProtobuf(std::string_view content_type);
 
@@ -51,10 +58,10 @@ bool Knows(std::string_view api_version, std::string_view kind);
 
 // One decoded LIST page.
 struct ListPage {
-  std::string api_version;         // of the items, e.g. "v1" (from the list's typeMeta)
-  std::string kind;                // of the items, e.g. "Pod" (the list's kind without "List")
-  std::string resource_version;    // metadata.resourceVersion of the list
-  std::string continue_token;      // metadata.continue ("" on the last page)
+  std::string api_version;            // of the items, e.g. "v1" (from the list's typeMeta)
+  std::string kind;                   // of the items, e.g. "Pod" (the list's kind without "List")
+  std::string resource_version;       // metadata.resourceVersion of the list
+  std::string continue_token;         // metadata.continue ("" on the last page)
   int64_t remaining_item_count = -1;  // metadata.remainingItemCount; -1 when absent
   std::vector<nlohmann::json> items;  // each with apiVersion and kind set, as JSON lists do not
 };

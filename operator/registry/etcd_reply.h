@@ -21,13 +21,13 @@
 #include <vector>
 
 #include "operator/registry/kv_store.h"
+#include "operator/util/base64.h"
 
 namespace kubemesos::registry {
 
-// Standard base64 with padding, and back (false on a byte outside the alphabet, padding in
-// the middle, or a length no encoder produces; missing final padding is accepted).
-std::string Base64Encode(std::string_view bytes);
-bool Base64Decode(std::string_view text, std::string& bytes);
+// Standard base64 (operator/util/base64.h).
+using util::Base64Decode;
+using util::Base64Encode;
 
 // `key` is the full key asked for (prefix included).
 GetResult DecodeGetReply(std::string_view body, const std::string& prefix, const std::string& key);
