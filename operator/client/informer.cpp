@@ -7,6 +7,7 @@
 
 #include "operator/kube/lenient.h"
 #include "operator/kube/object_key.h"
+#include "operator/proto/codec.h"
 #include "operator/util/guard.h"
 #include "operator/util/text.h"
 
@@ -54,6 +55,42 @@ std::string Describe(const std::string& what, const HttpResponse& r) {
   return what + ": " + (r.status == 0 ? "" : "HTTP " + std::to_string(r.status) + ": ") + msg;
 }
 
+// One LIST page, whatever its encoding.
+struct Page {
+  std::vector<json> items;
+  std::string api_version, kind;  // of the items; "" when the page does not say
+  std::string continue_token, resource_version;
+};
+
+// Decodes a LIST answer by its Content-Type; false with `error` when it is not a list.
+bool DecodePage(const HttpResponse& r, Page& page, std::string& error) {
+  if (proto::IsProtobuf(r.content_type)) {
+    proto::ListPage list;
+    if (!proto::DecodeList(r.body, list, error)) return false;
+    page.items = std::move(list.items);
+    page.api_version = std::move(list.api_version);
+    page.kind = std::move(list.kind);
+    page.continue_token = std::move(list.continue_token);
+    page.resource_version = std::move(list.resource_version);
+    return true;
+  }
+  json list = json::parse(r.body, nullptr, false);
+  if (!list.is_object() || !list.contains("items") || !list["items"].is_array()) {
+    error = "response is not a list object";
+    return false;
+  }
+  std::string list_kind = list.value("kind", "");
+  if (list_kind.size() > 4 && list_kind.ends_with("List")) {
+    page.kind = list_kind.substr(0, list_kind.size() - 4);
+    page.api_version = list.value("apiVersion", "");
+  }
+  page.items = std::move(list["items"].get_ref<json::array_t&>());
+  const json& md = list.contains("metadata") ? list["metadata"] : json::object();
+  page.continue_token = md.value("continue", "");
+  page.resource_version = md.value("resourceVersion", "");
+  return true;
+}
+
 }  // namespace
 
 const char* EventTypeName(EventType type) {
@@ -69,7 +106,10 @@ const char* EventTypeName(EventType type) {
 }
 
 Informer::Informer(KubeClient& client, InformerOptions options, Handlers handlers)
-    : client_(client), options_(std::move(options)), handlers_(std::move(handlers)) {}
+    : client_(client),
+      options_(std::move(options)),
+      handlers_(std::move(handlers)),
+      accept_(AcceptFor(options_.encoding, ApiVersionOfPath(options_.path), options_.kind)) {}
 
 Informer::~Informer() {
   Stop();
@@ -211,7 +251,7 @@ bool Informer::ListAll() {
   do {
     std::string query = Query(false);
     if (!cont.empty()) query += "&continue=" + QueryEscape(cont);
-    HttpResponse r = client_.Request("GET", options_.path + query);
+    HttpResponse r = client_.Request("GET", options_.path + query, "", kJsonMediaType, accept_);
     if (stopping_) return false;
     if (!r.ok()) {
       if (cont.empty() && (r.status == 404 || r.status == 403)) list_refused_ = r.status;
@@ -219,17 +259,19 @@ bool Informer::ListAll() {
       Fail(Describe(cont.empty() ? "list" : "list (next page)", r));
       return false;  // an expired continue token (410) restarts the list after a backoff
     }
-    json list = json::parse(r.body, nullptr, false);
-    if (!list.is_object() || !list.contains("items") || !list["items"].is_array()) {
-      Fail("list: response is not a list object");
+    Page page;
+    std::string error;
+    if (!DecodePage(r, page, error)) {
+      Fail("list: " + error);
       return false;
     }
-    std::string list_kind = list.value("kind", "");
-    if (list_kind.size() > 4 && list_kind.ends_with("List")) {
-      kind_ = list_kind.substr(0, list_kind.size() - 4);
-      api_version_ = list.value("apiVersion", "");
+    if (!page.kind.empty()) {
+      kind_ = page.kind;
+      api_version_ = page.api_version;
     }
-    for (json& item : list["items"]) {
+    // Each page is delivered as it arrives (the first one is in the consumer's hands while
+    // the next is on the wire); deletions wait for the last page.
+    for (json& item : page.items) {
       if (!item.is_object() || !item.contains("metadata") || !item["metadata"].is_object())
         continue;
       if (kind_.empty() && item.contains("kind")) {
@@ -253,9 +295,8 @@ bool Informer::ListAll() {
         Emit(EventType::kModified, std::move(item));
       }
     }
-    const json& md = list.contains("metadata") ? list["metadata"] : json::object();
-    cont = md.value("continue", "");
-    rv = md.value("resourceVersion", "");
+    cont = page.continue_token;
+    rv = page.resource_version;
   } while (!cont.empty() && !stopping_);
   if (stopping_) return false;
 
@@ -280,7 +321,7 @@ void Informer::WatchOnce() {
     ++stats_.restarts;
   }
   watched_before_ = true;
-  std::unique_ptr<WatchStream> owned = client_.Watch(options_.path + Query(true));
+  std::unique_ptr<WatchStream> owned = client_.Watch(options_.path + Query(true), accept_);
   WatchStream* stream = owned.get();
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -296,11 +337,12 @@ void Informer::WatchOnce() {
          (stream->Error().empty() ? "HTTP " + std::to_string(stream->Status()) : stream->Error()));
     failed = true;
   } else {
+    const bool protobuf = proto::IsProtobuf(stream->ContentType());
     std::string line;
     while (!need_list_ && !failed_line_ && stream->Next(line)) {
       ++lines;
       try {
-        HandleLine(line);
+        HandleLine(line, protobuf);
       } catch (const std::exception& e) {  // malformed objects (nlohmann type errors)
         Fail(std::string("watch: unexpected event: ") + e.what());
         failed_line_ = true;
@@ -331,7 +373,18 @@ void Informer::WatchOnce() {
   }
 }
 
-void Informer::HandleLine(const std::string& line) {
+void Informer::HandleLine(const std::string& line, bool protobuf) {
+  if (protobuf) {
+    std::string type, error;
+    json object;
+    if (!proto::DecodeWatchEvent(line, type, object, error)) {
+      Fail("watch: malformed frame: " + error);
+      failed_line_ = true;
+      return;
+    }
+    HandleEvent(type, object);
+    return;
+  }
   json event = json::parse(line, nullptr, false);
   if (!event.is_object() || !event.contains("type") || !event["type"].is_string() ||
       !event.contains("object") || !event["object"].is_object()) {
@@ -339,8 +392,10 @@ void Informer::HandleLine(const std::string& line) {
     failed_line_ = true;
     return;
   }
-  const std::string type = event["type"];
-  json& object = event["object"];
+  HandleEvent(event["type"], event["object"]);
+}
+
+void Informer::HandleEvent(const std::string& type, json& object) {
   if (type == "ERROR") {
     int code = object.value("code", 0);
     if (code == 410) {

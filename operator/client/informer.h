@@ -4,6 +4,11 @@
 // a full relist when the server says that version is gone (410), delivering the difference.
 //
 // Contract:
+// - Encodings: with Encoding::kProtobuf (and `kind` set and known to the codec) the list and
+//   the watch ask for protobuf and decode each answer by its Content-Type (the server answers
+//   JSON for custom resources), so the events carry the same JSON objects either way
+//   (operator/proto/codec.h: protobuf objects hold only the fields kubemesos reads). A
+//   protobuf frame that does not decode is handled like a malformed JSON line.
 // - Events: Added/Modified/Deleted with the object as the server sent it. After a relist,
 //   objects that vanished come as Deleted carrying their last known identity (apiVersion,
 //   kind, metadata.name/namespace/uid/resourceVersion only: the Informer does not keep whole
@@ -37,6 +42,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "operator/client/encoding.h"
 #include "operator/client/kube_client.h"
 
 namespace kubemesos::client {
@@ -65,6 +71,10 @@ struct InformerOptions {
   // so a consumer waiting for every kind is not blocked; the list is retried every max_backoff
   // until it succeeds, then the informer goes on as usual.
   bool absent_ok = false;
+  // The wire encoding (see the contract above). Protobuf is asked only for a `kind` the codec
+  // knows (proto::Knows with the apiVersion of `path`); "" = JSON.
+  Encoding encoding = Encoding::kProtobuf;
+  std::string kind;  // of the objects, e.g. "Pod"
 };
 
 // Counters for metrics and tests. Read at any time from any thread.
@@ -111,7 +121,8 @@ class Informer {
   bool ListAll();    // LIST every page and emit the difference; false on failure
   bool Absent();     // absent_ok and the list was 404: see InformerOptions; false when stopping
   void WatchOnce();  // one watch until it ends; sets need_list_ on 410
-  void HandleLine(const std::string& line);
+  void HandleLine(const std::string& line, bool protobuf);
+  void HandleEvent(const std::string& type, nlohmann::json& object);
   void Emit(EventType type, nlohmann::json object);
   void Fail(const std::string& error);
   bool SleepBackoff();  // false when stopping
@@ -120,6 +131,7 @@ class Informer {
   KubeClient& client_;
   const InformerOptions options_;
   const Handlers handlers_;
+  const std::string accept_;  // the Accept header of lists and watches
 
   std::thread thread_;
   std::atomic<bool> stopping_{false};
@@ -136,7 +148,7 @@ class Informer {
   bool need_list_ = true;
   std::chrono::milliseconds backoff_{0};
   bool watched_before_ = false;
-  bool failed_line_ = false;  // HandleLine saw a malformed or non-410 ERROR event
+  bool failed_line_ = false;  // HandleLine saw a malformed event or a non-410 ERROR event
   bool absent_ = false;       // absent_ok: the last list was answered 404
   int list_refused_ = 0;      // set by ListAll: its first page was answered 404 or 403 (else 0)
 };

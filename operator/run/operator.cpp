@@ -63,6 +63,10 @@ registry::TaskResult ToRegistryResult(const controller::FinishedTask& finished) 
   return out;
 }
 
+client::Encoding EncodingOf(const RunConfig& config) {
+  return config.protobuf ? client::Encoding::kProtobuf : client::Encoding::kJson;
+}
+
 loop::WatchType ToWatchType(client::EventType type) {
   switch (type) {
     case client::EventType::kAdded:
@@ -197,6 +201,7 @@ Operator::Operator(RunConfig config, std::unique_ptr<client::KubeClient> kube)
              }},
             [this](const loop::CycleStats& stats) { Cycle(stats); }) {
   core_.SetEvictSink(&evictor_);
+  binder_.SetEncoding(EncodingOf(config_));
   core_.SetResultObserver(
       [this](const AllocationResult& result, double now) { OnResult(result, now); });
 }
@@ -274,6 +279,8 @@ void Operator::Start() {
     client::InformerOptions options;
     options.path = watched.path;
     options.absent_ok = watched.optional;
+    options.encoding = EncodingOf(config_);  // protobuf where the codec knows the kind
+    options.kind = loop::KindName(watched.kind);
     loop::ObjectKind kind = watched.kind;
     client::Informer::Handlers handlers;
     handlers.on_event = [this, kind](client::InformerEvent event) {
