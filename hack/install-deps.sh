@@ -8,6 +8,8 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates curl
   libcpprest-dev libssl-dev libyaml-cpp-dev prometheus-cpp-dev libcivetweb-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
+  protobuf-compiler libprotobuf-dev  # the Kubernetes protobuf codec (operator/proto)
+  unzip  # hack/protos.sh, when the .proto files come from the Go module proxy
   clang-format openssl jq procps iproute2 python3 prometheus
   clang libclang-rt-14-dev  # the libFuzzer harnesses (hack/fuzz.sh)
   gnuplot-nox  # the chart of hack/bench-e2e.sh

@@ -41,6 +41,11 @@ inline constexpr std::string_view kJsonContentType = "application/json";
 inline constexpr std::string_view kProtobufAccept =
     "application/vnd.kubernetes.protobuf, application/json";
 
+// The largest body (a LIST page, one object, one watch frame) the decoders accept: bigger ones
+// are refused with an error, before any parsing. A 500-pod page is about 1 MiB in protobuf;
+// ask for smaller pages (`limit`) rather than raising this.
+inline constexpr size_t kMaxBodyBytes = 256u << 20;  // 256 MiB
+
 // Whether a Content-Type header value names the protobuf encoding (parameters ignored).
 bool IsProtobuf(std::string_view content_type);
 
@@ -51,10 +56,10 @@ bool Knows(std::string_view api_version, std::string_view kind);
 
 // One decoded LIST page.
 struct ListPage {
-  std::string api_version;         // of the items, e.g. "v1" (from the list's typeMeta)
-  std::string kind;                // of the items, e.g. "Pod" (the list's kind without "List")
-  std::string resource_version;    // metadata.resourceVersion of the list
-  std::string continue_token;      // metadata.continue ("" on the last page)
+  std::string api_version;            // of the items, e.g. "v1" (from the list's typeMeta)
+  std::string kind;                   // of the items, e.g. "Pod" (the list's kind without "List")
+  std::string resource_version;       // metadata.resourceVersion of the list
+  std::string continue_token;         // metadata.continue ("" on the last page)
   int64_t remaining_item_count = -1;  // metadata.remainingItemCount; -1 when absent
   std::vector<nlohmann::json> items;  // each with apiVersion and kind set, as JSON lists do not
 };
