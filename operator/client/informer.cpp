@@ -259,6 +259,10 @@ bool Informer::ListAll() {
       Fail(Describe(cont.empty() ? "list" : "list (next page)", r));
       return false;  // an expired continue token (410) restarts the list after a backoff
     }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stats_.content_type = r.content_type;
+    }
     Page page;
     std::string error;
     if (!DecodePage(r, page, error)) {

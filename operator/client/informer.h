@@ -79,12 +79,13 @@ struct InformerOptions {
 
 // Counters for metrics and tests. Read at any time from any thread.
 struct InformerStats {
-  uint64_t lists = 0;      // complete lists (the first one included)
-  uint64_t relists = 0;    // complete lists after the first (410 Gone, ERROR events)
-  uint64_t restarts = 0;   // watches re-opened after the first (metric watch_restarts_total)
-  uint64_t errors = 0;     // failed list pages, failed or broken watches
-  uint64_t events = 0;     // events delivered to on_event
-  std::string last_error;  // readable, empty when none yet
+  uint64_t lists = 0;        // complete lists (the first one included)
+  uint64_t relists = 0;      // complete lists after the first (410 Gone, ERROR events)
+  uint64_t restarts = 0;     // watches re-opened after the first (metric watch_restarts_total)
+  uint64_t errors = 0;       // failed list pages, failed or broken watches
+  uint64_t events = 0;       // events delivered to on_event
+  std::string last_error;    // readable, empty when none yet
+  std::string content_type;  // of the last list's answer ("" before the first)
 };
 
 class Informer {

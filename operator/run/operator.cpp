@@ -275,7 +275,11 @@ void Operator::Start() {
   OnStop("status writes in flight", [this] { status_.Stop(); });
   OnStop("status writes in flight", [this] { pod_group_status_.Stop(); });
 
+  // Reserved: on_synced reads its informer through informers_[i], which must not move once
+  // its thread runs.
+  informers_.reserve(std::size(kWatched));
   for (const auto& watched : kWatched) {
+    const size_t i = informers_.size();
     client::InformerOptions options;
     options.path = watched.path;
     options.absent_ok = watched.optional;
@@ -289,10 +293,11 @@ void Operator::Start() {
                                 event.type == client::EventType::kDeleted, event.object);
       queue_.Push(loop::LoopEvent::Object(kind, ToWatchType(event.type), std::move(event.object)));
     };
-    handlers.on_synced = [this, kind] {
+    handlers.on_synced = [this, kind, i] {
       if (++synced_kinds_ == std::size(kWatched) && recorder_) recorder_->MarkSynced();
       queue_.Push(loop::LoopEvent::Synced(kind));
-      log::Info("watch synced", {{"kind", loop::KindName(kind)}});
+      log::Info("watch synced", {{"kind", loop::KindName(kind)},
+                                 {"contentType", informers_[i]->Stats().content_type}});
     };
     if (watched.optional) {
       handlers.on_absent = [kind, path = watched.path](bool absent, int status) {

@@ -15,6 +15,7 @@
 
 #include "operator/proto/codec.h"
 #include "operator/util/guard.h"
+#include "operator/util/text.h"
 #include "tests/fakes/client/fake_client.h"
 
 namespace kubemesos::client {
