@@ -309,7 +309,7 @@ TEST(KubeIntegrationEncodings, ProtobufEventsEqualTheJsonOnes) {
           "labelSelector":{"matchLabels":{"app":"enc"}}}}]}},
       "topologySpreadConstraints":[{"maxSkew":1,"topologyKey":"topology.kubernetes.io/zone",
         "whenUnsatisfiable":"ScheduleAnyway","labelSelector":{"matchLabels":{"app":"enc"}}}],
-      "tolerations":[{"key":"k","operator":"Equal","value":"v","effect":"NoSchedule",
+      "tolerations":[{"key":"k","operator":"Equal","value":"v","effect":"NoExecute",
         "tolerationSeconds":30}]}})");
   };
   for (int i = 0; i < 3; ++i) {
@@ -361,8 +361,9 @@ TEST(KubeIntegrationEncodings, ProtobufEventsEqualTheJsonOnes) {
     std::set<std::string> want_names, got_names;
     for (InformerEvent& e : want) {
       want_names.insert(e.object["metadata"].value("name", ""));
-      json_side[e.object["metadata"].value("name", "") + "@" +
-                e.object["metadata"].value("resourceVersion", "")] = std::move(e.object);
+      std::string key = e.object["metadata"].value("name", "") + "@" +
+                        e.object["metadata"].value("resourceVersion", "");
+      json_side[key] = std::move(e.object);  // (operator= takes its argument by value)
     }
     size_t compared = 0;
     for (const InformerEvent& e : got) {
