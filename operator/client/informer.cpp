@@ -3,10 +3,8 @@
 #include "operator/client/informer.h"
 
 #include <random>
-#include <unordered_set>
 
-#include "operator/kube/lenient.h"
-#include "operator/kube/object_key.h"
+#include "operator/client/informer_objects.h"
 #include "operator/proto/codec.h"
 #include "operator/util/guard.h"
 #include "operator/util/text.h"
@@ -14,81 +12,14 @@
 namespace kubemesos::client {
 namespace {
 
+using informer_objects::Field;
+using informer_objects::KeyOf;
+using informer_objects::Stub;
 using nlohmann::json;
-
-// Strict on purpose: a namespace or name that is not a string throws, which fails the list or
-// the watch line (see Step), as for any malformed object.
-std::string KeyOf(const json& object) {
-  const json& md = object.at("metadata");
-  return kube::ObjectKey{md.value("namespace", ""), md.value("name", "")}.String();
-}
-
-std::string Field(const json& object, const char* field) {
-  return kube::lenient::Str(kube::lenient::Field(object, "metadata"), field);
-}
-
-// What a Deleted event carries for an object whose final state was not observed.
-json Stub(const std::string& api_version, const std::string& kind, const std::string& key,
-          const std::string& uid, const std::string& resource_version) {
-  json md = {{"uid", uid}, {"resourceVersion", resource_version}};
-  kube::ObjectKey k = kube::ObjectKey::Parse(key);
-  if (!k.ns.empty()) md["namespace"] = k.ns;
-  md["name"] = k.name;
-  return json{{"apiVersion", api_version}, {"kind", kind}, {"metadata", std::move(md)}};
-}
 
 double Uniform(double lo, double hi) {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   return std::uniform_real_distribution<double>(lo, hi)(rng);
-}
-
-// A readable one-liner for a failed response: its message, else the body's Status message.
-std::string Describe(const std::string& what, const HttpResponse& r) {
-  std::string msg = r.message;
-  if (msg.empty()) {
-    auto j = json::parse(r.body, nullptr, false);
-    if (j.is_object() && j.contains("message") && j["message"].is_string())
-      msg = j["message"];
-    else
-      msg = util::SanitizeUtf8(r.body, 200);
-  }
-  return what + ": " + (r.status == 0 ? "" : "HTTP " + std::to_string(r.status) + ": ") + msg;
-}
-
-// One LIST page, whatever its encoding.
-struct Page {
-  std::vector<json> items;
-  std::string api_version, kind;  // of the items; "" when the page does not say
-  std::string continue_token, resource_version;
-};
-
-// Decodes a LIST answer by its Content-Type; false with `error` when it is not a list.
-bool DecodePage(const HttpResponse& r, Page& page, std::string& error) {
-  if (proto::IsProtobuf(r.content_type)) {
-    proto::ListPage list;
-    if (!proto::DecodeList(r.body, list, error)) return false;
-    page.items = std::move(list.items);
-    page.api_version = std::move(list.api_version);
-    page.kind = std::move(list.kind);
-    page.continue_token = std::move(list.continue_token);
-    page.resource_version = std::move(list.resource_version);
-    return true;
-  }
-  json list = json::parse(r.body, nullptr, false);
-  if (!list.is_object() || !list.contains("items") || !list["items"].is_array()) {
-    error = "response is not a list object";
-    return false;
-  }
-  std::string list_kind = list.value("kind", "");
-  if (list_kind.size() > 4 && list_kind.ends_with("List")) {
-    page.kind = list_kind.substr(0, list_kind.size() - 4);
-    page.api_version = list.value("apiVersion", "");
-  }
-  page.items = std::move(list["items"].get_ref<json::array_t&>());
-  const json& md = list.contains("metadata") ? list["metadata"] : json::object();
-  page.continue_token = md.value("continue", "");
-  page.resource_version = md.value("resourceVersion", "");
-  return true;
 }
 
 }  // namespace
@@ -160,7 +91,14 @@ bool Informer::Step() {
   if (need_list_) {
     bool listed = false;
     try {
-      listed = ListAll();
+      WatchListResult streamed = WatchListResult::kRefused;
+      if (options_.watch_list && !watch_list_refused_) streamed = WatchListAll();
+      if (streamed == WatchListResult::kRefused) {
+        watch_list_refused_ = true;
+        listed = ListAll();
+      } else {
+        listed = streamed == WatchListResult::kListed;
+      }
     } catch (const std::exception& e) {  // malformed objects (nlohmann type errors)
       Fail(std::string("list: unexpected response: ") + e.what());
     }
@@ -181,9 +119,13 @@ bool Informer::Step() {
   return true;
 }
 
-std::string Informer::Query(bool watch) const {
+std::string Informer::Query(bool watch, bool watch_list) const {
   std::string q;
-  if (watch) {
+  if (watch_list) {
+    q = "?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan"
+        "&allowWatchBookmarks=true&timeoutSeconds=" +
+        std::to_string(options_.watch_timeout_seconds);
+  } else if (watch) {
     int t = options_.watch_timeout_seconds;
     t = std::max(1, static_cast<int>(t * Uniform(0.8, 1.2)));
     q = "?watch=1&allowWatchBookmarks=true&resourceVersion=" + QueryEscape(resource_version_) +
@@ -244,81 +186,6 @@ bool Informer::Absent() {
   return !stopping_;
 }
 
-bool Informer::ListAll() {
-  list_refused_ = 0;
-  std::unordered_set<std::string> seen;
-  std::string cont, rv;
-  do {
-    std::string query = Query(false);
-    if (!cont.empty()) query += "&continue=" + QueryEscape(cont);
-    HttpResponse r = client_.Request("GET", options_.path + query, "", kJsonMediaType, accept_);
-    if (stopping_) return false;
-    if (!r.ok()) {
-      if (cont.empty() && (r.status == 404 || r.status == 403)) list_refused_ = r.status;
-      if (list_refused_ && options_.absent_ok) return false;  // see absent_ok: not an error
-      Fail(Describe(cont.empty() ? "list" : "list (next page)", r));
-      return false;  // an expired continue token (410) restarts the list after a backoff
-    }
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stats_.content_type = r.content_type;
-    }
-    Page page;
-    std::string error;
-    if (!DecodePage(r, page, error)) {
-      Fail("list: " + error);
-      return false;
-    }
-    if (!page.kind.empty()) {
-      kind_ = page.kind;
-      api_version_ = page.api_version;
-    }
-    // Each page is delivered as it arrives (the first one is in the consumer's hands while
-    // the next is on the wire); deletions wait for the last page.
-    for (json& item : page.items) {
-      if (!item.is_object() || !item.contains("metadata") || !item["metadata"].is_object())
-        continue;
-      if (kind_.empty() && item.contains("kind")) {
-        kind_ = item.value("kind", "");
-        api_version_ = item.value("apiVersion", "");
-      }
-      std::string key = KeyOf(item);
-      seen.insert(key);
-      Known now{Field(item, "uid"), Field(item, "resourceVersion")};
-      auto it = known_.find(key);
-      if (it == known_.end()) {
-        known_.emplace(key, now);
-        Emit(EventType::kAdded, std::move(item));
-      } else if (it->second.uid != now.uid) {
-        json gone = Stub(api_version_, kind_, key, it->second.uid, it->second.resource_version);
-        it->second = now;
-        Emit(EventType::kDeleted, std::move(gone));
-        Emit(EventType::kAdded, std::move(item));
-      } else if (it->second.resource_version != now.resource_version) {
-        it->second = now;
-        Emit(EventType::kModified, std::move(item));
-      }
-    }
-    cont = page.continue_token;
-    rv = page.resource_version;
-  } while (!cont.empty() && !stopping_);
-  if (stopping_) return false;
-
-  for (auto it = known_.begin(); it != known_.end();) {
-    if (seen.count(it->first) > 0) {
-      ++it;
-      continue;
-    }
-    json gone = Stub(api_version_, kind_, it->first, it->second.uid, it->second.resource_version);
-    it = known_.erase(it);
-    Emit(EventType::kDeleted, std::move(gone));
-  }
-  resource_version_ = rv;
-  std::lock_guard<std::mutex> lock(mu_);
-  if (++stats_.lists > 1) ++stats_.relists;
-  return true;
-}
-
 void Informer::WatchOnce() {
   if (watched_before_) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -377,26 +244,33 @@ void Informer::WatchOnce() {
   }
 }
 
-void Informer::HandleLine(const std::string& line, bool protobuf) {
+bool Informer::DecodeEvent(const std::string& line, bool protobuf, std::string& type, json& object,
+                           std::string& error) {
   if (protobuf) {
-    std::string type, error;
-    json object;
-    if (!proto::DecodeWatchEvent(line, type, object, error)) {
-      Fail("watch: malformed frame: " + error);
-      failed_line_ = true;
-      return;
-    }
-    HandleEvent(type, object);
-    return;
+    if (proto::DecodeWatchEvent(line, type, object, error)) return true;
+    error = "malformed frame: " + error;
+    return false;
   }
   json event = json::parse(line, nullptr, false);
   if (!event.is_object() || !event.contains("type") || !event["type"].is_string() ||
       !event.contains("object") || !event["object"].is_object()) {
-    Fail("watch: malformed event: " + util::SanitizeUtf8(line, 200));
+    error = "malformed event: " + util::SanitizeUtf8(line, 200);
+    return false;
+  }
+  type = event["type"].get<std::string>();
+  object = std::move(event["object"]);
+  return true;
+}
+
+void Informer::HandleLine(const std::string& line, bool protobuf) {
+  std::string type, error;
+  json object;
+  if (!DecodeEvent(line, protobuf, type, object, error)) {
+    Fail("watch: " + error);
     failed_line_ = true;
     return;
   }
-  HandleEvent(event["type"], event["object"]);
+  HandleEvent(type, object);
 }
 
 void Informer::HandleEvent(const std::string& type, json& object) {

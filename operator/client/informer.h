@@ -1,5 +1,6 @@
 // Informer: keeps a consumer's view of one kind of Kubernetes object exact, the way
-// client-go's reflector does: a paginated LIST, then a WATCH from the list's resourceVersion,
+// client-go's reflector does: a watch-list stream (the initial state as ADDED events up to a
+// bookmark) or a paginated LIST, then a WATCH from the list's resourceVersion,
 // resumed after every stream end from the last resourceVersion seen (bookmarks included), and
 // a full relist when the server says that version is gone (410), delivering the difference.
 //
@@ -39,6 +40,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
@@ -75,6 +77,11 @@ struct InformerOptions {
   // knows (proto::Knows with the apiVersion of `path`); "" = JSON.
   Encoding encoding = Encoding::kProtobuf;
   std::string kind;  // of the objects, e.g. "Pod"
+  // Get the collection (the first time and on every relist) through a watch-list stream
+  // (sendInitialEvents=true, issue #17: one response instead of a LIST page per `page_size`
+  // objects, served from the API server's watch cache); a server that refuses it (4xx, the
+  // WatchList feature off) is asked with LIST pages from then on.
+  bool watch_list = true;
 };
 
 // Counters for metrics and tests. Read at any time from any thread.
@@ -117,9 +124,20 @@ class Informer {
     std::string uid;
     std::string resource_version;
   };
+  enum class WatchListResult { kListed, kFailed, kRefused };
   void Run();
-  bool Step();       // one list or one watch; false when stopping
-  bool ListAll();    // LIST every page and emit the difference; false on failure
+  bool Step();     // one list or one watch; false when stopping
+  bool ListAll();  // LIST every page and emit the difference; false on failure
+  // The same through a watch-list stream; kRefused: the server does not serve it (LIST then).
+  WatchListResult WatchListAll();
+  // One listed object compared with known_ (Added, Modified, or Deleted+Added); its key joins
+  // `seen`. FinishList: the known objects not seen are Deleted; the list is at `rv`.
+  void ListItem(nlohmann::json& item, std::unordered_set<std::string>& seen);
+  void FinishList(const std::unordered_set<std::string>& seen, const std::string& rv);
+  // A watch event (a JSON line, or a protobuf frame) as its type and object; false with
+  // `error` when it does not decode.
+  static bool DecodeEvent(const std::string& line, bool protobuf, std::string& type,
+                          nlohmann::json& object, std::string& error);
   bool Absent();     // absent_ok and the list was 404: see InformerOptions; false when stopping
   void WatchOnce();  // one watch until it ends; sets need_list_ on 410
   void HandleLine(const std::string& line, bool protobuf);
@@ -127,7 +145,7 @@ class Informer {
   void Emit(EventType type, nlohmann::json object);
   void Fail(const std::string& error);
   bool SleepBackoff();  // false when stopping
-  std::string Query(bool watch) const;
+  std::string Query(bool watch, bool watch_list = false) const;
 
   KubeClient& client_;
   const InformerOptions options_;
@@ -152,6 +170,7 @@ class Informer {
   bool failed_line_ = false;  // HandleLine saw a malformed event or a non-410 ERROR event
   bool absent_ = false;       // absent_ok: the last list was answered 404
   int list_refused_ = 0;      // set by ListAll: its first page was answered 404 or 403 (else 0)
+  bool watch_list_refused_ = false;  // the server does not serve watch-list: LIST
 };
 
 }  // namespace kubemesos::client

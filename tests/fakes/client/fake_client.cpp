@@ -153,6 +153,7 @@ struct FakeKubeClient::State {
   std::vector<std::string> accepts;     // the Accept of each logged request
   std::vector<std::string> body_types;  // and its body's Content-Type
   std::map<std::string, int> watch_calls;
+  bool refuse_watch_list = false;
   int fail_requests = 0, fail_request_status = 500, fail_watches = 0, fail_watch_status = 500;
   std::string fail_retry_after;
   Handler handler;
@@ -317,6 +318,25 @@ std::unique_ptr<WatchStream> FakeKubeClient::Watch(const std::string& pq, std::s
   }
   Collection& c = s_->collections[path];
   st->protobuf = WantsProtobuf(accept, c);
+  if (query["sendInitialEvents"] == "true") {  // watch-list: the state, a bookmark, then live
+    if (s_->refuse_watch_list) {
+      st->status = 422;
+      st->ended = true;
+      return std::make_unique<FakeStream>(st);
+    }
+    for (const auto& [key, object] : c.objects)
+      st->lines.push_back(Render(st->protobuf, "ADDED", object));
+    json end = {{"metadata",
+                 {{"resourceVersion", std::to_string(s_->version)},
+                  {"annotations", {{"k8s.io/initial-events-end", "true"}}}}}};
+    if (!c.kind.empty()) {
+      end["apiVersion"] = c.api_version;
+      end["kind"] = c.kind;
+    }
+    st->lines.push_back(Render(st->protobuf, "BOOKMARK", end));
+    c.streams.push_back(st);
+    return std::make_unique<FakeStream>(st);
+  }
   uint64_t from = query.count("resourceVersion") && !query["resourceVersion"].empty()
                       ? std::stoull(query["resourceVersion"])
                       : s_->version;
@@ -439,6 +459,11 @@ void FakeKubeClient::FailWatches(int n, int status) {
   std::lock_guard<std::mutex> lock(s_->mu);
   s_->fail_watches = n;
   s_->fail_watch_status = status;
+}
+
+void FakeKubeClient::RefuseWatchList() {
+  std::lock_guard<std::mutex> lock(s_->mu);
+  s_->refuse_watch_list = true;
 }
 
 void FakeKubeClient::ExpireContinueTokens() {

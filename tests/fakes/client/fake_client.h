@@ -5,6 +5,8 @@
 // - GET <path>[?limit=N&continue=T] lists from a snapshot, paginated like the real server;
 // - Watch("<path>?watch=1&resourceVersion=R...") replays the history after R and then
 //   streams live events; a watch from before the compacted history gets an ERROR 410 event;
+//   a watch-list (sendInitialEvents=true) gets an ADDED event per object, the bookmark
+//   annotated k8s.io/initial-events-end, then live events (RefuseWatchList: HTTP 422);
 // - fault injection: failing requests and watches, ending or expiring open watches, silent
 //   mutations (the store changes without a watch event, as if the event was missed),
 //   expiring continue tokens.
@@ -71,6 +73,9 @@ class FakeKubeClient : public KubeClient {
   void FailRequests(int n, int status = 500, std::string retry_after = "");
   // The next `n` Watch calls return a stream with `status` that yields nothing.
   void FailWatches(int n, int status = 500);
+  // Watch-list requests (sendInitialEvents=true) are refused with 422, as by a server whose
+  // WatchList feature is off.
+  void RefuseWatchList();
   // Continue tokens handed out so far become invalid (410 Expired), like after a compaction.
   void ExpireContinueTokens();
   // Handler for requests that are not a list of a stored path; nullopt = fall through (404).

@@ -105,6 +105,7 @@ class InformerTest : public ::testing::TestWithParam<Encoding> {
     o.max_backoff = 10ms;
     o.encoding = GetParam();
     o.kind = "Pod";
+    o.watch_list = false;  // LIST pages; the WatchList tests below turn it on
     return o;
   }
   bool Protobuf() const { return GetParam() == Encoding::kProtobuf; }
@@ -432,6 +433,85 @@ TEST(InformerEncodingTest, UnknownKindsAreAskedInJsonAndAnswersDecodedByContentT
   pod_informer.Stop();
   EXPECT_EQ(json_server.Accepts()[0], proto::kProtobufAccept);
   EXPECT_EQ(pod_informer.Stats().errors, 0u) << pod_informer.Stats().last_error;
+}
+
+// Watch-list (issue #17): the state as ADDED events up to the initial-events-end bookmark, in
+// one stream; synced there; then an ordinary watch from the bookmark's version.
+TEST_P(InformerTest, WatchListDeliversTheStateThenWatches) {
+  FakeKubeClient fake;
+  fake.Create(kPods, Pod("a"));
+  fake.Create(kPods, Pod("b"));
+  Recorder rec;
+  InformerOptions o = Options();
+  o.watch_list = true;
+  Informer inf(fake, o, rec.Handlers());
+  inf.Start();
+  EXPECT_EQ(rec.WaitFor(3), Strs({"ADDED a", "ADDED b", "SYNCED"}));
+  ASSERT_TRUE(fake.WaitForWatchCalls(kPods, 2, kDeadline));
+  fake.Create(kPods, Pod("c"));
+  EXPECT_EQ(rec.WaitFor(4).back(), "ADDED c");
+  inf.Stop();
+  auto reqs = fake.Requests();
+  EXPECT_EQ(reqs[0].rfind("WATCH /api/v1/pods?watch=1&sendInitialEvents=true&resourceVersionMatch="
+                          "NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=",
+                          0),
+            0u)
+      << reqs[0];
+  EXPECT_NE(reqs[1].find("watch=1&allowWatchBookmarks=true&resourceVersion=3&"), std::string::npos)
+      << reqs[1];
+  EXPECT_EQ(inf.Stats().lists, 1u);
+  EXPECT_EQ(inf.Stats().errors, 0u) << inf.Stats().last_error;
+  for (const std::string& r : reqs) EXPECT_EQ(r.rfind("GET", 0), std::string::npos) << r;
+}
+
+TEST_P(InformerTest, WatchListRelistEmitsTheDifference) {
+  FakeKubeClient fake;
+  fake.Create(kPods, Pod("stays"));
+  fake.Create(kPods, Pod("changes"));
+  fake.Create(kPods, Pod("vanishes"));
+  Recorder rec;
+  InformerOptions o = Options();
+  o.watch_list = true;
+  Informer inf(fake, o, rec.Handlers());
+  inf.Start();
+  rec.WaitFor(4);
+  ASSERT_TRUE(fake.WaitForWatchCalls(kPods, 2, kDeadline));
+  rec.Clear();
+  fake.Update(kPods, Pod("changes", "Running"), /*silent=*/true);
+  fake.Delete(kPods, "default/vanishes", /*silent=*/true);
+  fake.Create(kPods, Pod("new"), /*silent=*/true);
+  fake.ExpireWatches(kPods);
+  auto events = rec.WaitFor(3);
+  std::sort(events.begin(), events.end());
+  EXPECT_EQ(events, Strs({"ADDED new", "DELETED vanishes", "MODIFIED changes"}));
+  ASSERT_TRUE(Eventually([&] { return inf.Stats().relists == 1; }));
+  inf.Stop();
+  EXPECT_EQ(rec.Events().size(), 3u) << "nothing for the unchanged object, no SYNCED again";
+}
+
+// A server that does not serve watch-list (422): LIST pages, and never asked again.
+TEST_P(InformerTest, ARefusedWatchListFallsBackToList) {
+  FakeKubeClient fake;
+  fake.RefuseWatchList();
+  fake.Create(kPods, Pod("a"));
+  Recorder rec;
+  InformerOptions o = Options();
+  o.watch_list = true;
+  Informer inf(fake, o, rec.Handlers());
+  inf.Start();
+  EXPECT_EQ(rec.WaitFor(2), Strs({"ADDED a", "SYNCED"}));
+  ASSERT_TRUE(fake.WaitForWatchCalls(kPods, 2, kDeadline));
+  fake.ExpireWatches(kPods);  // a relist: LIST again, no watch-list
+  ASSERT_TRUE(Eventually([&] { return inf.Stats().relists == 1; }));
+  inf.Stop();
+  auto reqs = fake.Requests();
+  EXPECT_EQ(std::count_if(reqs.begin(), reqs.end(),
+                          [](const std::string& r) {
+                            return r.find("sendInitialEvents") != std::string::npos;
+                          }),
+            1);
+  EXPECT_EQ(reqs[1], "GET /api/v1/pods?limit=500");
+  EXPECT_EQ(inf.Stats().errors, 0u) << "a refusal is not an error";
 }
 
 TEST_P(InformerTest, PassesSelectorsEscaped) {

@@ -127,6 +127,7 @@ TEST_P(KubeIntegrationTest, ListNodesWatchPodsCreateBindAndSeeTheBinding) {
   Events nodes;
   InformerOptions node_options = Options("/api/v1/nodes", "Node");
   node_options.page_size = 2;  // exercises pagination with 3 nodes
+  node_options.watch_list = false;
   Informer node_informer(*client_, node_options, nodes.Handlers());
   node_informer.Start();
   ASSERT_TRUE(nodes.WaitSynced());

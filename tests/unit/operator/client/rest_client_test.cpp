@@ -429,6 +429,7 @@ TEST_F(RestClientTest, InformerOverTheRealTransport) {
   std::vector<std::string> names;
   InformerOptions o;
   o.path = "/api/v1/nodes";
+  o.watch_list = false;  // this server answers LIST and plain watches
   auto client = MakeRestClient(Plain(server), Fast());
   Informer inf(*client, o,
                {[&](InformerEvent e) {
@@ -481,6 +482,7 @@ TEST_F(RestClientTest, WatchThroughput) {
   bool in_order = true;
   InformerOptions o;
   o.path = "/api/v1/pods";
+  o.watch_list = false;  // this server answers LIST and plain watches
   auto client = MakeRestClient(Plain(server), Fast());
   Informer inf(*client, o,
                {[&](InformerEvent e) {
