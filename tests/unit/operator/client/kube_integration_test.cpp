@@ -339,8 +339,10 @@ TEST(KubeIntegrationEncodings, ProtobufEventsEqualTheJsonOnes) {
     ASSERT_TRUE(side.pods.WaitSynced());
     ASSERT_TRUE(side.nodes.WaitSynced());
   }
-  EXPECT_EQ(sides[1].pod_informer->Stats().content_type, proto::kProtobufContentType);
-  EXPECT_EQ(sides[1].node_informer->Stats().content_type, proto::kProtobufContentType);
+  // Watch-list (the default) answers "application/vnd.kubernetes.protobuf;stream=watch".
+  EXPECT_TRUE(proto::IsProtobuf(sides[1].pod_informer->Stats().content_type));
+  EXPECT_TRUE(proto::IsProtobuf(sides[1].node_informer->Stats().content_type));
+  EXPECT_FALSE(proto::IsProtobuf(sides[0].pod_informer->Stats().content_type));
   ASSERT_EQ(
       client->Request("POST", "/api/v1/namespaces/" + ns + "/pods", pod("watched").dump()).status,
       201);
