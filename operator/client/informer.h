@@ -17,7 +17,8 @@
 //   as Modified; unchanged objects produce nothing. An object re-created under the same name
 //   (new uid) comes as Deleted then Added. Events already seen (same resourceVersion) are
 //   dropped, so the consumer never sees a duplicate.
-// - `on_synced` is called once, after the Added events of the first complete list.
+// - `on_synced` is called once, after the Added events of the first complete list (a
+//   watch-list is complete at its initial-events-end bookmark).
 // - Threads: the Informer runs its own thread between Start() and Stop(); handlers are called
 //   on that thread, one at a time, in order. Handlers must not call Stop() (deadlock), should
 //   not throw (a handler that throws loses that event: logged and counted as an internal
