@@ -3,55 +3,23 @@
 #include "operator/client/informer.h"
 
 #include <random>
-#include <unordered_set>
 
-#include "operator/kube/lenient.h"
-#include "operator/kube/object_key.h"
+#include "operator/client/informer_objects.h"
+#include "operator/proto/codec.h"
 #include "operator/util/guard.h"
 #include "operator/util/text.h"
 
 namespace kubemesos::client {
 namespace {
 
+using informer_objects::Field;
+using informer_objects::KeyOf;
+using informer_objects::Stub;
 using nlohmann::json;
-
-// Strict on purpose: a namespace or name that is not a string throws, which fails the list or
-// the watch line (see Step), as for any malformed object.
-std::string KeyOf(const json& object) {
-  const json& md = object.at("metadata");
-  return kube::ObjectKey{md.value("namespace", ""), md.value("name", "")}.String();
-}
-
-std::string Field(const json& object, const char* field) {
-  return kube::lenient::Str(kube::lenient::Field(object, "metadata"), field);
-}
-
-// What a Deleted event carries for an object whose final state was not observed.
-json Stub(const std::string& api_version, const std::string& kind, const std::string& key,
-          const std::string& uid, const std::string& resource_version) {
-  json md = {{"uid", uid}, {"resourceVersion", resource_version}};
-  kube::ObjectKey k = kube::ObjectKey::Parse(key);
-  if (!k.ns.empty()) md["namespace"] = k.ns;
-  md["name"] = k.name;
-  return json{{"apiVersion", api_version}, {"kind", kind}, {"metadata", std::move(md)}};
-}
 
 double Uniform(double lo, double hi) {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   return std::uniform_real_distribution<double>(lo, hi)(rng);
-}
-
-// A readable one-liner for a failed response: its message, else the body's Status message.
-std::string Describe(const std::string& what, const HttpResponse& r) {
-  std::string msg = r.message;
-  if (msg.empty()) {
-    auto j = json::parse(r.body, nullptr, false);
-    if (j.is_object() && j.contains("message") && j["message"].is_string())
-      msg = j["message"];
-    else
-      msg = util::SanitizeUtf8(r.body, 200);
-  }
-  return what + ": " + (r.status == 0 ? "" : "HTTP " + std::to_string(r.status) + ": ") + msg;
 }
 
 }  // namespace
@@ -69,7 +37,10 @@ const char* EventTypeName(EventType type) {
 }
 
 Informer::Informer(KubeClient& client, InformerOptions options, Handlers handlers)
-    : client_(client), options_(std::move(options)), handlers_(std::move(handlers)) {}
+    : client_(client),
+      options_(std::move(options)),
+      handlers_(std::move(handlers)),
+      accept_(AcceptFor(options_.encoding, ApiVersionOfPath(options_.path), options_.kind)) {}
 
 Informer::~Informer() {
   Stop();
@@ -120,7 +91,14 @@ bool Informer::Step() {
   if (need_list_) {
     bool listed = false;
     try {
-      listed = ListAll();
+      WatchListResult streamed = WatchListResult::kRefused;
+      if (options_.watch_list && !watch_list_refused_) streamed = WatchListAll();
+      if (streamed == WatchListResult::kRefused) {
+        watch_list_refused_ = true;
+        listed = ListAll();
+      } else {
+        listed = streamed == WatchListResult::kListed;
+      }
     } catch (const std::exception& e) {  // malformed objects (nlohmann type errors)
       Fail(std::string("list: unexpected response: ") + e.what());
     }
@@ -141,9 +119,13 @@ bool Informer::Step() {
   return true;
 }
 
-std::string Informer::Query(bool watch) const {
+std::string Informer::Query(bool watch, bool watch_list) const {
   std::string q;
-  if (watch) {
+  if (watch_list) {
+    q = "?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan"
+        "&allowWatchBookmarks=true&timeoutSeconds=" +
+        std::to_string(options_.watch_timeout_seconds);
+  } else if (watch) {
     int t = options_.watch_timeout_seconds;
     t = std::max(1, static_cast<int>(t * Uniform(0.8, 1.2)));
     q = "?watch=1&allowWatchBookmarks=true&resourceVersion=" + QueryEscape(resource_version_) +
@@ -204,83 +186,13 @@ bool Informer::Absent() {
   return !stopping_;
 }
 
-bool Informer::ListAll() {
-  list_refused_ = 0;
-  std::unordered_set<std::string> seen;
-  std::string cont, rv;
-  do {
-    std::string query = Query(false);
-    if (!cont.empty()) query += "&continue=" + QueryEscape(cont);
-    HttpResponse r = client_.Request("GET", options_.path + query);
-    if (stopping_) return false;
-    if (!r.ok()) {
-      if (cont.empty() && (r.status == 404 || r.status == 403)) list_refused_ = r.status;
-      if (list_refused_ && options_.absent_ok) return false;  // see absent_ok: not an error
-      Fail(Describe(cont.empty() ? "list" : "list (next page)", r));
-      return false;  // an expired continue token (410) restarts the list after a backoff
-    }
-    json list = json::parse(r.body, nullptr, false);
-    if (!list.is_object() || !list.contains("items") || !list["items"].is_array()) {
-      Fail("list: response is not a list object");
-      return false;
-    }
-    std::string list_kind = list.value("kind", "");
-    if (list_kind.size() > 4 && list_kind.ends_with("List")) {
-      kind_ = list_kind.substr(0, list_kind.size() - 4);
-      api_version_ = list.value("apiVersion", "");
-    }
-    for (json& item : list["items"]) {
-      if (!item.is_object() || !item.contains("metadata") || !item["metadata"].is_object())
-        continue;
-      if (kind_.empty() && item.contains("kind")) {
-        kind_ = item.value("kind", "");
-        api_version_ = item.value("apiVersion", "");
-      }
-      std::string key = KeyOf(item);
-      seen.insert(key);
-      Known now{Field(item, "uid"), Field(item, "resourceVersion")};
-      auto it = known_.find(key);
-      if (it == known_.end()) {
-        known_.emplace(key, now);
-        Emit(EventType::kAdded, std::move(item));
-      } else if (it->second.uid != now.uid) {
-        json gone = Stub(api_version_, kind_, key, it->second.uid, it->second.resource_version);
-        it->second = now;
-        Emit(EventType::kDeleted, std::move(gone));
-        Emit(EventType::kAdded, std::move(item));
-      } else if (it->second.resource_version != now.resource_version) {
-        it->second = now;
-        Emit(EventType::kModified, std::move(item));
-      }
-    }
-    const json& md = list.contains("metadata") ? list["metadata"] : json::object();
-    cont = md.value("continue", "");
-    rv = md.value("resourceVersion", "");
-  } while (!cont.empty() && !stopping_);
-  if (stopping_) return false;
-
-  for (auto it = known_.begin(); it != known_.end();) {
-    if (seen.count(it->first) > 0) {
-      ++it;
-      continue;
-    }
-    json gone = Stub(api_version_, kind_, it->first, it->second.uid, it->second.resource_version);
-    it = known_.erase(it);
-    Emit(EventType::kDeleted, std::move(gone));
-  }
-  resource_version_ = rv;
-  std::lock_guard<std::mutex> lock(mu_);
-  if (++stats_.lists > 1) ++stats_.relists;
-  return true;
-}
-
 void Informer::WatchOnce() {
   if (watched_before_) {
     std::lock_guard<std::mutex> lock(mu_);
     ++stats_.restarts;
   }
   watched_before_ = true;
-  std::unique_ptr<WatchStream> owned = client_.Watch(options_.path + Query(true));
+  std::unique_ptr<WatchStream> owned = client_.Watch(options_.path + Query(true), accept_);
   WatchStream* stream = owned.get();
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -296,11 +208,12 @@ void Informer::WatchOnce() {
          (stream->Error().empty() ? "HTTP " + std::to_string(stream->Status()) : stream->Error()));
     failed = true;
   } else {
+    const bool protobuf = proto::IsProtobuf(stream->ContentType());
     std::string line;
     while (!need_list_ && !failed_line_ && stream->Next(line)) {
       ++lines;
       try {
-        HandleLine(line);
+        HandleLine(line, protobuf);
       } catch (const std::exception& e) {  // malformed objects (nlohmann type errors)
         Fail(std::string("watch: unexpected event: ") + e.what());
         failed_line_ = true;
@@ -331,16 +244,36 @@ void Informer::WatchOnce() {
   }
 }
 
-void Informer::HandleLine(const std::string& line) {
+bool Informer::DecodeEvent(const std::string& line, bool protobuf, std::string& type, json& object,
+                           std::string& error) {
+  if (protobuf) {
+    if (proto::DecodeWatchEvent(line, type, object, error)) return true;
+    error = "malformed frame: " + error;
+    return false;
+  }
   json event = json::parse(line, nullptr, false);
   if (!event.is_object() || !event.contains("type") || !event["type"].is_string() ||
       !event.contains("object") || !event["object"].is_object()) {
-    Fail("watch: malformed event: " + util::SanitizeUtf8(line, 200));
+    error = "malformed event: " + util::SanitizeUtf8(line, 200);
+    return false;
+  }
+  type = event["type"].get<std::string>();
+  object = std::move(event["object"]);
+  return true;
+}
+
+void Informer::HandleLine(const std::string& line, bool protobuf) {
+  std::string type, error;
+  json object;
+  if (!DecodeEvent(line, protobuf, type, object, error)) {
+    Fail("watch: " + error);
     failed_line_ = true;
     return;
   }
-  const std::string type = event["type"];
-  json& object = event["object"];
+  HandleEvent(type, object);
+}
+
+void Informer::HandleEvent(const std::string& type, json& object) {
   if (type == "ERROR") {
     int code = object.value("code", 0);
     if (code == 410) {

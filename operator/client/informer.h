@@ -1,9 +1,15 @@
 // Informer: keeps a consumer's view of one kind of Kubernetes object exact, the way
-// client-go's reflector does: a paginated LIST, then a WATCH from the list's resourceVersion,
+// client-go's reflector does: a watch-list stream (the initial state as ADDED events up to a
+// bookmark) or a paginated LIST, then a WATCH from the list's resourceVersion,
 // resumed after every stream end from the last resourceVersion seen (bookmarks included), and
 // a full relist when the server says that version is gone (410), delivering the difference.
 //
 // Contract:
+// - Encodings: with Encoding::kProtobuf (and `kind` set and known to the codec) the list and
+//   the watch ask for protobuf and decode each answer by its Content-Type (the server answers
+//   JSON for custom resources), so the events carry the same JSON objects either way
+//   (operator/proto/codec.h: protobuf objects hold only the fields kubemesos reads). A
+//   protobuf frame that does not decode is handled like a malformed JSON line.
 // - Events: Added/Modified/Deleted with the object as the server sent it. After a relist,
 //   objects that vanished come as Deleted carrying their last known identity (apiVersion,
 //   kind, metadata.name/namespace/uid/resourceVersion only: the Informer does not keep whole
@@ -11,7 +17,8 @@
 //   as Modified; unchanged objects produce nothing. An object re-created under the same name
 //   (new uid) comes as Deleted then Added. Events already seen (same resourceVersion) are
 //   dropped, so the consumer never sees a duplicate.
-// - `on_synced` is called once, after the Added events of the first complete list.
+// - `on_synced` is called once, after the Added events of the first complete list (a
+//   watch-list is complete at its initial-events-end bookmark).
 // - Threads: the Informer runs its own thread between Start() and Stop(); handlers are called
 //   on that thread, one at a time, in order. Handlers must not call Stop() (deadlock), should
 //   not throw (a handler that throws loses that event: logged and counted as an internal
@@ -34,9 +41,11 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
+#include "operator/client/encoding.h"
 #include "operator/client/kube_client.h"
 
 namespace kubemesos::client {
@@ -65,16 +74,26 @@ struct InformerOptions {
   // so a consumer waiting for every kind is not blocked; the list is retried every max_backoff
   // until it succeeds, then the informer goes on as usual.
   bool absent_ok = false;
+  // The wire encoding (see the contract above). Protobuf is asked only for a `kind` the codec
+  // knows (proto::Knows with the apiVersion of `path`); "" = JSON.
+  Encoding encoding = Encoding::kProtobuf;
+  std::string kind;  // of the objects, e.g. "Pod"
+  // Get the collection (the first time and on every relist) through a watch-list stream
+  // (sendInitialEvents=true, issue #17: one response instead of a LIST page per `page_size`
+  // objects, served from the API server's watch cache); a server that refuses it (4xx, the
+  // WatchList feature off) is asked with LIST pages from then on.
+  bool watch_list = true;
 };
 
 // Counters for metrics and tests. Read at any time from any thread.
 struct InformerStats {
-  uint64_t lists = 0;      // complete lists (the first one included)
-  uint64_t relists = 0;    // complete lists after the first (410 Gone, ERROR events)
-  uint64_t restarts = 0;   // watches re-opened after the first (metric watch_restarts_total)
-  uint64_t errors = 0;     // failed list pages, failed or broken watches
-  uint64_t events = 0;     // events delivered to on_event
-  std::string last_error;  // readable, empty when none yet
+  uint64_t lists = 0;        // complete lists (the first one included)
+  uint64_t relists = 0;      // complete lists after the first (410 Gone, ERROR events)
+  uint64_t restarts = 0;     // watches re-opened after the first (metric watch_restarts_total)
+  uint64_t errors = 0;       // failed list pages, failed or broken watches
+  uint64_t events = 0;       // events delivered to on_event
+  std::string last_error;    // readable, empty when none yet
+  std::string content_type;  // of the last list's answer ("" before the first)
 };
 
 class Informer {
@@ -106,20 +125,33 @@ class Informer {
     std::string uid;
     std::string resource_version;
   };
+  enum class WatchListResult { kListed, kFailed, kRefused };
   void Run();
-  bool Step();       // one list or one watch; false when stopping
-  bool ListAll();    // LIST every page and emit the difference; false on failure
+  bool Step();     // one list or one watch; false when stopping
+  bool ListAll();  // LIST every page and emit the difference; false on failure
+  // The same through a watch-list stream; kRefused: the server does not serve it (LIST then).
+  WatchListResult WatchListAll();
+  // One listed object compared with known_ (Added, Modified, or Deleted+Added); its key joins
+  // `seen`. FinishList: the known objects not seen are Deleted; the list is at `rv`.
+  void ListItem(nlohmann::json& item, std::unordered_set<std::string>& seen);
+  void FinishList(const std::unordered_set<std::string>& seen, const std::string& rv);
+  // A watch event (a JSON line, or a protobuf frame) as its type and object; false with
+  // `error` when it does not decode.
+  static bool DecodeEvent(const std::string& line, bool protobuf, std::string& type,
+                          nlohmann::json& object, std::string& error);
   bool Absent();     // absent_ok and the list was 404: see InformerOptions; false when stopping
   void WatchOnce();  // one watch until it ends; sets need_list_ on 410
-  void HandleLine(const std::string& line);
+  void HandleLine(const std::string& line, bool protobuf);
+  void HandleEvent(const std::string& type, nlohmann::json& object);
   void Emit(EventType type, nlohmann::json object);
   void Fail(const std::string& error);
   bool SleepBackoff();  // false when stopping
-  std::string Query(bool watch) const;
+  std::string Query(bool watch, bool watch_list = false) const;
 
   KubeClient& client_;
   const InformerOptions options_;
   const Handlers handlers_;
+  const std::string accept_;  // the Accept header of lists and watches
 
   std::thread thread_;
   std::atomic<bool> stopping_{false};
@@ -136,9 +168,10 @@ class Informer {
   bool need_list_ = true;
   std::chrono::milliseconds backoff_{0};
   bool watched_before_ = false;
-  bool failed_line_ = false;  // HandleLine saw a malformed or non-410 ERROR event
+  bool failed_line_ = false;  // HandleLine saw a malformed event or a non-410 ERROR event
   bool absent_ = false;       // absent_ok: the last list was answered 404
   int list_refused_ = 0;      // set by ListAll: its first page was answered 404 or 403 (else 0)
+  bool watch_list_refused_ = false;  // the server does not serve watch-list: LIST
 };
 
 }  // namespace kubemesos::client

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <cpprest/http_client.h>
@@ -14,6 +15,7 @@
 
 #include "operator/client/cpprest_lines.h"
 #include "operator/client/tls.h"
+#include "operator/proto/codec.h"
 
 namespace kubemesos::client {
 namespace {
@@ -29,7 +31,15 @@ std::string Header(const http::http_response& r, const char* name) {
   return it == r.headers().end() ? "" : it->second;
 }
 
-// One open watch: reads the body as bytes arrive and splits it into lines.
+// The whole body as bytes: a protobuf body is binary, and extract_string would read it as
+// text of the charset the Content-Type names.
+std::string ReadBody(http::http_response& r) {
+  std::vector<unsigned char> bytes = r.extract_vector().get();
+  return std::string(bytes.begin(), bytes.end());
+}
+
+// One open watch: reads the body as bytes arrive and cuts it into events: lines (JSON) or
+// length-prefixed frames (protobuf), by the response's Content-Type.
 class RestWatchStream : public WatchStream {
  public:
   // A failed open: no body to read.
@@ -37,26 +47,52 @@ class RestWatchStream : public WatchStream {
   RestWatchStream(pplx::cancellation_token_source cts, http::http_response response)
       : cts_(std::move(cts)),
         response_(std::move(response)),
-        lines_(response_.body().streambuf()),
-        status_(200) {}
+        content_type_(Header(response_, "Content-Type")),
+        lines_(proto::IsProtobuf(content_type_)
+                   ? cpprest::LineReader()
+                   : cpprest::LineReader(response_.body().streambuf())),
+        status_(200) {
+    if (proto::IsProtobuf(content_type_)) frames_.emplace(response_.body().streambuf());
+  }
   ~RestWatchStream() override { Cancel(); }
 
-  bool Next(std::string& line) override { return lines_.Next(line, cancelled_); }
+  bool Next(std::string& event) override {
+    return frames_ ? frames_->Next(event, cancelled_) : lines_.Next(event, cancelled_);
+  }
 
   void Cancel() override {
     if (!cancelled_.exchange(true)) cts_.cancel();
   }
   int Status() const override { return status_; }
-  std::string Error() const override { return error_.empty() ? lines_.error() : error_; }
+  std::string Error() const override {
+    if (!error_.empty()) return error_;
+    return frames_ ? frames_->error() : lines_.error();
+  }
+  std::string ContentType() const override {
+    return content_type_.empty() ? std::string(kJsonMediaType) : content_type_;
+  }
 
  private:
   pplx::cancellation_token_source cts_;
   http::http_response response_;
+  std::string content_type_;
   cpprest::LineReader lines_;
+  std::optional<cpprest::FrameReader> frames_;
   int status_;
   std::string error_;  // a failed open
   std::atomic<bool> cancelled_{false};
 };
+
+// An error body in protobuf (a Status) as JSON, so that messages and callers read it as
+// always; anything that does not decode is left as it is.
+void ErrorBodyAsJson(std::string& body, std::string& content_type) {
+  if (!proto::IsProtobuf(content_type)) return;
+  nlohmann::json status;
+  std::string error;
+  if (!proto::DecodeObject(body, status, error)) return;
+  body = status.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  content_type = std::string(kJsonMediaType);
+}
 
 class RestClient : public KubeClient {
  public:
@@ -86,29 +122,34 @@ class RestClient : public KubeClient {
   }
 
   HttpResponse Request(std::string_view method, const std::string& path_and_query,
-                       const std::string& body, std::string_view content_type) override {
+                       const std::string& body, std::string_view content_type,
+                       std::string_view accept) override {
     HttpResponse r;
     for (int attempt = 1;; ++attempt) {
       limiter_.Acquire();
-      r = Once(*requests_, method, path_and_query, body, content_type);
+      r = Once(*requests_, method, path_and_query, body, content_type, accept);
       if (r.ok() || attempt >= options_.retry.max_attempts ||
           !options_.retry.ShouldRetry(method, r.status))
         break;
       std::this_thread::sleep_for(options_.retry.Delay(attempt, r.retry_after));
     }
+    if (r.status != 0 && !r.ok()) ErrorBodyAsJson(r.body, r.content_type);
     if (r.status != 0 && !r.ok())
       r.message = DescribeHttpError(method, path_and_query, r.status, r.body, identity_);
     return r;
   }
 
-  std::unique_ptr<WatchStream> Watch(const std::string& path_and_query) override {
+  std::unique_ptr<WatchStream> Watch(const std::string& path_and_query,
+                                     std::string_view accept) override {
     limiter_.Acquire();
     pplx::cancellation_token_source cts;
     try {
-      http::http_request req = Build("GET", path_and_query, "", "");
+      http::http_request req = Build("GET", path_and_query, "", "", accept);
       http::http_response resp = watches_->request(req, cts.get_token()).get();
       if (resp.status_code() != http::status_codes::OK) {
-        std::string body = resp.extract_string(true).get();
+        std::string body = ReadBody(resp);
+        std::string content_type = Header(resp, "Content-Type");
+        ErrorBodyAsJson(body, content_type);
         return std::make_unique<RestWatchStream>(
             resp.status_code(),
             DescribeHttpError("WATCH", path_and_query, resp.status_code(), body, identity_));
@@ -134,10 +175,11 @@ class RestClient : public KubeClient {
   }
 
   http::http_request Build(std::string_view method, const std::string& path_and_query,
-                           const std::string& body, std::string_view content_type) {
+                           const std::string& body, std::string_view content_type,
+                           std::string_view accept) {
     http::http_request req{http::method(method)};
     req.set_request_uri(path_and_query);
-    req.headers().add("Accept", "application/json");
+    req.headers().add("Accept", std::string(accept));
     req.headers().add("User-Agent", options_.user_agent);
     std::string token = tokens_.Token();
     if (!token.empty()) req.headers().add("Authorization", "Bearer " + token);
@@ -151,14 +193,16 @@ class RestClient : public KubeClient {
   }
 
   HttpResponse Once(http_client& client, std::string_view method, const std::string& path_and_query,
-                    const std::string& body, std::string_view content_type) {
+                    const std::string& body, std::string_view content_type,
+                    std::string_view accept) {
     HttpResponse r;
     try {
-      http::http_request req = Build(method, path_and_query, body, content_type);
+      http::http_request req = Build(method, path_and_query, body, content_type, accept);
       http::http_response resp = client.request(req).get();
       r.status = resp.status_code();
       r.retry_after = Header(resp, "Retry-After");
-      r.body = resp.extract_string(true).get();
+      r.content_type = Header(resp, "Content-Type");
+      r.body = ReadBody(resp);
     } catch (const std::exception& e) {
       r.status = 0;
       r.body = std::string(method) + " " + path_and_query.substr(0, path_and_query.find('?')) +

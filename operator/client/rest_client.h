@@ -11,7 +11,10 @@
 // - A client-side rate limit (token bucket, qps/burst) shared by requests and watch opens.
 // - Retries with exponential backoff (RetryPolicy in request_policy.h): 429 for every method,
 //   transport errors and 5xx for idempotent ones, honouring Retry-After, bounded attempts.
-// - Watches: the response body is read as bytes arrive and split into lines; the connection
+// - Encodings: the Accept header is the caller's; a response's Content-Type is handed back;
+//   bodies are bytes (protobuf is binary).
+// - Watches: the response body is read as bytes arrive and split into lines (JSON) or
+//   length-prefixed frames (protobuf), by the response's Content-Type; the connection
 //   idle timeout (watch_idle_timeout) ends a silent watch; Cancel() aborts a read at once.
 //
 // Threads: Request may be called from many threads concurrently; each Watch stream is read by

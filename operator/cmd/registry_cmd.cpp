@@ -106,10 +106,12 @@ int RegistryCommand(const Args& args, std::ostream& out, std::ostream& err) {
   }
   struct NoClient : client::KubeClient {  // etcd needs none
     client::HttpResponse Request(std::string_view, const std::string&, const std::string&,
-                                 std::string_view) override {
+                                 std::string_view, std::string_view) override {
       return {0, "no Kubernetes client", "", "no Kubernetes client"};
     }
-    std::unique_ptr<client::WatchStream> Watch(const std::string&) override { return nullptr; }
+    std::unique_ptr<client::WatchStream> Watch(const std::string&, std::string_view) override {
+      return nullptr;
+    }
   } none;
   auto store = run::MakeRegistryStore(config, kube ? *kube : none, error);
   if (!store) {

@@ -64,8 +64,10 @@ void Binder::Do(Item& item) {
     // capacity says so on the pod itself, in the same request.
     if (placement.revocable)
       binding["metadata"]["annotations"] = {{std::string(kube::kRevocableAnnotation), "true"}};
+    std::string body, content_type;
+    client::EncodeBody(encoding_, binding, body, content_type);
     auto response = client_.Request(
-        "POST", "/api/v1/namespaces/" + ns + "/pods/" + name + "/binding", binding.dump());
+        "POST", "/api/v1/namespaces/" + ns + "/pods/" + name + "/binding", body, content_type);
     result.status = response.status;
     result.message = response.message;
     ++sent_;

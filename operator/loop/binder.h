@@ -11,6 +11,7 @@
 #include <mutex>
 #include <vector>
 
+#include "operator/client/encoding.h"
 #include "operator/client/kube_client.h"
 #include "operator/loop/event_queue.h"
 #include "operator/loop/events.h"
@@ -43,6 +44,9 @@ class Binder : public BindSink {
   // deadline for the binds in flight. True when every worker ended (see WorkerPool::Stop).
   // Idempotent.
   bool Stop(Clock::time_point deadline = Clock::time_point::max());
+  // The encoding of the Binding bodies (default JSON; protobuf falls back to JSON for a
+  // Binding the codec refuses). Call before the first Bind.
+  void SetEncoding(client::Encoding encoding) { encoding_ = encoding; }
   uint64_t sent() const { return sent_; }
   size_t dropped() const { return pool_.dropped(); }
 
@@ -63,6 +67,7 @@ class Binder : public BindSink {
   client::KubeClient& client_;
   EventQueue<LoopEvent>& results_;
   std::function<bool()> may_bind_;
+  client::Encoding encoding_ = client::Encoding::kJson;
   std::atomic<uint64_t> sent_{0};
   util::WorkerPool<Item> pool_;  // last: its threads use the members above
 };

@@ -65,6 +65,15 @@ Setter Any(std::string RunConfig::*field) {
   };
 }
 
+// A two-valued setting: `yes` sets the flag field, `no` clears it.
+Setter Either(bool RunConfig::*field, const char* yes, const char* no) {
+  return [field, yes, no](RunConfig& c, const std::string& v) -> std::string {
+    if (v != yes && v != no) return std::string("want ") + yes + " or " + no;
+    c.*field = v == yes;
+    return "";
+  };
+}
+
 std::string Quoted(const std::string& v) {
   return "\"" + v + "\"";
 }
@@ -159,16 +168,7 @@ const std::vector<Setting>& Settings() {
            "that have none of their own: kube-scheduler's system defaults (hostname maxSkew 3, "
            "zone maxSkew 5, ScheduleAnyway: they rank nodes, never refuse), or none "
            "(default system)",
-           [](RunConfig& c, const std::string& v) -> std::string {
-             if (v == "system") {
-               c.default_spread = true;
-             } else if (v == "none") {
-               c.default_spread = false;
-             } else {
-               return "want system or none";
-             }
-             return "";
-           }),
+           Either(&RunConfig::default_spread, "system", "none")),
       Double("minCycleInterval", "min-interval", "S", &RunConfig::min_cycle_interval_seconds, 0, 10,
              "batch events this long, in seconds, before a cycle; at most --max-interval"),
       Double("maxCycleInterval", "max-interval", "S", &RunConfig::max_cycle_interval_seconds, 0.01,
@@ -195,11 +195,7 @@ const std::vector<Setting>& Settings() {
            "preemption (default on): a ResourceGroup takes its lent guarantee back, and a "
            "higher-priority pod preempts lower-priority pods of its group, by evicting the "
            "fewest victims that let it fit; off: nothing is ever evicted",
-           [](RunConfig& c, const std::string& v) -> std::string {
-             if (v != "on" && v != "off") return "want on or off";
-             c.preemption = v == "on";
-             return "";
-           }),
+           Either(&RunConfig::preemption, "on", "off")),
       Text("evictionMode", "eviction-mode", "EvictionAPI|Delete",
            "how victims are evicted: the Eviction API (default: the API server enforces "
            "PodDisruptionBudgets; a refusal cancels the plan and the engine plans again) or "
@@ -237,11 +233,12 @@ const std::vector<Setting>& Settings() {
       Text("allowInsecureToken", "allow-insecure-token", "",
            "send the bearer token even to an http:// API server (refused otherwise: anyone on "
            "the path could read and reuse it)",
-           [](RunConfig& c, const std::string& v) -> std::string {
-             if (v != "true" && v != "false") return "want true or false";
-             c.allow_insecure_token = v == "true";
-             return "";
-           }),
+           Either(&RunConfig::allow_insecure_token, "true", "false")),
+      Text("contentType", "content-type", "protobuf|json",
+           "the encoding of lists, watches and bindings: protobuf (default; cheaper for the API "
+           "server and kubemesos) for the built-in kinds, JSON for custom resources, which the "
+           "API server serves only in JSON; or json for everything",
+           Either(&RunConfig::protobuf, "protobuf", "json")),
       Text("registry", "registry", "etcd|kubernetes|none",
            "where the registry and the leader lease live (default: etcd when --etcd-endpoints "
            "is set, else none: this replica is always the leader and records nothing, so run "

@@ -36,6 +36,9 @@ struct RunConfig {
   // /healthz and /readyz on a listener of their own; "" = the metrics host, metrics port + 1
   // (port 0 stays 0), resolved by ParseRunFlags.
   std::string probe_address;
+  // --content-type protobuf|json: lists, watches and bindings in protobuf where the API server
+  // serves it (client::Encoding::kProtobuf), or everything in JSON.
+  bool protobuf = true;
   // Send the bearer token even when the API server URL is plain http:// (refused otherwise).
   bool allow_insecure_token = false;
   // The etcd registry and leader election; empty endpoints: one replica, always the leader.

@@ -63,6 +63,10 @@ registry::TaskResult ToRegistryResult(const controller::FinishedTask& finished) 
   return out;
 }
 
+client::Encoding EncodingOf(const RunConfig& config) {
+  return config.protobuf ? client::Encoding::kProtobuf : client::Encoding::kJson;
+}
+
 loop::WatchType ToWatchType(client::EventType type) {
   switch (type) {
     case client::EventType::kAdded:
@@ -197,6 +201,7 @@ Operator::Operator(RunConfig config, std::unique_ptr<client::KubeClient> kube)
              }},
             [this](const loop::CycleStats& stats) { Cycle(stats); }) {
   core_.SetEvictSink(&evictor_);
+  binder_.SetEncoding(EncodingOf(config_));
   core_.SetResultObserver(
       [this](const AllocationResult& result, double now) { OnResult(result, now); });
 }
@@ -270,10 +275,16 @@ void Operator::Start() {
   OnStop("status writes in flight", [this] { status_.Stop(); });
   OnStop("status writes in flight", [this] { pod_group_status_.Stop(); });
 
+  // Reserved: on_synced reads its informer through informers_[i], which must not move once
+  // its thread runs.
+  informers_.reserve(std::size(kWatched));
   for (const auto& watched : kWatched) {
+    const size_t i = informers_.size();
     client::InformerOptions options;
     options.path = watched.path;
     options.absent_ok = watched.optional;
+    options.encoding = EncodingOf(config_);  // protobuf where the codec knows the kind
+    options.kind = loop::KindName(watched.kind);
     loop::ObjectKind kind = watched.kind;
     client::Informer::Handlers handlers;
     handlers.on_event = [this, kind](client::InformerEvent event) {
@@ -282,10 +293,11 @@ void Operator::Start() {
                                 event.type == client::EventType::kDeleted, event.object);
       queue_.Push(loop::LoopEvent::Object(kind, ToWatchType(event.type), std::move(event.object)));
     };
-    handlers.on_synced = [this, kind] {
+    handlers.on_synced = [this, kind, i] {
       if (++synced_kinds_ == std::size(kWatched) && recorder_) recorder_->MarkSynced();
       queue_.Push(loop::LoopEvent::Synced(kind));
-      log::Info("watch synced", {{"kind", loop::KindName(kind)}});
+      log::Info("watch synced", {{"kind", loop::KindName(kind)},
+                                 {"contentType", informers_[i]->Stats().content_type}});
     };
     if (watched.optional) {
       handlers.on_absent = [kind, path = watched.path](bool absent, int status) {

@@ -56,7 +56,7 @@ class ScriptedClient : public KubeClient {
   explicit ScriptedClient(std::vector<std::string> lines) : script_(lines.begin(), lines.end()) {}
 
   HttpResponse Request(std::string_view, const std::string&, const std::string& = "",
-                       std::string_view = "") override {
+                       std::string_view = "", std::string_view = "") override {
     std::lock_guard<std::mutex> lock(mu_);
     if (script_.empty()) return Exhausted();
     std::string line = std::move(script_.front());
@@ -65,7 +65,7 @@ class ScriptedClient : public KubeClient {
     return {200, std::move(line), "", ""};
   }
 
-  std::unique_ptr<WatchStream> Watch(const std::string&) override {
+  std::unique_ptr<WatchStream> Watch(const std::string&, std::string_view) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (script_.empty()) {
       Exhausted();

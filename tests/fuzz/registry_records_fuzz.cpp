@@ -40,7 +40,8 @@ class ConfigMapClient : public client::KubeClient {
   explicit ConfigMapClient(std::vector<json> items) : items_(std::move(items)) {}
 
   client::HttpResponse Request(std::string_view method, const std::string& path,
-                               const std::string& body = "", std::string_view = "") override {
+                               const std::string& body = "", std::string_view = "",
+                               std::string_view = "") override {
     const std::string collection = "/api/v1/namespaces/default/configmaps";
     if (method == "GET" && path.rfind(collection + "?", 0) == 0)
       return Answer(200, json{{"kind", "ConfigMapList"}, {"items", items_}}.dump(
@@ -66,7 +67,9 @@ class ConfigMapClient : public client::KubeClient {
     }
     return Answer(405, "{}");
   }
-  std::unique_ptr<client::WatchStream> Watch(const std::string&) override { return nullptr; }
+  std::unique_ptr<client::WatchStream> Watch(const std::string&, std::string_view) override {
+    return nullptr;
+  }
 
  private:
   static std::string NameOf(const json& item) {

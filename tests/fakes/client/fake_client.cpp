@@ -5,13 +5,16 @@
 #include <deque>
 #include <mutex>
 
+#include "operator/proto/codec.h"
+
 namespace kubemesos::client {
 
 using nlohmann::json;
 
 namespace {
 
-// The shared state of one watch stream: lines queued by the fake, read by the consumer.
+// The shared state of one watch stream: events (lines or frames) queued by the fake, read by
+// the consumer.
 struct StreamState {
   std::mutex mu;
   std::condition_variable cv;
@@ -19,6 +22,7 @@ struct StreamState {
   bool ended = false;
   bool cancelled = false;
   int status = 200;
+  bool protobuf = false;  // frames, not lines
 
   void Push(std::string line) {
     std::lock_guard<std::mutex> lock(mu);
@@ -56,16 +60,26 @@ class FakeStream : public WatchStream {
   std::string Error() const override {
     return s_->status == 200 ? "" : "fake watch failed with status " + std::to_string(s_->status);
   }
+  std::string ContentType() const override {
+    return std::string(s_->protobuf ? proto::kProtobufContentType : kJsonMediaType);
+  }
 
  private:
   std::shared_ptr<StreamState> s_;
 };
 
+struct HistoryEvent {
+  uint64_t rv;
+  std::string type;
+  json object;
+};
+
 struct Collection {
-  std::map<std::string, json> objects;                    // key -> object
-  std::vector<std::pair<uint64_t, std::string>> history;  // (rv, event line), rv ascending
-  uint64_t compacted = 0;  // watches from a resourceVersion below this get 410
+  std::map<std::string, json> objects;  // key -> object
+  std::vector<HistoryEvent> history;    // rv ascending
+  uint64_t compacted = 0;               // watches from a resourceVersion below this get 410
   std::vector<std::shared_ptr<StreamState>> streams;
+  std::string api_version, kind;  // of the objects stored so far (the last one's)
 };
 
 std::string Key(const json& object) {
@@ -101,6 +115,29 @@ std::string EventLine(const std::string& type, const json& object) {
   return json{{"type", type}, {"object", object}}.dump();
 }
 
+// One watch event as a stream of `protobuf` carries it: a line, or a frame without its prefix
+// (an object the codec cannot encode gives a frame that does not decode: the test sees it).
+std::string Render(bool protobuf, const std::string& type, const json& object) {
+  if (!protobuf) return EventLine(type, object);
+  std::string frame, error;
+  if (!proto::EncodeWatchEvent(type, object, frame, error)) return "fake: " + error;
+  return frame.substr(4);
+}
+
+// Whether an answer to `accept` about objects of `c` is protobuf: asked, and a kind the codec
+// knows (as the API server answers JSON for custom resources).
+bool WantsProtobuf(std::string_view accept, const Collection& c) {
+  return accept.find(proto::kProtobufContentType) != std::string_view::npos &&
+         proto::Knows(c.api_version, c.kind);
+}
+
+void NoteKind(Collection& c, const json& object) {
+  if (object.contains("kind") && object["kind"].is_string()) {
+    c.kind = object["kind"];
+    c.api_version = object.value("apiVersion", "v1");
+  }
+}
+
 }  // namespace
 
 struct FakeKubeClient::State {
@@ -113,7 +150,10 @@ struct FakeKubeClient::State {
   // continue-token id -> (resourceVersion, items)
   std::map<uint64_t, std::pair<std::string, std::vector<json>>> snapshots;
   std::vector<std::string> log;
+  std::vector<std::string> accepts;     // the Accept of each logged request
+  std::vector<std::string> body_types;  // and its body's Content-Type
   std::map<std::string, int> watch_calls;
+  bool refuse_watch_list = false;
   int fail_requests = 0, fail_request_status = 500, fail_watches = 0, fail_watch_status = 500;
   std::string fail_retry_after;
   Handler handler;
@@ -122,13 +162,12 @@ struct FakeKubeClient::State {
 
   // Records an event in the history of `c` and sends it to its open streams.
   void Emit(Collection& c, uint64_t rv, const std::string& type, const json& object) {
-    std::string line = EventLine(type, object);
-    c.history.emplace_back(rv, line);
+    c.history.push_back({rv, type, object});
     std::erase_if(c.streams, [](const std::shared_ptr<StreamState>& s) {
       std::lock_guard<std::mutex> lock(s->mu);
       return s->ended;
     });
-    for (auto& s : c.streams) s->Push(line);
+    for (auto& s : c.streams) s->Push(Render(s->protobuf, type, object));
   }
 };
 
@@ -162,11 +201,14 @@ FakeKubeClient::~FakeKubeClient() {
 }
 
 HttpResponse FakeKubeClient::Request(std::string_view method, const std::string& pq,
-                                     const std::string& body, std::string_view) {
+                                     const std::string& body, std::string_view content_type,
+                                     std::string_view accept) {
   Handler handler;
   {
     std::lock_guard<std::mutex> lock(s_->mu);
     s_->log.push_back(std::string(method) + " " + pq);
+    s_->accepts.emplace_back(accept);
+    s_->body_types.emplace_back(content_type);
     if (s_->fail_requests > 0) {
       --s_->fail_requests;
       if (s_->fail_request_status == 0)
@@ -202,10 +244,14 @@ HttpResponse FakeKubeClient::Request(std::string_view method, const std::string&
       size_t end =
           limit > 0 ? std::min(items.size(), offset + static_cast<size_t>(limit)) : items.size();
       // Named like the server names it: "PodList" for Pods (taken from the stored objects).
+      const Collection& c = s_->collections[path];
       std::string kind = "List", api_version = "v1";
       if (!items.empty() && items[0].contains("kind")) {
         kind = items[0].value("kind", "") + "List";
         api_version = items[0].value("apiVersion", "v1");
+      } else if (!c.kind.empty()) {
+        kind = c.kind + "List";
+        api_version = c.api_version;
       }
       json list = {
           {"kind", kind}, {"apiVersion", api_version}, {"metadata", {{"resourceVersion", rv}}}};
@@ -218,20 +264,48 @@ HttpResponse FakeKubeClient::Request(std::string_view method, const std::string&
       } else {
         s_->snapshots.erase(id);
       }
-      return HttpResponse{200, list.dump(), "", ""};
+      if (!WantsProtobuf(accept, c)) {
+        HttpResponse r{200, list.dump(), "", ""};
+        r.content_type = std::string(kJsonMediaType);
+        return r;
+      }
+      proto::ListPage page;
+      page.api_version = c.api_version;
+      page.kind = c.kind;
+      page.resource_version = rv;
+      page.continue_token = list["metadata"].value("continue", "");
+      if (list["metadata"].contains("remainingItemCount"))
+        page.remaining_item_count = list["metadata"]["remainingItemCount"];
+      page.items = std::move(list["items"].get_ref<json::array_t&>());
+      HttpResponse r{200, "", "", ""};
+      std::string error;
+      if (!proto::EncodeList(page, r.body, error))
+        return StatusResponse(500, "InternalError", "the fake cannot encode the list: " + error);
+      r.content_type = std::string(proto::kProtobufContentType);
+      return r;
     }
     handler = s_->handler;
   }
   if (handler) {
-    if (auto r = handler(method, pq, body)) return *r;
+    if (!proto::IsProtobuf(content_type)) {
+      if (auto r = handler(method, pq, body)) return *r;
+    } else {
+      json decoded;
+      std::string error;
+      if (!proto::DecodeObject(body, decoded, error))
+        return StatusResponse(400, "BadRequest", "the fake cannot decode the body: " + error);
+      if (auto r = handler(method, pq, decoded.dump())) return *r;
+    }
   }
   return StatusResponse(404, "NotFound", "the fake has no " + pq);
 }
 
-std::unique_ptr<WatchStream> FakeKubeClient::Watch(const std::string& pq) {
+std::unique_ptr<WatchStream> FakeKubeClient::Watch(const std::string& pq, std::string_view accept) {
   auto st = std::make_shared<StreamState>();
   std::lock_guard<std::mutex> lock(s_->mu);
   s_->log.push_back("WATCH " + pq);
+  s_->accepts.emplace_back(accept);
+  s_->body_types.emplace_back();
   std::map<std::string, std::string> query;
   std::string path = SplitPathQuery(pq, &query);
   ++s_->watch_calls[path];
@@ -243,17 +317,37 @@ std::unique_ptr<WatchStream> FakeKubeClient::Watch(const std::string& pq) {
     return std::make_unique<FakeStream>(st);
   }
   Collection& c = s_->collections[path];
+  st->protobuf = WantsProtobuf(accept, c);
+  if (query["sendInitialEvents"] == "true") {  // watch-list: the state, a bookmark, then live
+    if (s_->refuse_watch_list) {
+      st->status = 422;
+      st->ended = true;
+      return std::make_unique<FakeStream>(st);
+    }
+    for (const auto& [key, object] : c.objects)
+      st->lines.push_back(Render(st->protobuf, "ADDED", object));
+    json end = {{"metadata",
+                 {{"resourceVersion", std::to_string(s_->version)},
+                  {"annotations", {{"k8s.io/initial-events-end", "true"}}}}}};
+    if (!c.kind.empty()) {
+      end["apiVersion"] = c.api_version;
+      end["kind"] = c.kind;
+    }
+    st->lines.push_back(Render(st->protobuf, "BOOKMARK", end));
+    c.streams.push_back(st);
+    return std::make_unique<FakeStream>(st);
+  }
   uint64_t from = query.count("resourceVersion") && !query["resourceVersion"].empty()
                       ? std::stoull(query["resourceVersion"])
                       : s_->version;
   if (from < c.compacted) {
     st->lines.push_back(
-        EventLine("ERROR", StatusObject(410, "Expired", "too old resource version")));
+        Render(st->protobuf, "ERROR", StatusObject(410, "Expired", "too old resource version")));
     st->ended = true;
     return std::make_unique<FakeStream>(st);
   }
-  for (auto& [rv, line] : c.history)
-    if (rv > from) st->lines.push_back(line);
+  for (const HistoryEvent& e : c.history)
+    if (e.rv > from) st->lines.push_back(Render(st->protobuf, e.type, e.object));
   c.streams.push_back(st);
   return std::make_unique<FakeStream>(st);
 }
@@ -265,6 +359,7 @@ json FakeKubeClient::Create(const std::string& path, json object, bool silent) {
   if (!object["metadata"].contains("uid"))
     object["metadata"]["uid"] = "uid-" + std::to_string(++s_->uids);
   Collection& c = s_->collections[path];
+  NoteKind(c, object);
   c.objects[Key(object)] = object;
   if (!silent) s_->Emit(c, rv, "ADDED", object);
   return object;
@@ -274,6 +369,7 @@ json FakeKubeClient::Update(const std::string& path, json object, bool silent) {
   std::lock_guard<std::mutex> lock(s_->mu);
   uint64_t rv = s_->NextVersion();
   Collection& c = s_->collections[path];
+  NoteKind(c, object);
   auto it = c.objects.find(Key(object));
   if (it != c.objects.end() && !object["metadata"].contains("uid"))
     object["metadata"]["uid"] = it->second["metadata"]["uid"];
@@ -299,9 +395,13 @@ bool FakeKubeClient::Delete(const std::string& path, const std::string& key, boo
 std::string FakeKubeClient::Bookmark(const std::string& path) {
   std::lock_guard<std::mutex> lock(s_->mu);
   uint64_t rv = s_->NextVersion();
+  Collection& c = s_->collections[path];
   json object = {{"metadata", {{"resourceVersion", std::to_string(rv)}}}};
-  std::string line = EventLine("BOOKMARK", object);
-  for (auto& st : s_->collections[path].streams) st->Push(line);
+  if (!c.kind.empty()) {  // as the server sends it: an object of the kind with only its version
+    object["apiVersion"] = c.api_version;
+    object["kind"] = c.kind;
+  }
+  for (auto& st : c.streams) st->Push(Render(st->protobuf, "BOOKMARK", object));
   return std::to_string(rv);
 }
 
@@ -333,9 +433,9 @@ void FakeKubeClient::EndWatches(const std::string& path) {
 void FakeKubeClient::ExpireWatches(const std::string& path) {
   std::lock_guard<std::mutex> lock(s_->mu);
   Collection& c = s_->collections[path];
-  std::string line = EventLine("ERROR", StatusObject(410, "Expired", "too old resource version"));
+  json status = StatusObject(410, "Expired", "too old resource version");
   for (auto& st : c.streams) {
-    st->Push(line);
+    st->Push(Render(st->protobuf, "ERROR", status));
     st->End();
   }
   c.streams.clear();
@@ -361,6 +461,11 @@ void FakeKubeClient::FailWatches(int n, int status) {
   s_->fail_watch_status = status;
 }
 
+void FakeKubeClient::RefuseWatchList() {
+  std::lock_guard<std::mutex> lock(s_->mu);
+  s_->refuse_watch_list = true;
+}
+
 void FakeKubeClient::ExpireContinueTokens() {
   std::lock_guard<std::mutex> lock(s_->mu);
   s_->snapshots.clear();
@@ -374,6 +479,24 @@ void FakeKubeClient::SetHandler(Handler handler) {
 std::vector<std::string> FakeKubeClient::Requests() const {
   std::lock_guard<std::mutex> lock(s_->mu);
   return s_->log;
+}
+
+std::vector<std::string> FakeKubeClient::Accepts() const {
+  std::lock_guard<std::mutex> lock(s_->mu);
+  return s_->accepts;
+}
+
+std::vector<std::string> FakeKubeClient::BodyTypes() const {
+  std::lock_guard<std::mutex> lock(s_->mu);
+  return s_->body_types;
+}
+
+void FakeKubeClient::DeclareKind(const std::string& path, const std::string& api_version,
+                                 const std::string& kind) {
+  std::lock_guard<std::mutex> lock(s_->mu);
+  Collection& c = s_->collections[path];
+  c.api_version = api_version;
+  c.kind = kind;
 }
 
 int FakeKubeClient::WatchCalls(const std::string& path) const {

@@ -24,9 +24,13 @@ fw_is() {  # fw_is NAMESPACE NAME JQ-CONDITION
 }
 check "team-a/web: 12 running at the group's limit, 2 pending" km::wait_for "web" 90 \
   fw_is team-a web '.phase == "Running" and .tasks.running == 12 and .tasks.pending == 2'
-check "the 2 waiting servers say QuotaExceeded" bash -c "'${KUBECTL}' get pods -n team-a -o json | jq -e '
-  [.items[] | select(.spec.nodeName == null) | .status.conditions[] | select(.type == \"PodScheduled\") | .reason] ==
-  [\"QuotaExceeded\", \"QuotaExceeded\"]' >/dev/null"
+# Waited for: the pods' conditions are written by another writer than the Framework status.
+quota_exceeded() {
+  kc get pods -n team-a -o json | jq -e '[.items[] | select(.spec.nodeName == null) |
+    .status.conditions[]? | select(.type == "PodScheduled") | .reason] ==
+    ["QuotaExceeded", "QuotaExceeded"]' >/dev/null
+}
+check "the 2 waiting servers say QuotaExceeded" km::wait_for "QuotaExceeded" 30 quota_exceeded
 check "team-b/etl: 8 workers running" km::wait_for "etl" 60 fw_is team-b etl '.tasks.running == 8'
 check "nightly/report: Succeeded, 5 results with exit code 0" km::wait_for "report" 90 \
   fw_is nightly report '.phase == "Succeeded" and .tasks.succeeded == 5 and

@@ -61,10 +61,13 @@ op_priority_classes() {
 
 # op_start_kubemesos [FLAGS...]: starts `kubemesos run` (log in ${WORK}/kubemesos.log, metrics
 # on an ephemeral loopback port) and sets OPERATOR to its pid and METRICS_URL once it serves;
-# it is stopped when the test ends.
+# it is stopped when the test ends. OP_RUN_FLAGS (space-separated) adds flags to every start,
+# so a test can be registered twice (e.g. schedule_json: OP_RUN_FLAGS=--content-type=json).
 op_start_kubemesos() {
-  "${KUBEMESOS}" run --kubeconfig "${KUBECONFIG}" --metrics-address 127.0.0.1:0 "$@" \
-    >"${WORK}/kubemesos.log" 2>&1 &
+  local extra=()
+  read -r -a extra <<<"${OP_RUN_FLAGS:-}"
+  "${KUBEMESOS}" run --kubeconfig "${KUBECONFIG}" --metrics-address 127.0.0.1:0 \
+    "${extra[@]}" "$@" >"${WORK}/kubemesos.log" 2>&1 &
   OPERATOR=$!
   KM_CLEANUPS+=("kill -TERM ${OPERATOR}; wait ${OPERATOR}")
   op_metrics_port() { grep -m1 '"serving /metrics' "${WORK}/kubemesos.log" | jq -e .port; }

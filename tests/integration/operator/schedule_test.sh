@@ -2,7 +2,8 @@
 # `kubemesos run` against the real kube-apiserver: 100 fake nodes, 2 ResourceGroups, 3
 # Frameworks and 1,000 pods created with plain kubectl. Every pod that fits is bound, the counts
 # per framework equal the engine's DRF answer (`kubemesos simulate` on a snapshot taken before
-# kubemesos starts), no node is over-committed, and every pending pod says why.
+# kubemesos starts), no node is over-committed, and every pending pod says why. Lists and
+# watches in protobuf (the default), or in JSON with OP_RUN_FLAGS=--content-type=json.
 set -euo pipefail
 # shellcheck source=tests/integration/cluster/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../cluster/lib.sh"
@@ -76,6 +77,15 @@ etl_bound="$(kc get pods -n "${TEST_NS}" -l kubemesos.io/framework=etl -o json |
 fw_running() { [[ "$(kc get fw etl -n "${TEST_NS}" -o jsonpath='{.status.phase}/{.status.tasks.running}')" == "Running/${etl_bound}" ]]; }
 check "Framework status: Running with ${etl_bound} running tasks" km::wait_for "fw status" 30 fw_running
 check "kubectl get rg shows the allocation column" bash -c "'${KUBECTL}' get rg '${TEST_NS}-batch' | grep -q ' 300 '"
+# Issue #17: Nodes and Pods come in protobuf by default (JSON with --content-type=json, the
+# schedule_json registration); custom resources always in JSON, as the API server serves them.
+want="application/vnd.kubernetes.protobuf"
+[[ "${OP_RUN_FLAGS:-}" == *content-type=json* ]] && want="application/json"
+synced_as() { grep '"msg":"watch synced"' "${WORK}/kubemesos.log" | jq -r "select(.kind == \"$1\") | .contentType"; }
+for kind in Node Pod; do  # a watch-list answer adds ";stream=watch"
+  check "${kind}s listed as ${want}" test "$(synced_as "${kind}" | cut -d';' -f1)" == "${want}"
+done
+check "Frameworks listed as application/json" test "$(synced_as Framework | cut -d';' -f1)" == "application/json"
 op_check_stopped_cleanly
 writes="$(grep '"msg":"stopped"' "${WORK}/kubemesos.log" | jq .objectStatusWrites)"
 check "status writes stay bounded (${writes} for 5 objects over the run)" test "${writes}" -le 100

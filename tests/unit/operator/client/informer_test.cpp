@@ -1,6 +1,8 @@
 // Tests of the Informer against FakeKubeClient: initial list, pagination, watch events,
 // resume without duplicates, bookmarks, relist on 410 with the exact difference, backoff on
-// errors, selectors and prompt Stop(). Waits are on conditions with deadlines, never sleeps.
+// errors, selectors and prompt Stop(). Each runs in both wire encodings (JSON lines and
+// protobuf frames; the fake serves what is asked). Waits are on conditions with deadlines,
+// never sleeps.
 #include "operator/client/informer.h"
 
 #include <algorithm>
@@ -11,7 +13,9 @@
 
 #include <gtest/gtest.h>
 
+#include "operator/proto/codec.h"
 #include "operator/util/guard.h"
+#include "operator/util/text.h"
 #include "tests/fakes/client/fake_client.h"
 
 namespace kubemesos::client {
@@ -75,15 +79,6 @@ class Recorder {
   std::vector<json> objects_;
 };
 
-InformerOptions Options(int page_size = 500) {
-  InformerOptions o;
-  o.path = kPods;
-  o.page_size = page_size;
-  o.min_backoff = 1ms;
-  o.max_backoff = 10ms;
-  return o;
-}
-
 std::vector<std::string> Strs(std::initializer_list<const char*> l) {
   return {l.begin(), l.end()};
 }
@@ -99,7 +94,37 @@ bool Eventually(Pred pred) {
   return true;
 }
 
-TEST(InformerTest, InitialListThenWatchEvents) {
+// Every test runs in both encodings: Options() asks for GetParam().
+class InformerTest : public ::testing::TestWithParam<Encoding> {
+ protected:
+  InformerOptions Options(int page_size = 500) const {
+    InformerOptions o;
+    o.path = kPods;
+    o.page_size = page_size;
+    o.min_backoff = 1ms;
+    o.max_backoff = 10ms;
+    o.encoding = GetParam();
+    o.kind = "Pod";
+    o.watch_list = false;  // LIST pages; the WatchList tests below turn it on
+    return o;
+  }
+  bool Protobuf() const { return GetParam() == Encoding::kProtobuf; }
+  // What a watch of this encoding carries for `type` and `object`.
+  std::string Event(const std::string& type, const json& object) const {
+    if (!Protobuf()) return json{{"type", type}, {"object", object}}.dump();
+    std::string frame, error;
+    EXPECT_TRUE(proto::EncodeWatchEvent(type, object, frame, error)) << error;
+    return frame.substr(std::min<size_t>(4, frame.size()));  // without the length prefix
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(Encodings, InformerTest,
+                         ::testing::Values(Encoding::kJson, Encoding::kProtobuf),
+                         [](const ::testing::TestParamInfo<Encoding>& info) {
+                           return std::string(EncodingName(info.param));
+                         });
+
+TEST_P(InformerTest, InitialListThenWatchEvents) {
   FakeKubeClient fake;
   fake.Create(kPods, Pod("a"));
   fake.Create(kPods, Pod("b"));
@@ -125,6 +150,9 @@ TEST(InformerTest, InitialListThenWatchEvents) {
   auto reqs = fake.Requests();
   ASSERT_GE(reqs.size(), 2u);
   EXPECT_EQ(reqs[0], "GET /api/v1/pods?limit=500");
+  // Asked in the encoding of the test (the fake answers in it: the codec knows Pods).
+  std::string accept(Protobuf() ? proto::kProtobufAccept : kJsonMediaType);
+  for (const std::string& a : fake.Accepts()) EXPECT_EQ(a, accept);
   EXPECT_EQ(
       reqs[1].rfind(
           "WATCH /api/v1/pods?watch=1&allowWatchBookmarks=true&resourceVersion=3&timeoutSeconds=",
@@ -133,7 +161,7 @@ TEST(InformerTest, InitialListThenWatchEvents) {
       << reqs[1];
 }
 
-TEST(InformerTest, PaginatesAndRestartsListOnExpiredContinue) {
+TEST_P(InformerTest, PaginatesAndRestartsListOnExpiredContinue) {
   FakeKubeClient fake;
   for (const char* n : {"a", "b", "c", "d", "e"}) fake.Create(kPods, Pod(n));
   Recorder rec;
@@ -148,7 +176,7 @@ TEST(InformerTest, PaginatesAndRestartsListOnExpiredContinue) {
   EXPECT_EQ(reqs[2], "GET /api/v1/pods?limit=2&continue=1%3A4");
 }
 
-TEST(InformerTest, ResumesAfterStreamEndWithoutDuplicates) {
+TEST_P(InformerTest, ResumesAfterStreamEndWithoutDuplicates) {
   FakeKubeClient fake;
   fake.Create(kPods, Pod("a"));
   Recorder rec;
@@ -172,7 +200,7 @@ TEST(InformerTest, ResumesAfterStreamEndWithoutDuplicates) {
   EXPECT_NE(reqs[2].find("resourceVersion=3&"), std::string::npos) << reqs[2];
 }
 
-TEST(InformerTest, BookmarkMovesTheResumePoint) {
+TEST_P(InformerTest, BookmarkMovesTheResumePoint) {
   FakeKubeClient fake;
   fake.Create(kPods, Pod("a"));
   Recorder rec;
@@ -194,7 +222,7 @@ TEST(InformerTest, BookmarkMovesTheResumePoint) {
   EXPECT_EQ(inf.Stats().events, 2u) << "bookmarks are not events";
 }
 
-TEST(InformerTest, RelistOn410EmitsTheDifference) {
+TEST_P(InformerTest, RelistOn410EmitsTheDifference) {
   FakeKubeClient fake;
   fake.Create(kPods, Pod("stays"));
   fake.Create(kPods, Pod("changes"));
@@ -236,7 +264,7 @@ TEST(InformerTest, RelistOn410EmitsTheDifference) {
   }
 }
 
-TEST(InformerTest, RelistWhenTheWatchStartsTooOld) {
+TEST_P(InformerTest, RelistWhenTheWatchStartsTooOld) {
   FakeKubeClient fake;
   fake.Create(kPods, Pod("a"));
   Recorder rec;
@@ -252,7 +280,7 @@ TEST(InformerTest, RelistWhenTheWatchStartsTooOld) {
   EXPECT_EQ(inf.Stats().relists, 1u);
 }
 
-TEST(InformerTest, HttpGoneOnWatchOpenRelists) {
+TEST_P(InformerTest, HttpGoneOnWatchOpenRelists) {
   FakeKubeClient fake;
   fake.Create(kPods, Pod("a"));
   fake.FailWatches(1, 410);
@@ -265,7 +293,7 @@ TEST(InformerTest, HttpGoneOnWatchOpenRelists) {
   EXPECT_EQ(rec.Events().size(), 2u);
 }
 
-TEST(InformerTest, RepeatedGoneRightAfterListsBacksOff) {
+TEST_P(InformerTest, RepeatedGoneRightAfterListsBacksOff) {
   FakeKubeClient fake;
   fake.FailWatches(1000, 410);  // a server whose watch cache lags behind its lists
   Recorder rec;
@@ -282,7 +310,7 @@ TEST(InformerTest, RepeatedGoneRightAfterListsBacksOff) {
   EXPECT_LE(fake.WatchCalls(kPods), 6);
 }
 
-TEST(InformerTest, RetriesFailedListsAndWatchesWithBackoff) {
+TEST_P(InformerTest, RetriesFailedListsAndWatchesWithBackoff) {
   FakeKubeClient fake;
   fake.Create(kPods, Pod("a"));
   fake.FailRequests(3, 503);
@@ -300,20 +328,29 @@ TEST(InformerTest, RetriesFailedListsAndWatchesWithBackoff) {
   EXPECT_NE(s.last_error.find("/api/v1/pods: watch"), std::string::npos) << s.last_error;
 }
 
-TEST(InformerTest, SurvivesMalformedEvents) {
+TEST_P(InformerTest, SurvivesMalformedEvents) {
   FakeKubeClient fake;
+  fake.DeclareKind(kPods, "v1", "Pod");
   Recorder rec;
   Informer inf(fake, Options(), rec.Handlers());
   inf.Start();
   rec.WaitFor(1);
+  std::vector<std::string> bad;
+  if (Protobuf()) {
+    std::string whole = Event("ADDED", Pod("cut"));
+    bad = {"not a frame", whole.substr(0, whole.size() / 2),  // a truncated frame
+           Event("ERROR",
+                 {{"apiVersion", "v1"}, {"kind", "Status"}, {"code", 500}, {"message", "boom"}})};
+  } else {
+    bad = {"not json", R"({"type":"ADDED","object":{"metadata":"oops"}})",
+           R"({"type":"ERROR","object":{"code":"x"}})",
+           R"({"type":"ERROR","object":{"code":500,"message":"boom"}})", R"({"type":"ADDED"})"};
+  }
   int watches = 1;
-  for (const char* bad :
-       {"not json", R"({"type":"ADDED","object":{"metadata":"oops"}})",
-        R"({"type":"ERROR","object":{"code":"x"}})",
-        R"({"type":"ERROR","object":{"code":500,"message":"boom"}})", R"({"type":"ADDED"})"}) {
-    SCOPED_TRACE(bad);
+  for (const std::string& event : bad) {
+    SCOPED_TRACE(util::SanitizeUtf8(event, 80));
     ASSERT_TRUE(fake.WaitForWatchCalls(kPods, watches, kDeadline));
-    fake.InjectLine(kPods, bad);
+    fake.InjectLine(kPods, event);
     fake.EndWatches(kPods);
     ++watches;
   }
@@ -325,7 +362,159 @@ TEST(InformerTest, SurvivesMalformedEvents) {
   EXPECT_EQ(inf.Stats().relists, 0u);
 }
 
-TEST(InformerTest, PassesSelectorsEscaped) {
+// A newer API server may send fields this codec does not know: they are skipped, the event
+// arrives. (In JSON the same holds: unknown keys are kept, the converters ignore them.)
+TEST_P(InformerTest, AnEventWithUnknownFieldsArrives) {
+  FakeKubeClient fake;
+  fake.DeclareKind(kPods, "v1", "Pod");
+  Recorder rec;
+  Informer inf(fake, Options(), rec.Handlers());
+  inf.Start();
+  rec.WaitFor(1);
+  ASSERT_TRUE(fake.WaitForWatchCalls(kPods, 1, kDeadline));
+  json pod = Pod("newer");
+  pod["metadata"]["uid"] = "u1";
+  pod["metadata"]["resourceVersion"] = "100";
+  std::string event;
+  if (Protobuf()) {
+    // WatchEvent field 99 (varint 1) after the known ones: an unknown field.
+    event = Event("ADDED", pod) + std::string("\x98\x06\x01", 3);
+  } else {
+    pod["spec"]["fieldFromTheFuture"] = true;
+    event = Event("ADDED", pod);
+  }
+  fake.InjectLine(kPods, event);
+  EXPECT_EQ(rec.WaitFor(2), Strs({"SYNCED", "ADDED newer"}));
+  EXPECT_EQ(rec.Object(0)["status"]["phase"], "Pending");
+  inf.Stop();
+  EXPECT_EQ(inf.Stats().errors, 0u) << inf.Stats().last_error;
+}
+
+// A kind the codec does not know (a custom resource) is asked in JSON even when protobuf is
+// preferred; and an answer is decoded by its Content-Type, not by what was asked (the API
+// server answers JSON for custom resources even when protobuf comes first in Accept).
+TEST(InformerEncodingTest, UnknownKindsAreAskedInJsonAndAnswersDecodedByContentType) {
+  constexpr const char* kGroups = "/apis/kubemesos.io/v1alpha1/resourcegroups";
+  FakeKubeClient fake;
+  fake.Create(kGroups, {{"apiVersion", "kubemesos.io/v1alpha1"},
+                        {"kind", "ResourceGroup"},
+                        {"metadata", {{"name", "g"}}}});
+  InformerOptions o;
+  o.path = kGroups;
+  o.kind = "ResourceGroup";
+  o.encoding = Encoding::kProtobuf;
+  Recorder rec;
+  Informer inf(fake, o, rec.Handlers());
+  inf.Start();
+  EXPECT_EQ(rec.WaitFor(2), Strs({"ADDED g", "SYNCED"}));
+  ASSERT_TRUE(fake.WaitForWatchCalls(kGroups, 1, kDeadline));
+  inf.Stop();
+  for (const std::string& a : fake.Accepts()) EXPECT_EQ(a, kJsonMediaType);
+
+  // Pods asked in protobuf, answered in JSON (objects the fake cannot encode: of another kind).
+  FakeKubeClient json_server;
+  json_server.Create(kPods, {{"apiVersion", "example.com/v1"},
+                             {"kind", "Widget"},
+                             {"metadata", {{"name", "w"}, {"namespace", "default"}}}});
+  InformerOptions pods;
+  pods.path = kPods;
+  pods.kind = "Pod";
+  pods.encoding = Encoding::kProtobuf;
+  pods.min_backoff = 1ms;
+  Recorder got;
+  Informer pod_informer(json_server, pods, got.Handlers());
+  pod_informer.Start();
+  EXPECT_EQ(got.WaitFor(2), Strs({"ADDED w", "SYNCED"}));
+  ASSERT_TRUE(json_server.WaitForWatchCalls(kPods, 1, kDeadline));
+  json_server.Create(kPods, {{"apiVersion", "example.com/v1"},
+                             {"kind", "Widget"},
+                             {"metadata", {{"name", "x"}, {"namespace", "default"}}}});
+  EXPECT_EQ(got.WaitFor(3).back(), "ADDED x");
+  pod_informer.Stop();
+  EXPECT_EQ(json_server.Accepts()[0], proto::kProtobufAccept);
+  EXPECT_EQ(pod_informer.Stats().errors, 0u) << pod_informer.Stats().last_error;
+}
+
+// Watch-list (issue #17): the state as ADDED events up to the initial-events-end bookmark, in
+// one stream; synced there; then an ordinary watch from the bookmark's version.
+TEST_P(InformerTest, WatchListDeliversTheStateThenWatches) {
+  FakeKubeClient fake;
+  fake.Create(kPods, Pod("a"));
+  fake.Create(kPods, Pod("b"));
+  Recorder rec;
+  InformerOptions o = Options();
+  o.watch_list = true;
+  Informer inf(fake, o, rec.Handlers());
+  inf.Start();
+  EXPECT_EQ(rec.WaitFor(3), Strs({"ADDED a", "ADDED b", "SYNCED"}));
+  ASSERT_TRUE(fake.WaitForWatchCalls(kPods, 2, kDeadline));
+  fake.Create(kPods, Pod("c"));
+  EXPECT_EQ(rec.WaitFor(4).back(), "ADDED c");
+  inf.Stop();
+  auto reqs = fake.Requests();
+  EXPECT_EQ(reqs[0].rfind("WATCH /api/v1/pods?watch=1&sendInitialEvents=true&resourceVersionMatch="
+                          "NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=",
+                          0),
+            0u)
+      << reqs[0];
+  EXPECT_NE(reqs[1].find("watch=1&allowWatchBookmarks=true&resourceVersion=3&"), std::string::npos)
+      << reqs[1];
+  EXPECT_EQ(inf.Stats().lists, 1u);
+  EXPECT_EQ(inf.Stats().errors, 0u) << inf.Stats().last_error;
+  for (const std::string& r : reqs) EXPECT_EQ(r.rfind("GET", 0), std::string::npos) << r;
+}
+
+TEST_P(InformerTest, WatchListRelistEmitsTheDifference) {
+  FakeKubeClient fake;
+  fake.Create(kPods, Pod("stays"));
+  fake.Create(kPods, Pod("changes"));
+  fake.Create(kPods, Pod("vanishes"));
+  Recorder rec;
+  InformerOptions o = Options();
+  o.watch_list = true;
+  Informer inf(fake, o, rec.Handlers());
+  inf.Start();
+  rec.WaitFor(4);
+  ASSERT_TRUE(fake.WaitForWatchCalls(kPods, 2, kDeadline));
+  rec.Clear();
+  fake.Update(kPods, Pod("changes", "Running"), /*silent=*/true);
+  fake.Delete(kPods, "default/vanishes", /*silent=*/true);
+  fake.Create(kPods, Pod("new"), /*silent=*/true);
+  fake.ExpireWatches(kPods);
+  auto events = rec.WaitFor(3);
+  std::sort(events.begin(), events.end());
+  EXPECT_EQ(events, Strs({"ADDED new", "DELETED vanishes", "MODIFIED changes"}));
+  ASSERT_TRUE(Eventually([&] { return inf.Stats().relists == 1; }));
+  inf.Stop();
+  EXPECT_EQ(rec.Events().size(), 3u) << "nothing for the unchanged object, no SYNCED again";
+}
+
+// A server that does not serve watch-list (422): LIST pages, and never asked again.
+TEST_P(InformerTest, ARefusedWatchListFallsBackToList) {
+  FakeKubeClient fake;
+  fake.RefuseWatchList();
+  fake.Create(kPods, Pod("a"));
+  Recorder rec;
+  InformerOptions o = Options();
+  o.watch_list = true;
+  Informer inf(fake, o, rec.Handlers());
+  inf.Start();
+  EXPECT_EQ(rec.WaitFor(2), Strs({"ADDED a", "SYNCED"}));
+  ASSERT_TRUE(fake.WaitForWatchCalls(kPods, 2, kDeadline));
+  fake.ExpireWatches(kPods);  // a relist: LIST again, no watch-list
+  ASSERT_TRUE(Eventually([&] { return inf.Stats().relists == 1; }));
+  inf.Stop();
+  auto reqs = fake.Requests();
+  EXPECT_EQ(std::count_if(reqs.begin(), reqs.end(),
+                          [](const std::string& r) {
+                            return r.find("sendInitialEvents") != std::string::npos;
+                          }),
+            1);
+  EXPECT_EQ(reqs[1], "GET /api/v1/pods?limit=500");
+  EXPECT_EQ(inf.Stats().errors, 0u) << "a refusal is not an error";
+}
+
+TEST_P(InformerTest, PassesSelectorsEscaped) {
   FakeKubeClient fake;
   Recorder rec;
   InformerOptions o = Options();
@@ -343,7 +532,7 @@ TEST(InformerTest, PassesSelectorsEscaped) {
   EXPECT_NE(reqs[1].find("&labelSelector=kubemesos.io%2Fframework"), std::string::npos);
 }
 
-TEST(InformerTest, StopIsPromptWhileWatchingAndWhileBackingOff) {
+TEST_P(InformerTest, StopIsPromptWhileWatchingAndWhileBackingOff) {
   {
     FakeKubeClient fake;
     Recorder rec;
@@ -372,7 +561,7 @@ TEST(InformerTest, StopIsPromptWhileWatchingAndWhileBackingOff) {
 
 // No exception leaves a thread (issue #12): a handler that throws loses that one event, not
 // the informer; later events still arrive. Counted as internal errors of "informer".
-TEST(InformerTest, AHandlerThatThrowsLosesOnlyThatEvent) {
+TEST_P(InformerTest, AHandlerThatThrowsLosesOnlyThatEvent) {
   FakeKubeClient fake;
   fake.Create(kPods, Pod("poison"));
   fake.Create(kPods, Pod("a"));
@@ -400,17 +589,19 @@ class ThrowingClient : public FakeKubeClient {
  public:
   int list_throws = 0, watch_throws = 0;
   HttpResponse Request(std::string_view method, const std::string& path_and_query,
-                       const std::string& body, std::string_view content_type) override {
+                       const std::string& body, std::string_view content_type,
+                       std::string_view accept) override {
     if (method == "GET" && list_throws > 0 && list_throws--) throw 17;
-    return FakeKubeClient::Request(method, path_and_query, body, content_type);
+    return FakeKubeClient::Request(method, path_and_query, body, content_type, accept);
   }
-  std::unique_ptr<WatchStream> Watch(const std::string& path_and_query) override {
+  std::unique_ptr<WatchStream> Watch(const std::string& path_and_query,
+                                     std::string_view accept) override {
     if (watch_throws > 0 && watch_throws--) throw std::runtime_error("transport broke");
-    return FakeKubeClient::Watch(path_and_query);
+    return FakeKubeClient::Watch(path_and_query, accept);
   }
 };
 
-TEST(InformerTest, AClientThatThrowsIsCountedAndTheInformerRelists) {
+TEST_P(InformerTest, AClientThatThrowsIsCountedAndTheInformerRelists) {
   struct Case {
     const char* name;
     int list_throws, watch_throws;
@@ -440,7 +631,7 @@ TEST(InformerTest, AClientThatThrowsIsCountedAndTheInformerRelists) {
 // account may not list: with absent_ok a 404 or 403 list is an empty collection, so the
 // informer syncs (the operator is not kept from scheduling everything else) and says so once;
 // when the list succeeds, its objects come. Without absent_ok the same informer never syncs.
-TEST(InformerTest, AnApiNotServedOrNotAllowedSyncsAsEmptyWithAbsentOk) {
+TEST_P(InformerTest, AnApiNotServedOrNotAllowedSyncsAsEmptyWithAbsentOk) {
   constexpr const char* kGroups = "/apis/scheduling.k8s.io/v1beta1/podgroups";
   for (int code : {404, 403}) {  // not served; not allowed (a ClusterRole from an older chart)
     SCOPED_TRACE(code);
@@ -455,6 +646,7 @@ TEST(InformerTest, AnApiNotServedOrNotAllowedSyncsAsEmptyWithAbsentOk) {
     };
     InformerOptions options = Options();
     options.path = kGroups;
+    options.kind = "PodGroup";
     options.absent_ok = true;
     Informer inf(fake, options, handlers);
     inf.Start();

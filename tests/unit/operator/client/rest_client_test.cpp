@@ -1,7 +1,8 @@
 // Tests of RestClient (cpprestsdk) against a local test HTTP server: headers and token,
 // retries and Retry-After, which methods are retried, readable 401/403 and transport errors,
 // watch streams split into lines across chunks, cancellation of a blocked read, HTTP errors
-// on a watch, and the Informer running over the real transport.
+// on a watch, protobuf (Accept and Content-Type, frames across chunks, a truncated frame, a
+// protobuf error body read as JSON), and the Informer running over the real transport.
 #include "operator/client/rest_client.h"
 
 #include <condition_variable>
@@ -12,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "operator/client/informer.h"
+#include "operator/proto/codec.h"
 #include "tests/unit/operator/client/test_http_server.h"
 
 namespace kubemesos::client {
@@ -314,6 +316,101 @@ TEST_F(RestClientTest, WatchHttpErrorEndsAtOnce) {
   EXPECT_NE(w->Error().find("too old"), std::string::npos) << w->Error();
 }
 
+// A protobuf watch event for a pod `name` at resourceVersion `rv`, with its length prefix.
+std::string PodFrame(const std::string& type, const std::string& name, int rv) {
+  nlohmann::json pod = {{"apiVersion", "v1"},
+                        {"kind", "Pod"},
+                        {"metadata",
+                         {{"name", name},
+                          {"namespace", "ns"},
+                          {"uid", "u-" + name},
+                          {"resourceVersion", std::to_string(rv)}}}};
+  std::string frame, error;
+  EXPECT_TRUE(proto::EncodeWatchEvent(type, pod, frame, error)) << error;
+  return frame;
+}
+
+TEST_F(RestClientTest, AcceptIsSentAndContentTypeReturned) {
+  TestHttpServer server([](const HttpRequest& r, Connection& c) {
+    c.Respond(200, std::string("k8s\0\x01\xff", 6), "", "application/vnd.kubernetes.protobuf");
+    (void)r;
+  });
+  auto client = MakeRestClient(Plain(server), Fast());
+  HttpResponse r =
+      client->Request("GET", "/api/v1/pods?limit=1", "", kJsonMediaType, proto::kProtobufAccept);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "application/vnd.kubernetes.protobuf");
+  EXPECT_EQ(r.body, std::string("k8s\0\x01\xff", 6)) << "bytes, NUL included";
+  EXPECT_EQ(server.Requests()[0].Header("Accept"), proto::kProtobufAccept);
+  client->Request("GET", "/version");
+  EXPECT_EQ(server.Requests()[1].Header("Accept"), "application/json") << "the default";
+}
+
+// An error the server sends in protobuf (a Status) is handed back as JSON, readable.
+TEST_F(RestClientTest, AProtobufErrorBodyIsReadAsJson) {
+  nlohmann::json status = {{"apiVersion", "v1"},   {"kind", "Status"},
+                           {"status", "Failure"},  {"code", 404},
+                           {"reason", "NotFound"}, {"message", "pods \"p\" not found"}};
+  std::string body, error;
+  ASSERT_TRUE(proto::EncodeObject(status, body, error)) << error;
+  TestHttpServer server([&](const HttpRequest&, Connection& c) {
+    c.Respond(404, body, "", "application/vnd.kubernetes.protobuf");
+  });
+  auto client = MakeRestClient(Plain(server), Fast());
+  HttpResponse r = client->Request("GET", "/api/v1/namespaces/ns/pods/p", "", kJsonMediaType,
+                                   proto::kProtobufAccept);
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.content_type, kJsonMediaType);
+  EXPECT_EQ(nlohmann::json::parse(r.body).value("message", ""), "pods \"p\" not found");
+  EXPECT_NE(r.message.find("pods \"p\" not found"), std::string::npos) << r.message;
+  auto w = client->Watch("/api/v1/pods?watch=1", proto::kProtobufAccept);
+  EXPECT_EQ(w->Status(), 404);
+  EXPECT_NE(w->Error().find("pods \"p\" not found"), std::string::npos) << w->Error();
+}
+
+TEST_F(RestClientTest, ProtobufWatchCutsFramesAcrossChunks) {
+  std::string a = PodFrame("ADDED", "a", 5), b = PodFrame("MODIFIED", "b", 6);
+  TestHttpServer server([&](const HttpRequest&, Connection& c) {
+    c.StartChunked("application/vnd.kubernetes.protobuf;stream=watch");
+    c.Chunk(a.substr(0, 2));  // inside the length prefix
+    c.Chunk(a.substr(2) + b.substr(0, 9));
+    c.Chunk(b.substr(9));
+    c.EndChunked();
+  });
+  auto client = MakeRestClient(Plain(server), Fast());
+  auto w = client->Watch("/api/v1/pods?watch=1", proto::kProtobufAccept);
+  ASSERT_EQ(w->Status(), 200);
+  EXPECT_TRUE(proto::IsProtobuf(w->ContentType())) << w->ContentType();
+  std::vector<std::string> names;
+  std::string frame;
+  while (w->Next(frame)) {
+    std::string type, error;
+    nlohmann::json object;
+    ASSERT_TRUE(proto::DecodeWatchEvent(frame, type, object, error)) << error;
+    names.push_back(type + " " + object["metadata"].value("name", ""));
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"ADDED a", "MODIFIED b"}));
+  EXPECT_EQ(w->Error(), "");
+  EXPECT_EQ(server.Requests()[0].Header("Accept"), proto::kProtobufAccept);
+}
+
+// A stream that ends inside a frame: the whole frames before it arrive, then an error.
+TEST_F(RestClientTest, AProtobufWatchEndingInsideAFrameIsAnError) {
+  std::string a = PodFrame("ADDED", "a", 5), b = PodFrame("ADDED", "b", 6);
+  TestHttpServer server([&](const HttpRequest&, Connection& c) {
+    c.StartChunked("application/vnd.kubernetes.protobuf;stream=watch");
+    c.Chunk(a + b.substr(0, b.size() - 3));
+    c.EndChunked();
+  });
+  auto client = MakeRestClient(Plain(server), Fast());
+  auto w = client->Watch("/api/v1/pods?watch=1", proto::kProtobufAccept);
+  std::string frame;
+  ASSERT_TRUE(w->Next(frame));
+  EXPECT_EQ(frame, a.substr(4));
+  EXPECT_FALSE(w->Next(frame));
+  EXPECT_NE(w->Error().find("truncated frame"), std::string::npos) << w->Error();
+}
+
 TEST_F(RestClientTest, InformerOverTheRealTransport) {
   TestHttpServer server([&](const HttpRequest& r, Connection& c) {
     if (r.target.find("watch=1") == std::string::npos) {
@@ -332,6 +429,7 @@ TEST_F(RestClientTest, InformerOverTheRealTransport) {
   std::vector<std::string> names;
   InformerOptions o;
   o.path = "/api/v1/nodes";
+  o.watch_list = false;  // this server answers LIST and plain watches
   auto client = MakeRestClient(Plain(server), Fast());
   Informer inf(*client, o,
                {[&](InformerEvent e) {
@@ -384,6 +482,7 @@ TEST_F(RestClientTest, WatchThroughput) {
   bool in_order = true;
   InformerOptions o;
   o.path = "/api/v1/pods";
+  o.watch_list = false;  // this server answers LIST and plain watches
   auto client = MakeRestClient(Plain(server), Fast());
   Informer inf(*client, o,
                {[&](InformerEvent e) {

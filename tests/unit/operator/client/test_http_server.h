@@ -47,12 +47,14 @@ class Connection {
     }
     return true;
   }
-  void Respond(int status, const std::string& body, const std::string& headers = "") {
-    Send("HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: application/json\r\n" +
+  void Respond(int status, const std::string& body, const std::string& headers = "",
+               const std::string& content_type = "application/json") {
+    Send("HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: " + content_type + "\r\n" +
          "Content-Length: " + std::to_string(body.size()) + "\r\n" + headers + "\r\n" + body);
   }
-  void StartChunked() {
-    Send("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
+  void StartChunked(const std::string& content_type = "application/json") {
+    Send("HTTP/1.1 200 OK\r\nContent-Type: " + content_type +
+         "\r\nTransfer-Encoding: chunked\r\n\r\n");
   }
   void Chunk(const std::string& data) {
     char size[32];

@@ -49,6 +49,24 @@ TEST(RunConfig, DefaultSpreadFlagAndKey) {
   std::remove(path.c_str());
 }
 
+// Issue #17: protobuf by default; --content-type json (or the key) for everything in JSON.
+TEST(RunConfig, ContentTypeFlagAndKey) {
+  EXPECT_TRUE(RunConfig{}.protobuf);
+  RunConfig config;
+  std::string error;
+  ASSERT_TRUE(ParseRunFlags({"--content-type", "json"}, config, error)) << error;
+  EXPECT_FALSE(config.protobuf);
+  std::string path = WriteTemp("contentType: protobuf\n");
+  RunConfig from_file;
+  from_file.protobuf = false;
+  ASSERT_TRUE(ParseRunFlags({"--config", path}, from_file, error)) << error;
+  EXPECT_TRUE(from_file.protobuf);
+  std::remove(path.c_str());
+  EXPECT_FALSE(ParseRunFlags({"--content-type", "yaml"}, config, error));
+  EXPECT_EQ(error, "--content-type: invalid value \"yaml\" (want protobuf or json)");
+  EXPECT_NE(RunUsage().find("--content-type protobuf|json"), std::string::npos);
+}
+
 TEST(RunConfig, PreemptionSettingsReachTheEngine) {
   RunConfig defaults;
   std::string error;
