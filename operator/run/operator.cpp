@@ -111,9 +111,7 @@ std::unique_ptr<Operator> Operator::Create(RunConfig config) {
     log::Error("cannot load the cluster configuration", {{"error", e.what()}});
     return nullptr;
   }
-  // cpprestsdk's pool runs the connections' I/O (TLS, parsing); callers block on their own
-  // threads. Two cover both cores of a small node; more only sit idle.
-  client::InitTransport(2);
+  client::InitTransport(8);
   client::RestClientOptions client_options;
   client_options.qps = config.client_qps;
   client_options.burst = config.client_burst;
