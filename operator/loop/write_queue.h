@@ -6,6 +6,7 @@
 // conditions, Events) and the object status writer (ResourceGroup and Framework status).
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -17,18 +18,22 @@
 #include <vector>
 
 #include "operator/client/request_policy.h"
+#include "operator/util/worker_threads.h"
 
 namespace kubemesos::loop {
 
-// Threads: Submit may be called from any thread and never blocks on I/O; `concurrency`
-// workers run the writes. Errors: a write returns false on failure; failures are counted, not
-// retried (the next change of the object writes again). A write that throws counts as a
-// failure and as an internal error of `component` (util::Guarded); its worker goes on with the
-// next key.
+// Threads: Submit may be called from any thread and never blocks on I/O; up to `concurrency`
+// workers (named after `component`) run the writes: started when writes wait, ended after
+// util::kIdleThreadTimeout without one, so an idle queue holds no thread. Errors: a write returns
+// false on failure; failures are counted, not retried (the next change of the object writes again).
+// A write that throws counts as a failure and as an internal error of `component` (util::Guarded);
+// its worker goes on with the next key.
 class WriteQueue {
  public:
+  // `idle_timeout`: how long a worker waits for a write before it ends.
   WriteQueue(double writes_per_second, int burst, int concurrency = 4,
-             std::string component = "write_queue");
+             std::string component = "write_queue",
+             std::chrono::steady_clock::duration idle_timeout = util::kIdleThreadTimeout);
   ~WriteQueue();  // Stop()
 
   // Queues `write` under `key`, replacing a write for the same key that has not run yet.
@@ -38,12 +43,14 @@ class WriteQueue {
 
   uint64_t writes() const;
   uint64_t failures() const;
+  int threads() const;  // workers running now
 
  private:
   void Work();
 
   const double rate_;
   const std::string component_;
+  const std::chrono::steady_clock::duration idle_timeout_;
   client::TokenBucket bucket_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
@@ -51,8 +58,9 @@ class WriteQueue {
   std::deque<std::string> order_;
   std::set<std::string> in_flight_;
   bool stopping_ = false;
+  size_t waiting_ = 0;  // workers waiting for a write
   uint64_t writes_ = 0, failures_ = 0;
-  std::vector<std::thread> workers_;
+  util::WorkerThreads workers_;  // last: its threads use everything above
 };
 
 }  // namespace kubemesos::loop

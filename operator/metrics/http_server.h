@@ -42,9 +42,11 @@ struct HttpServerOptions {
   // = no probe listener (the probes are then served on `address` only).
   std::string probe_address;
   // Connections served at once per listener; each holds a thread from its first byte until it
-  // is answered or its header deadline passes. More connections wait in a queue.
-  int threads = 32;
-  int probe_threads = 4;  // the kubelet sends one liveness and one readiness probe at a time
+  // is answered or its header deadline passes. More connections wait in a queue. civetweb 1.15
+  // starts them all at once, so they are few: Prometheus scrapes one connection at a time, and
+  // the kubelet's probes have a listener of their own (probe_address) that scrapers cannot take.
+  int threads = 4;
+  int probe_threads = 2;  // the kubelet sends one liveness and one readiness probe at a time
   // The whole request header must arrive within this long (a total deadline, not an idle
   // timeout); also the longest one write of a reply may stall. Scrapers and the kubelet send
   // their few hundred bytes at once.

@@ -11,6 +11,7 @@
 
 #include "operator/util/guard.h"
 #include "operator/util/log.h"
+#include "operator/util/worker_threads.h"
 
 namespace kubemesos::run {
 namespace {
@@ -49,7 +50,10 @@ ShutdownSignals::ShutdownSignals(std::chrono::steady_clock::duration hard_limit,
     : hard_limit_(hard_limit), on_signal_(std::move(on_signal)) {
   g_requested = false;
   if (::pipe(g_pipe) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    util::NameThisThread("shutdown");
+    Run();
+  });
   SetHandler(OnSignal);
 }
 

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "operator/util/guard.h"
+#include "operator/util/worker_threads.h"
 
 namespace kubemesos::util {
 
@@ -34,6 +35,7 @@ class RoundThread {
     if (thread_.joinable()) return;
     stop_ = false;
     thread_ = std::thread([this, round = std::move(round)] {
+      NameThisThread(component_);
       std::unique_lock<std::mutex> lock(mu_);
       while (!stop_) {
         lock.unlock();

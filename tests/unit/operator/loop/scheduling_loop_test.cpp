@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "operator/util/guard.h"
+#include "tests/unit/operator/loop/recording_sinks.h"
 
 namespace kubemesos::loop {
 namespace {
@@ -105,6 +106,76 @@ TEST(SchedulingLoop, AnEventOrACycleThatThrowsIsReportedAndTheLoopGoesOn) {
   thread.join();
   EXPECT_EQ(observed_fine.load(), 1) << "the event after the one that threw is handled";
   EXPECT_EQ(util::InternalErrors()["scheduling_loop"], before + 2);
+}
+
+// Latency under arrival (issue #17): on an idle cluster (a clean core whose last cycle ran), a
+// pod that arrives starts a cycle at once -- one min_interval after the last cycle at most --
+// and never waits for the periodic tick. With a tick of an hour, the pod's placement can only
+// come from the cycle its arrival triggered: exactly one cycle after the first, and it places
+// the pod.
+TEST(SchedulingLoop, APodArrivingOnAnIdleClusterTriggersACycleWithoutWaitingForTheTick) {
+  test_support::RecordingSinks sinks;
+  SchedulerCore core(AllocatorOptions{}, sinks, sinks);
+  EventQueue<LoopEvent> queue;
+  queue.Push(LoopEvent::Object(
+      ObjectKind::kNode, WatchType::kAdded,
+      {{"apiVersion", "v1"},
+       {"kind", "Node"},
+       {"metadata", {{"name", "n1"}}},
+       {"status",
+        {{"allocatable", {{"cpu", "4"}, {"memory", "8Gi"}, {"pods", "110"}}},
+         {"conditions", nlohmann::json::array({{{"type", "Ready"}, {"status", "True"}}})}}}}));
+  queue.Push(LoopEvent::Object(ObjectKind::kResourceGroup, WatchType::kAdded,
+                               {{"apiVersion", "kubemesos.io/v1alpha1"},
+                                {"kind", "ResourceGroup"},
+                                {"metadata", {{"name", "g"}}},
+                                {"spec", nlohmann::json::object()}}));
+  queue.Push(LoopEvent::Object(ObjectKind::kFramework, WatchType::kAdded,
+                               {{"apiVersion", "kubemesos.io/v1alpha1"},
+                                {"kind", "Framework"},
+                                {"metadata", {{"name", "fw"}, {"namespace", "team"}}},
+                                {"spec", {{"resourceGroup", "g"}}}}));
+  for (int kind = 0; kind < kObjectKinds; ++kind) {
+    queue.Push(LoopEvent::Synced(static_cast<ObjectKind>(kind)));
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<int> cycles{0};
+  std::atomic<size_t> placed{0};
+  std::atomic<int> placing_cycle{0};  // which cycle placed the pod
+  LoopOptions options;
+  options.min_interval_seconds = 0.001;
+  options.max_interval_seconds = 3600;  // the tick never comes during the test
+  SchedulingLoop loop(core, queue, options, [&](const CycleStats& stats) {
+    int n = ++cycles;
+    if (stats.placements > 0 && placing_cycle == 0) placing_cycle = n;
+    placed += stats.placements;
+  });
+  std::thread thread([&] { loop.Run(stop); });
+  ASSERT_TRUE(WaitFor([&] { return cycles >= 1; }, 5)) << "the first cycle, once synced";
+  EXPECT_EQ(placed.load(), 0u) << "nothing to place yet";
+  queue.Push(LoopEvent::Object(
+      ObjectKind::kPod, WatchType::kAdded,
+      {{"apiVersion", "v1"},
+       {"kind", "Pod"},
+       {"metadata",
+        {{"name", "p1"},
+         {"namespace", "team"},
+         {"uid", "p1"},
+         {"labels", {{"kubemesos.io/framework", "fw"}}}}},
+       {"spec",
+        {{"schedulerName", "kubemesos"},
+         {"containers", nlohmann::json::array(
+                            {{{"name", "c"}, {"resources", {{"requests", {{"cpu", "1"}}}}}}})}}},
+       {"status", {{"phase", "Pending"}}}}));
+  bool bound = WaitFor([&] { return placed >= 1; }, 10);
+  stop = true;
+  queue.Push(LoopEvent{});  // wakes the loop
+  thread.join();
+  ASSERT_TRUE(bound) << "the pod waited for the tick (an hour) instead of triggering a cycle";
+  EXPECT_EQ(placing_cycle.load(), 2) << "the cycle right after the first one placed it";
+  EXPECT_EQ(cycles.load(), 2) << "no other cycle ran: the pod's arrival was the trigger";
+  ASSERT_EQ(sinks.binds.size(), 1u);
+  EXPECT_EQ(sinks.binds[0].node, "n1");
 }
 
 }  // namespace

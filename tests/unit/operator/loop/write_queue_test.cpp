@@ -151,3 +151,38 @@ TEST(WriteQueue, AWriteThatThrowsIsCountedAndTheWorkerGoesOn) {
 
 }  // namespace
 }  // namespace kubemesos::loop
+
+namespace kubemesos::loop {
+namespace {
+
+// Workers exist only while there are writes (issue #17: an idle kubemesos held 12 writer
+// threads): none before the first write, at most `concurrency` during a burst, and none again
+// once they were idle for the idle timeout.
+TEST(WriteQueue, WorkersStartWithWritesAndEndWhenIdle) {
+  WriteQueue q(1000, 1000, 2, "write_queue_test", std::chrono::milliseconds(20));
+  EXPECT_EQ(q.threads(), 0);
+  Gate gate;
+  for (int i = 0; i < 5; ++i) {
+    q.Submit("obj-" + std::to_string(i), [&] {
+      gate.Pass();
+      return true;
+    });
+  }
+  {
+    OpenAtExit open{gate};
+    ASSERT_TRUE(gate.WaitForWaiting(2));
+    EXPECT_EQ(q.threads(), 2) << "up to concurrency";
+  }
+  ASSERT_TRUE(WaitForWrites(q, 5));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (q.threads() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(q.threads(), 0) << "idle workers end";
+  bool ran = false;
+  q.Submit("again", [&] { return ran = true; });
+  ASSERT_TRUE(WaitForWrites(q, 6)) << "a write after the workers ended starts one";
+  EXPECT_TRUE(ran);
+}
+
+}  // namespace
+}  // namespace kubemesos::loop

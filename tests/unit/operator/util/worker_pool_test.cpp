@@ -4,10 +4,15 @@
 
 #include <gtest/gtest.h>
 
+#include <pthread.h>
+
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include "operator/util/guard.h"
@@ -112,6 +117,60 @@ TEST(WorkerPool, StopDrainsOrDropsAndHonoursItsDeadline) {
     }
     EXPECT_EQ(handled.load(), c.handled);
   }
+}
+
+}  // namespace
+}  // namespace kubemesos::util
+
+namespace kubemesos::util {
+namespace {
+
+bool WaitUntil(const std::function<bool()>& done) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+// Threads exist only while there is work (issue #17: an idle kubemesos held 144 writer
+// threads): none before the first item, as many as the items in flight up to the size, named
+// after the component, and none again once idle for the idle timeout.
+TEST(WorkerPool, ThreadsStartWithWorkAndEndWhenIdle) {
+  Gate gate;
+  std::mutex mu;
+  std::vector<std::string> names;
+  WorkerPool<int> pool(
+      3,
+      [&](int&) {
+        char name[16] = {};
+        pthread_getname_np(pthread_self(), name, sizeof name);
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          names.push_back(name);
+        }
+        gate.Pass();
+      },
+      "pool_test", std::chrono::milliseconds(20));
+  EXPECT_EQ(pool.threads(), 0);
+  for (int i = 0; i < 5; ++i) pool.Push(i);
+  ASSERT_TRUE(gate.WaitArrived(3));
+  EXPECT_EQ(pool.threads(), 3) << "as many as the items in flight, up to the size";
+  gate.Open();
+  ASSERT_TRUE(WaitUntil([&] { return pool.threads() == 0; })) << "idle threads end";
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    ASSERT_EQ(names.size(), 5u);
+    for (const auto& name : names) EXPECT_EQ(name, "pool_test");
+  }
+  pool.Push(5);  // a thread starts again
+  ASSERT_TRUE(WaitUntil([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return names.size() == 6;
+  }));
+  EXPECT_TRUE(pool.Stop());
+  EXPECT_EQ(pool.threads(), 0);
 }
 
 }  // namespace
