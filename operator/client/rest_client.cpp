@@ -228,6 +228,7 @@ void InitTransport(size_t pool_threads) {
   std::call_once(once, [pool_threads] {
     OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr);
     OPENSSL_init_ssl(0, nullptr);
+    ShareSystemRoots();  // the system roots loaded once, not for every new connection (tls.h)
     try {
       crossplat::threadpool::initialize_with_threads(pool_threads);
     } catch (const std::exception&) {

@@ -35,9 +35,11 @@ namespace kubemesos::client {
 
 // Process-wide transport set-up; main calls it first, before any thread starts:
 // OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT) (avoids a rare exit-time hang when a pool thread
-// races OpenSSL's atexit cleanup) and sizes cpprestsdk's shared thread pool to `pool_threads`
-// (it runs I/O completions and continuations; long watches do not occupy it because each is
-// read on its caller's thread). Idempotent: later calls do nothing.
+// races OpenSSL's atexit cleanup), ShareSystemRoots() (tls.h: the system roots are loaded once,
+// not for every new connection; $SSL_CERT_FILE/$SSL_CERT_DIR count as they are now) and sizes
+// cpprestsdk's shared thread pool to `pool_threads` (it runs I/O completions and continuations;
+// long watches do not occupy it because each is read on its caller's thread). Idempotent: later
+// calls do nothing.
 void InitTransport(size_t pool_threads = 8);
 
 struct RestClientOptions {

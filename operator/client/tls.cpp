@@ -2,6 +2,8 @@
 #include "operator/client/tls.h"
 
 #include <cerrno>
+#include <cstdlib>
+#include <mutex>
 #include <vector>
 
 #include <openssl/err.h>
@@ -40,7 +42,48 @@ std::vector<X509*> ReadCertificates(const std::string& pem, const std::string& w
   return certs;
 }
 
+// The system roots, shared by every context without configured CAs (see ShareSystemRoots).
+struct SystemRoots {
+  bool shared = false;  // ShareSystemRoots ran
+  std::string file;     // where they are, as the process started
+  std::string dir;
+  std::once_flag loaded;
+  X509_STORE* store = nullptr;  // never freed: lives as long as the process' connections
+};
+SystemRoots& Roots() {
+  static SystemRoots roots;
+  return roots;
+}
+
+// The shared store, loaded on first use (null if OpenSSL cannot allocate one). A missing file or
+// directory leaves it empty, as OpenSSL's own default paths would.
+X509_STORE* SharedRoots() {
+  SystemRoots& r = Roots();
+  std::call_once(r.loaded, [&r] {
+    r.store = X509_STORE_new();
+    if (r.store == nullptr) return;
+    if (!r.file.empty()) X509_STORE_load_file(r.store, r.file.c_str());
+    if (!r.dir.empty()) X509_STORE_load_path(r.store, r.dir.c_str());
+    ERR_clear_error();
+  });
+  return r.store;
+}
+
 }  // namespace
+
+void ShareSystemRoots() {
+  SystemRoots& r = Roots();
+  if (r.shared) return;
+  const char* file = std::getenv(X509_get_default_cert_file_env());
+  const char* dir = std::getenv(X509_get_default_cert_dir_env());
+  r.file = file != nullptr ? file : X509_get_default_cert_file();
+  r.dir = dir != nullptr ? dir : X509_get_default_cert_dir();
+  // An empty file and a directory that does not exist: SSL_CTX_set_default_verify_paths then
+  // loads nothing and still succeeds (a missing directory is only looked up on demand).
+  ::setenv(X509_get_default_cert_file_env(), "/dev/null", 1);
+  ::setenv(X509_get_default_cert_dir_env(), "/nonexistent/kubemesos-shared-roots", 1);
+  r.shared = true;
+}
 
 struct TlsMaterial::Impl {
   std::vector<X509*> cas;
@@ -86,6 +129,12 @@ void TlsMaterial::Apply(SSL_CTX* ctx) const {
     store = X509_STORE_new();
     if (store == nullptr) throw TlsError("cannot create a trust store: " + LastOpenSslError());
     SSL_CTX_set_cert_store(ctx, store);
+  } else if (Roots().shared) {
+    if (X509_STORE* roots = SharedRoots(); roots != nullptr && roots != store) {
+      // set1 takes a reference: the shared store outlives every context.
+      SSL_CTX_set1_cert_store(ctx, roots);
+      store = roots;
+    }
   }
   for (X509* ca : impl_->cas) {
     if (X509_STORE_add_cert(store, ca) != 1) {

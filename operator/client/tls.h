@@ -32,7 +32,8 @@ class TlsMaterial {
   ~TlsMaterial();
 
   // With CAs: replaces the context's trust store by one holding only them (the system roots
-  // loaded before are dropped); without: leaves the store alone. Installs the client
+  // loaded before are dropped); without: the shared system roots after ShareSystemRoots(), else
+  // leaves the store alone. Installs the client
   // certificate and key. Throws TlsError if OpenSSL refuses.
   void Apply(SSL_CTX* ctx) const;
 
@@ -44,6 +45,16 @@ class TlsMaterial {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Process-wide; InitTransport (rest_client.h) calls it once, before any thread starts.
+// cpprestsdk builds a new OpenSSL context for every new connection and loads the system roots
+// into it (SSL_CTX_set_default_verify_paths): about 30 ms of CPU per connection with OpenSSL 3,
+// which was most of kubemesos' CPU while pods arrived (binds open connections in bursts). This
+// records where the system roots are ($SSL_CERT_FILE / $SSL_CERT_DIR as the process started, else
+// OpenSSL's defaults), points both variables at nothing so that per-connection load is empty, and
+// makes Apply give a context without configured CAs one shared store of those roots, loaded once
+// on first use. Idempotent.
+void ShareSystemRoots();
 
 // Turns an error code and text as cpprestsdk reports them (a raw OpenSSL error number for TLS
 // failures, an errno value for socket failures) into a readable message with a hint, e.g.

@@ -19,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include "operator/client/rest_client.h"
+#include "operator/client/tls.h"
 #include "tests/unit/operator/client/test_certs.h"
 
 namespace kubemesos::client {
@@ -124,16 +125,35 @@ class ScopedEnv {
 };
 
 TEST(TlsTrustTest, AKubeconfigCaReplacesTheSystemRoots) {
-  InitTransport(4);
   Pem ca1 = MakeSelfSigned("ca-1"), ca2 = MakeSelfSigned("ca-2");
   TestTlsServer server(MakeServerCertificate(ca1));
 
-  // CA-1 is a "system" root: OpenSSL's default trust file, and no trust directory.
+  // CA-1 is a "system" root: OpenSSL's default trust file, and no trust directory, as the
+  // process starts (InitTransport records them; each test runs in its own process).
   const std::filesystem::path dir = ::testing::TempDir() + "kubemesos-tls-trust";
   std::filesystem::create_directories(dir / "certs");
   std::ofstream(dir / "ca-1.pem") << ca1.cert;
   ScopedEnv file("SSL_CERT_FILE", (dir / "ca-1.pem").string());
   ScopedEnv certs("SSL_CERT_DIR", (dir / "certs").string());
+  InitTransport(4);
+
+  // What cpprestsdk does for every new connection now loads nothing (the roots are shared).
+  SSL_CTX* fresh = SSL_CTX_new(TLS_client_method());
+  ASSERT_NE(fresh, nullptr);
+  ASSERT_EQ(SSL_CTX_set_default_verify_paths(fresh), 1);
+  EXPECT_EQ(sk_X509_OBJECT_num(X509_STORE_get0_objects(SSL_CTX_get_cert_store(fresh))), 0)
+      << "the system roots are loaded per connection again";
+  // A context without configured CAs gets the one shared store, holding CA-1.
+  auto no_ca = TlsMaterial::Load("", "", "");
+  no_ca->Apply(fresh);
+  X509_STORE* shared = SSL_CTX_get_cert_store(fresh);
+  EXPECT_EQ(sk_X509_OBJECT_num(X509_STORE_get0_objects(shared)), 1);
+  SSL_CTX* second = SSL_CTX_new(TLS_client_method());
+  ASSERT_NE(second, nullptr);
+  no_ca->Apply(second);
+  EXPECT_EQ(SSL_CTX_get_cert_store(second), shared) << "one store for every connection";
+  SSL_CTX_free(fresh);
+  SSL_CTX_free(second);
 
   KubeConfig c;
   c.server = server.url();
