@@ -4,8 +4,8 @@ bound.csv (bench/bind_watcher), log and metrics.after, prints one Markdown table
 and the mean per contender, and writes table.md and results.json beside them.
 
 Per run: seconds from the contender's start to its watches synced (kubemesos: the last
-"watch synced" log line; kube-scheduler: the last "Caches are synced" klog line), to its first
-bind and to all pending pods bound; per-cycle time from the contender's histogram
+"watch synced" log line; kube-scheduler does not log its informers' sync at --v=1), to its
+first bind and to all pending pods bound; per-cycle time from the contender's histogram
 (kubemesos_allocation_cycle_seconds; kube-scheduler's scheduler_scheduling_attempt_duration_seconds,
 one scheduling attempt of one pod), peak RSS, threads, CPU, the API server's and etcd's CPU."""
 import argparse
@@ -56,25 +56,17 @@ def quantile(q, buckets):
     return None
 
 
-def synced_at(contender, log, t0):
+def synced_at(contender, log):
     """Epoch seconds of the last 'synced' line of the contender's log (None when absent)."""
     if not os.path.exists(log):
         return None
     last = None
-    day = datetime.datetime.fromtimestamp(t0, datetime.timezone.utc)
     with open(log, errors="replace") as f:
         for line in f:
             if contender == "kubemesos" and '"msg":"watch synced"' in line:
                 ts = json.loads(line)["ts"]
                 last = datetime.datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
                     tzinfo=datetime.timezone.utc).timestamp()
-            elif contender != "kubemesos" and "Caches are synced" in line:
-                m = re.match(r"^[IWE](\d\d)(\d\d) (\d\d):(\d\d):(\d\d)\.(\d+)", line)
-                if m:
-                    mo, d, h, mi, s, frac = m.groups()
-                    t = datetime.datetime(day.year, int(mo), int(d), int(h), int(mi), int(s),
-                                          tzinfo=datetime.timezone.utc).timestamp()
-                    last = t + float("0." + frac)
     return last
 
 
@@ -91,7 +83,7 @@ def measure(out, run):
     m["bound"] = len(bound)
     if bound:
         m["first_bind_s"], m["all_bound_s"] = bound[0], bound[-1]
-    s = synced_at(name, os.path.join(d, "log"), meta["t0"])
+    s = synced_at(name, os.path.join(d, "log"))
     if s is not None:
         m["synced_s"] = s - meta["t0"]
     h = histogram(os.path.join(d, "metrics.after"), HISTOGRAMS.get(name, ""))

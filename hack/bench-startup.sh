@@ -5,14 +5,16 @@
 # pod. Contenders, run A B B A (--rounds R repeats that) on the same cluster:
 #   kubemesos        `kubemesos run` (Release build), client QPS/burst 5000
 #   kube-scheduler   the pinned kube-scheduler with clientConnection qps/burst 5000
-# Per run (bench/startup_report.py): seconds from the process' start to its watches synced (from
-# its log), to its first bind and to all P bound (bench/bind_watcher, ms), peak RSS (VmHWM) and
+# Per run (bench/startup_report.py): seconds from the process' start to its watches synced
+# (kubemesos' log; kube-scheduler logs no such line at --v=1), to its first bind and to all P bound (bench/bind_watcher, ms), peak RSS (VmHWM) and
 # threads after, CPU seconds, per-cycle time (kubemesos: kubemesos_allocation_cycle_seconds;
 # kube-scheduler: scheduler_scheduling_attempt_duration_seconds, scraped with the admin
 # certificate), the API server's and etcd's CPU during the run, the load average.
 # The existing pods are created once, before the runs, by bench/pod_creator (compiled, C POSTs
-# in flight over kept-alive connections, already bound: spec.nodeName, KWOK then marks them
-# Running); the time that took is reported too (OUT/creation.json).
+# in flight over kept-alive connections, already bound: spec.nodeName), in namespaces of 50,000
+# (startup-bound, startup-bound-1, ...: --reuse with fewer --pods clears the extra ones); the
+# time that took is reported too (OUT/creation.json). KWOK then marks each Running (one status
+# write a pod, ~40/s on this machine): the runs start once no bound pod is left Pending.
 #
 #   hack/bench-startup.sh [--nodes 5000] [--pods 50000] [--pending 100] [--rounds 1]
 #                         [--contenders kubemesos,kube-scheduler] [--create-concurrency 64]
@@ -109,9 +111,16 @@ km::wait_for "$nodes nodes Ready" 900 ready_nodes
 kubectl apply -f crds/ >/dev/null
 kubectl wait --for=condition=Established crd/frameworks.kubemesos.io \
   crd/resourcegroups.kubemesos.io --timeout=60s >/dev/null
-for ns in startup-bound startup-pending; do
+# Chunk k of the bound pods: namespace, first global index, count (chunk 0 holds 50,000 - P, so
+# that --pods 50000 is one namespace).
+chunk=50000
+bound_ns() { if (($1 == 0)); then echo startup-bound; else echo "startup-bound-$1"; fi; }
+chunks=$(((bound_pods + pending + chunk - 1) / chunk))
+for ((k = 0; k < chunks; k++)); do
+  ns=$(bound_ns "$k")
   kubectl get namespace "$ns" >/dev/null 2>&1 || kubectl create namespace "$ns" >/dev/null
 done
+kubectl get namespace startup-pending >/dev/null 2>&1 || kubectl create namespace startup-pending >/dev/null
 {
   printf -- '---\napiVersion: kubemesos.io/v1alpha1\nkind: ResourceGroup\nmetadata:\n  name: startup\nspec:\n  weight: 1\n'
   printf -- '---\napiVersion: kubemesos.io/v1alpha1\nkind: Framework\nmetadata:\n  name: startup\n  namespace: startup-pending\nspec:\n  resourceGroup: startup\n'
@@ -130,42 +139,64 @@ plane_delta() {
 }
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
-# The existing bound pods: created once (the missing ones with --reuse), timed.
-have=$(km::bench::pod_count startup-bound)
-if ((have < bound_pods)); then
-  km::log "creating $((bound_pods - have)) bound pods ($create_concurrency POSTs in flight)"
-  p0=$(plane_cpu) l0=$(load1)
-  # Names b-0..b-(M-P-1): those already there answer 409 and count as created.
-  "$build_dir/bench/pod_creator" --kubeconfig "$kubeconfig" --namespace startup-bound \
-    --count "$bound_pods" --rate 0 --concurrency "$create_concurrency" --prefix b- \
-    --node-prefix "$KUBEMESOS_NODE_PREFIX" --nodes "$nodes" >"$out/creator.json" ||
-    km::die "creating the bound pods failed: $(cat "$out/creator.json")"
-  jq --argjson plane "$(plane_delta "$p0")" --argjson load0 "$l0" --argjson load "$(load1)" \
-    --argjson have "$have" \
-    '. + {already_there: $have, apiserver_cpu: $plane[0], etcd_cpu: $plane[1], kwok_cpu: $plane[2],
-          load1_start: $load0, load1: $load}' "$out/creator.json" >"$out/creation.json"
-  km::log "created: $(cat "$out/creation.json")"
+# Extra chunks of an earlier, larger run (--reuse): deleted.
+for ((k = chunks; ; k++)); do
+  kubectl get namespace "$(bound_ns "$k")" >/dev/null 2>&1 || break
+  km::log "deleting the pods of $(bound_ns "$k") (more than --pods)"
+  km::bench::clear_pods "$(bound_ns "$k")"
+done
+# The existing bound pods: created once (the missing ones with --reuse), timed. Pod b-i of
+# chunk k (i global) is bound to node i mod N.
+missing=() total_missing=0
+for ((k = 0; k < chunks; k++)); do
+  from=$((k == 0 ? 0 : k * chunk - pending))
+  to=$(((k + 1) * chunk - pending))
+  ((to <= bound_pods)) || to=$bound_pods
+  have=$(km::bench::pod_count "$(bound_ns "$k")")
+  if ((have < to - from)); then
+    # From the first index not there (the names are contiguous); a name there answers 409.
+    missing+=("$k:$((from + have)):$((to - from - have))")
+    total_missing=$((total_missing + to - from - have))
+  fi
+done
+if ((total_missing > 0)); then
+  km::log "creating $total_missing bound pods ($create_concurrency POSTs in flight)"
+  p0=$(plane_cpu) l0=$(load1) c0=$(date +%s.%N)
+  for m in "${missing[@]}"; do
+    IFS=: read -r k first count <<<"$m"
+    "$build_dir/bench/pod_creator" --kubeconfig "$kubeconfig" --namespace "$(bound_ns "$k")" \
+      --count "$count" --first "$first" --rate 0 --concurrency "$create_concurrency" --prefix b- \
+      --node-prefix "$KUBEMESOS_NODE_PREFIX" --nodes "$nodes" >"$out/creator-$k.json" ||
+      km::die "creating the bound pods failed: $(cat "$out/creator-$k.json")"
+  done
+  jq -s --argjson plane "$(plane_delta "$p0")" --argjson load0 "$l0" --argjson load "$(load1)" \
+    --argjson seconds "$(awk -v s="$c0" -v e="$(date +%s.%N)" 'BEGIN { print e - s }')" \
+    '{created: (map(.created) | add), failed: (map(.failed) | add), seconds: $seconds,
+      achieved_rate: ((map(.created) | add) / $seconds), concurrency: .[0].concurrency,
+      apiserver_cpu: $plane[0], etcd_cpu: $plane[1], kwok_cpu: $plane[2],
+      load1_start: $load0, load1: $load}' "$out"/creator-*.json >"$out/creation.json"
+  km::log "created: $(jq -c . "$out/creation.json")"
 fi
-# KWOK marks each bound pod Running (one status write each): wait until it is done, so that the
-# runs do not race it (at most 20 minutes).
-kwok_quiet() {
-  local a b
-  a=$(km::bench::cpu_of "$(cat "$KUBEMESOS_CLUSTER_DIR/pids/kwok.pid")")
-  sleep 10
-  b=$(km::bench::cpu_of "$(cat "$KUBEMESOS_CLUSTER_DIR/pids/kwok.pid")")
-  awk -v a="$a" -v b="$b" 'BEGIN { exit !(b - a < 1.0) }'
+# KWOK marks each bound pod Running (one status write each, a watch event for every scheduler):
+# the runs start once none is left Pending, so that they do not race it.
+all_running() {
+  local k
+  for ((k = 0; k < chunks; k++)); do
+    km::bench::api GET "/api/v1/namespaces/$(bound_ns "$k")/pods?fieldSelector=status.phase%21%3DRunning&limit=1" |
+      jq -e '.items | length == 0' >/dev/null || return 1
+  done
 }
-km::wait_for "KWOK to finish the bound pods' status" 1200 kwok_quiet ||
-  km::log "KWOK still busy; going on"
+k0=$(date +%s.%N)
+km::wait_for "KWOK to mark every bound pod Running" 3600 all_running ||
+  km::log "some bound pods are still not Running; going on"
+km::log "every bound pod Running after $(awk -v s="$k0" -v e="$(date +%s.%N)" 'BEGIN { printf "%.0f", e - s }') s of waiting"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-metrics_port=""
 start_contender() { # NAME DIR: in the background; sets contender_pid
   local c=$1 dir=$2
   if [[ $c == kubemesos ]]; then
-    metrics_port=$(free_port)
+    # Port 0: the port it got is in its log ("serving /metrics").
     "$build_dir/kubemesos" run --kubeconfig "$kubeconfig" \
-      --metrics-address "127.0.0.1:$metrics_port" --client-qps "$qps" --client-burst "$qps" \
+      --metrics-address 127.0.0.1:0 --client-qps "$qps" --client-burst "$qps" \
       "${km_extra[@]}" >"$dir/log" 2>&1 &
   else
     km::bench::scheduler_config kube-scheduler "$qps" >"$dir/config.yaml"
@@ -173,12 +204,14 @@ start_contender() { # NAME DIR: in the background; sets contender_pid
   fi
   contender_pid=$!
 }
-scrape() { # NAME FILE: the contender's metrics now
+scrape() { # NAME DIR: the contender's metrics now, into DIR/metrics.after
   if [[ $1 == kubemesos ]]; then
-    curl -s --max-time 30 "http://127.0.0.1:$metrics_port/metrics" >"$2" || true
+    local port
+    port=$(grep -m1 '"msg":"serving /metrics' "$2/log" | jq -r .port)
+    curl -s --max-time 30 "http://127.0.0.1:$port/metrics" >"$2/metrics.after" || true
   else
     curl -sk --max-time 30 --cert "$pki/admin.crt" --key "$pki/admin.key" \
-      "https://127.0.0.1:$KUBEMESOS_SCHEDULER_PORT/metrics" >"$2" || true
+      "https://127.0.0.1:$KUBEMESOS_SCHEDULER_PORT/metrics" >"$2/metrics.after" || true
   fi
 }
 watcher_done() {
@@ -211,7 +244,7 @@ run_one() {
   if ((rc)); then kill -TERM "$watcher_pid" 2>/dev/null || true; fi
   wait "$watcher_pid" || rc=$?
   watcher_pid=""
-  scrape "$c" "$dir/metrics.after"
+  scrape "$c" "$dir"
   cpu=$(km::bench::cpu_of "$contender_pid")
   rss=$(awk '/VmHWM/ { print $2 / 1024 }' "/proc/$contender_pid/status" 2>/dev/null || echo -1)
   threads=$(awk '/Threads/ { print $2 }' "/proc/$contender_pid/status" 2>/dev/null || echo -1)
