@@ -174,8 +174,8 @@ def chart(results, bounds, out, path, title):
             for i, t in enumerate(b):
                 if i % step == 0 or i == len(b) - 1:
                     f.write(f"{t:.3f} {i + 1}\n")
-        title = m["label"] + (f" ({m['run'][:2]})" if m["run"] != m["name"] else "")
-        plots.append(f"'{data}' using 1:2 with lines lw 2 title '{title}'")
+        key = m["label"] + (f" ({m['run'][:2]})" if m["run"] != m["name"] else "")
+        plots.append(f"'{data}' using 1:2 with lines lw 2 title '{key}'")
     script = "\n".join([
         "set terminal pngcairo size 900,520 font 'sans,10'",
         f"set output '{path}'",
