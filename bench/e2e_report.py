@@ -127,7 +127,7 @@ def table(results):
 METRICS = [("rate_avg", "binds/s avg", 0), ("lat_p50", "latency p50 (s)", 2),
            ("lat_p99", "latency p99 (s)", 2), ("cpu_ms_per_pod", "CPU ms/pod", 2),
            ("apiserver_ms_per_pod", "API server ms/pod", 2), ("etcd_ms_per_pod", "etcd ms/pod", 2),
-           ("peak_rss_mib", "peak RSS (MiB)", 0)]
+           ("peak_rss_mib", "peak RSS (MiB)", 0), ("threads", "threads at the end", 0)]
 
 
 def mean(values):

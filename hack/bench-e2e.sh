@@ -240,7 +240,7 @@ plane_cpu() {
 
 # run_one NAME DIR: one contender on a clean state; leaves DIR/{bound.csv,meta.json,log}.
 run_one() {
-  local c=$1 ns dir sched t0 cpu cpu0 rss load load0 plane0 plane rc=0
+  local c=$1 ns dir sched t0 cpu cpu0 rss threads load load0 plane0 plane rc=0
   ns=bench-$c dir=$2 sched=$c
   [[ $c == null* ]] && sched=null-binder # a bare `null` would be YAML's null
   mkdir -p "$dir"
@@ -287,6 +287,7 @@ run_one() {
   cpu=$(km::bench::cpu_of "$contender_pid")
   plane=$(paste -d' ' <(tr ' ' '\n' <<<"$plane0") <(plane_cpu | tr ' ' '\n') | awk '{ printf "%s%.2f", (NR > 1 ? "," : ""), $2 - $1 }')
   rss=$(awk '/VmHWM/ { print $2 / 1024 }' "/proc/$contender_pid/status" 2>/dev/null || echo -1)
+  threads=$(awk '/Threads/ { print $2 }' "/proc/$contender_pid/status" 2>/dev/null || echo -1)
   kill -TERM "$contender_pid" 2>/dev/null || true
   wait "$contender_pid" || true
   contender_pid=""
@@ -295,14 +296,14 @@ run_one() {
   [[ -s $dir/creator.json ]] && creator=$(cat "$dir/creator.json")
   jq -n --arg c "$c" --argjson t0 "$t0" --argjson cpu "$cpu" --argjson rss "$rss" --argjson load "$load" \
     --argjson plane "[$plane]" --argjson cpu0 "$cpu0" --argjson load0 "$load0" \
-    --argjson creator "$creator" --argjson rate "$arrival_rate" \
+    --argjson creator "$creator" --argjson rate "$arrival_rate" --argjson threads "$threads" \
     --argjson pods "$pods" --argjson nodes "$nodes" --argjson rc "$rc" \
     --argjson create "$(cat "$dir/create_seconds")" --arg arrival "$arrival" \
     '{contender: $c, t0: $t0, cpu_seconds: $cpu, peak_rss_mib: $rss, pods: $pods,
       nodes: $nodes, watcher_rc: $rc, create_seconds: $create, arrival: $arrival,
       load1: $load, load1_start: $load0, apiserver_cpu: $plane[0], etcd_cpu: $plane[1],
       kwok_cpu: $plane[2], cpu_seconds_total: $cpu, cpu_seconds_before_create: $cpu0,
-      arrival_rate: $rate, creator: $creator}
+      arrival_rate: $rate, creator: $creator, threads: $threads}
       | .cpu_seconds = ($cpu - $cpu0)' \
     >"$dir/meta.json"
   km::log "$c: $(($(wc -l <"$dir/bound.csv") - 1)) of $pods bound; CPU ${cpu}s, peak RSS ${rss} MiB"
