@@ -30,7 +30,7 @@ def histogram(path, name):
     with open(path) as f:
         for line in f:
             if line.startswith(name + "_bucket"):
-                le = re.search(r'le="([^"]+)"', line).group(1)
+                le = re.search(r'[{,]le="([^"]+)"', line).group(1)
                 b = math.inf if le == "+Inf" else float(le)
                 buckets[b] = buckets.get(b, 0.0) + float(line.split()[-1])
             elif line.startswith(name + "_sum"):

@@ -20,7 +20,7 @@
 #                     [--arrival backlog|stream] [--arrival-rate R] [--rounds 1]
 #                     [--creator-concurrency 64] [--name bench-e2e] [--out DIR] [--chart FILE]
 #                     [--build-dir build-bench] [--no-build] [--reuse] [--keep] [--quick]
-#                     [--kubemesos-args "--policy spread ..."] [--perf]
+#                     [--kubemesos-args "--policy spread ..."] [--kubemesos-bin BIN] [--perf]
 # --arrival backlog (default): the pods exist before the contender starts; latency counts from
 #   max(pod first seen, contender start). stream: the contender starts first and the pods are
 #   created while it runs (create→bound latency; the rate is then capped by creation).
@@ -33,6 +33,8 @@
 #   create to the last bind. Default contenders: kubemesos,kube-scheduler-lifted.
 # --rounds R: with two contenders each round runs them A B B A (a drift of the shared machine's
 #   load hits both alike); otherwise the list in order. Runs go to OUT/NN-CONTENDER/.
+# --kubemesos-bin BIN: the kubemesos to run (default BUILD_DIR/kubemesos), e.g. another
+#   worktree's Release build.
 # --quick: 50 nodes, 300 pods, 3 frameworks in 2 groups; checks every contender bound every pod
 #   (CTest integration.bench.quick), not speed. --reuse: use the running cluster NAME;
 #   --keep: leave it running. --perf: `perf record -g` each contender (from its watches synced)
@@ -75,6 +77,7 @@ while (($#)); do
     --keep) keep=1; shift ;;
     --timeout) timeout=$2; shift 2 ;;
     --kubemesos-args) kubemesos_args=$2; shift 2 ;;
+    --kubemesos-bin) kubemesos_bin=$2; shift 2 ;;
     --perf) perf=1; shift ;;
     --quick) quick=1 nodes=50 pods=300 frameworks=3 groups=2; shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -91,6 +94,7 @@ if [[ $arrival == rate ]]; then
 fi
 ((groups >= 1 && frameworks >= groups)) || km::die "need 1 <= groups <= frameworks"
 [[ $build_dir = /* ]] || build_dir=$root/$build_dir
+kubemesos_bin=${kubemesos_bin:-$build_dir/kubemesos}
 out=${out:-$build_dir/bench-e2e}
 [[ $out = /* ]] || out=$root/$out
 chart=${chart:-$out/bench-e2e.png}
@@ -108,6 +112,7 @@ grep -q 'CMAKE_BUILD_TYPE:STRING=Release' "$build_dir/CMakeCache.txt" ||
 for b in kubemesos bench/null_binder bench/bind_watcher bench/pod_creator; do
   [[ -x $build_dir/$b ]] || km::die "$build_dir/$b is missing (build it or drop --no-build)"
 done
+[[ -x $kubemesos_bin ]] || km::die "$kubemesos_bin is not executable"
 
 rm -rf "$out"
 mkdir -p "$out"
@@ -194,7 +199,7 @@ start_contender() {
   local c=$1 ns=$2 dir=$3
   case $c in
     kubemesos)
-      "$build_dir/kubemesos" run --kubeconfig "$kubeconfig" --metrics-address 127.0.0.1:0 \
+      "$kubemesos_bin" run --kubeconfig "$kubeconfig" --metrics-address 127.0.0.1:0 \
         --client-qps "$qps" --client-burst "$qps" --bind-concurrency "$concurrency" \
         "${km_extra[@]}" >"$dir/log" 2>&1 &
       ;;

@@ -20,8 +20,9 @@
 #                         [--contenders kubemesos,kube-scheduler] [--create-concurrency 64]
 #                         [--name bench-startup] [--out DIR] [--build-dir build-bench]
 #                         [--no-build] [--reuse] [--keep] [--timeout 1800]
-#                         [--kubemesos-args "..."]
-# --reuse: use the running cluster NAME (bound pods already there are kept, the missing ones
+#                         [--kubemesos-args "..."] [--kubemesos-bin BIN]
+# --kubemesos-bin: another kubemesos binary (e.g. another worktree's Release build; default
+# BUILD_DIR/kubemesos). --reuse: use the running cluster NAME (bound pods already there are kept, the missing ones
 # created); --keep: leave it running. Nodes: 32 CPU, 256Gi, 110 pods; pods 100m/128Mi, so
 # 30 pods a node (the 150,000-pod case on 5,000 nodes) fit.
 # Everything runs under `nice -n 10` (the machine is shared); the table gives the load average.
@@ -53,6 +54,7 @@ while (($#)); do
     --keep) keep=1; shift ;;
     --timeout) timeout=$2; shift 2 ;;
     --kubemesos-args) kubemesos_args=$2; shift 2 ;;
+    --kubemesos-bin) kubemesos_bin=$2; shift 2 ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) km::die "unknown option $1 (see --help)" ;;
   esac
@@ -64,6 +66,8 @@ for c in "${contender_list[@]}"; do
 done
 read -r -a km_extra <<<"$kubemesos_args"
 [[ $build_dir = /* ]] || build_dir=$root/$build_dir
+kubemesos_bin=${kubemesos_bin:-$build_dir/kubemesos}
+[[ -x $kubemesos_bin ]] || ((build)) || km::die "$kubemesos_bin is not executable"
 out=${out:-$build_dir/bench-startup}
 [[ $out = /* ]] || out=$root/$out
 bound_pods=$((pods - pending))
@@ -195,7 +199,7 @@ start_contender() { # NAME DIR: in the background; sets contender_pid
   local c=$1 dir=$2
   if [[ $c == kubemesos ]]; then
     # Port 0: the port it got is in its log ("serving /metrics").
-    "$build_dir/kubemesos" run --kubeconfig "$kubeconfig" \
+    "$kubemesos_bin" run --kubeconfig "$kubeconfig" \
       --metrics-address 127.0.0.1:0 --client-qps "$qps" --client-burst "$qps" \
       "${km_extra[@]}" >"$dir/log" 2>&1 &
   else
