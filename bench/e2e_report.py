@@ -17,6 +17,7 @@ import sys
 
 LABELS = {
     "kubemesos": "kubemesos",
+    "kubemesos-b": "kubemesos (B build)",
     "kube-scheduler": "kube-scheduler (QPS 50/burst 100)",
     "kube-scheduler-lifted": "kube-scheduler (QPS/burst 5000)",
     "null": "null binder",

@@ -18,8 +18,10 @@ import re
 import sys
 
 HISTOGRAMS = {"kubemesos": "kubemesos_allocation_cycle_seconds",
+              "kubemesos-b": "kubemesos_allocation_cycle_seconds",
               "kube-scheduler": "scheduler_scheduling_attempt_duration_seconds"}
-LABELS = {"kubemesos": "kubemesos", "kube-scheduler": "kube-scheduler (QPS/burst 5000)"}
+LABELS = {"kubemesos": "kubemesos", "kubemesos-b": "kubemesos (B build)",
+          "kube-scheduler": "kube-scheduler (QPS/burst 5000)"}
 
 
 def histogram(path, name):
@@ -63,7 +65,7 @@ def synced_at(contender, log):
     last = None
     with open(log, errors="replace") as f:
         for line in f:
-            if contender == "kubemesos" and '"msg":"watch synced"' in line:
+            if contender.startswith("kubemesos") and '"msg":"watch synced"' in line:
                 ts = json.loads(line)["ts"]
                 last = datetime.datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
                     tzinfo=datetime.timezone.utc).timestamp()

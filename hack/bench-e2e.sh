@@ -31,10 +31,11 @@
 #   (one clock). The table says whether creation kept up (achieved rate, p99 lag of a send
 #   behind its schedule). CPU of the contender, the API server and etcd counts from the first
 #   create to the last bind. Default contenders: kubemesos,kube-scheduler-lifted.
-# --rounds R: with two contenders each round runs them A B B A (a drift of the shared machine's
-#   load hits both alike); otherwise the list in order. Runs go to OUT/NN-CONTENDER/.
+# --rounds R: each round runs the contenders in order, then in reverse (A B B A, A B C C B A),
+#   so a drift of the shared machine's load hits all alike. Runs go to OUT/NN-CONTENDER/.
 # --kubemesos-bin BIN: the kubemesos to run (default BUILD_DIR/kubemesos), e.g. another
-#   worktree's Release build.
+#   worktree's Release build. --kubemesos-b-bin BIN: the binary of a contender `kubemesos-b`
+#   (a second kubemesos build in the same run: before/after a change).
 # --quick: 50 nodes, 300 pods, 3 frameworks in 2 groups; checks every contender bound every pod
 #   (CTest integration.bench.quick), not speed. --reuse: use the running cluster NAME;
 #   --keep: leave it running. --perf: `perf record -g` each contender (from its watches synced)
@@ -78,6 +79,7 @@ while (($#)); do
     --timeout) timeout=$2; shift 2 ;;
     --kubemesos-args) kubemesos_args=$2; shift 2 ;;
     --kubemesos-bin) kubemesos_bin=$2; shift 2 ;;
+    --kubemesos-b-bin) kubemesos_b_bin=$2; shift 2 ;;
     --perf) perf=1; shift ;;
     --quick) quick=1 nodes=50 pods=300 frameworks=3 groups=2; shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -95,6 +97,7 @@ fi
 ((groups >= 1 && frameworks >= groups)) || km::die "need 1 <= groups <= frameworks"
 [[ $build_dir = /* ]] || build_dir=$root/$build_dir
 kubemesos_bin=${kubemesos_bin:-$build_dir/kubemesos}
+kubemesos_b_bin=${kubemesos_b_bin:-}
 out=${out:-$build_dir/bench-e2e}
 [[ $out = /* ]] || out=$root/$out
 chart=${chart:-$out/bench-e2e.png}
@@ -198,8 +201,13 @@ create_pods() {
 start_contender() {
   local c=$1 ns=$2 dir=$3
   case $c in
-    kubemesos)
-      "$kubemesos_bin" run --kubeconfig "$kubeconfig" --metrics-address 127.0.0.1:0 \
+    kubemesos | kubemesos-b)
+      local bin=$kubemesos_bin
+      if [[ $c == kubemesos-b ]]; then
+        bin=$kubemesos_b_bin
+        [[ -x $bin ]] || km::die "contender kubemesos-b needs --kubemesos-b-bin"
+      fi
+      "$bin" run --kubeconfig "$kubeconfig" --metrics-address 127.0.0.1:0 \
         --client-qps "$qps" --client-burst "$qps" --bind-concurrency "$concurrency" \
         "${km_extra[@]}" >"$dir/log" 2>&1 &
       ;;
@@ -224,7 +232,7 @@ start_contender() {
 contender_ready() {
   kill -0 "$contender_pid" || return 125
   case $1 in
-    kubemesos) (($(grep -c '"msg":"watch synced"' "$2/log") >= 4)) ;;
+    kubemesos*) (($(grep -c '"msg":"watch synced"' "$2/log") >= 4)) ;;
     null*) grep -q 'null_binder: synced' "$2/log" ;;
     *) [[ $(curl -sk "https://127.0.0.1:$KUBEMESOS_SCHEDULER_PORT/readyz") == ok ]] ;;
   esac
@@ -248,13 +256,14 @@ run_one() {
   local c=$1 ns dir sched t0 cpu cpu0 rss threads load load0 plane0 plane rc=0
   ns=bench-$c dir=$2 sched=$c
   [[ $c == null* ]] && sched=null-binder # a bare `null` would be YAML's null
+  [[ $c == kubemesos* ]] && sched=kubemesos
   mkdir -p "$dir"
   kubectl get namespace "$ns" >/dev/null 2>&1 || kubectl create namespace "$ns" >/dev/null
   local other # a fresh state: no pod of any contender left, from this run or an earlier one
-  for other in kubemesos kube-scheduler kube-scheduler-lifted null null-watch-all; do
+  for other in kubemesos kubemesos-b kube-scheduler kube-scheduler-lifted null null-watch-all; do
     if kubectl get namespace "bench-$other" >/dev/null 2>&1; then km::bench::clear_pods "bench-$other"; fi
   done
-  if [[ $c == kubemesos ]]; then
+  if [[ $c == kubemesos* ]]; then
     km::objects::post "$KUBEMESOS_APISERVER" /apis/kubemesos.io/v1alpha1/resourcegroups \
       "$pki" 32 gen_groups
     km::objects::post "$KUBEMESOS_APISERVER" "/apis/kubemesos.io/v1alpha1/namespaces/$ns/frameworks" \
@@ -316,10 +325,9 @@ run_one() {
 
 order=()
 for ((r = 0; r < rounds; r++)); do
-  if ((${#contender_list[@]} == 2)); then
-    order+=("${contender_list[0]}" "${contender_list[1]}" "${contender_list[1]}" "${contender_list[0]}")
-  else
-    order+=("${contender_list[@]}")
+  order+=("${contender_list[@]}")
+  if ((${#contender_list[@]} > 1)); then
+    for ((k = ${#contender_list[@]} - 1; k >= 0; k--)); do order+=("${contender_list[k]}"); done
   fi
 done
 runs=() i=0

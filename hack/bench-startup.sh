@@ -20,9 +20,10 @@
 #                         [--contenders kubemesos,kube-scheduler] [--create-concurrency 64]
 #                         [--name bench-startup] [--out DIR] [--build-dir build-bench]
 #                         [--no-build] [--reuse] [--keep] [--timeout 1800]
-#                         [--kubemesos-args "..."] [--kubemesos-bin BIN]
+#                         [--kubemesos-args "..."] [--kubemesos-bin BIN] [--kubemesos-b-bin BIN]
 # --kubemesos-bin: another kubemesos binary (e.g. another worktree's Release build; default
-# BUILD_DIR/kubemesos). --reuse: use the running cluster NAME (bound pods already there are kept, the missing ones
+# BUILD_DIR/kubemesos); --kubemesos-b-bin: the binary of a contender `kubemesos-b` (a second
+# build in the same run; the rounds run the contenders in order, then in reverse). --reuse: use the running cluster NAME (bound pods already there are kept, the missing ones
 # created); --keep: leave it running. Nodes: 32 CPU, 256Gi, 110 pods; pods 100m/128Mi, so
 # 30 pods a node (the 150,000-pod case on 5,000 nodes) fit.
 # Everything runs under `nice -n 10` (the machine is shared); the table gives the load average.
@@ -55,6 +56,7 @@ while (($#)); do
     --timeout) timeout=$2; shift 2 ;;
     --kubemesos-args) kubemesos_args=$2; shift 2 ;;
     --kubemesos-bin) kubemesos_bin=$2; shift 2 ;;
+    --kubemesos-b-bin) kubemesos_b_bin=$2; shift 2 ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) km::die "unknown option $1 (see --help)" ;;
   esac
@@ -62,11 +64,14 @@ done
 ((pending >= 1 && pods > pending)) || km::die "need 1 <= --pending < --pods"
 IFS=, read -r -a contender_list <<<"$contenders"
 for c in "${contender_list[@]}"; do
-  [[ $c == kubemesos || $c == kube-scheduler ]] || km::die "unknown contender $c"
+  [[ $c == kubemesos || $c == kubemesos-b || $c == kube-scheduler ]] || km::die "unknown contender $c"
 done
 read -r -a km_extra <<<"$kubemesos_args"
 [[ $build_dir = /* ]] || build_dir=$root/$build_dir
 kubemesos_bin=${kubemesos_bin:-$build_dir/kubemesos}
+kubemesos_b_bin=${kubemesos_b_bin:-}
+[[ ! $contenders =~ kubemesos-b ]] || [[ -x $kubemesos_b_bin ]] ||
+  km::die "contender kubemesos-b needs --kubemesos-b-bin"
 [[ -x $kubemesos_bin ]] || ((build)) || km::die "$kubemesos_bin is not executable"
 out=${out:-$build_dir/bench-startup}
 [[ $out = /* ]] || out=$root/$out
@@ -197,9 +202,11 @@ km::log "every bound pod Running after $(awk -v s="$k0" -v e="$(date +%s.%N)" 'B
 
 start_contender() { # NAME DIR: in the background; sets contender_pid
   local c=$1 dir=$2
-  if [[ $c == kubemesos ]]; then
+  if [[ $c == kubemesos* ]]; then
+    local bin=$kubemesos_bin
+    [[ $c == kubemesos ]] || bin=$kubemesos_b_bin
     # Port 0: the port it got is in its log ("serving /metrics").
-    "$kubemesos_bin" run --kubeconfig "$kubeconfig" \
+    "$bin" run --kubeconfig "$kubeconfig" \
       --metrics-address 127.0.0.1:0 --client-qps "$qps" --client-burst "$qps" \
       "${km_extra[@]}" >"$dir/log" 2>&1 &
   else
@@ -209,7 +216,7 @@ start_contender() { # NAME DIR: in the background; sets contender_pid
   contender_pid=$!
 }
 scrape() { # NAME DIR: the contender's metrics now, into DIR/metrics.after
-  if [[ $1 == kubemesos ]]; then
+  if [[ $1 == kubemesos* ]]; then
     local port
     port=$(grep -m1 '"msg":"serving /metrics' "$2/log" | jq -r .port)
     curl -s --max-time 30 "http://127.0.0.1:$port/metrics" >"$2/metrics.after" || true
@@ -230,9 +237,13 @@ run_one() {
   local c=$1 dir=$2 sched t0 p0 l0 cpu rss threads rc=0
   mkdir -p "$dir"
   km::bench::clear_pods startup-pending
+  # Names of this run only: KWOK, behind on a loaded machine, deletes a deleted pod by name
+  # later and would take a new pod of the same name with it.
   sched=$c
+  [[ $c == kubemesos* ]] && sched=kubemesos
   "$build_dir/bench/pod_creator" --kubeconfig "$kubeconfig" --namespace startup-pending \
-    --count "$pending" --rate 0 --concurrency 16 --prefix pending- --scheduler-name "$sched" \
+    --count "$pending" --rate 0 --concurrency 16 --prefix "pending-$(basename "$dir")-" \
+    --scheduler-name "$sched" \
     --label kubemesos.io/framework=startup >"$dir/creator.json" ||
     km::die "creating the pending pods failed"
   "$build_dir/bench/bind_watcher" --kubeconfig "$kubeconfig" --namespace startup-pending \
@@ -267,10 +278,9 @@ run_one() {
 
 order=()
 for ((r = 0; r < rounds; r++)); do
-  if ((${#contender_list[@]} == 2)); then
-    order+=("${contender_list[0]}" "${contender_list[1]}" "${contender_list[1]}" "${contender_list[0]}")
-  else
-    order+=("${contender_list[@]}")
+  order+=("${contender_list[@]}")
+  if ((${#contender_list[@]} > 1)); then
+    for ((k = ${#contender_list[@]} - 1; k >= 0; k--)); do order+=("${contender_list[k]}"); done
   fi
 done
 runs=() i=0
