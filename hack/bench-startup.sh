@@ -21,6 +21,9 @@
 #                         [--name bench-startup] [--out DIR] [--build-dir build-bench]
 #                         [--no-build] [--reuse] [--keep] [--timeout 1800]
 #                         [--kubemesos-args "..."] [--kubemesos-bin BIN] [--kubemesos-b-bin BIN]
+#                         [--quick]
+# --quick: 50 nodes, 1,000 pods, 20 pending; fails unless every run bound every pending pod
+# (CTest integration.bench.startup), not a measurement.
 # --kubemesos-bin: another kubemesos binary (e.g. another worktree's Release build; default
 # BUILD_DIR/kubemesos); --kubemesos-b-bin: the binary of a contender `kubemesos-b` (a second
 # build in the same run; the rounds run the contenders in order, then in reverse). --reuse: use the running cluster NAME (bound pods already there are kept, the missing ones
@@ -55,6 +58,7 @@ while (($#)); do
     --keep) keep=1; shift ;;
     --timeout) timeout=$2; shift 2 ;;
     --kubemesos-args) kubemesos_args=$2; shift 2 ;;
+    --quick) nodes=50 pods=1000 pending=20; shift ;;
     --kubemesos-bin) kubemesos_bin=$2; shift 2 ;;
     --kubemesos-b-bin) kubemesos_b_bin=$2; shift 2 ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
