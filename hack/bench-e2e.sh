@@ -32,7 +32,8 @@
 #   behind its schedule). CPU of the contender, the API server and etcd counts from the first
 #   create to the last bind. Default contenders: kubemesos,kube-scheduler-lifted.
 # --rounds R: each round runs the contenders in order, then in reverse (A B B A, A B C C B A),
-#   so a drift of the shared machine's load hits all alike. Runs go to OUT/NN-CONTENDER/.
+#   so a drift of the shared machine's load hits all alike (default: 1 with --arrival-rate;
+#   otherwise each contender once, in order). Runs go to OUT/NN-CONTENDER/.
 # --kubemesos-bin BIN: the kubemesos to run (default BUILD_DIR/kubemesos), e.g. another
 #   worktree's Release build. --kubemesos-b-bin BIN: the binary of a contender `kubemesos-b`
 #   (a second kubemesos build in the same run: before/after a change).
@@ -53,7 +54,7 @@ source hack/lib/bench.sh
 nodes=5000 pods=10000 frameworks=8 groups=4 concurrency=16 qps=5000
 sizes=100m:128Mi,250m:512Mi,500m:1Gi,1:2Gi,2:4Gi
 contenders=kubemesos,kube-scheduler,kube-scheduler-lifted,null
-arrival=backlog arrival_rate=0 rounds=1 creator_concurrency=64 contenders_given=0
+arrival=backlog arrival_rate=0 rounds=0 creator_concurrency=64 contenders_given=0
 name=bench-e2e out="" chart="" build_dir=build-bench build=1 reuse=0 keep=0
 quick=0 timeout=1800 kubemesos_args="" perf=0 sizes_given=0
 while (($#)); do
@@ -324,6 +325,9 @@ run_one() {
 }
 
 order=()
+if ((rounds == 0)); then
+  if [[ $arrival == rate ]]; then rounds=1; else order=("${contender_list[@]}"); fi
+fi
 for ((r = 0; r < rounds; r++)); do
   order+=("${contender_list[@]}")
   if ((${#contender_list[@]} > 1)); then
