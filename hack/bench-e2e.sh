@@ -328,12 +328,7 @@ order=()
 if ((rounds == 0)); then
   if [[ $arrival == rate ]]; then rounds=1; else order=("${contender_list[@]}"); fi
 fi
-for ((r = 0; r < rounds; r++)); do
-  order+=("${contender_list[@]}")
-  if ((${#contender_list[@]} > 1)); then
-    for ((k = ${#contender_list[@]} - 1; k >= 0; k--)); do order+=("${contender_list[k]}"); done
-  fi
-done
+mapfile -t -O "${#order[@]}" order < <(km::bench::abba_order "$rounds" "${contender_list[@]}")
 runs=() i=0
 for c in "${order[@]}"; do
   i=$((i + 1))

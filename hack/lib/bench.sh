@@ -56,3 +56,17 @@ km::bench::start_kube_scheduler() {
     --bind-address 127.0.0.1 --secure-port "$KUBEMESOS_SCHEDULER_PORT" \
     --cert-dir "$2/serving" --profiling=false --v=1 >"$3" 2>&1 &
 }
+
+# km::bench::abba_order ROUNDS CONTENDER...: the run order, one per line: each round the
+# contenders in order, then in reverse (A B B A; A B C C B A), so a drift of the shared
+# machine's load hits every contender alike. A single contender runs once per round.
+km::bench::abba_order() {
+  local rounds=$1 r k; shift
+  local list=("$@")
+  for ((r = 0; r < rounds; r++)); do
+    printf '%s\n' "${list[@]}"
+    if ((${#list[@]} > 1)); then
+      for ((k = ${#list[@]} - 1; k >= 0; k--)); do printf '%s\n' "${list[k]}"; done
+    fi
+  done
+}
