@@ -55,12 +55,24 @@ Clock::duration TokenBucket::NextTokenIn() {
       std::chrono::duration<double>((1 - tokens_) / qps_));
 }
 
-bool RetryPolicy::ShouldRetry(std::string_view method, int status) const {
+bool RetryPolicy::ShouldRetry(std::string_view method, int status, bool unsent) const {
   if (status == 429) return true;
+  if (status == 0 && unsent) return true;
   bool idempotent = method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" ||
                     method == "OPTIONS";
   if (!idempotent) return false;
   return status == 0 || status == 500 || status == 502 || status == 503 || status == 504;
+}
+
+bool RequestNeverSent(std::string_view transport_error) {
+  // cpprestsdk's asio client's own texts for failures before the request is complete on the
+  // wire (http_client_asio.cpp); every read failure has other texts.
+  for (std::string_view before :
+       {"Failed to write request headers", "Failed to write request body",
+        "Failed to connect to any resolved endpoint", "Failed to resolve address"}) {
+    if (transport_error.find(before) != std::string_view::npos) return true;
+  }
+  return false;
 }
 
 std::chrono::milliseconds RetryPolicy::Delay(int attempt, std::string_view retry_after) const {

@@ -46,14 +46,23 @@ struct RetryPolicy {
   // Whether a response with `status` (0 = transport failure) is worth another attempt.
   // 429 is retried for every method (API Priority and Fairness rejects before any effect);
   // transport failures and 500/502/503/504 only for idempotent methods (GET, HEAD, PUT,
-  // DELETE, OPTIONS), since a POST or PATCH may have taken effect.
-  bool ShouldRetry(std::string_view method, int status) const;
+  // DELETE, OPTIONS), since a POST or PATCH may have taken effect. A transport failure with
+  // `unsent` (the request never fully reached the server: RequestNeverSent) is retried for
+  // every method, as Go's net/http retries a request nothing of which was written: a server
+  // does not act on a request whose head or body it never received.
+  bool ShouldRetry(std::string_view method, int status, bool unsent = false) const;
 
   // The wait before attempt `attempt + 1` after attempt `attempt` (1-based) failed:
   // exponential from initial_backoff with ±20% jitter, capped at max_backoff; at least the
   // server's Retry-After (ParseRetryAfter) when given, capped at max_retry_after.
   std::chrono::milliseconds Delay(int attempt, std::string_view retry_after) const;
 };
+
+// Whether a transport error (cpprestsdk's exception text) says the request never fully
+// reached the server: resolving or connecting failed, or writing its head or body failed (a
+// pooled keep-alive connection the server closed, e.g. across an API server restart). A
+// failure while reading the response is not: the server may have acted.
+bool RequestNeverSent(std::string_view transport_error);
 
 // A Retry-After header value as a wait: delay-seconds only (decimal digits, surrounding spaces
 // allowed), as client-go reads it; an HTTP-date, a sign, a fraction or any other text gives

@@ -128,8 +128,9 @@ class RestClient : public KubeClient {
     for (int attempt = 1;; ++attempt) {
       limiter_.Acquire();
       r = Once(*requests_, method, path_and_query, body, content_type, accept);
+      bool unsent = r.status == 0 && RequestNeverSent(r.body);
       if (r.ok() || attempt >= options_.retry.max_attempts ||
-          !options_.retry.ShouldRetry(method, r.status))
+          !options_.retry.ShouldRetry(method, r.status, unsent))
         break;
       std::this_thread::sleep_for(options_.retry.Delay(attempt, r.retry_after));
     }

@@ -396,6 +396,11 @@ void Operator::Cycle(const loop::CycleStats& stats) {
     metrics_.ObserveBind(metrics::OutcomeFromHttpStatus(outcome.result.status),
                          outcome.latency_seconds);
     metrics_.ObserveGangBindSpan(outcome.result.gang_span_seconds);  // -1 (ignored): no batch
+    const loop::BindResult& r = outcome.result;
+    if (!r.ok() && r.status != 409) {  // 409: already bound, the pod watch brings the truth
+      log::Warn("bind failed; the pod goes back to pending",
+                {{"pod", r.pod}, {"node", r.node}, {"status", r.status}, {"error", r.message}});
+    }
   }
   double now = loop::SchedulingLoop::Now();
   const std::vector<GangStatus> gangs = core_.allocator().Gangs();  // once per cycle

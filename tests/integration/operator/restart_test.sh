@@ -44,6 +44,7 @@ check "every pod ends bound" km::wait_for "all 300 bound" 120 at_least 300
 op_check_stopped_cleanly
 stats="$(grep '"msg":"stopped"' "${WORK}/kubemesos.log")"
 echo "     ${stats}"
+grep '"bind failed' "${WORK}/kubemesos.log" | sed 's/^/     /' || true
 check "no bind was refused or failed" test "$(jq .bindFailures <<<"${stats}")" == 0
 check "exactly 300 binds were sent" test "$(jq .bindsSent <<<"${stats}")" == 300
 check "the pod watch resumed after the restart" \

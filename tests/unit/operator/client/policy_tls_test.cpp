@@ -50,9 +50,25 @@ TEST(RetryPolicyTest, WhatIsRetried) {
   EXPECT_TRUE(p.ShouldRetry("DELETE", 504));
   EXPECT_FALSE(p.ShouldRetry("POST", 503));
   EXPECT_FALSE(p.ShouldRetry("PATCH", 0));
+  // A request that never reached the server is retried whatever its method; not a response.
+  EXPECT_TRUE(p.ShouldRetry("POST", 0, /*unsent=*/true));
+  EXPECT_TRUE(p.ShouldRetry("PATCH", 0, /*unsent=*/true));
+  EXPECT_FALSE(p.ShouldRetry("POST", 503, /*unsent=*/true));
   EXPECT_FALSE(p.ShouldRetry("GET", 404));
   EXPECT_FALSE(p.ShouldRetry("GET", 409));
   EXPECT_FALSE(p.ShouldRetry("GET", 501));
+}
+
+TEST(RetryPolicyTest, RequestNeverSentOnlyForFailuresBeforeTheRequestIsOnTheWire) {
+  EXPECT_TRUE(RequestNeverSent(
+      "POST /x: transport error: connection closed [Failed to write request body]"));
+  EXPECT_TRUE(RequestNeverSent("transport error: Broken pipe [Failed to write request headers]"));
+  EXPECT_TRUE(RequestNeverSent("Connection refused [Failed to connect to any resolved endpoint]"));
+  EXPECT_TRUE(RequestNeverSent("Host not found [Failed to resolve address]"));
+  EXPECT_FALSE(RequestNeverSent("transport error: End of file [Failed to read HTTP status line]"));
+  EXPECT_FALSE(RequestNeverSent("Failed to read response body"));
+  EXPECT_FALSE(RequestNeverSent("request timed out"));
+  EXPECT_FALSE(RequestNeverSent(""));
 }
 
 TEST(RetryPolicyTest, DelayGrowsIsCappedAndHonoursRetryAfter) {

@@ -115,6 +115,29 @@ TEST_F(RestClientTest, PostRetriedOn429ButNotOn503AndAttemptsAreBounded) {
   EXPECT_EQ(calls.load(), 5) << "RetryPolicy::max_attempts";
 }
 
+// Across an API server restart the pooled keep-alive connections are dead. A POST (a
+// Binding) written into one never reached the server: it is sent again on a new connection,
+// not reported as a failed bind (integration.operator.restart saw exactly this).
+TEST_F(RestClientTest, APostOnAConnectionTheServerResetIsSentAgainOnANewOne) {
+  std::atomic<int> calls{0};
+  TestHttpServer server([&](const HttpRequest&, Connection& c) {
+    c.Respond(201, "{}");
+    if (++calls == 1) c.Abort();
+  });
+  auto client = MakeRestClient(Plain(server), Fast());
+  ASSERT_EQ(client->Request("POST", "/api/v1/namespaces/a/pods/p/binding", "{}").status, 201);
+  // The response can reach the client before the server resets the connection.
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (server.resets() == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(1ms);
+  ASSERT_EQ(server.resets(), 1);
+  HttpResponse r = client->Request("POST", "/api/v1/namespaces/a/pods/q/binding", "{}");
+  EXPECT_EQ(r.status, 201) << r.message;
+  auto reqs = server.Requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[1].target, "/api/v1/namespaces/a/pods/q/binding");
+}
+
 TEST_F(RestClientTest, UnauthorizedAndForbiddenNameTheIdentity) {
   std::atomic<int> status{401};
   TestHttpServer server([&](const HttpRequest&, Connection& c) {

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <cstdio>
@@ -62,9 +63,14 @@ class Connection {
     Send(size + data + "\r\n");
   }
   void EndChunked() { Send("0\r\n\r\n"); }
+  // After the handler returns, the connection is reset (RST, no FIN): a keep-alive connection
+  // the client pooled is dead, as after a server crash.
+  void Abort() { aborted_ = true; }
+  bool aborted() const { return aborted_; }
 
  private:
   int fd_;
+  bool aborted_ = false;
 };
 
 class TestHttpServer {
@@ -107,6 +113,7 @@ class TestHttpServer {
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   int port() const { return port_; }
   bool stopping() const { return stopping_; }
+  int resets() const { return resets_; }  // connections reset after Connection::Abort
   std::vector<HttpRequest> Requests() {
     std::lock_guard<std::mutex> lock(mu_);
     return requests_;
@@ -163,8 +170,18 @@ class TestHttpServer {
         requests_.push_back(req);
       }
       handler_(req, conn);
+      if (conn.aborted()) return Reset(fd);
     }
     Close(fd);
+  }
+
+  void Reset(int fd) {
+    std::lock_guard<std::mutex> lock(mu_);
+    linger hard{1, 0};  // close() sends RST
+    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+    ::close(fd);
+    std::erase(fds_, fd);
+    ++resets_;
   }
 
   void Close(int fd) {
@@ -177,6 +194,7 @@ class TestHttpServer {
   int listen_fd_ = -1;
   int port_ = 0;
   std::atomic<bool> stopping_{false};
+  std::atomic<int> resets_{0};
   std::thread accept_thread_;
   std::mutex mu_;
   std::vector<int> fds_;
