@@ -28,7 +28,7 @@ SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      ca-certificates libcivetweb1 libcpprest2.10 libprometheus-cpp-core1.0 libprotobuf32 libssl3 \
+      ca-certificates libcivetweb1 libcpprest2.10 libprometheus-cpp-core1.0 libjemalloc2 libprotobuf32 libssl3 \
       libyaml-cpp0.7 \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --gid 65532 kubemesos \

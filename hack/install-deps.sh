@@ -9,6 +9,7 @@ packages=(
   libcpprest-dev libssl-dev libyaml-cpp-dev prometheus-cpp-dev libcivetweb-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   protobuf-compiler libprotobuf-dev  # the Kubernetes protobuf codec (operator/proto)
+  libjemalloc-dev  # kubemesos' malloc (operator/util/allocator.h)
   unzip  # hack/protos.sh, when the .proto files come from the Go module proxy
   clang-format openssl jq procps iproute2 python3 prometheus
   clang libclang-rt-14-dev  # the libFuzzer harnesses (hack/fuzz.sh)

@@ -5,6 +5,7 @@
 #include <new>
 
 #include "operator/run/run_command.h"
+#include "operator/util/allocator.h"
 
 #ifndef KUBEMESOS_VERSION
 #define KUBEMESOS_VERSION "unknown"
@@ -34,7 +35,7 @@ int Help(const Args&, std::ostream& out, std::ostream&) {
 }
 
 int Version(const Args&, std::ostream& out, std::ostream&) {
-  out << "kubemesos " << KUBEMESOS_VERSION << "\n";
+  out << "kubemesos " << KUBEMESOS_VERSION << " (" << util::AllocatorName() << ")\n";
   return 0;
 }
 

@@ -10,6 +10,7 @@
 #include "operator/loop/plan_record.h"
 #include "operator/loop/plan_restore.h"
 #include "operator/run/shutdown.h"
+#include "operator/util/allocator.h"
 #include "operator/util/log.h"
 
 namespace kubemesos::run {
@@ -134,7 +135,8 @@ std::unique_ptr<Operator> Operator::Create(RunConfig config) {
   }
   log::Info("starting", {{"cluster", kubeconfig.Describe()},
                          {"policy", config.policy == Policy::kBinpack ? "binpack" : "spread"},
-                         {"bindConcurrency", config.bind_concurrency}});
+                         {"bindConcurrency", config.bind_concurrency},
+                         {"allocator", util::AllocatorName()}});
 
   // Fail fast with a clear message when the API server is unreachable or refuses us.
   auto version = kube->Request("GET", "/version");
