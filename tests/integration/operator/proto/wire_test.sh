@@ -80,10 +80,24 @@ check "namespace" both namespace "/api/v1/namespaces/${ns}"
 check "404 Status" both status_not_found "/api/v1/namespaces/${ns}/pods/nothing"
 check "gang PodGroup" both podgroup_gang "/apis/scheduling.k8s.io/v1beta1/namespaces/${ns}/podgroups/gang"
 check "basic PodGroup" both podgroup_basic "/apis/scheduling.k8s.io/v1beta1/namespaces/${ns}/podgroups/basic"
-check "pod list page" both pod_list_page "/api/v1/namespaces/${ns}/pods?limit=1"
-check "node list" both node_list "/api/v1/nodes?labelSelector=kubemesos.io/test%3D${ns}"
-check "PVC list" both pvc_list "/api/v1/namespaces/${ns}/persistentvolumeclaims"
-check "CSINode list" both csinode_list "/apis/storage.k8s.io/v1/csinodes?labelSelector=kubemesos.io/test%3D${ns}"
+# both_list NAME PATH: a list in both encodings, the protobuf one at exactly the resourceVersion
+# of the JSON one: two plain LISTs a moment apart may see different revisions of the cluster
+# (CI once saw a PVC list's resourceVersion move between the two).
+both_list() {
+  local json_status pb_status rv sep='?'
+  json_status=$(api "$2" application/json "${OUT}/$1.json")
+  rv=$(jq -r '.metadata.resourceVersion // empty' "${OUT}/$1.json")
+  [[ -n ${rv} ]] || { echo "     $1: JSON ${json_status}, no resourceVersion"; return 1; }
+  [[ $2 == *\?* ]] && sep='&'
+  pb_status=$(api "$2${sep}resourceVersion=${rv}&resourceVersionMatch=Exact" \
+    application/vnd.kubernetes.protobuf "${OUT}/$1.pb")
+  [[ ${json_status%% *} == "${pb_status%% *}" && ${pb_status#* } == application/vnd.kubernetes.protobuf* ]] ||
+    { echo "     $1: JSON ${json_status}, protobuf ${pb_status}"; return 1; }
+}
+check "pod list page" both_list pod_list_page "/api/v1/namespaces/${ns}/pods?limit=1"
+check "node list" both_list node_list "/api/v1/nodes?labelSelector=kubemesos.io/test%3D${ns}"
+check "PVC list" both_list pvc_list "/api/v1/namespaces/${ns}/persistentvolumeclaims"
+check "CSINode list" both_list csinode_list "/apis/storage.k8s.io/v1/csinodes?labelSelector=kubemesos.io/test%3D${ns}"
 wait "${json_watch}" "${pb_watch}" || true # both end at the server's timeoutSeconds
 
 check "protobuf decodes to the server's JSON, field by field" "${CHECKER}" "${OUT}"
