@@ -82,7 +82,7 @@ check "gang PodGroup" both podgroup_gang "/apis/scheduling.k8s.io/v1beta1/namesp
 check "basic PodGroup" both podgroup_basic "/apis/scheduling.k8s.io/v1beta1/namespaces/${ns}/podgroups/basic"
 # both_list NAME PATH: a list in both encodings, the protobuf one at exactly the resourceVersion
 # of the JSON one: two plain LISTs a moment apart may see different revisions of the cluster
-# (CI once saw a PVC list's resourceVersion move between the two).
+# (a full local run once saw a PVC list differ in its metadata or item count).
 both_list() {
   local json_status pb_status rv sep='?'
   json_status=$(api "$2" application/json "${OUT}/$1.json")
