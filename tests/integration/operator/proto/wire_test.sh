@@ -30,12 +30,21 @@ api() {
   curl -sS --cacert "${PKI}/ca.crt" --cert "${PKI}/admin.crt" --key "${PKI}/admin.key" \
     -H "Accept: $2" -o "$3" -w '%{http_code} %{content_type}' "${KUBEMESOS_APISERVER}$1"
 }
-# both NAME PATH: GET PATH in both encodings (NAME.json, NAME.pb); checks the server answered
-# the protobuf request in protobuf.
+# both NAME PATH [--exact]: GET PATH in both encodings (NAME.json, NAME.pb); checks the server
+# answered the protobuf request in protobuf. --exact (lists): the protobuf read is at exactly the
+# resourceVersion of the JSON one, since two plain LISTs a moment apart may see different
+# revisions of the cluster (a full local run once saw a PVC list differ in its metadata or item
+# count).
 both() {
-  local json_status pb_status
+  local json_status pb_status pb_path=$2 rv
   json_status=$(api "$2" application/json "${OUT}/$1.json")
-  pb_status=$(api "$2" application/vnd.kubernetes.protobuf "${OUT}/$1.pb")
+  if [[ ${3:-} == --exact ]]; then
+    rv=$(jq -r '.metadata.resourceVersion // empty' "${OUT}/$1.json")
+    [[ -n ${rv} ]] || { echo "     $1: JSON ${json_status}, no resourceVersion"; return 1; }
+    if [[ $2 == *\?* ]]; then pb_path+='&'; else pb_path+='?'; fi
+    pb_path+="resourceVersion=${rv}&resourceVersionMatch=Exact"
+  fi
+  pb_status=$(api "${pb_path}" application/vnd.kubernetes.protobuf "${OUT}/$1.pb")
   [[ ${json_status%% *} == "${pb_status%% *}" && ${pb_status#* } == application/vnd.kubernetes.protobuf* ]] ||
     { echo "     $1: JSON ${json_status}, protobuf ${pb_status}"; return 1; }
 }
@@ -80,24 +89,10 @@ check "namespace" both namespace "/api/v1/namespaces/${ns}"
 check "404 Status" both status_not_found "/api/v1/namespaces/${ns}/pods/nothing"
 check "gang PodGroup" both podgroup_gang "/apis/scheduling.k8s.io/v1beta1/namespaces/${ns}/podgroups/gang"
 check "basic PodGroup" both podgroup_basic "/apis/scheduling.k8s.io/v1beta1/namespaces/${ns}/podgroups/basic"
-# both_list NAME PATH: a list in both encodings, the protobuf one at exactly the resourceVersion
-# of the JSON one: two plain LISTs a moment apart may see different revisions of the cluster
-# (a full local run once saw a PVC list differ in its metadata or item count).
-both_list() {
-  local json_status pb_status rv sep='?'
-  json_status=$(api "$2" application/json "${OUT}/$1.json")
-  rv=$(jq -r '.metadata.resourceVersion // empty' "${OUT}/$1.json")
-  [[ -n ${rv} ]] || { echo "     $1: JSON ${json_status}, no resourceVersion"; return 1; }
-  [[ $2 == *\?* ]] && sep='&'
-  pb_status=$(api "$2${sep}resourceVersion=${rv}&resourceVersionMatch=Exact" \
-    application/vnd.kubernetes.protobuf "${OUT}/$1.pb")
-  [[ ${json_status%% *} == "${pb_status%% *}" && ${pb_status#* } == application/vnd.kubernetes.protobuf* ]] ||
-    { echo "     $1: JSON ${json_status}, protobuf ${pb_status}"; return 1; }
-}
-check "pod list page" both_list pod_list_page "/api/v1/namespaces/${ns}/pods?limit=1"
-check "node list" both_list node_list "/api/v1/nodes?labelSelector=kubemesos.io/test%3D${ns}"
-check "PVC list" both_list pvc_list "/api/v1/namespaces/${ns}/persistentvolumeclaims"
-check "CSINode list" both_list csinode_list "/apis/storage.k8s.io/v1/csinodes?labelSelector=kubemesos.io/test%3D${ns}"
+check "pod list page" both pod_list_page "/api/v1/namespaces/${ns}/pods?limit=1" --exact
+check "node list" both node_list "/api/v1/nodes?labelSelector=kubemesos.io/test%3D${ns}" --exact
+check "PVC list" both pvc_list "/api/v1/namespaces/${ns}/persistentvolumeclaims" --exact
+check "CSINode list" both csinode_list "/apis/storage.k8s.io/v1/csinodes?labelSelector=kubemesos.io/test%3D${ns}" --exact
 wait "${json_watch}" "${pb_watch}" || true # both end at the server's timeoutSeconds
 
 check "protobuf decodes to the server's JSON, field by field" "${CHECKER}" "${OUT}"
